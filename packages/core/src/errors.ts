@@ -1,0 +1,59 @@
+/**
+ * Typed errors with stable codes. Every message names what was wrong and how to fix it;
+ * the CLI maps each code's category to a documented exit status.
+ */
+export const ERROR_CODES = {
+  E_USAGE: 'usage',
+  E_UNKNOWN_LAYER: 'usage',
+  E_UNKNOWN_MODEL: 'usage',
+  E_INPUT_SIZE: 'input',
+  E_INPUT_SHAPE: 'input',
+  E_IMAGE_READ: 'input',
+  E_IMAGE_DECODE: 'input',
+  E_NON_FINITE: 'input',
+  E_WEIGHTS_NOT_FOUND: 'weights',
+  E_WEIGHTS_FORMAT: 'weights',
+  E_WEIGHTS_SHAPE: 'weights',
+  E_WEIGHTS_MISSING: 'weights',
+  E_WEIGHTS_CHECKSUM: 'weights',
+  E_DOWNLOAD: 'weights',
+  E_OUT_OF_MEMORY: 'runtime',
+  E_WORKER: 'runtime',
+  E_INTERNAL: 'runtime',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export type ErrorCategory = (typeof ERROR_CODES)[ErrorCode];
+
+/** Exit statuses of the CLI, by error category (documented in the README). */
+export const EXIT_CODES: Record<ErrorCategory | 'ok' | 'partial', number> = {
+  ok: 0,
+  runtime: 1,
+  usage: 2,
+  input: 3,
+  weights: 4,
+  partial: 5,
+};
+
+export class VggError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VggError';
+    this.code = code;
+  }
+  get category(): ErrorCategory {
+    return ERROR_CODES[this.code];
+  }
+}
+
+export function isVggError(e: unknown, code?: ErrorCode): e is VggError {
+  return e instanceof VggError && (code === undefined || e.code === code);
+}
+
+/** Wraps a foreign failure (decoder, wasm, fs) at our boundary, keeping it as `cause`. */
+export function wrapError(code: ErrorCode, message: string, cause: unknown): VggError {
+  if (cause instanceof VggError) return cause;
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new VggError(code, `${message}: ${detail}`, { cause });
+}

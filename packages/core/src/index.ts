@@ -1,0 +1,32 @@
+export type { Backend } from './backend.js';
+export { ERROR_CODES, EXIT_CODES, VggError, isVggError, wrapError, type ErrorCategory, type ErrorCode } from './errors.js';
+export { runGraph, missingWeights, type LayerOutput, type RunRequest, type UploadedLayer } from './executor.js';
+export {
+  buildGraph,
+  weightedLayers,
+  activationBytes,
+  DEFAULT_INPUT_SIZE,
+  MIN_INPUT_SIDE,
+  type GraphLayer,
+  type GraphOptions,
+  type Pooling,
+  type VggGraph,
+  type WeightSpec,
+} from './graph.js';
+export { findLayer, findLayers, closestName } from './layer-lookup.js';
+export type { LayerSpec, ModelSpec } from './models/layer-spec.js';
+export { getModelSpec, MODEL_NAMES, type ModelName } from './models/registry.js';
+export { VGG16 } from './models/vgg16.js';
+export { VGG19 } from './models/vgg19.js';
+export { decodeImage, type RgbImage } from './preprocess/decode-image.js';
+export { nearestIndices, resizeNearest } from './preprocess/resize-nearest.js';
+export { preprocessInput, stackBatch, CAFFE_MEAN_BGR } from './preprocess/caffe.js';
+export { loadImg, loadInput } from './preprocess/load-image.js';
+export { stats, sizeOf, formatShape, type FloatTensor, type Stats } from './tensor.js';
+export { loadWeights, type LoadWeightsOptions } from './weights/load-weights.js';
+export { readKerasH5, type KerasH5Contents } from './weights/read-keras-h5.js';
+export { readTfjsFolder, halfToFloat } from './weights/read-tfjs-folder.js';
+export { matchToGraph } from './weights/match-graph.js';
+export type { LayerWeights, RawLayer, RawWeight, WeightFormat, WeightSet } from './weights/weight-set.js';
+export { encodeNpy, decodeNpy } from './io/npy.js';
+export { writeFileAtomic } from './io/atomic-write.js';

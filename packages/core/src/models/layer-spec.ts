@@ -1,0 +1,60 @@
+/** The layer kinds a VGG graph is made of, as Keras builds them. */
+export type LayerKind = 'input' | 'conv' | 'pool' | 'flatten' | 'dense' | 'global_pool';
+
+export interface ConvSpec {
+  readonly kind: 'conv';
+  readonly name: string;
+  /** Output channels; kernels are always 3×3, stride 1, 'same' padding, ReLU. */
+  readonly filters: number;
+}
+export interface PoolSpec {
+  readonly kind: 'pool';
+  readonly name: string; // 2×2 max pool, stride 2, 'valid'
+}
+export interface InputSpec {
+  readonly kind: 'input';
+  readonly name: string;
+}
+export interface FlattenSpec {
+  readonly kind: 'flatten';
+  readonly name: string;
+}
+export interface DenseSpec {
+  readonly kind: 'dense';
+  readonly name: string;
+  readonly units: number;
+  readonly activation: 'relu' | 'softmax';
+}
+export interface GlobalPoolSpec {
+  readonly kind: 'global_pool';
+  readonly name: string;
+  readonly mode: 'avg' | 'max';
+}
+
+export type LayerSpec = InputSpec | ConvSpec | PoolSpec | FlattenSpec | DenseSpec | GlobalPoolSpec;
+
+export interface ModelSpec {
+  readonly name: 'vgg16' | 'vgg19';
+  /** Layers of the no-top model, Keras order: index in this array = Keras layer index. */
+  readonly features: readonly LayerSpec[];
+  /** Layers Keras appends with include_top=True. */
+  readonly top: readonly LayerSpec[];
+}
+
+/** Expands per-block conv widths into Keras' `blockB_convC` / `blockB_pool` layers. */
+export function vggFeatureLayers(blocks: readonly (readonly number[])[]): LayerSpec[] {
+  const layers: LayerSpec[] = [{ kind: 'input', name: 'input_1' }];
+  blocks.forEach((convs, b) => {
+    convs.forEach((filters, c) => layers.push({ kind: 'conv', name: `block${b + 1}_conv${c + 1}`, filters }));
+    layers.push({ kind: 'pool', name: `block${b + 1}_pool` });
+  });
+  return layers;
+}
+
+/** Keras' VGG top: flatten → fc1 → fc2 (ReLU, 4096) → predictions (softmax, 1000). */
+export const VGG_TOP: readonly LayerSpec[] = [
+  { kind: 'flatten', name: 'flatten' },
+  { kind: 'dense', name: 'fc1', units: 4096, activation: 'relu' },
+  { kind: 'dense', name: 'fc2', units: 4096, activation: 'relu' },
+  { kind: 'dense', name: 'predictions', units: 1000, activation: 'softmax' },
+];

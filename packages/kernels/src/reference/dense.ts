@@ -1,0 +1,29 @@
+import type { FloatTensor } from '@vggscope/core';
+
+/** `x · kernel + bias` then ReLU or softmax; kernel `[in, out]`. */
+export function dense(x: FloatTensor, kernel: FloatTensor, bias: FloatTensor, activation: 'relu' | 'softmax'): FloatTensor {
+  const [n, fin] = x.shape as [number, number];
+  const [kin, fout] = kernel.shape as [number, number];
+  if (kin !== fin) throw new Error(`dense: input has ${fin} features, kernel expects ${kin}`);
+  const out = new Float32Array(n * fout);
+  const acc = new Float64Array(fout);
+  for (let b = 0; b < n; b++) {
+    for (let o = 0; o < fout; o++) acc[o] = bias.data[o]!;
+    for (let i = 0; i < fin; i++) {
+      const v = x.data[b * fin + i]!;
+      if (v === 0) continue;
+      const row = i * fout;
+      for (let o = 0; o < fout; o++) acc[o] = acc[o]! + v * kernel.data[row + o]!;
+    }
+    if (activation === 'relu') {
+      for (let o = 0; o < fout; o++) out[b * fout + o] = Math.max(0, acc[o]!);
+    } else {
+      let max = -Infinity;
+      for (let o = 0; o < fout; o++) max = Math.max(max, acc[o]!);
+      let sum = 0;
+      for (let o = 0; o < fout; o++) sum += Math.exp(acc[o]! - max);
+      for (let o = 0; o < fout; o++) out[b * fout + o] = Math.exp(acc[o]! - max) / sum;
+    }
+  }
+  return { data: out, shape: [n, fout] };
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for the whole repo: tests sit beside the code they test. The '@vggscope/source'
+// export condition makes workspace packages resolve to their TypeScript sources (no build step).
+export default defineConfig({
+  resolve: { conditions: ['@vggscope/source'] },
+  ssr: { resolve: { conditions: ['@vggscope/source'] } },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'tools/*/src/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
