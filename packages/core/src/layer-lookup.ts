@@ -47,18 +47,27 @@ function describe(graph: VggGraph): string {
   return `${graph.model}${graph.includeTop ? ' (with top)' : graph.pooling ? ` (pooling=${graph.pooling})` : ' (no top)'}`;
 }
 
-/** The candidate with the smallest edit distance, if it is close enough to be a plausible typo. */
+/**
+ * The candidate with the smallest edit distance, if close enough to be a plausible typo; ties go
+ * to the one whose numbers are nearest (block6_conv1 → block5_conv1, not block1_conv1).
+ */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
-  let bestDistance = Infinity;
+  let bestScore = [Infinity, Infinity];
   for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
+    const score = [editDistance(name.toLowerCase(), c.toLowerCase()), numericGap(name, c)];
+    if (score[0]! < bestScore[0]! || (score[0] === bestScore[0] && score[1]! < bestScore[1]!)) {
+      bestScore = score;
       best = c;
     }
   }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  return bestScore[0]! <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function numericGap(a: string, b: string): number {
+  const na = (a.match(/\d+/g) ?? []).map(Number);
+  const nb = (b.match(/\d+/g) ?? []).map(Number);
+  return na.reduce((s, v, i) => s + Math.abs(v - (nb[i] ?? 0)), 0);
 }
 
 function editDistance(a: string, b: string): number {

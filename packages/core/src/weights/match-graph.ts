@@ -61,16 +61,17 @@ export function matchToGraph(
 }
 
 function renameByClassOrder(graph: VggGraph, raw: readonly RawLayer[]): RawLayer[] {
-  if (raw.some((l) => /^block\d_/.test(l.name))) return [...raw];
+  if (!raw.some((l) => l.positional)) return [...raw];
   const order = (prefix: string) =>
     raw
+      .filter((l) => l.positional)
       .filter((l) => new RegExp(`^${prefix}(_\\d+)?$`).test(l.name))
       .sort((a, b) => Number(/_(\d+)$/.exec(a.name)?.[1] ?? 0) - Number(/_(\d+)$/.exec(b.name)?.[1] ?? 0));
   const convs = graph.layers.filter((l) => l.spec.kind === 'conv');
   const denses = graph.layers.filter((l) => l.spec.kind === 'dense');
-  const renamed = [
+  return [
+    ...raw.filter((l) => !l.positional),
     ...order('conv2d').map((l, i) => ({ ...l, name: convs[i]?.name ?? l.name })),
     ...order('dense').map((l, i) => ({ ...l, name: denses[i]?.name ?? l.name })),
   ];
-  return renamed.length ? renamed : [...raw];
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import h5wasm, { type Dataset, type Group } from 'h5wasm/node';
 import { VggError, wrapError } from '../errors.js';
 import type { RawLayer, RawWeight } from './weight-set.js';
@@ -24,6 +25,7 @@ export interface ReadOptions {
  */
 export async function readKerasH5(path: string, options: ReadOptions = {}): Promise<KerasH5Contents> {
   await h5wasm.ready;
+  if (!existsSync(path)) throw new VggError('E_WEIGHTS_NOT_FOUND', `weights file '${path}' not found`);
   let file: InstanceType<typeof h5wasm.File>;
   try {
     file = new h5wasm.File(path, 'r');
@@ -94,7 +96,7 @@ function readKeras3(layersGroup: Group, options: ReadOptions, counter: { bytes: 
     const wanted = !options.only || options.only.has(name) || nameAttr === undefined;
     const indices = vars ? vars.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b)) : [];
     const weights = indices.map((i) => readDataset(vars!, i, wanted, counter, `layers/${key}/vars/${i}`, path));
-    return { name, weights };
+    return { name, weights, positional: nameAttr === undefined };
   });
 }
 

@@ -29,4 +29,6 @@ export interface RawWeight {
 export interface RawLayer {
   readonly name: string;
   readonly weights: readonly RawWeight[];
+  /** True when the file gave no layer name (Keras < 3.6): `name` is the class-order key, e.g. `conv2d_3`. */
+  readonly positional?: boolean;
 }

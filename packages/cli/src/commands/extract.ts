@@ -1,0 +1,112 @@
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { encodeNpy, formatShape, type LayerOutput, stats, VggError, writeFileAtomic } from '@vggscope/core';
+import { loadVgg } from '@vggscope/kernels';
+import { MODEL_OPTIONS, many, parseModel, parsePooling, parseSize, usageErrors } from '../options.js';
+import { Progress } from '../progress.js';
+import { resolveWeights } from '../resolve-weights.js';
+import { formatTable } from '../table.js';
+import { DEFAULT_IMAGE, type CommandContext } from '../context.js';
+
+export const EXTRACT_HELP = `vggscope extract — features of any layer(s), saved as NumPy .npy files
+
+Usage:
+  npx nx run cli:extract -- [--model vgg16|vgg19] [--weights PATH] [--image PATH]...
+        [--layer NAME|INDEX]... [--include-top] [--pooling avg|max] [--size HxW] [--out DIR] [--json]
+
+Writes DIR/<image stem>/<layer>.npy (float32, the shape Keras' model.predict returns for one image)
+and prints, per image, each layer's shape, min/mean/max and the time into the pass.
+Images go through Keras' load_img (nearest resize, squash) and preprocess_input (caffe).
+
+Options:
+  --model      vgg16 (default) or vgg19
+  --weights    Keras .h5 (official legacy layout, tf.keras or Keras 3) or a tfjs model folder
+  --image      image file (PNG or JPEG); repeatable; default: the sample cat photo
+  --layer      Keras layer name (block4_pool) or index (14); repeatable; default: the model output
+  --include-top  add flatten/fc1/fc2/predictions (input must be 224x224)
+  --pooling    avg or max: global pooling after block5_pool (no-top model)
+  --size       input HxW for the no-top model (each side >= 32), default 224x224
+  --out        output folder, default ./features
+  --json       print the results as JSON instead of tables
+
+Examples:
+  npx nx run cli:extract -- --weights vgg16_notop.h5 --image cat.jpg
+  npx nx run cli:extract -- --weights vgg16_notop.h5 --layer block4_pool --layer block5_pool
+  npx nx run cli:extract -- --model vgg19 --weights vgg19-tfjs/ --layer 10 --size 300x451
+  npx nx run cli:extract -- --weights vgg16_notop.h5 --pooling avg --json
+
+Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weights error.
+`;
+
+export async function extractCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = usageErrors('extract', () =>
+    parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        ...MODEL_OPTIONS,
+        image: { type: 'string', multiple: true },
+        layer: { type: 'string', multiple: true },
+        out: { type: 'string', default: 'features' },
+      },
+    }),
+  );
+  if (values.help) {
+    ctx.stdout.write(EXTRACT_HELP);
+    return 0;
+  }
+  const model = parseModel(values.model);
+  const includeTop = values['include-top'] ?? false;
+  const pooling = parsePooling(values.pooling);
+  const inputSize = parseSize(values.size);
+  const images = many(values.image);
+  if (images.length === 0) images.push(DEFAULT_IMAGE);
+  const layers = many(values.layer);
+  const weights = await resolveWeights({ model, includeTop, path: values.weights });
+
+  const vgg = await loadVgg({ model, weights, includeTop, pooling, inputSize, layers: layers.length ? layers : undefined });
+  const requested = layers.length ? layers : [vgg.graph.layers.length - 1];
+  const outDir = resolve(values.out ?? 'features');
+  const progress = new Progress('extract', images.length, ' img', ctx.stderr, values.json || images.length < 2);
+  const results: ImageResult[] = [];
+  try {
+    for (const [i, image] of images.entries()) {
+      const outputs = await vgg.extract(image, { layers: requested });
+      results.push(await saveOutputs(image, outputs, outDir));
+      progress.update(i + 1);
+    }
+  } finally {
+    vgg.dispose();
+  }
+  if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights, outDir, images: results }, null, 2)}\n`);
+  else for (const r of results) ctx.stdout.write(`${renderResult(r, model)}\n\n`);
+  return 0;
+}
+
+interface ImageResult {
+  image: string;
+  outputs: { layer: string; index: number; shape: number[]; min: number; mean: number; max: number; ms: number; file: string }[];
+}
+
+async function saveOutputs(image: string, outputs: LayerOutput[], outDir: string): Promise<ImageResult> {
+  const stem = basename(image, extname(image));
+  const rows: ImageResult['outputs'] = [];
+  for (const o of outputs) {
+    const s = stats(o.data);
+    if (!Number.isFinite(s.mean)) {
+      throw new VggError('E_NON_FINITE', `extract: layer '${o.layer}' of '${image}' produced NaN or Inf; the weights are probably corrupt`);
+    }
+    const file = join(outDir, stem, `${o.layer}.npy`);
+    await writeFileAtomic(file, encodeNpy(o));
+    rows.push({ layer: o.layer, index: o.index, shape: [...o.shape], ...s, ms: Math.round(o.ms), file });
+  }
+  return { image, outputs: rows };
+}
+
+function renderResult(r: ImageResult, model: string): string {
+  const table = formatTable(
+    ['#', 'layer', 'shape', 'min', 'mean', 'max', 'done at'],
+    r.outputs.map((o) => [o.index, o.layer, formatShape(o.shape), o.min, o.mean, o.max, `${o.ms} ms`]),
+  );
+  return `${model} · ${r.image}\n${table}\nsaved to ${r.outputs[0] ? dirname(r.outputs[0].file) : '(nothing)'}`;
+}

@@ -1,0 +1,1 @@
+export { runCli, MAIN_HELP } from './run-cli.js';

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildGraph, type FloatTensor, type GraphOptions } from '@vggscope/core';
+import { synthWeights, writeLegacyH5, writeTfjsFolder } from '@vggscope/synth-weights';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** `../shared/fixtures` beside the repo (read-only), or undefined when this checkout has none. */
+export const FIXTURES = [process.env.VGGSCOPE_FIXTURES, join(REPO_ROOT, '../shared/fixtures')].find((p) => p && existsSync(p));
+export const NO_FIXTURES_REASON = `../shared/fixtures not found beside ${REPO_ROOT} (set VGGSCOPE_FIXTURES to its path)`;
+
+export function fixture(...parts: string[]): string {
+  if (!FIXTURES) throw new Error(NO_FIXTURES_REASON);
+  return join(FIXTURES, ...parts);
+}
+
+/** ‖a − b‖₂ / ‖b‖₂, the comparison the project states tolerances in (b is the reference). */
+export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`relativeL2: lengths differ (${a.length} vs ${b.length})`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += b[i]! ** 2;
+  }
+  return Math.sqrt(num / (den || 1));
+}
+
+/** A deterministic, non-trivial input batch (values in the caffe-preprocessed range). */
+export function wavyInput(shape: readonly number[], phase = 0): FloatTensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { data: Float32Array.from({ length: n }, (_, i) => 110 * Math.sin(i * 0.37 + phase) + 20 * Math.cos(i * 0.011)), shape };
+}
+
+const CACHE = join(tmpdir(), 'vggscope-test-weights');
+
+/**
+ * Path of a synthetic legacy-layout `.h5` (and optionally its tfjs folder) for this model,
+ * generated once per machine and reused: tests share them across files and runs.
+ */
+export async function synthH5(model: 'vgg16' | 'vgg19', options: GraphOptions & { seed?: number; tfjs?: boolean } = {}): Promise<string> {
+  const top = options.includeTop ? 'top' : 'notop';
+  const seed = options.seed ?? 7;
+  const base = join(CACHE, `${model}-${top}-s${seed}`);
+  const h5 = `${base}.h5`;
+  const graph = buildGraph(model, { includeTop: options.includeTop });
+  if (!(await exists(h5))) await writeLegacyH5(h5, graph, synthWeights(graph, seed));
+  if (options.tfjs && !(await exists(join(`${base}-tfjs`, 'model.json')))) {
+    await writeTfjsFolder(`${base}-tfjs`, graph, synthWeights(graph, seed));
+  }
+  return h5;
+}
+
+export function synthTfjsDir(h5Path: string): string {
+  return h5Path.replace(/\.h5$/, '-tfjs');
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+
+/** The first python3 with numpy, for proving `.npy` files load in NumPy; undefined if none. */
+export const PYTHON_WITH_NUMPY = ['python3', '/usr/bin/python3'].find(
+  (py) => spawnSync(py, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0,
+);
+
+/** Test-title suffix that says why a test is skipped, only when it is. */
+export function skipNote(skipped: boolean, reason: string): string {
+  return skipped ? ` (skipped: ${reason})` : '';
+}
