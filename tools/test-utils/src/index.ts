@@ -36,7 +36,8 @@ export function wavyInput(shape: readonly number[], phase = 0): FloatTensor {
   return { data: Float32Array.from({ length: n }, (_, i) => 110 * Math.sin(i * 0.37 + phase) + 20 * Math.cos(i * 0.011)), shape };
 }
 
-const CACHE = join(tmpdir(), 'vggscope-test-weights');
+// Bump the version when the generator's values change, so stale cached files are not reused.
+const CACHE = join(tmpdir(), 'vggscope-test-weights-v2');
 
 /**
  * Path of a synthetic legacy-layout `.h5` (and optionally its tfjs folder) for this model,

@@ -45,7 +45,7 @@ export const wasmBackend: Backend<tf.Tensor, tf.Tensor> & { prepare(): Promise<v
   prepare: ensureWasm,
   uploadWeight: (t) => guard('uploadWeight', () => tf.tensor(t.data, [...t.shape], 'float32')),
   disposeWeight: (w) => w.dispose(),
-  input: (b) => guard('input', () => tf.tensor4d(b.data, b.shape as [number, number, number, number], 'float32')),
+  input: (b) => guard('input', () => tf.tensor(b.data, [...b.shape], 'float32')),
   conv2dRelu: (x, k, b) =>
     guard('conv2dRelu', () =>
       tf.fused.conv2d({ x: x as tf.Tensor4D, filter: k as tf.Tensor4D, bias: b, strides: 1, pad: 'same', activation: 'relu' }),

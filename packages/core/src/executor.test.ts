@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { Backend } from './backend.js';
+import { runGraph, type UploadedLayer } from './executor.js';
+import { buildGraph, weightedLayers } from './graph.js';
+import type { FloatTensor } from './tensor.js';
+
+/**
+ * An instrumented backend that only tracks shapes and live handles, to check the executor's
+ * planning and freeing (numerics are checked in kernels against tfjs-layers and plain loops).
+ */
+function shapeBackend() {
+  type H = { id: number; shape: number[] };
+  let next = 0;
+  const live = new Set<number>();
+  const calls: string[] = [];
+  let maxLive = 0;
+  const make = (shape: number[], op: string): H => {
+    calls.push(op);
+    const h = { id: next++, shape };
+    live.add(h.id);
+    maxLive = Math.max(maxLive, live.size);
+    return h;
+  };
+  const backend: Backend<H, FloatTensor> = {
+    name: 'shapes',
+    uploadWeight: (t) => t,
+    disposeWeight: () => {},
+    input: (b) => make([...b.shape], 'input'),
+    conv2dRelu: (x, k) => make([x.shape[0]!, x.shape[1]!, x.shape[2]!, k.shape[3]!], 'conv'),
+    maxPool2x2: (x) => make([x.shape[0]!, Math.floor(x.shape[1]! / 2), Math.floor(x.shape[2]! / 2), x.shape[3]!], 'pool'),
+    globalPool: (x) => make([x.shape[0]!, x.shape[3]!], 'gpool'),
+    flatten: (x) => make([x.shape[0]!, x.shape.slice(1).reduce((a, b) => a * b, 1)], 'flatten'),
+    dense: (x, k) => make([x.shape[0]!, k.shape[1]!], 'dense'),
+    read: async (x) => ({ data: new Float32Array(x.shape.reduce((a, b) => a * b, 1)), shape: x.shape }),
+    dispose: (x) => void live.delete(x.id),
+  };
+  return { backend, calls, live, maxLive: () => maxLive };
+}
+
+function shapeWeights(model: string, opts = {}, except: string[] = []): Map<string, UploadedLayer<FloatTensor>> {
+  const g = buildGraph(model, opts);
+  const m = new Map<string, UploadedLayer<FloatTensor>>();
+  for (const l of weightedLayers(g)) {
+    if (except.includes(l.name)) continue;
+    m.set(l.name, [{ data: new Float32Array(0), shape: l.weights[0]!.shape }, { data: new Float32Array(0), shape: l.weights[1]!.shape }]);
+  }
+  return m;
+}
+
+const input = (h: number, w: number, n = 1): FloatTensor => ({ data: new Float32Array(n * h * w * 3), shape: [n, h, w, 3] });
+
+describe('runGraph', () => {
+  it('computes only up to the deepest requested layer and returns outputs in request order', async () => {
+    const { backend, calls } = shapeBackend();
+    const g = buildGraph('vgg16');
+    const out = await runGraph(backend, g, shapeWeights('vgg16'), input(224, 224), { layers: ['block3_pool', 'block1_conv1'] });
+    expect(out.map((o) => [o.layer, o.index, o.shape])).toEqual([
+      ['block3_pool', 10, [1, 28, 28, 256]],
+      ['block1_conv1', 1, [1, 224, 224, 64]],
+    ]);
+    expect(calls).toEqual(['input', 'conv', 'conv', 'pool', 'conv', 'conv', 'pool', 'conv', 'conv', 'conv', 'pool']);
+  });
+
+  it('frees every intermediate as soon as the next layer consumed it (never more than 2 live)', async () => {
+    const t = shapeBackend();
+    await runGraph(t.backend, buildGraph('vgg19', { includeTop: true }), shapeWeights('vgg19', { includeTop: true }), input(224, 224, 2), {
+      layers: ['predictions', 'block1_conv2', 'fc1'],
+    });
+    expect(t.maxLive()).toBe(2);
+    expect(t.live.size).toBe(0);
+  });
+
+  it('defaults to the last layer of the graph (block5_pool, or the global pool)', async () => {
+    const { backend } = shapeBackend();
+    const [o] = await runGraph(backend, buildGraph('vgg16', { pooling: 'max', inputSize: [64, 96] }), shapeWeights('vgg16'), input(64, 96));
+    expect([o!.layer, o!.shape]).toEqual(['global_max_pooling2d', [1, 512]]);
+  });
+
+  it('missing weights: names the missing layers and the deepest layer these weights reach', async () => {
+    const { backend } = shapeBackend();
+    const w = shapeWeights('vgg19', {}, ['block4_conv1', 'block4_conv2', 'block4_conv3', 'block4_conv4', 'block5_conv1', 'block5_conv2', 'block5_conv3', 'block5_conv4']);
+    await expect(runGraph(backend, buildGraph('vgg19'), w, input(224, 224), { layers: ['block4_pool'] })).rejects.toMatchObject({
+      code: 'E_WEIGHTS_MISSING',
+      message: expect.stringMatching(/computing 'block4_pool' needs weights for block4_conv1, block4_conv2, block4_conv3, block4_conv4, .*reach up to 'block3_pool'/),
+    });
+    await expect(runGraph(backend, buildGraph('vgg19'), w, input(224, 224), { layers: ['block3_pool'] })).resolves.toHaveLength(1);
+  });
+
+  it('rejects an input of the wrong shape, saying the expected one', async () => {
+    const { backend } = shapeBackend();
+    await expect(runGraph(backend, buildGraph('vgg16'), shapeWeights('vgg16'), input(100, 100))).rejects.toMatchObject({
+      code: 'E_INPUT_SHAPE',
+      message: expect.stringContaining('the input must be [N, 224, 224, 3] (NHWC, BGR), got [1, 100, 100, 3]'),
+    });
+  });
+
+  it('unknown layers fail before any work is done', async () => {
+    const t = shapeBackend();
+    await expect(runGraph(t.backend, buildGraph('vgg16'), shapeWeights('vgg16'), input(224, 224), { layers: ['block5_conv4'] })).rejects.toMatchObject({ code: 'E_UNKNOWN_LAYER' });
+    expect(t.calls).toEqual([]);
+  });
+});

@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { FloatTensor, VggGraph, WeightSet } from '@vggscope/core';
+import { kerasModelConfig } from '@vggscope/synth-weights';
+
+/**
+ * The independent reference: tfjs-layers deserialises the Keras model config (as Keras writes it)
+ * into its own Conv2D/MaxPooling2D/Dense layers, gets the same weights through `setWeights`, and
+ * predicts the requested layers on the given tfjs backend.
+ */
+export async function kerasReference(
+  graph: VggGraph,
+  weights: WeightSet,
+  input: FloatTensor,
+  layers: readonly string[],
+  backend: 'cpu' | 'wasm',
+): Promise<Map<string, FloatTensor>> {
+  await tf.setBackend(backend);
+  await tf.ready();
+  // Build only up to the deepest requested layer, so partial weights suffice (as in the engine).
+  const deepest = Math.max(...layers.map((n) => graph.layers.findIndex((l) => l.name === n)));
+  const truncated = { ...graph, layers: graph.layers.slice(0, deepest + 1) };
+  const model = await tfl.models.modelFromJSON({ modelTopology: kerasModelConfig(truncated) as tf.io.ModelJSON['modelTopology'] });
+  return predictLayers(model, weights, input, layers);
+}
+
+/** Same, from a raw tfjs layers-model (topology + weight specs + bytes), e.g. a real converted model. */
+export async function kerasReferenceFromArtifacts(
+  artifacts: tf.io.ModelArtifacts,
+  input: FloatTensor,
+  layers: readonly string[],
+  backend: 'cpu' | 'wasm',
+): Promise<Map<string, FloatTensor>> {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+  return predictLayers(model, undefined, input, layers);
+}
+
+async function predictLayers(model: tfl.LayersModel, weights: WeightSet | undefined, input: FloatTensor, layers: readonly string[]) {
+  try {
+    if (weights) {
+      const values = model.weights.map((v) => {
+        const [layer, role] = v.originalName.split('/') as [string, string];
+        const w = weights.layers.get(layer);
+        if (!w) throw new Error(`kerasReference: no weights for ${layer}`);
+        return tf.tensor(role.startsWith('kernel') ? w.kernel.data : w.bias.data, v.shape);
+      });
+      model.setWeights(values);
+      tf.dispose(values);
+    }
+    const multi = tfl.model({ inputs: model.inputs, outputs: layers.map((n) => model.getLayer(n).output as tfl.SymbolicTensor) });
+    const x = tf.tensor(input.data, [...input.shape]);
+    const ys = multi.predict(x) as tf.Tensor | tf.Tensor[];
+    const list = Array.isArray(ys) ? ys : [ys];
+    const out = new Map<string, FloatTensor>();
+    for (const [i, y] of list.entries()) out.set(layers[i]!, { data: (await y.data()) as Float32Array, shape: y.shape });
+    tf.dispose([x, ...list]);
+    return out;
+  } finally {
+    model.dispose();
+  }
+}
