@@ -46,7 +46,7 @@ async function predictLayers(model: tfl.LayersModel, weights: WeightSet | undefi
         const [layer, role] = v.originalName.split('/') as [string, string];
         const w = weights.layers.get(layer);
         if (!w) throw new Error(`kerasReference: no weights for ${layer}`);
-        return tf.tensor(role.startsWith('kernel') ? w.kernel.data : w.bias.data, v.shape);
+        return tf.tensor(role.startsWith('kernel') ? w.kernel.data : w.bias.data, v.shape as number[]);
       });
       model.setWeights(values);
       tf.dispose(values);
