@@ -24,6 +24,11 @@ describe('encodeNpy', () => {
     expect(new TextDecoder().decode(concat(encodeNpy({ data: new Float32Array(5), shape: [5] })))).toContain("'shape': (5,)");
   });
 
+  it('decodes from a Node Buffer that is a view into a larger pool', () => {
+    const bytes = Buffer.concat([Buffer.from('junk'), Buffer.concat(encodeNpy({ data: Float32Array.from([7, 8]), shape: [2] }))]).subarray(4);
+    expect([...decodeNpy(bytes).data]).toEqual([7, 8]);
+  });
+
   it('round-trips through decodeNpy', () => {
     const data = Float32Array.from([1.5, -2, 3.25, Math.PI]);
     const back = decodeNpy(concat(encodeNpy({ data, shape: [2, 2] })));

@@ -36,6 +36,7 @@ export function decodeNpy(bytes: Uint8Array): FloatTensor {
   if (!header.includes("'<f4'")) throw new Error(`decodeNpy: only <f4 is supported, header: ${header.trim()}`);
   const shape = /'shape': \(([^)]*)\)/.exec(header)![1]!.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   const dataStart = start + headerLen;
-  const data = new Float32Array(bytes.slice(dataStart).buffer);
+  // Copy: a Node Buffer's slice() is a view whose .buffer may be a larger shared pool.
+  const data = new Float32Array(new Uint8Array(bytes.subarray(dataStart)).buffer);
   return { data, shape };
 }

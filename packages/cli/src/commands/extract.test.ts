@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeNpy } from '@vggscope/core';
+import { PYTHON_WITH_NUMPY, skipNote, synthH5 } from '@vggscope/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCaptured, spawnCli } from '../test-cli.js';
+
+let weights: string;
+beforeAll(async () => {
+  weights = await synthH5('vgg16');
+});
+const tmp = () => mkdtempSync(join(tmpdir(), 'extract-'));
+
+describe('cli extract (synthetic VGG16 weights, official .h5 layout)', () => {
+  it('writes block4_pool and block5_pool .npy files with Keras shapes and prints a table', async () => {
+    const out = tmp();
+    const r = await runCaptured(['extract', '--weights', weights, '--layer', 'block4_pool', '--layer', 'block5_pool', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(out, 'chelsea')).sort()).toEqual(['block4_pool.npy', 'block5_pool.npy']);
+    expect(decodeNpy(readFileSync(join(out, 'chelsea', 'block4_pool.npy'))).shape).toEqual([1, 14, 14, 512]);
+    expect(decodeNpy(readFileSync(join(out, 'chelsea', 'block5_pool.npy'))).shape).toEqual([1, 7, 7, 512]);
+    expect(r.out).toMatch(/14\s+block4_pool\s+\(1, 14, 14, 512\)/);
+    expect(r.out).toMatch(/18\s+block5_pool\s+\(1, 7, 7, 512\)/);
+    expect(r.out).toMatch(/#\s+layer\s+shape\s+min\s+mean\s+max\s+done at/);
+  });
+
+  it.skipIf(!PYTHON_WITH_NUMPY)(`NumPy loads the files with the shapes Keras' model.predict gives${skipNote(!PYTHON_WITH_NUMPY, 'no python3 with numpy')}`, async () => {
+    const out = tmp();
+    await runCaptured(['extract', '--weights', weights, '--layer', '3', '--pooling', 'avg', '--layer', 'global_average_pooling2d', '--out', out]);
+    const py = spawnSync(PYTHON_WITH_NUMPY!, ['-c', `import numpy as np, glob, json; print(json.dumps({f.split('/')[-1]: [list(np.load(f).shape), str(np.load(f).dtype)] for f in glob.glob('${out}/chelsea/*.npy')}))`], { encoding: 'utf8' });
+    expect(JSON.parse(py.stdout)).toEqual({ 'block1_pool.npy': [[1, 112, 112, 64], 'float32'], 'global_average_pooling2d.npy': [[1, 512], 'float32'] });
+  });
+
+  it('--json reports every image and layer with stats and file paths; --size changes shapes', async () => {
+    const out = tmp();
+    const img2 = join(out, 'copy.png');
+    writeFileSync(img2, readFileSync(join(import.meta.dirname, '../../assets/chelsea.png')));
+    const r = await runCaptured(['extract', '--weights', weights, '--image', img2, '--image', join(import.meta.dirname, '../../assets/chelsea.png'), '--size', '67x45', '--layer', 'block5_pool', '--out', out, '--json']);
+    const json = JSON.parse(r.out) as { images: { image: string; outputs: { layer: string; shape: number[]; min: number; max: number; file: string }[] }[] };
+    expect(json.images.map((i) => i.outputs[0]!.shape)).toEqual([[1, 2, 1, 512], [1, 2, 1, 512]]);
+    expect(json.images[0]!.outputs[0]!.file).toBe(join(out, 'copy', 'block5_pool.npy'));
+    expect(json.images[0]!.outputs[0]!.max).toBeGreaterThan(json.images[0]!.outputs[0]!.min);
+  });
+
+  it('--include-top returns the softmax predictions as [1, 1000] summing to 1', async () => {
+    const out = tmp();
+    const top = await synthH5('vgg16', { includeTop: true });
+    const r = await runCaptured(['extract', '--weights', top, '--include-top', '--out', out]);
+    expect(r.code).toBe(0);
+    const p = decodeNpy(readFileSync(join(out, 'chelsea', 'predictions.npy')));
+    expect(p.shape).toEqual([1, 1000]);
+    expect(p.data.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+  });
+});
+
+describe('cli exit codes and messages (real process)', () => {
+  it('unknown layer → exit 2 with a suggestion', () => {
+    const r = spawnCli(['extract', '--weights', 'x.h5', '--layer', 'block6_pool']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/error \[E_UNKNOWN_LAYER\]: unknown layer 'block6_pool' in vgg16 \(no top\); did you mean 'block5_pool'\?/);
+  });
+
+  it('no --weights → exit 4 saying how to supply them', () => {
+    const r = spawnCli(['extract']);
+    expect(r.code).toBe(4);
+    expect(r.err).toContain('no weights given. Pass --weights PATH');
+    expect(r.err).toContain('npx nx run synth-weights:generate');
+  });
+
+  it('a corrupt image → exit 3 naming the file, and nothing written', async () => {
+    const dir = tmp();
+    const bad = join(dir, 'bad.jpg');
+    writeFileSync(bad, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2, 3]));
+    const r = spawnCli(['extract', '--weights', await synthH5('vgg16'), '--image', bad, '--layer', 'block1_pool', '--out', join(dir, 'out')]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain(`error [E_IMAGE_DECODE]: ${bad}: corrupt or unsupported JPEG`);
+    expect(readdirSync(dir)).toEqual(['bad.jpg']);
+  });
+
+  it('bad option values → exit 2', () => {
+    expect(spawnCli(['extract', '--size', 'big']).code).toBe(2);
+    expect(spawnCli(['extract', '--frobnicate']).err).toMatch(/extract: Unknown option '--frobnicate'; see 'vggscope extract --help'/);
+    expect(spawnCli(['nope']).code).toBe(2);
+  });
+
+  it('--help → exit 0 with usage and examples', () => {
+    const r = spawnCli(['extract', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Examples:');
+    expect(r.out).toContain('Exit codes: 0 ok');
+  });
+});
