@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import h5wasm, { type Dataset, type Group } from 'h5wasm/node';
+import type { Dataset, Group } from 'h5wasm/node';
 import { VggError, wrapError } from '../errors.js';
 import type { RawLayer, RawWeight } from './weight-set.js';
 
@@ -24,6 +24,8 @@ export interface ReadOptions {
  * Dataset paths always come from `weight_names`, never built from layer names.
  */
 export async function readKerasH5(path: string, options: ReadOptions = {}): Promise<KerasH5Contents> {
+  // Imported on first use: h5wasm is 4 MB of JS that callers reading other formats never need.
+  const h5wasm = (await import('h5wasm/node')).default;
   await h5wasm.ready;
   if (!existsSync(path)) throw new VggError('E_WEIGHTS_NOT_FOUND', `weights file '${path}' not found`);
   let file: InstanceType<typeof h5wasm.File>;
