@@ -30,3 +30,14 @@ export { matchToGraph } from './weights/match-graph.js';
 export type { LayerWeights, RawLayer, RawWeight, WeightFormat, WeightSet } from './weights/weight-set.js';
 export { encodeNpy, decodeNpy } from './io/npy.js';
 export { writeFileAtomic } from './io/atomic-write.js';
+export { decodePredictions, imagenetClassIndex, type Prediction } from './predictions.js';
+export { loadManifest, manifestEntry, REPO_WEIGHTS_DIR, type ManifestFile } from './weights/manifest.js';
+export { hashFile } from './weights/md5-file.js';
+export { downloadVerified, type DownloadOptions } from './weights/download.js';
+export {
+  writePacked, readPacked, readPackedHeader, verifyPacked, packedName, PACKED_EXT, PACKED_MAGIC,
+  type PackedDtype, type PackedHeader, type PackedTensor,
+} from './weights/packed.js';
+export { floatToHalf, toHalf, fromHalf } from './weights/float16.js';
+export { convertToPacked, detectVariant } from './weights/convert.js';
+export { resolveWeights, cacheDirs, kerasCacheDir, type ResolveWeightsOptions, type ResolvedWeights, type WeightsOrigin } from './weights/resolve-weights.js';

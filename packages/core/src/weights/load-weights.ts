@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { VggError, wrapError } from '../errors.js';
 import type { VggGraph } from '../graph.js';
 import { matchToGraph } from './match-graph.js';
+import { PACKED_MAGIC, readPacked } from './packed.js';
 import { readKerasH5 } from './read-keras-h5.js';
 import { readTfjsFolder } from './read-tfjs-folder.js';
 import type { WeightSet } from './weight-set.js';
@@ -15,7 +16,8 @@ export interface LoadWeightsOptions {
 }
 
 /**
- * Loads VGG weights from a Keras `.h5`, a tfjs layers-model folder (or its `model.json`), and
+ * Loads VGG weights from a Keras `.h5`, a tfjs layers-model folder (or its `model.json`) or a
+ * vggscope packed `.vggw` file, and
  * validates every tensor against the graph. Layers the source lacks are simply absent from the
  * result; running a layer that needs them fails with E_WEIGHTS_MISSING.
  */
@@ -25,11 +27,12 @@ export async function loadWeights(path: string, graph: VggGraph, options: LoadWe
     const t = await readTfjsFolder(kind.modelJson, options.only);
     return matchToGraph(graph, t.layers, { source: path, format: 'tfjs-layers', bytesRead: t.bytesRead, unavailable: t.unavailable }, options.only);
   }
+  if (kind.type === 'packed') return readPacked(path, graph, options.only);
   const h5 = await readKerasH5(path, { only: options.only });
   return matchToGraph(graph, h5.layers, { source: path, format: 'keras-h5', bytesRead: h5.bytesRead }, options.only);
 }
 
-type Sniffed = { type: 'tfjs'; modelJson: string } | { type: 'h5' };
+type Sniffed = { type: 'tfjs'; modelJson: string } | { type: 'h5' } | { type: 'packed' };
 
 async function sniff(path: string): Promise<Sniffed> {
   const info = await stat(path).catch((e: unknown) => {
@@ -50,6 +53,7 @@ async function sniff(path: string): Promise<Sniffed> {
     await fh.close();
   }
   if (HDF5_SIGNATURE.every((b, i) => head[i] === b)) return { type: 'h5' };
+  if (new TextDecoder().decode(head) === PACKED_MAGIC) return { type: 'packed' };
   if (head[0] === 0x7b /* { */) return { type: 'tfjs', modelJson: path };
   if (head[0] === 0x50 && head[1] === 0x4b) {
     throw new VggError('E_WEIGHTS_FORMAT', `'${path}' is a zip (a Keras 3 .keras file?); extract its weights first: unzip -p '${path}' model.weights.h5 > model.weights.h5`);

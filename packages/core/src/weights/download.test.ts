@@ -1,0 +1,103 @@
+import { randomBytes, createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestServer, serveBytes, startServer } from '@vggscope/test-utils/http-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { downloadVerified } from './download.js';
+
+const body = randomBytes(1 << 20);
+const md5 = createHash('md5').update(body).digest('hex');
+const fast = { attempts: 3, backoffMs: 10, idleTimeoutMs: 2000 };
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+const dest = () => join(mkdtempSync(join(tmpdir(), 'dl-')), 'w.h5');
+
+describe('downloadVerified (loopback server)', () => {
+  it('downloads, verifies md5 and renames atomically (no .part left)', async () => {
+    server = await startServer((req, res) => serveBytes(req, res, body));
+    const file = dest();
+    const seen: number[] = [];
+    await downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5, bytes: body.length, onProgress: (d) => seen.push(d), ...fast });
+    expect(Buffer.compare(readFileSync(file), body)).toBe(0);
+    expect(readdirSync(join(file, '..'))).toEqual(['w.h5']);
+    expect(seen.at(-1)).toBe(body.length);
+  });
+
+  it('md5 mismatch: rejected and nothing kept', async () => {
+    server = await startServer((req, res) => serveBytes(req, res, body));
+    const file = dest();
+    await expect(downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5: '0'.repeat(32), ...fast })).rejects.toMatchObject({
+      code: 'E_DOWNLOAD',
+      message: expect.stringContaining(`md5 ${md5} does not match the expected ${'0'.repeat(32)} (file deleted)`),
+    });
+    expect(readdirSync(join(file, '..'))).toEqual([]);
+  });
+
+  it('truncated body every time: fails after the retries, no file where a later run would trust it', async () => {
+    server = await startServer((req, res) => serveBytes(req, res, body, { honourRange: false, dropAfter: 1000 }));
+    const file = dest();
+    await expect(downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5, bytes: body.length, ...fast })).rejects.toMatchObject({
+      code: 'E_DOWNLOAD',
+      message: expect.stringMatching(/after 3 attempts/),
+    });
+    expect(existsSync(file)).toBe(false);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('404: fails at once (no retries) naming the URL and how to fix it', async () => {
+    server = await startServer((_req, res) => res.writeHead(404).end());
+    await expect(downloadVerified({ urls: [`${server.url}/w.h5`], dest: dest(), md5, ...fast })).rejects.toMatchObject({
+      message: expect.stringMatching(new RegExp(`HTTP 404 from ${server.url}/w.h5[\\s\\S]*pass it with --weights`)),
+    });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('500 then success: retried', async () => {
+    server = await startServer((req, res, n) => (n === 1 ? res.writeHead(500).end() : serveBytes(req, res, body)));
+    const file = dest();
+    await downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5, bytes: body.length, ...fast });
+    expect(server.requests).toHaveLength(2);
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('connection dropped mid-way: resumed with Range from the byte it stopped at', async () => {
+    server = await startServer((req, res, n) => serveBytes(req, res, body, n === 1 ? { dropAfter: 400_000 } : {}));
+    const file = dest();
+    await downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5, bytes: body.length, ...fast });
+    // The client resumes from what it really received (≤ what the server wrote before the drop).
+    const [first, second] = server.requests;
+    expect(first!.range).toBeUndefined();
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(second!.range ?? '')?.[1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(400_000);
+    expect(Buffer.compare(readFileSync(file), body)).toBe(0);
+  });
+
+  it('a server that stalls: times out instead of hanging', async () => {
+    server = await startServer((req, res) => serveBytes(req, res, body, { stallAfter: 5000 }));
+    const t0 = Date.now();
+    await expect(downloadVerified({ urls: [`${server.url}/w.h5`], dest: dest(), md5, bytes: body.length, attempts: 1, idleTimeoutMs: 300 })).rejects.toMatchObject({
+      message: expect.stringContaining('stalled'),
+    });
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('follows redirects', async () => {
+    server = await startServer((req, res) => (req.url === '/old' ? res.writeHead(302, { Location: '/new/w.h5' }).end() : serveBytes(req, res, body)));
+    const file = dest();
+    await downloadVerified({ urls: [`${server.url}/old`], dest: file, md5, ...fast });
+    expect(server.requests.map((r) => r.path)).toEqual(['/old', '/new/w.h5']);
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('falls back to the next mirror when the first one fails', async () => {
+    server = await startServer((req, res) => (req.url === '/a' ? res.writeHead(404).end() : serveBytes(req, res, body)));
+    const file = dest();
+    await downloadVerified({ urls: [`${server.url}/a`, `${server.url}/b`], dest: file, md5, ...fast });
+    expect(existsSync(file)).toBe(true);
+  });
+});

@@ -1,0 +1,135 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { dirname } from 'node:path';
+import { VggError } from '../errors.js';
+import { hashFile } from './md5-file.js';
+
+export interface DownloadOptions {
+  /** Mirrors, tried in order. http: and https: are both accepted (tests use a loopback server). */
+  readonly urls: readonly string[];
+  readonly dest: string;
+  readonly md5: string;
+  readonly bytes?: number;
+  /** Give up on a connection that sends nothing for this long (default 30 s). */
+  readonly idleTimeoutMs?: number;
+  /** Attempts per URL for transient failures: 5xx, dropped connections, stalls (default 4). */
+  readonly attempts?: number;
+  /** First retry delay, doubled each time (default 500 ms). */
+  readonly backoffMs?: number;
+  readonly onProgress?: (done: number, total: number | undefined) => void;
+}
+
+class HttpStatusError extends Error {
+  constructor(readonly status: number, url: string) {
+    super(`HTTP ${status} from ${url}`);
+  }
+}
+
+/**
+ * Downloads to `dest.part`, resuming it with a Range request after a dropped connection, checks
+ * the md5 and only then renames it to `dest`. A file that fails the check is deleted: nothing
+ * corrupt or partial ever sits where a later run would trust it (a `.part` is only ever resumed).
+ */
+export async function downloadVerified(o: DownloadOptions): Promise<void> {
+  await mkdir(dirname(o.dest), { recursive: true });
+  const part = `${o.dest}.part`;
+  const failures: string[] = [];
+  for (const url of o.urls) {
+    const attempts = o.attempts ?? 4;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await fetchToPart(url, part, o);
+        const md5 = await hashFile(part, 'md5');
+        if (md5 !== o.md5) {
+          await rm(part, { force: true });
+          failures.push(`${url}: md5 ${md5} does not match the expected ${o.md5} (file deleted)`);
+          break; // the bytes were wrong, not the connection: try the next mirror
+        }
+        await rename(part, o.dest);
+        return;
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        const permanent = e instanceof HttpStatusError && e.status < 500 && e.status !== 408 && e.status !== 429;
+        if (permanent || attempt === attempts) {
+          failures.push(`${url}: ${msg}${permanent ? '' : ` (after ${attempt} attempt${attempt > 1 ? 's' : ''})`}`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, (o.backoffMs ?? 500) * 2 ** (attempt - 1)));
+      }
+    }
+  }
+  throw new VggError(
+    'E_DOWNLOAD',
+    `could not download ${o.dest.split('/').pop()}:\n  ${failures.join('\n  ')}\n` +
+      `Check the connection and run the command again (a partial download resumes), or download the file yourself ` +
+      `and pass it with --weights, or set VGGSCOPE_MANIFEST to a manifest listing a mirror.`,
+  );
+}
+
+/** One request: appends to an existing `.part` with Range, or starts over if the server ignores it. */
+async function fetchToPart(url: string, part: string, o: DownloadOptions): Promise<void> {
+  let have = await stat(part).then((s) => s.size, () => 0);
+  if (o.bytes !== undefined && have > o.bytes) {
+    await rm(part, { force: true });
+    have = 0;
+  }
+  if (o.bytes !== undefined && have === o.bytes) return; // complete from an earlier run; md5 decides
+  const res = await request(url, have > 0 ? { Range: `bytes=${have}-` } : {}, o.idleTimeoutMs ?? 30_000);
+  let append = false;
+  if (res.statusCode === 206) {
+    const start = Number(/bytes (\d+)-/.exec(res.headers['content-range'] ?? '')?.[1] ?? -1);
+    if (start !== have) {
+      res.destroy();
+      await rm(part, { force: true });
+      throw new Error(`server resumed at byte ${start}, not ${have}; starting over`);
+    }
+    append = true;
+  } else if (res.statusCode === 416) {
+    res.resume();
+    await rm(part, { force: true });
+    throw new Error('server rejected the resume range; starting over');
+  } else if (res.statusCode !== 200) {
+    res.resume();
+    throw new HttpStatusError(res.statusCode ?? 0, url);
+  }
+  const length = Number(res.headers['content-length'] ?? NaN);
+  const total = append ? have + length : length;
+  let done = append ? have : 0;
+  o.onProgress?.(done, Number.isFinite(total) ? total : o.bytes);
+  await new Promise<void>((resolve, reject) => {
+    const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
+    res.on('data', (chunk: Buffer) => {
+      done += chunk.length;
+      o.onProgress?.(done, Number.isFinite(total) ? total : o.bytes);
+    });
+    // A premature close surfaces as 'error' with message 'aborted'; a stall as our own timeout error.
+    res.on('error', (e) => out.destroy(e.message === 'aborted' ? new Error(`connection dropped after ${done} bytes`) : e));
+    out.on('error', reject);
+    out.on('finish', () => {
+      if (Number.isFinite(total) && done < total) reject(new Error(`body ended after ${done} of ${total} bytes`));
+      else resolve();
+    });
+    res.pipe(out);
+  });
+}
+
+function request(url: string, headers: Record<string, string>, idleTimeoutMs: number, redirects = 0): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const client = url.startsWith('https:') ? https : http;
+    const req = client.get(url, { headers: { 'User-Agent': 'vggscope', ...headers } }, (res) => {
+      const location = res.headers.location;
+      if (res.statusCode && [301, 302, 303, 307, 308].includes(res.statusCode) && location) {
+        res.resume();
+        if (redirects >= 5) return reject(new Error(`too many redirects from ${url}`));
+        return resolve(request(new URL(location, url).toString(), headers, idleTimeoutMs, redirects + 1));
+      }
+      // The same idle timer keeps watching the body: a stall mid-transfer aborts the response.
+      res.socket.setTimeout(idleTimeoutMs, () => res.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s (stalled)`)));
+      resolve(res);
+    });
+    req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`no response within ${idleTimeoutMs / 1000} s`)));
+    req.on('error', reject);
+  });
+}

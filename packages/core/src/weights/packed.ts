@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { VggError, wrapError } from '../errors.js';
+import type { VggGraph } from '../graph.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { fromHalf, toHalf } from './float16.js';
+import type { LayerWeights, WeightSet } from './weight-set.js';
+
+/**
+ * vggscope's packed weights: `VGGWPK01`, a u32 header length, a JSON header (padded so data starts
+ * on a 64-byte boundary), then each tensor little-endian at a 64-byte-aligned offset. Loading seeks
+ * straight to the tensors the requested outputs need.
+ */
+export const PACKED_MAGIC = 'VGGWPK01';
+export const PACKED_EXT = '.vggw';
+const ALIGN = 64;
+
+export type PackedDtype = 'f32' | 'f16';
+
+export interface PackedTensor {
+  layer: string;
+  role: 'kernel' | 'bias';
+  shape: number[];
+  dtype: PackedDtype;
+  offset: number;
+  byteLength: number;
+  sha256: string;
+}
+
+export interface PackedHeader {
+  format: 'vggscope-packed';
+  version: 1;
+  model: string;
+  includeTop: boolean;
+  dtype: PackedDtype;
+  source: { file: string; md5?: string };
+  tensors: PackedTensor[];
+}
+
+/** Packed file name for a model in a cache folder: `vgg16-notop.vggw`. */
+export function packedName(model: string, includeTop: boolean): string {
+  return `${model}-${includeTop ? 'top' : 'notop'}${PACKED_EXT}`;
+}
+
+export async function writePacked(
+  path: string,
+  graph: VggGraph,
+  weights: WeightSet,
+  options: { dtype?: PackedDtype; sourceMd5?: string } = {},
+): Promise<PackedHeader> {
+  const dtype = options.dtype ?? 'f32';
+  const blobs: Uint8Array[] = [];
+  const tensors: PackedTensor[] = [];
+  let offset = 0; // relative to the data start; made absolute once the header size is known
+  for (const layer of graph.layers) {
+    const w = weights.layers.get(layer.name);
+    if (!w) continue;
+    for (const role of ['kernel', 'bias'] as const) {
+      const t = w[role];
+      const typed = dtype === 'f16' ? toHalf(t.data) : t.data;
+      const bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+      const pad = (ALIGN - (offset % ALIGN)) % ALIGN;
+      if (pad) blobs.push(new Uint8Array(pad));
+      offset += pad;
+      tensors.push({ layer: layer.name, role, shape: [...t.shape], dtype, offset, byteLength: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+      blobs.push(bytes);
+      offset += bytes.byteLength;
+    }
+  }
+  const header: PackedHeader = {
+    format: 'vggscope-packed', version: 1, model: graph.model, includeTop: graph.includeTop, dtype,
+    source: { file: weights.source, md5: options.sourceMd5 }, tensors,
+  };
+  // Offsets depend on the header length and vice versa: the padded length settles in two passes.
+  let dataStart = 0;
+  let json = '';
+  for (let i = 0; i < 3; i++) {
+    json = JSON.stringify({ ...header, tensors: tensors.map((t) => ({ ...t, offset: t.offset + dataStart })) });
+    const next = Math.ceil((12 + Buffer.byteLength(json)) / ALIGN) * ALIGN;
+    if (next === dataStart) break;
+    dataStart = next;
+  }
+  const head = new Uint8Array(dataStart).fill(0x20);
+  head.set(new TextEncoder().encode(PACKED_MAGIC), 0);
+  new DataView(head.buffer).setUint32(8, dataStart - 12, true);
+  head.set(new TextEncoder().encode(json), 12);
+  await writeFileAtomic(path, [head, ...blobs]);
+  return JSON.parse(json) as PackedHeader;
+}
+
+export async function readPackedHeader(path: string): Promise<PackedHeader> {
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw wrapError('E_WEIGHTS_NOT_FOUND', `packed weights '${path}' cannot be opened`, e);
+  });
+  try {
+    return await headerOf(fh, path);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function headerOf(fh: Awaited<ReturnType<typeof open>>, path: string): Promise<PackedHeader> {
+  const pre = new Uint8Array(12);
+  await fh.read(pre, 0, 12, 0);
+  if (new TextDecoder().decode(pre.subarray(0, 8)) !== PACKED_MAGIC) {
+    throw new VggError('E_WEIGHTS_FORMAT', `'${path}' is not a vggscope packed weights file (bad magic)`);
+  }
+  const len = new DataView(pre.buffer).getUint32(8, true);
+  const buf = new Uint8Array(len);
+  await fh.read(buf, 0, len, 12);
+  try {
+    return JSON.parse(new TextDecoder().decode(buf).trimEnd()) as PackedHeader;
+  } catch (e) {
+    throw wrapError('E_WEIGHTS_FORMAT', `'${path}': packed header is corrupt; delete the file and convert again`, e);
+  }
+}
+
+/** Loads a packed file, reading only the tensors of `only` (when given) by seeking to them. */
+export async function readPacked(path: string, graph: VggGraph, only?: ReadonlySet<string>): Promise<WeightSet> {
+  const fh = await open(path, 'r');
+  try {
+    const header = await headerOf(fh, path);
+    if (header.model !== graph.model) {
+      throw new VggError('E_WEIGHTS_FORMAT', `'${path}' holds ${header.model} weights, but ${graph.model} was requested; use --model ${header.model}`);
+    }
+    const layers = new Map<string, LayerWeights>();
+    const wanted = new Set(graph.layers.filter((l) => l.weights.length > 0 && (!only || only.has(l.name))).map((l) => l.name));
+    let bytesRead = 0;
+    const pending = new Map<string, { -readonly [K in keyof LayerWeights]?: LayerWeights[K] }>();
+    for (const t of header.tensors) {
+      if (!wanted.has(t.layer)) continue;
+      const raw = new Uint8Array(t.byteLength);
+      const { bytesRead: n } = await fh.read(raw, 0, t.byteLength, t.offset);
+      if (n !== t.byteLength) throw new VggError('E_WEIGHTS_FORMAT', `'${path}' is truncated at ${t.layer}/${t.role}; delete it and convert again`);
+      bytesRead += n;
+      const data = t.dtype === 'f16' ? fromHalf(new Uint16Array(raw.buffer)) : new Float32Array(raw.buffer);
+      const entry = pending.get(t.layer) ?? {};
+      entry[t.role] = { data, shape: t.shape };
+      pending.set(t.layer, entry);
+      if (entry.kernel && entry.bias) layers.set(t.layer, entry as LayerWeights);
+    }
+    return { source: path, format: 'packed', layers, unavailable: [], bytesRead };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Re-hashes every tensor; returns the ones whose sha256 differs from the header. */
+export async function verifyPacked(path: string): Promise<{ header: PackedHeader; bad: string[] }> {
+  const fh = await open(path, 'r');
+  try {
+    const header = await headerOf(fh, path);
+    const bad: string[] = [];
+    for (const t of header.tensors) {
+      const raw = new Uint8Array(t.byteLength);
+      const { bytesRead } = await fh.read(raw, 0, t.byteLength, t.offset);
+      if (bytesRead !== t.byteLength || createHash('sha256').update(raw).digest('hex') !== t.sha256) bad.push(`${t.layer}/${t.role}`);
+    }
+    return { header, bad };
+  } finally {
+    await fh.close();
+  }
+}
