@@ -8,6 +8,7 @@ export const MODEL_OPTIONS = {
   'include-top': { type: 'boolean', default: false },
   pooling: { type: 'string' },
   size: { type: 'string' },
+  offline: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];

@@ -1,24 +1,32 @@
-import { VggError } from '@vggscope/core';
+import { resolveWeights } from '@vggscope/core';
+import type { CommandContext } from './context.js';
+import { Progress } from './progress.js';
 
 export interface WeightsRequest {
   model: string;
   includeTop: boolean;
   /** --weights, if given */
   path?: string;
+  offline?: boolean;
+  quiet?: boolean;
 }
 
 /**
- * Where the CLI takes weights from. Today: the explicit --weights path.
- * TODO: VGGSCOPE_WEIGHTS, weights/ cache, Keras cache and download (the weights-lifecycle issue).
+ * Core's resolution order (explicit path → VGGSCOPE_WEIGHTS / weights/ → Keras cache → download),
+ * with a download progress bar and status lines on stderr.
  */
-export async function resolveWeights(req: WeightsRequest): Promise<string> {
-  if (req.path) return req.path;
-  const file = `${req.model}_weights_tf_dim_ordering_tf_kernels${req.includeTop ? '' : '_notop'}.h5`;
-  throw new VggError(
-    'E_WEIGHTS_NOT_FOUND',
-    `no weights given. Pass --weights PATH: the official Keras file ${file}, a Keras .h5 you saved, or a tfjs model folder.\n` +
-      `To try vggscope without real weights, generate synthetic ones:\n` +
-      `  npx nx run synth-weights:generate -- --model ${req.model}${req.includeTop ? ' --top' : ''} --out weights/synthetic/${file}\n` +
-      `  npx nx run cli:extract -- --model ${req.model} --weights weights/synthetic/${file}`,
-  );
+export async function resolveWeightsPath(req: WeightsRequest, ctx: CommandContext): Promise<string> {
+  let bar: Progress | undefined;
+  const resolved = await resolveWeights({
+    model: req.model,
+    includeTop: req.includeTop,
+    path: req.path,
+    offline: req.offline,
+    onStatus: (m) => req.quiet || ctx.stderr.write(`${m}\n`),
+    onProgress: (done, total) => {
+      bar ??= new Progress('download', total, { kind: 'bytes', stream: ctx.stderr, quiet: req.quiet });
+      bar.update(done, total);
+    },
+  });
+  return resolved.path;
 }

@@ -1,11 +1,15 @@
 import { VggError } from '@vggscope/core';
 import { extractCommand } from './commands/extract.js';
+import { predictCommand } from './commands/predict.js';
+import { weightsCommand } from './commands/weights.js';
 import type { CommandContext } from './context.js';
 
 type Command = (argv: string[], ctx: CommandContext) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   extract: { run: extractCommand, summary: 'features of any layer(s) → .npy files' },
+  predict: { run: predictCommand, summary: 'ImageNet top-k classes (decode_predictions)' },
+  weights: { run: weightsCommand, summary: 'list, fetch, convert, verify weight files' },
 };
 
 export const MAIN_HELP = () => `vggscope — VGG16/VGG19 features, filters and feature maps on the CPU, in TypeScript

@@ -16,7 +16,7 @@ export function formatNumber(n: number): string {
 }
 
 export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
   let v = n;
   let u = 0;
   while (v >= 1024 && u < units.length - 1) {

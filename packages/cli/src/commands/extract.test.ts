@@ -62,11 +62,13 @@ describe('cli exit codes and messages (real process)', () => {
     expect(r.err).toMatch(/error \[E_UNKNOWN_LAYER\]: unknown layer 'block6_pool' in vgg16 \(no top\); did you mean 'block5_pool'\?/);
   });
 
-  it('no --weights → exit 4 saying how to supply them', () => {
-    const r = spawnCli(['extract']);
+  it('no --weights, offline, nothing cached → exit 4 listing where it looked and how to fix it', () => {
+    const env = { VGGSCOPE_WEIGHTS: mkdtempSync(join(tmpdir(), 'empty-cache-')), KERAS_HOME: tmp() };
+    const r = spawnCli(['extract', '--offline'], env);
     expect(r.code).toBe(4);
-    expect(r.err).toContain('no weights given. Pass --weights PATH');
-    expect(r.err).toContain('npx nx run synth-weights:generate');
+    expect(r.err).toContain('error [E_WEIGHTS_NOT_FOUND]: no vgg16 weights found, and downloading is off');
+    expect(r.err).toContain(join(env.VGGSCOPE_WEIGHTS, 'vgg16-notop.vggw'));
+    expect(r.err).toContain('npx nx run cli:weights -- fetch --model vgg16');
   });
 
   it('a corrupt image → exit 3 naming the file, and nothing written', async () => {

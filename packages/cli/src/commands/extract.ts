@@ -4,7 +4,7 @@ import { encodeNpy, formatShape, type LayerOutput, stats, VggError, writeFileAto
 import { loadVgg } from '@vggscope/kernels';
 import { MODEL_OPTIONS, many, parseModel, parsePooling, parseSize, usageErrors } from '../options.js';
 import { Progress } from '../progress.js';
-import { resolveWeights } from '../resolve-weights.js';
+import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 import { DEFAULT_IMAGE, type CommandContext } from '../context.js';
 
@@ -20,7 +20,9 @@ Images go through Keras' load_img (nearest resize, squash) and preprocess_input 
 
 Options:
   --model      vgg16 (default) or vgg19
-  --weights    Keras .h5 (official legacy layout, tf.keras or Keras 3) or a tfjs model folder
+  --weights    Keras .h5 (official legacy layout, tf.keras or Keras 3), a tfjs model folder or a packed
+               .vggw file; default: the official ImageNet weights (cached, else downloaded once)
+  --offline    never download (also VGGSCOPE_OFFLINE=1)
   --image      image file (PNG or JPEG); repeatable; default: the sample cat photo
   --layer      Keras layer name (block4_pool) or index (14); repeatable; default: the model output
   --include-top  add flatten/fc1/fc2/predictions (input must be 224x224)
@@ -62,12 +64,12 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
   const layers = many(values.layer);
-  const weights = await resolveWeights({ model, includeTop, path: values.weights });
+  const weights = await resolveWeightsPath({ model, includeTop, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
 
   const vgg = await loadVgg({ model, weights, includeTop, pooling, inputSize, layers: layers.length ? layers : undefined });
   const requested = layers.length ? layers : [vgg.graph.layers.length - 1];
   const outDir = resolve(values.out ?? 'features');
-  const progress = new Progress('extract', images.length, ' img', ctx.stderr, values.json || images.length < 2);
+  const progress = new Progress('extract', images.length, { unit: ' img', stream: ctx.stderr, quiet: values.json || images.length < 2 });
   const results: ImageResult[] = [];
   try {
     for (const [i, image] of images.entries()) {

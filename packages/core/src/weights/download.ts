@@ -51,7 +51,9 @@ export async function downloadVerified(o: DownloadOptions): Promise<void> {
         return;
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
-        const permanent = e instanceof HttpStatusError && e.status < 500 && e.status !== 408 && e.status !== 429;
+        const code = (e as NodeJS.ErrnoException).code;
+        const unreachable = code === 'ENOTFOUND' || code === 'ECONNREFUSED'; // no such host / nothing listening: next mirror
+        const permanent = unreachable || (e instanceof HttpStatusError && e.status < 500 && e.status !== 408 && e.status !== 429);
         if (permanent || attempt === attempts) {
           failures.push(`${url}: ${msg}${permanent ? '' : ` (after ${attempt} attempt${attempt > 1 ? 's' : ''})`}`);
           break;

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VggError, wrapError } from '../errors.js';
 
@@ -12,14 +13,14 @@ export interface ManifestFile {
 }
 
 /** The repo's `weights/` folder (the default cache), found relative to this module. */
-export const REPO_WEIGHTS_DIR = fileURLToPath(new URL('../../../../weights/', import.meta.url));
+export const REPO_WEIGHTS_DIR = fileURLToPath(new URL('../../../../weights', import.meta.url));
 
 /**
  * The table of official weight files: `$VGGSCOPE_MANIFEST` if set (a mirror, or a test server),
  * else the repo's `weights/manifest.json`.
  */
 export function loadManifest(env: NodeJS.ProcessEnv = process.env): ManifestFile[] {
-  const path = env.VGGSCOPE_MANIFEST || `${REPO_WEIGHTS_DIR}manifest.json`;
+  const path = env.VGGSCOPE_MANIFEST || join(REPO_WEIGHTS_DIR, 'manifest.json');
   if (!existsSync(path)) {
     throw new VggError('E_WEIGHTS_NOT_FOUND', `weights manifest '${path}' not found; set VGGSCOPE_MANIFEST to a manifest.json (see weights/README.md)`);
   }

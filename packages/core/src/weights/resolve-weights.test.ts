@@ -49,7 +49,7 @@ describe('resolveWeights', () => {
     expect(first).toEqual({ path: join(s.cache, packedName('vgg16', false)), origin: 'download' });
     expect(existsSync(join(s.cache, NAME))).toBe(true);
     expect(existsSync(join(s.cache, `${NAME}.part`))).toBe(false);
-    expect(status.join('\n')).toMatch(/downloading .* \(59 MB\)[\s\S]*converting/);
+    expect(status.join('\n')).toMatch(/downloading .* \(56\.1 MiB\)[\s\S]*converting/);
     const again = await resolveWeights({ ...opts, env: s.env });
     expect(again).toEqual({ path: first.path, origin: 'cache' });
     expect(server.requests.length - before).toBe(1);

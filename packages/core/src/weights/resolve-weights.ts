@@ -82,8 +82,13 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
 
   if (o.offline || env.VGGSCOPE_OFFLINE === '1') throw offlineError(o, entry, looked, cache);
   const dest = join(cache, entry.name);
-  status(`downloading ${entry.name} (${(entry.bytes / 1e6).toFixed(0)} MB) from ${new URL(entry.urls[0]!).host} to ${cache}`);
-  await downloadVerified({ urls: entry.urls, dest, md5: entry.md5, bytes: entry.bytes, onProgress: o.onProgress, ...o.download });
+  status(`downloading ${entry.name} (${(entry.bytes / 2 ** 20).toFixed(1)} MiB) from ${new URL(entry.urls[0]!).host} to ${cache}`);
+  try {
+    await downloadVerified({ urls: entry.urls, dest, md5: entry.md5, bytes: entry.bytes, onProgress: o.onProgress, ...o.download });
+  } catch (e) {
+    const reason = e instanceof Error ? e.message.split('\nCheck the connection')[0] : String(e);
+    throw new VggError('E_DOWNLOAD', `${reason}\n${whereAndHow(o, entry, looked, cache)}`, { cause: e });
+  }
   return { path: await toPacked(dest, packedTarget, o, entry, status), origin: 'download' };
 }
 
@@ -101,15 +106,21 @@ async function toPacked(h5: string, dest: string, o: ResolveWeightsOptions, entr
 }
 
 function offlineError(o: ResolveWeightsOptions, entry: ManifestFile, looked: string[], cache: string): VggError {
-  const top = o.includeTop ? ' --top' : '';
   return new VggError(
     'E_WEIGHTS_NOT_FOUND',
     `no ${o.model}${o.includeTop ? ' (with top)' : ''} weights found, and downloading is off (--offline or VGGSCOPE_OFFLINE=1).\n` +
-      `Looked at:\n${looked.map((p) => `  ${p}`).join('\n')}\n` +
-      `Fix it with one of:\n` +
-      `  npx nx run cli:weights -- fetch --model ${o.model}${top}        # online: download, verify and cache\n` +
-      `  curl -L -o ${join(cache, entry.name)} ${entry.urls[0]}   # on any machine, then copy here\n` +
-      `  --weights /path/to/${entry.name}                       # use a file you already have\n` +
-      `  cp ~/.keras/models/${entry.name} ${cache}/               # from a machine with Keras`,
+      whereAndHow(o, entry, looked, cache),
+  );
+}
+
+function whereAndHow(o: ResolveWeightsOptions, entry: ManifestFile, looked: string[], cache: string): string {
+  const top = o.includeTop ? ' --top' : '';
+  return (
+    `Looked at:\n${looked.map((p) => `  ${p}`).join('\n')}\n` +
+    `Fix it with one of:\n` +
+    `  npx nx run cli:weights -- fetch --model ${o.model}${top}        # online: download, verify and cache\n` +
+    `  curl -L -o ${join(cache, entry.name)} ${entry.urls[0]}   # on any machine, then copy here\n` +
+    `  --weights /path/to/${entry.name}                       # use a file you already have\n` +
+    `  cp ~/.keras/models/${entry.name} ${cache}/               # from a machine with Keras`
   );
 }

@@ -1,0 +1,80 @@
+import { parseArgs } from 'node:util';
+import { decodePredictions, loadManifest, manifestEntry, VggError } from '@vggscope/core';
+import { loadVgg } from '@vggscope/kernels';
+import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
+import { many, parseModel, usageErrors } from '../options.js';
+import { resolveWeightsPath } from '../resolve-weights.js';
+import { formatTable } from '../table.js';
+
+export const PREDICT_HELP = `vggscope predict — ImageNet top-k classes, like Keras' decode_predictions
+
+Usage:
+  npx nx run cli:predict -- [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--top 5] [--json] [--offline]
+
+Runs the model with its top (fc1, fc2, predictions) on 224×224 inputs and prints the top-k
+(wnid, label, probability) per image. Needs the with-top weights
+(vgg16_weights_tf_dim_ordering_tf_kernels.h5, 528 MiB; vgg19_…, 548 MiB).
+
+Examples:
+  npx nx run cli:predict -- --image cat.jpg
+  npx nx run cli:predict -- --model vgg19 --image a.png --image b.jpg --top 3 --json
+
+Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error.
+`;
+
+export async function predictCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = usageErrors('predict', () =>
+    parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        model: { type: 'string', default: 'vgg16' },
+        weights: { type: 'string' },
+        image: { type: 'string', multiple: true },
+        top: { type: 'string', default: '5' },
+        json: { type: 'boolean', default: false },
+        offline: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }),
+  );
+  if (values.help) {
+    ctx.stdout.write(PREDICT_HELP);
+    return 0;
+  }
+  const model = parseModel(values.model);
+  const top = Number(values.top);
+  if (!Number.isInteger(top) || top < 1 || top > 1000) throw new VggError('E_USAGE', `--top must be a whole number from 1 to 1000, got '${values.top}'`);
+  const images = many(values.image);
+  if (images.length === 0) images.push(DEFAULT_IMAGE);
+
+  const weights = await resolveWeightsPath({ model, includeTop: true, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
+  const vgg = await loadVgg({ model, weights, includeTop: true });
+  try {
+    const missing = ['fc1', 'fc2', 'predictions'].filter((l) => !vgg.weights.layers.includes(l));
+    if (missing.length) {
+      const entry = manifestEntry(loadManifest(), model, true);
+      throw new VggError(
+        'E_WEIGHTS_MISSING',
+        `predict needs the top weights (${missing.join(', ')}), which '${weights}' does not have (a no-top file?). ` +
+          `Use the official ${entry.name} (${(entry.bytes / 2 ** 20).toFixed(1)} MiB, from ${new URL(entry.urls[0]!).host}): ` +
+          `run without --weights to fetch it, or 'npx nx run cli:weights -- fetch --model ${model} --top'`,
+      );
+    }
+    const results = [];
+    for (const image of images) {
+      const [probs] = await vgg.extract(image, { layers: ['predictions'] });
+      results.push({ image, predictions: decodePredictions(probs!, top)[0]! });
+    }
+    if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights, results }, null, 2)}\n`);
+    else {
+      for (const r of results) {
+        const rows = r.predictions.map((p, i) => [i + 1, p.wnid, p.label, `${(p.probability * 100).toFixed(2)}%`]);
+        ctx.stdout.write(`${model} · ${r.image}\n${formatTable(['#', 'wnid', 'label', 'probability'], rows)}\n\n`);
+      }
+    }
+    return 0;
+  } finally {
+    vgg.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashFile } from '@vggscope/core';
+import { synthH5 } from '@vggscope/test-utils';
+import { serveBytes, startServer } from '@vggscope/test-utils/http-server';
+import { describe, expect, it } from 'vitest';
+import { spawnCli, spawnCliAsync } from '../test-cli.js';
+
+const NAME = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
+const tmp = () => mkdtempSync(join(tmpdir(), 'weights-cli-'));
+
+describe('cli weights', () => {
+  it('convert (detects vgg16 no-top), verify ok, list shows it; a flipped byte fails verify with exit 4', async () => {
+    const cache = tmp();
+    const env = { VGGSCOPE_WEIGHTS: cache, KERAS_HOME: tmp() };
+    const c = spawnCli(['weights', 'convert', '--from', await synthH5('vgg16')], env);
+    expect(c.code).toBe(0);
+    const packed = join(cache, 'vgg16-notop.vggw');
+    expect(c.out).toContain(`→ ${packed}`);
+    expect(c.out).toContain('vgg16, 26 tensors, f32');
+    const l = spawnCli(['weights', 'list'], env);
+    expect(l.out).toMatch(/vgg16-notop\.vggw\s+packed\s+vgg16 f32\s+56\.1 MiB\s+sha256 ok/);
+    const bytes = readFileSync(packed);
+    bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0x40;
+    writeFileSync(packed, bytes);
+    const v = spawnCli(['weights', 'verify', packed], env);
+    expect(v.code).toBe(4);
+    expect(v.err).toContain('1 file(s) failed verification');
+  });
+
+  it('convert --dtype f16 halves the file', async () => {
+    const out = join(tmp(), 'h.vggw');
+    expect(spawnCli(['weights', 'convert', '--from', await synthH5('vgg16'), '--to', out, '--dtype', 'f16']).code).toBe(0);
+    expect(statSync(out).size).toBeLessThan(30e6);
+  });
+
+  it('fetch downloads from the manifest URL with progress lines, verifies and packs; extract then uses it offline', async () => {
+    const h5 = await synthH5('vgg16');
+    const body = readFileSync(h5);
+    const server = await startServer((req, res) => serveBytes(req, res, body));
+    try {
+      const root = tmp();
+      const manifest = join(root, 'manifest.json');
+      writeFileSync(manifest, JSON.stringify({ files: [{ name: NAME, model: 'vgg16', includeTop: false, md5: await hashFile(h5), bytes: body.length, urls: [`${server.url}/${NAME}`] }] }));
+      const env = { VGGSCOPE_MANIFEST: manifest, VGGSCOPE_WEIGHTS: join(root, 'cache'), KERAS_HOME: join(root, 'keras') };
+      const f = await spawnCliAsync(['weights', 'fetch', '--model', 'vgg16'], env);
+      expect(f.code).toBe(0);
+      expect(f.err).toMatch(/downloading vgg16_weights_tf_dim_ordering_tf_kernels_notop\.h5 \(56\.1 MiB\) from 127\.0\.0\.1/);
+      expect(f.err).toMatch(/download 100% 56\.1 MiB\/56\.1 MiB/); // a plain line per 10% when stderr is not a TTY
+      expect(f.out).toContain(`weights ready: ${join(root, 'cache', 'vgg16-notop.vggw')}`);
+      const out = join(root, 'features');
+      const e = await spawnCliAsync(['extract', '--offline', '--layer', 'block2_pool', '--out', out], env);
+      expect(e.code).toBe(0);
+      expect(existsSync(join(out, 'chelsea', 'block2_pool.npy'))).toBe(true);
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('unknown action → exit 2', () => {
+    expect(spawnCli(['weights', 'frob']).code).toBe(2);
+  });
+});

@@ -1,0 +1,167 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  cacheDirs, convertToPacked, detectVariant, hashFile, kerasCacheDir, loadManifest, packedName, PACKED_EXT,
+  readPackedHeader, VggError, verifyPacked,
+} from '@vggscope/core';
+import type { CommandContext } from '../context.js';
+import { parseModel, usageErrors } from '../options.js';
+import { resolveWeightsPath } from '../resolve-weights.js';
+import { formatBytes, formatTable } from '../table.js';
+
+export const WEIGHTS_HELP = `vggscope weights — list, fetch, convert and verify weight files
+
+Usage:
+  npx nx run cli:weights -- list [--json]
+  npx nx run cli:weights -- fetch [--model vgg16|vgg19] [--top] [--offline]
+  npx nx run cli:weights -- convert --from PATH [--to PATH] [--model vgg16|vgg19] [--top] [--dtype f32|f16]
+  npx nx run cli:weights -- verify [PATH]
+
+  list     what is cached where ($VGGSCOPE_WEIGHTS, weights/, the Keras cache), sizes, verified or not
+  fetch    resolve the official ImageNet weights (cache → Keras cache → download) and pack them
+  convert  any source (Keras .h5, tfjs folder, packed) → packed .vggw; f16 halves the size
+  verify   md5 of official .h5 files against the manifest, sha256 of every packed tensor
+
+Examples:
+  npx nx run cli:weights -- fetch --model vgg19 --top
+  npx nx run cli:weights -- convert --from ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5
+  npx nx run cli:weights -- convert --from vgg16_notop.h5 --to /tmp/vgg16.f16.vggw --dtype f16
+  npx nx run cli:weights -- verify weights/vgg16-notop.vggw
+
+Exit codes: 0 ok, 2 usage error, 4 weights error (including a failed verification).
+`;
+
+export async function weightsCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = usageErrors('weights', () =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        model: { type: 'string' },
+        top: { type: 'boolean', default: false },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        dtype: { type: 'string', default: 'f32' },
+        offline: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }),
+  );
+  const [action, target] = positionals;
+  if (values.help || !action) {
+    ctx.stdout.write(WEIGHTS_HELP);
+    return values.help ? 0 : 2;
+  }
+  switch (action) {
+    case 'list':
+      return list(ctx, values.json ?? false);
+    case 'fetch': {
+      const model = parseModel(values.model);
+      const path = await resolveWeightsPath({ model, includeTop: values.top ?? false, offline: values.offline }, ctx);
+      ctx.stdout.write(`${model}${values.top ? ' (with top)' : ''} weights ready: ${path}\n`);
+      return 0;
+    }
+    case 'convert':
+      return convert(ctx, values);
+    case 'verify':
+      return verify(ctx, target, values.json ?? false);
+    default:
+      throw new VggError('E_USAGE', `weights: unknown action '${action}'; use list, fetch, convert or verify`);
+  }
+}
+
+async function convert(ctx: CommandContext, v: { from?: string; to?: string; model?: string; top?: boolean; dtype?: string }): Promise<number> {
+  if (!v.from) throw new VggError('E_USAGE', 'weights convert: --from PATH is required (a Keras .h5, a tfjs folder or a packed file)');
+  if (v.dtype !== 'f32' && v.dtype !== 'f16') throw new VggError('E_USAGE', `weights convert: --dtype must be f32 or f16, got '${v.dtype}'`);
+  const detected = await detectVariant(v.from);
+  const model = v.model ? parseModel(v.model) : detected.model;
+  const includeTop = v.top || detected.includeTop;
+  const name = packedName(model, includeTop).replace(PACKED_EXT, v.dtype === 'f16' ? `.f16${PACKED_EXT}` : PACKED_EXT);
+  const to = v.to ?? join(cacheDirs()[0]!, name);
+  const t0 = performance.now();
+  const header = await convertToPacked(v.from, to, { model, includeTop, dtype: v.dtype });
+  const size = (await stat(to)).size;
+  ctx.stdout.write(
+    `converted ${v.from} → ${to}\n${model}${includeTop ? ' with top' : ''}, ${header.tensors.length} tensors, ${v.dtype}, ` +
+      `${formatBytes(size)} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
+  return 0;
+}
+
+interface Entry {
+  place: string;
+  file: string;
+  kind: 'packed' | 'h5';
+  model: string;
+  bytes: number;
+  verified: string;
+}
+
+async function scan(): Promise<Entry[]> {
+  const manifest = loadManifest();
+  const places = [...cacheDirs().map((d) => [d, d] as const), [kerasCacheDir(), 'keras cache'] as const];
+  const out: Entry[] = [];
+  for (const [dir, label] of places) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.sort()) {
+      const path = join(dir, name);
+      const official = manifest.find((f) => f.name === name);
+      if (name.endsWith(PACKED_EXT)) {
+        out.push({ place: label, file: path, kind: 'packed', bytes: (await stat(path)).size, ...(await describePacked(path)) });
+      } else if (official) {
+        const md5 = await hashFile(path);
+        out.push({ place: label, file: path, kind: 'h5', model: `${official.model}${official.includeTop ? ' top' : ''}`, bytes: (await stat(path)).size, verified: md5 === official.md5 ? 'md5 ok' : 'MD5 MISMATCH' });
+      }
+    }
+  }
+  return out;
+}
+
+async function describePacked(path: string): Promise<{ model: string; verified: string }> {
+  try {
+    const { header, bad } = await verifyPacked(path);
+    return { model: `${header.model}${header.includeTop ? ' top' : ''} ${header.dtype}`, verified: bad.length ? `${bad.length} BAD TENSORS` : 'sha256 ok' };
+  } catch (e) {
+    return { model: '?', verified: `UNREADABLE: ${(e as Error).message}` };
+  }
+}
+
+async function list(ctx: CommandContext, json: boolean): Promise<number> {
+  const entries = await scan();
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+    return 0;
+  }
+  ctx.stdout.write(`Weights found (looked in: ${cacheDirs().join(', ')}, ${kerasCacheDir()}):\n`);
+  ctx.stdout.write(
+    entries.length
+      ? `${formatTable(['place', 'file', 'kind', 'model', 'size', 'verified'], entries.map((e) => [e.place, basename(e.file), e.kind, e.model, formatBytes(e.bytes), e.verified]))}\n`
+      : "  none yet: 'npx nx run cli:weights -- fetch' downloads the official ones\n",
+  );
+  return 0;
+}
+
+async function verify(ctx: CommandContext, target: string | undefined, json: boolean): Promise<number> {
+  const entries = target ? [await verifyOne(target)] : await scan();
+  if (json) ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+  else ctx.stdout.write(`${formatTable(['file', 'kind', 'model', 'verified'], entries.map((e) => [e.file, e.kind, e.model, e.verified]))}\n`);
+  const bad = entries.filter((e) => !/ok$/.test(e.verified));
+  if (bad.length) throw new VggError('E_WEIGHTS_CHECKSUM', `${bad.length} file(s) failed verification: ${bad.map((e) => e.file).join(', ')}; delete them and fetch or convert again`);
+  return 0;
+}
+
+async function verifyOne(path: string): Promise<Entry> {
+  const bytes = await stat(path).then((s) => s.size, () => {
+    throw new VggError('E_WEIGHTS_NOT_FOUND', `weights verify: '${path}' not found`);
+  });
+  if (await readPackedHeader(path).then(() => true, () => false)) {
+    return { place: '', file: path, kind: 'packed', bytes, ...(await describePacked(path)) };
+  }
+  const official = loadManifest().find((f) => f.name === basename(path));
+  const md5 = await hashFile(path);
+  if (!official) return { place: '', file: path, kind: 'h5', model: '?', bytes, verified: `md5 ${md5} (not an official file name: nothing to compare; ok)` };
+  return { place: '', file: path, kind: 'h5', model: official.model, bytes, verified: md5 === official.md5 ? 'md5 ok' : `MD5 MISMATCH (${md5}, expected ${official.md5})` };
+}
