@@ -1,6 +1,9 @@
 import { VggError } from '@vggscope/core';
 import { extractCommand } from './commands/extract.js';
+import { filtersCommand } from './commands/filters.js';
+import { mapsCommand } from './commands/maps.js';
 import { predictCommand } from './commands/predict.js';
+import { summaryCommand } from './commands/summary.js';
 import { weightsCommand } from './commands/weights.js';
 import type { CommandContext } from './context.js';
 
@@ -10,6 +13,9 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   extract: { run: extractCommand, summary: 'features of any layer(s) → .npy files' },
   predict: { run: predictCommand, summary: 'ImageNet top-k classes (decode_predictions)' },
   weights: { run: weightsCommand, summary: 'list, fetch, convert, verify weight files' },
+  filters: { run: filtersCommand, summary: 'filter summary + filter grid PNG' },
+  maps: { run: mapsCommand, summary: 'feature-map grid PNGs (a layer, several, or --blocks)' },
+  summary: { run: summaryCommand, summary: 'model.summary() with feature-map sizes' },
 };
 
 export const MAIN_HELP = () => `vggscope — VGG16/VGG19 features, filters and feature maps on the CPU, in TypeScript

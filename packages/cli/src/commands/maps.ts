@@ -1,0 +1,86 @@
+import { basename, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildGraph, findLayers, formatShape, lastConvOfEachBlock, VggError } from '@vggscope/core';
+import { loadVgg } from '@vggscope/kernels';
+import { type ColormapName, renderFeatureMapGrid, writePng } from '@vggscope/viz';
+import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
+import { many, parseModel, parseSize, usageErrors } from '../options.js';
+import { resolveWeightsPath } from '../resolve-weights.js';
+import { formatTable } from '../table.js';
+import { positiveInt } from './filters.js';
+
+export const MAPS_HELP = `vggscope maps — feature-map grids of one image, one PNG per layer, from one forward pass
+
+Usage:
+  npx nx run cli:maps -- [--model vgg16|vgg19] [--weights PATH] [--image PATH] [--layer NAME|INDEX]... | --blocks
+        [--count 64] [--grid 8x8] [--colormap gray|viridis] [--shared-scale] [--size HxW] [--out DIR] [--offline]
+
+Draws the first --count maps of each layer in a rows×cols grid, each map min/max-normalised on its own
+(--shared-scale: one range for all), upscaled with nearest-neighbour, with a title row (layer and shape).
+--blocks draws the last conv of each of the five blocks (VGG16 2, 5, 9, 13, 17; VGG19 2, 5, 10, 15, 20).
+Writes DIR/<image stem>_<layer>.png (default DIR: maps).
+
+Examples:
+  npx nx run cli:maps --                                      # 64 maps of block1_conv1 in 8×8
+  npx nx run cli:maps -- --blocks                             # five PNGs, one per block
+  npx nx run cli:maps -- --model vgg19 --layer block3_conv4 --colormap viridis --count 16 --grid 4x4
+
+Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error.
+`;
+
+export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = usageErrors('maps', () =>
+    parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        model: { type: 'string', default: 'vgg16' },
+        weights: { type: 'string' },
+        image: { type: 'string' },
+        layer: { type: 'string', multiple: true },
+        blocks: { type: 'boolean', default: false },
+        count: { type: 'string', default: '64' },
+        grid: { type: 'string', default: '8x8' },
+        colormap: { type: 'string', default: 'gray' },
+        'shared-scale': { type: 'boolean', default: false },
+        size: { type: 'string' },
+        out: { type: 'string', default: 'maps' },
+        offline: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }),
+  );
+  if (values.help) {
+    ctx.stdout.write(MAPS_HELP);
+    return 0;
+  }
+  const model = parseModel(values.model);
+  const colormap = values.colormap as ColormapName;
+  if (colormap !== 'gray' && colormap !== 'viridis') throw new VggError('E_USAGE', `--colormap must be gray or viridis, got '${values.colormap}'`);
+  const grid = /^(\d+)[x×X](\d+)$/.exec(values.grid!);
+  if (!grid) throw new VggError('E_USAGE', `--grid must look like ROWSxCOLS (e.g. 8x8), got '${values.grid}'`);
+  const [rows, cols] = [Number(grid[1]), Number(grid[2])];
+  const count = Math.min(positiveInt(values.count!, '--count'), rows * cols);
+  const inputSize = parseSize(values.size);
+  const graph = buildGraph(model, { inputSize });
+  const requested = values.blocks ? lastConvOfEachBlock(graph) : many(values.layer);
+  if (values.blocks && values.layer) throw new VggError('E_USAGE', 'maps: give either --layer or --blocks, not both');
+  const layers = findLayers(graph, requested.length ? requested : ['block1_conv1']);
+  const image = values.image ?? DEFAULT_IMAGE;
+
+  const weights = await resolveWeightsPath({ model, includeTop: false, path: values.weights, offline: values.offline }, ctx);
+  const vgg = await loadVgg({ model, weights, inputSize, layers: layers.map((l) => l.name) });
+  const outputs = await vgg.extract(image, { layers: layers.map((l) => l.name) }).finally(() => vgg.dispose());
+  const outDir = resolve(values.out!);
+  const stem = basename(image, extname(image));
+  const written: (string | number)[][] = [];
+  for (const o of outputs) {
+    const img = renderFeatureMapGrid(o, { rows, cols, count, colormap, scale: values['shared-scale'] ? 'shared' : 'each' });
+    const file = join(outDir, `${stem}_${o.layer}.png`);
+    const shown = Math.min(count, o.shape[3]!);
+    await writePng(file, img, { title: `${model} #${o.index} ${o.layer} ${formatShape(o.shape)}: first ${shown} maps` });
+    written.push([o.index, o.layer, formatShape(o.shape), `${img.width}×${img.height}`, file]);
+  }
+  ctx.stdout.write(`${formatTable(['#', 'layer', 'shape', 'png size', 'file'], written)}\n`);
+  return 0;
+}
