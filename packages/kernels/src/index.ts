@@ -5,3 +5,4 @@ export { maxPool2x2 } from './reference/max-pool.js';
 export { dense } from './reference/dense.js';
 export { globalPool } from './reference/global-pool.js';
 export { wasmBackend, initWasm, wasmMemory, translateWasmError } from './wasm/wasm-backend.js';
+export { VggPool, type VggPoolOptions } from './pool/vgg-pool.js';

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildGraph, type FloatTensor, type GraphOptions } from '@vggscope/core';
+import { buildGraph, type FloatTensor, type GraphOptions, writePacked } from '@vggscope/core';
 import { synthWeights, writeLegacyH5, writeTfjsFolder } from '@vggscope/synth-weights';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -54,6 +54,17 @@ export async function synthH5(model: 'vgg16' | 'vgg19', options: GraphOptions & 
     await writeTfjsFolder(`${base}-tfjs`, graph, synthWeights(graph, seed));
   }
   return h5;
+}
+
+/** The same synthetic weights as a packed .vggw (fast to load, and no h5wasm in worker threads). */
+export async function synthPacked(model: 'vgg16' | 'vgg19', options: { seed?: number } = {}): Promise<string> {
+  const seed = options.seed ?? 7;
+  const path = join(CACHE, `${model}-notop-s${seed}.vggw`);
+  if (!(await exists(path))) {
+    const graph = buildGraph(model);
+    await writePacked(path, graph, synthWeights(graph, seed));
+  }
+  return path;
 }
 
 export function synthTfjsDir(h5Path: string): string {
