@@ -42,3 +42,4 @@ export { floatToHalf, toHalf, fromHalf } from './weights/float16.js';
 export { convertToPacked, detectVariant } from './weights/convert.js';
 export { resolveWeights, cacheDirs, kerasCacheDir, type ResolveWeightsOptions, type ResolvedWeights, type WeightsOrigin } from './weights/resolve-weights.js';
 export { filterSummary, featureMapSizes, modelSummary, lastConvOfEachBlock, type FilterRow, type FeatureMapRow, type SummaryRow } from './summaries.js';
+export { NpzWriter, crc32 } from './io/npz-writer.js';

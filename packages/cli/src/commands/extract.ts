@@ -1,12 +1,13 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeNpy, formatShape, type LayerOutput, stats, VggError, writeFileAtomic } from '@vggscope/core';
+import { buildGraph, encodeNpy, findLayers, formatShape, type LayerOutput, stats, VggError, writeFileAtomic } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { MODEL_OPTIONS, many, parseModel, parsePooling, parseSize, usageErrors } from '../options.js';
 import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 import { DEFAULT_IMAGE, type CommandContext } from '../context.js';
+import { extractFolder } from './extract-folder.js';
 
 export const EXTRACT_HELP = `vggscope extract — features of any layer(s), saved as NumPy .npy files
 
@@ -17,6 +18,12 @@ Usage:
 Writes DIR/<image stem>/<layer>.npy (float32, the shape Keras' model.predict returns for one image)
 and prints, per image, each layer's shape, min/mean/max and the time into the pass.
 Images go through Keras' load_img (nearest resize, squash) and preprocess_input (caffe).
+
+Folder mode (all cores, through a worker pool; bounded memory):
+  npx nx run cli:extract -- --images DIR|GLOB... [--layer ...] [--pooling avg] [--workers N]
+        [--skip-existing] [--format npy|npz]
+  Writes the same files plus features.jsonl (image → files, shapes); --format npz writes one
+  features.npz instead (np.load(...)['<stem>/<layer>']). A bad image is listed and skipped: exit 5.
 
 Options:
   --model      vgg16 (default) or vgg19
@@ -36,8 +43,11 @@ Examples:
   npx nx run cli:extract -- --weights vgg16_notop.h5 --layer block4_pool --layer block5_pool
   npx nx run cli:extract -- --model vgg19 --weights vgg19-tfjs/ --layer 10 --size 300x451
   npx nx run cli:extract -- --weights vgg16_notop.h5 --pooling avg --json
+  npx nx run cli:extract -- --images photos/ --pooling avg --workers 2 --format npz
+  npx nx run cli:extract -- --images 'photos/*.jpg' --layer block4_pool --skip-existing
 
-Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weights error.
+Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weights error,
+5 partial (folder mode: some images failed, the rest are done).
 `;
 
 export async function extractCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -48,6 +58,10 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
       options: {
         ...MODEL_OPTIONS,
         image: { type: 'string', multiple: true },
+        images: { type: 'string', multiple: true },
+        workers: { type: 'string' },
+        'skip-existing': { type: 'boolean', default: false },
+        format: { type: 'string', default: 'npy' },
         layer: { type: 'string', multiple: true },
         out: { type: 'string', default: 'features' },
       },
@@ -65,6 +79,17 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   if (images.length === 0) images.push(DEFAULT_IMAGE);
   const layers = many(values.layer);
   const weights = await resolveWeightsPath({ model, includeTop, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
+  if (values.images) {
+    if (values.format !== 'npy' && values.format !== 'npz') throw new VggError('E_USAGE', `--format must be npy or npz, got '${values.format}'`);
+    const graph = buildGraph(model, { includeTop, pooling, inputSize });
+    const layerNames = findLayers(graph, layers.length ? layers : [graph.layers.length - 1]).map((l) => l.name);
+    const workers = values.workers === undefined ? undefined : Number(values.workers);
+    if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new VggError('E_USAGE', `--workers must be a whole number ≥ 1, got '${values.workers}'`);
+    return extractFolder(
+      { model, weights, graph: { includeTop, pooling, inputSize }, images: values.images, layers: layerNames, outDir: resolve(values.out ?? 'features'), workers, skipExisting: values['skip-existing'] ?? false, format: values.format, json: values.json ?? false },
+      ctx,
+    );
+  }
 
   const vgg = await loadVgg({ model, weights, includeTop, pooling, inputSize, layers: layers.length ? layers : undefined });
   const requested = layers.length ? layers : [vgg.graph.layers.length - 1];

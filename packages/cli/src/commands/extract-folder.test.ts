@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeNpy } from '@vggscope/core';
+import { PYTHON_WITH_NUMPY, REPO_ROOT, skipNote, synthPacked } from '@vggscope/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCaptured } from '../test-cli.js';
+
+let weights: string;
+let photos: string;
+beforeAll(async () => {
+  weights = await synthPacked('vgg16');
+  photos = mkdtempSync(join(tmpdir(), 'photos-'));
+  const cat = join(REPO_ROOT, 'packages/cli/assets/chelsea.png');
+  for (const name of ['a.png', 'b.png', 'c.png']) copyFileSync(cat, join(photos, name));
+  writeFileSync(join(photos, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 9, 9, 9]));
+  writeFileSync(join(photos, 'notes.txt'), 'not an image');
+});
+
+const run = (out: string, extra: string[] = []) =>
+  runCaptured(['extract', '--weights', weights, '--images', photos, '--size', '32x32', '--layer', 'block5_pool', '--workers', '2', '--out', out, ...extra]);
+
+describe('cli extract --images (folder through the worker pool)', () => {
+  it('one corrupt image among good ones: the rest are done, it is listed, exit 5 (partial)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'feat-'));
+    const r = await run(out);
+    expect(r.code).toBe(5);
+    expect(r.out).toContain('done 3, skipped 0 (outputs exist), failed 1');
+    expect(r.out).toMatch(/broken\.jpg\s+\[E_IMAGE_DECODE\] .*corrupt or unsupported JPEG/);
+    expect(readdirSync(out).sort()).toEqual(['a', 'b', 'c', 'features.jsonl']);
+    expect(decodeNpy(readFileSync(join(out, 'a', 'block5_pool.npy'))).shape).toEqual([1, 1, 1, 512]);
+    const lines = readFileSync(join(out, 'features.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { image: string; outputs: { file: string; shape: number[] }[] });
+    expect(lines.map((l) => l.image.split('/').pop())).toEqual(['a.png', 'b.png', 'c.png']);
+    expect(lines[0]!.outputs[0]).toEqual({ layer: 'block5_pool', shape: [1, 1, 1, 512], file: join(out, 'a', 'block5_pool.npy') });
+  });
+
+  it('--skip-existing skips images whose outputs are all there', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'feat-'));
+    await run(out);
+    const again = await run(out, ['--skip-existing', '--json']);
+    const summary = JSON.parse(again.out) as { done: number; skipped: number; failed: number };
+    expect(summary).toMatchObject({ done: 0, skipped: 3, failed: 1 });
+  });
+
+  it.skipIf(!PYTHON_WITH_NUMPY)(`--format npz writes one features.npz that NumPy loads in one call${skipNote(!PYTHON_WITH_NUMPY, 'no python3 with numpy')}`, async () => {
+    const out = mkdtempSync(join(tmpdir(), 'feat-'));
+    const clean = mkdtempSync(join(tmpdir(), 'photos-'));
+    mkdirSync(clean, { recursive: true });
+    for (const n of ['x.png', 'y.png']) copyFileSync(join(photos, 'a.png'), join(clean, n));
+    const r = await runCaptured(['extract', '--weights', weights, '--images', `${clean}/*.png`, '--size', '32x32', '--pooling', 'avg', '--format', 'npz', '--out', out, '--workers', '1']);
+    expect(r.code).toBe(0);
+    const py = spawnSync(PYTHON_WITH_NUMPY!, ['-c', `import numpy as np, json; z = np.load('${join(out, 'features.npz')}'); print(json.dumps({k: list(z[k].shape) for k in sorted(z.files)}))`], { encoding: 'utf8' });
+    expect(JSON.parse(py.stdout)).toEqual({ 'x/global_average_pooling2d': [1, 512], 'y/global_average_pooling2d': [1, 512] });
+    expect(readdirSync(out).sort()).toEqual(['features.jsonl', 'features.npz']);
+  });
+
+  it('a folder without images → exit 3 saying so', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'empty-'));
+    await expect(runCaptured(['extract', '--weights', weights, '--images', empty])).rejects.toMatchObject({ code: 'E_IMAGE_READ', message: expect.stringContaining('no PNG or JPEG files found') });
+  });
+});
