@@ -1,16 +1,21 @@
 import type { ParseArgsConfig } from 'node:util';
 import { MODEL_NAMES, type Pooling, VggError } from '@vggscope/core';
 
-/** Options shared by every command that builds a model. */
-export const MODEL_OPTIONS = {
+/** Options of every command that loads weights. */
+export const WEIGHTS_OPTIONS = {
   model: { type: 'string', default: 'vgg16' },
   weights: { type: 'string' },
+  offline: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Options shared by every command that builds a model. */
+export const MODEL_OPTIONS = {
+  ...WEIGHTS_OPTIONS,
   'include-top': { type: 'boolean', default: false },
   pooling: { type: 'string' },
   size: { type: 'string' },
-  offline: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Runs a `parseArgs` call, turning its errors into usage errors that point at --help. */

@@ -26,7 +26,8 @@ Commands:
 ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`).join('\n')}
 
 Run a command with --help for its options and examples.
-Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weights error, 5 partial (some items failed).
+Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weights error, 5 partial (some items failed),
+130 interrupted.
 `;
 
 /** Dispatches `argv` (command first) and returns the exit status; VggErrors propagate to main. */

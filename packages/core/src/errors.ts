@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   E_OUT_OF_MEMORY: 'runtime',
   E_WORKER: 'runtime',
   E_INTERNAL: 'runtime',
+  E_INTERRUPTED: 'interrupted',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -33,6 +34,7 @@ export const EXIT_CODES: Record<ErrorCategory | 'ok' | 'partial', number> = {
   input: 3,
   weights: 4,
   partial: 5,
+  interrupted: 130,
 };
 
 export class VggError extends Error {

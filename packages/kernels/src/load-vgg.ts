@@ -8,6 +8,8 @@ import {
   loadInput,
   loadWeights,
   preprocessInput,
+  readPacked,
+  readPackedHeader,
   type RgbImage,
   runGraph,
   stackBatch,
@@ -65,13 +67,30 @@ export async function loadVgg(options: LoadVggOptions): Promise<Vgg> {
   const backend = BACKENDS[options.backend ?? 'wasm'];
   if (!backend) throw new VggError('E_USAGE', `loadVgg: unknown backend '${options.backend}'; use 'wasm' or 'reference'`);
   const only = options.layers ? neededLayers(graph, options.layers) : undefined;
-  const weights = typeof options.weights === 'string' ? await loadWeights(options.weights, graph, { only }) : options.weights;
   await backend.prepare?.();
-
   const uploaded = new Map<string, UploadedLayer<unknown>>();
-  for (const [name, w] of weights.layers) {
-    if (only && !only.has(name)) continue;
-    uploaded.set(name, [backend.uploadWeight(w.kernel), backend.uploadWeight(w.bias)]);
+  const upload = (set: WeightSet) => {
+    for (const [name, w] of set.layers) {
+      if (only && !only.has(name)) continue;
+      uploaded.set(name, [backend.uploadWeight(w.kernel), backend.uploadWeight(w.bias)]);
+    }
+  };
+  let weights: { source: string; format: string; bytesRead: number };
+  if (typeof options.weights === 'string' && (await isPacked(options.weights))) {
+    // Layer by layer: the JS copy of one layer is dropped before the next is read, so a worker
+    // never holds the whole model twice (once in JS, once in the wasm heap).
+    let bytesRead = 0;
+    for (const layer of graph.layers) {
+      if (layer.weights.length === 0 || (only && !only.has(layer.name))) continue;
+      const set = await readPacked(options.weights, graph, new Set([layer.name]));
+      bytesRead += set.bytesRead;
+      upload(set);
+    }
+    weights = { source: options.weights, format: 'packed', bytesRead };
+  } else {
+    const set = typeof options.weights === 'string' ? await loadWeights(options.weights, graph, { only }) : options.weights;
+    upload(set);
+    weights = set;
   }
   let disposed = false;
 
@@ -97,6 +116,10 @@ export async function loadVgg(options: LoadVggOptions): Promise<Vgg> {
       uploaded.clear();
     },
   };
+}
+
+async function isPacked(path: string): Promise<boolean> {
+  return readPackedHeader(path).then(() => true, () => false);
 }
 
 /** Weighted layers a pass to the deepest of `refs` goes through. */

@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { buildGraph, loadInput, writePacked } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { synthWeights, writeLegacyH5 } from '@vggscope/synth-weights';
-import { machine, median, relL2 } from './stats.js';
+import { relativeL2 as relL2 } from '@vggscope/test-utils';
+import { machine, median } from './stats.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, smoke: { type: 'boolean', default: false } } });
 const runs = values.smoke ? 1 : Number(values.runs);

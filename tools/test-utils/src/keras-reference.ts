@@ -26,19 +26,6 @@ export async function kerasReference(
   return predictLayers(model, weights, input, layers);
 }
 
-/** Same, from a raw tfjs layers-model (topology + weight specs + bytes), e.g. a real converted model. */
-export async function kerasReferenceFromArtifacts(
-  artifacts: tf.io.ModelArtifacts,
-  input: FloatTensor,
-  layers: readonly string[],
-  backend: 'cpu' | 'wasm',
-): Promise<Map<string, FloatTensor>> {
-  await tf.setBackend(backend);
-  await tf.ready();
-  const model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
-  return predictLayers(model, undefined, input, layers);
-}
-
 async function predictLayers(model: tfl.LayersModel, weights: WeightSet | undefined, input: FloatTensor, layers: readonly string[]) {
   try {
     if (weights) {

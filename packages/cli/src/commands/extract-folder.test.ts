@@ -60,3 +60,30 @@ describe('cli extract --images (folder through the worker pool)', () => {
     await expect(runCaptured(['extract', '--weights', weights, '--images', empty])).rejects.toMatchObject({ code: 'E_IMAGE_READ', message: expect.stringContaining('no PNG or JPEG files found') });
   });
 });
+
+describe('cli extract --images, interrupted', () => {
+  it('Ctrl-C mid-folder: exits 130, stops the workers, leaves no partial file', async () => {
+    const many = mkdtempSync(join(tmpdir(), 'many-'));
+    for (let i = 0; i < 16; i++) copyFileSync(join(photos, 'a.png'), join(many, `p${String(i).padStart(2, '0')}.png`));
+    const out = mkdtempSync(join(tmpdir(), 'feat-'));
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--conditions=@vggscope/source', '--import', 'tsx', join(REPO_ROOT, 'packages/cli/src/main.ts'),
+      'extract', '--weights', weights, '--images', many, '--format', 'npz', '--workers', '2', '--out', out], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // Wait until the first images are done (progress lines appear), then interrupt.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (/extract \d+% [1-9]/.test(err)) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 100);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(err).toContain('error [E_INTERRUPTED]: interrupted:');
+    expect(readdirSync(out)).toEqual([]); // the unfinished features.npz temp file was removed
+  });
+});

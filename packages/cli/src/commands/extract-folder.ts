@@ -59,7 +59,7 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
       }
       progress.update(done + failures.length);
     }
-    if (abort.signal.aborted) throw new VggError('E_USAGE', `interrupted: ${done} of ${todo.length} images done; their files are complete, nothing partial was left`);
+    if (abort.signal.aborted) throw new VggError('E_INTERRUPTED', `interrupted: ${done} of ${todo.length} images done; their files are complete, nothing partial was left`);
     await npz?.close();
   } catch (e) {
     await npz?.abort();

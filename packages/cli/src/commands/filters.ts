@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { buildGraph, filterSummary, findLayer, formatShape, loadWeights, VggError } from '@vggscope/core';
 import { renderFilterGrid, writePng } from '@vggscope/viz';
 import type { CommandContext } from '../context.js';
-import { parseModel, usageErrors } from '../options.js';
+import { parseModel, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 
@@ -32,8 +32,7 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
       args: argv,
       strict: true,
       options: {
-        model: { type: 'string', default: 'vgg16' },
-        weights: { type: 'string' },
+        ...WEIGHTS_OPTIONS,
         layer: { type: 'string', default: 'block1_conv1' },
         count: { type: 'string', default: '6' },
         channels: { type: 'string', default: '3' },
@@ -41,8 +40,6 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
         cell: { type: 'string', default: '48' },
         out: { type: 'string', default: 'filters.png' },
         json: { type: 'boolean', default: false },
-        offline: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
       },
     }),
   );

@@ -4,7 +4,7 @@ import { buildGraph, findLayers, formatShape, lastConvOfEachBlock, VggError } fr
 import { loadVgg } from '@vggscope/kernels';
 import { type ColormapName, renderFeatureMapGrid, writePng } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
-import { many, parseModel, parseSize, usageErrors } from '../options.js';
+import { many, parseModel, parseSize, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 import { positiveInt } from './filters.js';
@@ -34,8 +34,7 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
       args: argv,
       strict: true,
       options: {
-        model: { type: 'string', default: 'vgg16' },
-        weights: { type: 'string' },
+        ...WEIGHTS_OPTIONS,
         image: { type: 'string' },
         layer: { type: 'string', multiple: true },
         blocks: { type: 'boolean', default: false },
@@ -45,8 +44,6 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
         'shared-scale': { type: 'boolean', default: false },
         size: { type: 'string' },
         out: { type: 'string', default: 'maps' },
-        offline: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
       },
     }),
   );

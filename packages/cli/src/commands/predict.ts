@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { decodePredictions, loadManifest, manifestEntry, VggError } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
-import { many, parseModel, usageErrors } from '../options.js';
+import { many, parseModel, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 
@@ -28,13 +28,10 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
       args: argv,
       strict: true,
       options: {
-        model: { type: 'string', default: 'vgg16' },
-        weights: { type: 'string' },
+        ...WEIGHTS_OPTIONS,
         image: { type: 'string', multiple: true },
         top: { type: 'string', default: '5' },
         json: { type: 'boolean', default: false },
-        offline: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
       },
     }),
   );

@@ -86,12 +86,13 @@ export class VggPool {
 
   /**
    * Splits an `[N, H, W, 3]` batch across the workers and returns the outputs concatenated in input
-   * order, as if one worker had run the whole batch.
+   * order, as if one worker had run the whole batch. Tasks hold `perTask` images (default 1): the
+   * workers stay evenly busy, and each holds the activations of one image, not of N/workers.
    */
-  async runSplit(batch: FloatTensor, signal?: AbortSignal): Promise<LayerOutput[]> {
+  async runSplit(batch: FloatTensor, signal?: AbortSignal, perTask = 1): Promise<LayerOutput[]> {
     const n = batch.shape[0]!;
     const per = batch.data.length / n;
-    const size = Math.ceil(n / this.workers);
+    const size = Math.max(1, perTask);
     const parts: Promise<LayerOutput[]>[] = [];
     for (let start = 0; start < n; start += size) {
       const count = Math.min(size, n - start);

@@ -1,0 +1,125 @@
+/**
+ * One benchmark case in a fresh process (so its peak RSS is its own). Prints JSON:
+ * { samples: ms per batch, setupMs, peakRssMb }. Usage:
+ *   node throughput-case.js <case> <model> <H> <W> <batch> <iterations> <weights.vggw> <model.onnx> [workers]
+ * Cases: engine | raw-tfjs | pool | tfjs-layers | ort
+ */
+import { readFileSync } from 'node:fs';
+import { buildGraph, type FloatTensor, readPacked } from '@vggscope/core';
+
+const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg] = process.argv.slice(2) as string[];
+const size: [number, number] = [Number(h), Number(w)];
+const batch = Number(batchArg);
+const iterations = Number(itArg);
+const input: FloatTensor = { data: Float32Array.from({ length: batch * size[0] * size[1] * 3 }, (_, i) => 100 * Math.sin(i * 0.37)), shape: [batch, size[0], size[1], 3] };
+const graph = buildGraph(model!, { inputSize: size });
+
+if (kind === 'overhead') {
+  // Engine and hand-written ops in one process, on the same wasm backend, alternating: the only
+  // fair way to see a few percent on a machine whose speed drifts by more than that between runs.
+  const { loadVgg } = await import('@vggscope/kernels');
+  const vgg = await loadVgg({ model, weights: weights!, inputSize: size });
+  const raw = await rawOps();
+  await vgg.extract(input);
+  await raw();
+  const engine: number[] = [];
+  const ops: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    let t = performance.now();
+    await vgg.extract(input);
+    engine.push(performance.now() - t);
+    t = performance.now();
+    await raw();
+    ops.push(performance.now() - t);
+  }
+  process.stdout.write(JSON.stringify({ samples: engine, raw: ops, setupMs: 0, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+const t0 = performance.now();
+const step = await setup();
+const setupMs = performance.now() - t0;
+await step(); // warm-up: first-pass compilation and allocation are not steady-state throughput
+const samples: number[] = [];
+for (let i = 0; i < iterations; i++) {
+  const t = performance.now();
+  await step();
+  samples.push(performance.now() - t);
+}
+await teardown?.();
+process.stdout.write(JSON.stringify({ samples, setupMs, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+
+var teardown: (() => Promise<void>) | undefined;
+
+async function setup(): Promise<() => Promise<unknown>> {
+  switch (kind) {
+    case 'engine': {
+      const { loadVgg } = await import('@vggscope/kernels');
+      const vgg = await loadVgg({ model, weights: weights!, inputSize: size });
+      return () => vgg.extract(input);
+    }
+    case 'pool': {
+      const { VggPool } = await import('@vggscope/kernels');
+      const pool = await VggPool.create({ model, weights: weights!, inputSize: size, workers: Number(workersArg) });
+      teardown = () => pool.destroy();
+      // Start every worker (each loads its weights) before timing.
+      await Promise.all(Array.from({ length: pool.workers }, () => pool.run({ data: input.data.slice(0, size[0] * size[1] * 3), shape: [1, size[0], size[1], 3] })));
+      return () => pool.runSplit({ data: input.data.slice(), shape: input.shape });
+    }
+    case 'raw-tfjs':
+      return rawOps();
+    case 'tfjs-layers': {
+      const tf = await import('@tensorflow/tfjs-core');
+      await import('@tensorflow/tfjs-backend-wasm');
+      const tfl = await import('@tensorflow/tfjs-layers');
+      const { kerasModelConfig } = await import('@vggscope/synth-weights');
+      await tf.setBackend('wasm');
+      const m = await tfl.models.modelFromJSON({ modelTopology: kerasModelConfig(graph) as never });
+      const ws = await readPacked(weights!, graph);
+      m.setWeights(m.weights.map((v) => {
+        const [layer, role] = v.originalName.split('/') as [string, string];
+        const l = ws.layers.get(layer)!;
+        return tf.tensor(role.startsWith('kernel') ? l.kernel.data : l.bias.data, v.shape as number[]);
+      }));
+      return async () => {
+        const x = tf.tensor(input.data, [...input.shape]);
+        const y = m.predict(x) as import('@tensorflow/tfjs-core').Tensor;
+        await y.data();
+        tf.dispose([x, y]);
+      };
+    }
+    case 'ort': {
+      const ort = await import('onnxruntime-web');
+      ort.env.wasm.numThreads = Number(workersArg ?? 2);
+      const session = await ort.InferenceSession.create(readFileSync(onnx!), { executionProviders: ['wasm'] });
+      const nchw = new Float32Array(input.data.length); // layout conversion is not timed
+      return async () => {
+        const r = await session.run({ input: new ort.Tensor('float32', nchw, [batch, 3, size[0], size[1]]) });
+        return r.output!.data;
+      };
+    }
+    default:
+      throw new Error(`unknown case ${kind}`);
+  }
+}
+
+/** The same graph as hand-written tfjs ops: the floor for the engine's overhead. */
+async function rawOps(): Promise<() => Promise<void>> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  const ws = await readPacked(weights!, graph);
+  const params = new Map([...ws.layers].map(([n, l]) => [n, [tf.tensor(l.kernel.data, [...l.kernel.shape]), tf.tensor(l.bias.data, [...l.bias.shape])] as const]));
+  return async () => {
+    let x: import('@tensorflow/tfjs-core').Tensor = tf.tensor(input.data, [...input.shape]);
+    for (const l of graph.layers.slice(1)) {
+      const y = l.spec.kind === 'conv'
+        ? tf.fused.conv2d({ x: x as import('@tensorflow/tfjs-core').Tensor4D, filter: params.get(l.name)![0] as import('@tensorflow/tfjs-core').Tensor4D, bias: params.get(l.name)![1], strides: 1, pad: 'same', activation: 'relu' })
+        : tf.maxPool(x as import('@tensorflow/tfjs-core').Tensor4D, 2, 2, 'valid');
+      x.dispose();
+      x = y;
+    }
+    await x.data();
+    x.dispose();
+  };
+}

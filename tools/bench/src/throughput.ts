@@ -1,0 +1,100 @@
+/**
+ * Throughput of VGG16/VGG19 no-top against the alternatives a user would pick, in the same run:
+ * the engine (batch 1; batch 8 on 1 and N workers), hand-written tfjs ops (the engine's floor),
+ * tfjs-layers `model.predict` on wasm, and onnxruntime-web (wasm, its own threads) on the same
+ * weights exported to ONNX. Each case runs in a fresh process; cases are interleaved round by
+ * round; medians are quoted. Usage: npx nx run bench:throughput [-- --rounds 2 --iterations 3 --smoke]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildGraph, writePacked } from '@vggscope/core';
+import { synthWeights } from '@vggscope/synth-weights';
+import { vggToOnnx } from './onnx-writer.js';
+import { machine, median } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2' },
+    iterations: { type: 'string', default: '3' },
+    models: { type: 'string', default: 'vgg16,vgg19' },
+    smoke: { type: 'boolean', default: false },
+  },
+});
+const smoke = values.smoke ?? false;
+const size: [number, number] = smoke ? [32, 32] : [224, 224];
+const rounds = smoke ? 1 : Number(values.rounds);
+const iterations = smoke ? 1 : Number(values.iterations);
+const models = smoke ? ['vgg16'] : values.models!.split(',');
+const n = availableParallelism();
+const dir = join(tmpdir(), 'vggscope-bench');
+await mkdir(dir, { recursive: true });
+const child = fileURLToPath(new URL('./throughput-case.js', import.meta.url));
+
+interface Case {
+  id: string;
+  label: string;
+  kind: string;
+  batch: number;
+  workers?: number;
+}
+const CASES: Case[] = [
+  { id: 'engine-1', label: 'vggscope engine, batch 1, one thread', kind: 'engine', batch: 1 },
+  { id: 'tfl-1', label: 'tfjs-layers model.predict (wasm), batch 1', kind: 'tfjs-layers', batch: 1 },
+  { id: 'ort-1', label: `onnxruntime-web (wasm, ${n} threads), batch 1`, kind: 'ort', batch: 1, workers: n },
+  { id: 'pool1-8', label: 'vggscope pool, batch 8, 1 worker', kind: 'pool', batch: 8, workers: 1 },
+  { id: `poolN-8`, label: `vggscope pool, batch 8, ${n} workers`, kind: 'pool', batch: 8, workers: n },
+  { id: 'tfl-8', label: 'tfjs-layers model.predict (wasm), batch 8', kind: 'tfjs-layers', batch: 8 },
+  { id: 'ort-8', label: `onnxruntime-web (wasm, ${n} threads), batch 8`, kind: 'ort', batch: 8, workers: n },
+];
+
+const sections: string[] = [];
+for (const model of models) {
+  const graph = buildGraph(model, { inputSize: size });
+  const weights = join(dir, `${model}-notop-bench.vggw`);
+  const onnx = join(dir, `${model}-notop-${size[0]}x${size[1]}.onnx`);
+  const w = synthWeights(buildGraph(model), 1);
+  if (!existsSync(weights)) await writePacked(weights, buildGraph(model), w);
+  writeFileSync(onnx, vggToOnnx(graph, w)); // regenerated each run, kept out of git
+  const results = new Map<string, { samples: number[]; rss: number[]; setup: number[] }>(CASES.map((c) => [c.id, { samples: [], rss: [], setup: [] }]));
+  const overhead = { engine: [] as number[], raw: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    const o = JSON.parse(execFileSync(process.execPath, [child, 'overhead', model, String(size[0]), String(size[1]), '1', String(iterations * 3), weights, onnx], { encoding: 'utf8' })) as { samples: number[]; raw: number[] };
+    overhead.engine.push(...o.samples);
+    overhead.raw.push(...o.raw);
+    for (const c of CASES) {
+      const out = execFileSync(process.execPath, [child, c.kind, model, String(size[0]), String(size[1]), String(c.batch), String(iterations), weights, onnx, String(c.workers ?? 1)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const res = JSON.parse(out) as { samples: number[]; setupMs: number; peakRssMb: number };
+      const slot = results.get(c.id)!;
+      slot.samples.push(...res.samples);
+      slot.rss.push(res.peakRssMb);
+      slot.setup.push(res.setupMs);
+      process.stderr.write(`${model} ${c.id} round ${r + 1}: ${median(res.samples).toFixed(0)} ms\n`);
+    }
+  }
+  const ms = (id: string) => median(results.get(id)!.samples);
+  const ips = (c: Case) => (c.batch * 1000) / ms(c.id);
+  const base = (c: Case) => CASES.find((b) => b.batch === c.batch && b.kind === 'tfjs-layers')!;
+  const ort = (c: Case) => CASES.find((b) => b.batch === c.batch && b.kind === 'ort')!;
+  const rows = CASES.map((c) => `| ${c.label} | ${ms(c.id).toFixed(0)} | ${ips(c).toFixed(2)} | ${(ips(c) / ips(base(c))).toFixed(2)}× | ${(ips(c) / ips(ort(c))).toFixed(2)}× | ${Math.max(...results.get(c.id)!.rss).toFixed(0)} | ${median(results.get(c.id)!.setup).toFixed(0)} |`);
+  const find = (id: string) => CASES.find((c) => c.id === id)!;
+  sections.push(`#### ${model} no-top, ${size[0]}×${size[1]}
+
+| case | median ms / batch | img/s | vs tfjs-layers | vs onnxruntime-web | peak RSS MB | setup ms |
+|---|---:|---:|---:|---:|---:|---:|
+${rows.join('\n')}
+
+- ${n} workers vs 1 worker at batch 8: **${(ips(find('poolN-8')) / ips(find('pool1-8'))).toFixed(2)}×** (target ≥ 1.8×); vs onnxruntime-web at batch 8: **${(ips(find('poolN-8')) / ips(find('ort-8'))).toFixed(2)}×** (target ≥ 1.0×).
+- engine overhead over hand-written tfjs ops at batch 1, alternating in one process: median ${median(overhead.engine).toFixed(0)} vs ${median(overhead.raw).toFixed(0)} ms → **${((median(overhead.engine) / median(overhead.raw) - 1) * 100).toFixed(1)}%** (target ≤ 5%).
+- peak RSS of the ${n}-worker batch-8 run: **${Math.max(...results.get('poolN-8')!.rss).toFixed(0)} MB** (target ≤ 600 MB).`);
+}
+console.log(`### Throughput${smoke ? ' (smoke run: tiny input, numbers meaningless)' : ''}
+
+${new Date().toISOString().slice(0, 10)} · ${machine()} · \`npx nx run bench:throughput${smoke ? ' -- --smoke' : ''}\` · synthetic weights · each case in a fresh process after one warm-up pass, ${rounds} interleaved round(s) × ${iterations} timed batches, medians.
+
+${sections.join('\n\n')}
+`);
