@@ -1,11 +1,12 @@
 /**
- * One benchmark case in a fresh process (so its peak RSS is its own). Prints JSON:
+ * One benchmark case in a fresh process (so its peak RSS is its own), timed with tinybench. Prints JSON:
  * { samples: ms per batch, setupMs, peakRssMb }. Usage:
  *   node throughput-case.js <case> <model> <H> <W> <batch> <iterations> <weights.vggw> <model.onnx> [workers]
  * Cases: engine | raw-tfjs | pool | tfjs-layers | ort
  */
 import { readFileSync } from 'node:fs';
 import { buildGraph, type FloatTensor, readPacked } from '@vggscope/core';
+import { Bench } from 'tinybench';
 
 const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg] = process.argv.slice(2) as string[];
 const size: [number, number] = [Number(h), Number(w)];
@@ -39,13 +40,13 @@ if (kind === 'overhead') {
 const t0 = performance.now();
 const step = await setup();
 const setupMs = performance.now() - t0;
-await step(); // warm-up: first-pass compilation and allocation are not steady-state throughput
-const samples: number[] = [];
-for (let i = 0; i < iterations; i++) {
-  const t = performance.now();
-  await step();
-  samples.push(performance.now() - t);
-}
+// One warm-up pass (first-pass compilation and allocation are not steady-state throughput), then
+// exactly `iterations` timed batches.
+const bench = new Bench({ iterations, time: 0, warmup: true, warmupIterations: 1, warmupTime: 0, retainSamples: true });
+bench.add(kind!, step);
+await bench.run();
+const samples = [...((bench.tasks[0]!.result as { latency: { samples?: number[] } }).latency.samples ?? [])];
+if (samples.length === 0) throw new Error(`${kind}: tinybench returned no samples (${JSON.stringify(bench.tasks[0]!.result)})`);
 await teardown?.();
 process.stdout.write(JSON.stringify({ samples, setupMs, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
 

@@ -94,7 +94,7 @@ ${rows.join('\n')}
 }
 console.log(`### Throughput${smoke ? ' (smoke run: tiny input, numbers meaningless)' : ''}
 
-${new Date().toISOString().slice(0, 10)} · ${machine()} · \`npx nx run bench:throughput${smoke ? ' -- --smoke' : ''}\` · synthetic weights · each case in a fresh process after one warm-up pass, ${rounds} interleaved round(s) × ${iterations} timed batches, medians.
+${new Date().toISOString().slice(0, 10)} · ${machine()} · \`npx nx run bench:throughput${smoke ? ' -- --smoke' : ''}\` · synthetic weights · each case in a fresh process (tinybench: one warm-up pass, then the timed batches), ${rounds} interleaved round(s) × ${iterations} timed batches, medians.
 
 ${sections.join('\n\n')}
 `);
