@@ -1,21 +1,17 @@
 import { VggError } from '@vggscope/core';
-import { extractCommand } from './commands/extract.js';
-import { filtersCommand } from './commands/filters.js';
-import { mapsCommand } from './commands/maps.js';
-import { predictCommand } from './commands/predict.js';
-import { summaryCommand } from './commands/summary.js';
-import { weightsCommand } from './commands/weights.js';
 import type { CommandContext } from './context.js';
 
 type Command = (argv: string[], ctx: CommandContext) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  extract: { run: extractCommand, summary: 'features of any layer(s) → .npy files' },
-  predict: { run: predictCommand, summary: 'ImageNet top-k classes (decode_predictions)' },
-  weights: { run: weightsCommand, summary: 'list, fetch, convert, verify weight files' },
-  filters: { run: filtersCommand, summary: 'filter summary + filter grid PNG' },
-  maps: { run: mapsCommand, summary: 'feature-map grid PNGs (a layer, several, or --blocks)' },
-  summary: { run: summaryCommand, summary: 'model.summary() with feature-map sizes' },
+// Commands load on demand: start-up stays light, and folder extraction keeps tfjs out of the
+// coordinating thread (only its workers load the engine).
+const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  extract: { load: async () => (await import('./commands/extract.js')).extractCommand, summary: 'features of any layer(s) → .npy files' },
+  predict: { load: async () => (await import('./commands/predict.js')).predictCommand, summary: 'ImageNet top-k classes (decode_predictions)' },
+  weights: { load: async () => (await import('./commands/weights.js')).weightsCommand, summary: 'list, fetch, convert, verify weight files' },
+  filters: { load: async () => (await import('./commands/filters.js')).filtersCommand, summary: 'filter summary + filter grid PNG' },
+  maps: { load: async () => (await import('./commands/maps.js')).mapsCommand, summary: 'feature-map grid PNGs (a layer, several, or --blocks)' },
+  summary: { load: async () => (await import('./commands/summary.js')).summaryCommand, summary: 'model.summary() with feature-map sizes' },
 };
 
 export const MAIN_HELP = () => `vggscope — VGG16/VGG19 features, filters and feature maps on the CPU, in TypeScript
@@ -39,5 +35,5 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
   }
   const command = COMMANDS[name];
   if (!command) throw new VggError('E_USAGE', `unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
-  return command.run(rest, ctx);
+  return (await command.load())(rest, ctx);
 }

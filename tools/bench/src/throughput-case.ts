@@ -60,7 +60,7 @@ async function setup(): Promise<() => Promise<unknown>> {
       return () => vgg.extract(input);
     }
     case 'pool': {
-      const { VggPool } = await import('@vggscope/kernels');
+      const { VggPool } = await import('@vggscope/kernels/pool'); // the main thread needs no tfjs
       const pool = await VggPool.create({ model, weights: weights!, inputSize: size, workers: Number(workersArg) });
       teardown = () => pool.destroy();
       // Start every worker (each loads its weights) before timing.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import {
   encodeNpy, type GraphOptions, type LayerOutput, loadInput, NpzWriter, stats, VggError, writeFileAtomic, EXIT_CODES,
 } from '@vggscope/core';
-import { VggPool } from '@vggscope/kernels';
+import { VggPool } from '@vggscope/kernels/pool'; // no tfjs in the coordinating thread
 import type { CommandContext } from '../context.js';
 import { listImages, outputNames } from '../list-images.js';
 import { Progress } from '../progress.js';

@@ -1,7 +1,6 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildGraph, encodeNpy, findLayers, formatShape, type LayerOutput, stats, VggError, writeFileAtomic } from '@vggscope/core';
-import { loadVgg } from '@vggscope/kernels';
 import { MODEL_OPTIONS, many, parseModel, parsePooling, parseSize, usageErrors } from '../options.js';
 import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
@@ -91,6 +90,8 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
     );
   }
 
+  // Imported here: folder mode runs the engine in workers and keeps tfjs out of this thread.
+  const { loadVgg } = await import('@vggscope/kernels');
   const vgg = await loadVgg({ model, weights, includeTop, pooling, inputSize, layers: layers.length ? layers : undefined });
   const requested = layers.length ? layers : [vgg.graph.layers.length - 1];
   const outDir = resolve(values.out ?? 'features');
