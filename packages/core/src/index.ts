@@ -35,7 +35,7 @@ export { loadManifest, manifestEntry, REPO_WEIGHTS_DIR, type ManifestFile } from
 export { hashFile } from './weights/md5-file.js';
 export { downloadVerified, type DownloadOptions } from './weights/download.js';
 export {
-  writePacked, readPacked, readPackedHeader, verifyPacked, packedName, PACKED_EXT, PACKED_MAGIC,
+  writePacked, readPacked, readPackedLayers, readPackedHeader, isPackedFile, verifyPacked, packedName, PACKED_EXT, PACKED_MAGIC,
   type PackedDtype, type PackedHeader, type PackedTensor,
 } from './weights/packed.js';
 export { floatToHalf, toHalf, fromHalf } from './weights/float16.js';

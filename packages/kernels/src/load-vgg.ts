@@ -4,12 +4,13 @@ import {
   findLayers,
   type FloatTensor,
   type GraphOptions,
+  type LayerWeights,
   type LayerOutput,
   loadInput,
   loadWeights,
   preprocessInput,
-  readPacked,
-  readPackedHeader,
+  isPackedFile,
+  readPackedLayers,
   type RgbImage,
   runGraph,
   stackBatch,
@@ -69,27 +70,22 @@ export async function loadVgg(options: LoadVggOptions): Promise<Vgg> {
   const only = options.layers ? neededLayers(graph, options.layers) : undefined;
   await backend.prepare?.();
   const uploaded = new Map<string, UploadedLayer<unknown>>();
-  const upload = (set: WeightSet) => {
-    for (const [name, w] of set.layers) {
-      if (only && !only.has(name)) continue;
-      uploaded.set(name, [backend.uploadWeight(w.kernel), backend.uploadWeight(w.bias)]);
-    }
+  const uploadLayer = (name: string, w: LayerWeights) => {
+    if (!only || only.has(name)) uploaded.set(name, [backend.uploadWeight(w.kernel), backend.uploadWeight(w.bias)]);
   };
   let weights: { source: string; format: string; bytesRead: number };
-  if (typeof options.weights === 'string' && (await isPacked(options.weights))) {
+  if (typeof options.weights === 'string' && (await isPackedFile(options.weights))) {
     // Layer by layer: the JS copy of one layer is dropped before the next is read, so a worker
     // never holds the whole model twice (once in JS, once in the wasm heap).
     let bytesRead = 0;
-    for (const layer of graph.layers) {
-      if (layer.weights.length === 0 || (only && !only.has(layer.name))) continue;
-      const set = await readPacked(options.weights, graph, new Set([layer.name]));
-      bytesRead += set.bytesRead;
-      upload(set);
+    for await (const layer of readPackedLayers(options.weights, graph, only)) {
+      uploadLayer(layer.name, layer.weights);
+      bytesRead += layer.bytesRead;
     }
     weights = { source: options.weights, format: 'packed', bytesRead };
   } else {
     const set = typeof options.weights === 'string' ? await loadWeights(options.weights, graph, { only }) : options.weights;
-    upload(set);
+    for (const [name, w] of set.layers) uploadLayer(name, w);
     weights = set;
   }
   let disposed = false;
@@ -116,10 +112,6 @@ export async function loadVgg(options: LoadVggOptions): Promise<Vgg> {
       uploaded.clear();
     },
   };
-}
-
-async function isPacked(path: string): Promise<boolean> {
-  return readPackedHeader(path).then(() => true, () => false);
 }
 
 /** Weighted layers a pass to the deepest of `refs` goes through. */

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   cacheDirs, convertToPacked, detectVariant, hashFile, kerasCacheDir, loadManifest, packedName, PACKED_EXT,
-  readPackedHeader, VggError, verifyPacked,
+  isPackedFile, VggError, verifyPacked,
 } from '@vggscope/core';
 import type { CommandContext } from '../context.js';
 import { parseModel, usageErrors } from '../options.js';
@@ -157,7 +157,7 @@ async function verifyOne(path: string): Promise<Entry> {
   const bytes = await stat(path).then((s) => s.size, () => {
     throw new VggError('E_WEIGHTS_NOT_FOUND', `weights verify: '${path}' not found`);
   });
-  if (await readPackedHeader(path).then(() => true, () => false)) {
+  if (await isPackedFile(path)) {
     return { place: '', file: path, kind: 'packed', bytes, ...(await describePacked(path)) };
   }
   const official = loadManifest().find((f) => f.name === basename(path));

@@ -116,20 +116,29 @@ async function headerOf(fh: Awaited<ReturnType<typeof open>>, path: string): Pro
   }
 }
 
+/** True when `path` is a readable vggscope packed file (by its magic), false for anything else. */
+export async function isPackedFile(path: string): Promise<boolean> {
+  return readPackedHeader(path).then(() => true, () => false);
+}
+
 /**
- * Loads a packed file, reading only the tensors of `only` (when given) by seeking to them.
+ * Reads a packed file layer by layer — one header parse, one open file — yielding each layer's
+ * weights as soon as its kernel and bias are read, so a caller can upload and drop them before the
+ * next layer is read. Only the layers of `only` are read (by seeking to them).
  * Reads are synchronous on purpose: one positioned read per tensor into its own buffer measured
  * ~9 ms for VGG16 no-top here, against ~80 ms through the libuv thread pool (see BENCHMARKS.md).
  */
-export async function readPacked(path: string, graph: VggGraph, only?: ReadonlySet<string>): Promise<WeightSet> {
+export async function* readPackedLayers(
+  path: string,
+  graph: VggGraph,
+  only?: ReadonlySet<string>,
+): AsyncGenerator<{ name: string; weights: LayerWeights; bytesRead: number }> {
   const header = await readPackedHeader(path);
   if (header.model !== graph.model) {
     throw new VggError('E_WEIGHTS_FORMAT', `'${path}' holds ${header.model} weights, but ${graph.model} was requested; use --model ${header.model}`);
   }
   const wanted = new Set(graph.layers.filter((l) => l.weights.length > 0 && (!only || only.has(l.name))).map((l) => l.name));
-  const layers = new Map<string, LayerWeights>();
-  const pending = new Map<string, { -readonly [K in keyof LayerWeights]?: LayerWeights[K] }>();
-  let bytesRead = 0;
+  const pending = new Map<string, { -readonly [K in keyof LayerWeights]?: LayerWeights[K] } & { bytes: number }>();
   const fd = openSync(path, 'r');
   try {
     for (const t of header.tensors) {
@@ -137,15 +146,28 @@ export async function readPacked(path: string, graph: VggGraph, only?: ReadonlyS
       const raw = new Uint8Array(t.byteLength);
       const n = readSync(fd, raw, 0, t.byteLength, t.offset);
       if (n !== t.byteLength) throw new VggError('E_WEIGHTS_FORMAT', `'${path}' is truncated at ${t.layer}/${t.role}; delete it and convert again`);
-      bytesRead += n;
       const data = t.dtype === 'f16' ? fromHalf(new Uint16Array(raw.buffer)) : new Float32Array(raw.buffer);
-      const entry = pending.get(t.layer) ?? {};
+      const entry = pending.get(t.layer) ?? { bytes: 0 };
       entry[t.role] = { data, shape: t.shape };
+      entry.bytes += n;
       pending.set(t.layer, entry);
-      if (entry.kernel && entry.bias) layers.set(t.layer, entry as LayerWeights);
+      if (entry.kernel && entry.bias) {
+        pending.delete(t.layer);
+        yield { name: t.layer, weights: { kernel: entry.kernel, bias: entry.bias }, bytesRead: entry.bytes };
+      }
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Loads a packed file into memory, reading only the tensors of `only` (when given). */
+export async function readPacked(path: string, graph: VggGraph, only?: ReadonlySet<string>): Promise<WeightSet> {
+  const layers = new Map<string, LayerWeights>();
+  let bytesRead = 0;
+  for await (const layer of readPackedLayers(path, graph, only)) {
+    layers.set(layer.name, layer.weights);
+    bytesRead += layer.bytesRead;
   }
   return { source: path, format: 'packed', layers, unavailable: [], bytesRead };
 }

@@ -60,8 +60,9 @@ export const wasmBackend: Backend<tf.Tensor, tf.Tensor> & { prepare(): Promise<v
         : tf.tidy(() => tf.softmax(tf.fused.matMul({ a: x as tf.Tensor2D, b: k as tf.Tensor2D, bias: b }))),
     ),
   read: async (x): Promise<FloatTensor> => {
+    // tfjs-wasm's readSync already returns a fresh copy of the heap (HEAPU8.slice): no second copy.
     const data = (await x.data()) as Float32Array;
-    return { data: data.slice(), shape: [...x.shape] };
+    return { data, shape: [...x.shape] };
   },
   dispose: (x) => x.dispose(),
 };
