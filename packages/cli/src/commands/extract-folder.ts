@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  encodeNpy, type GraphOptions, type LayerOutput, loadInput, NpzWriter, stats, VggError, writeFileAtomic, EXIT_CODES,
+  encodeNpy, type GraphOptions, type LayerOutput, loadInput, NpzWriter, VggError, writeFileAtomic, EXIT_CODES,
 } from '@vggscope/core';
 import { VggPool } from '@vggscope/kernels/pool'; // no tfjs in the coordinating thread
 import type { CommandContext } from '../context.js';
 import { listImages, outputNames } from '../list-images.js';
+import { outputStats } from '../output-stats.js';
 import { Progress } from '../progress.js';
 import { formatTable } from '../table.js';
 
@@ -39,7 +40,7 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
   const todo = images.map((image, i) => ({ image, i })).filter(({ i }) => !(job.skipExisting && job.format === 'npy' && job.layers.every((l) => existsSync(fileFor(i, l)))));
   const skipped = images.length - todo.length;
 
-  const pool = await VggPool.create({ model: job.model, weights: job.weights, ...job.graph, layers: job.layers, workers: job.workers } as Parameters<typeof VggPool.create>[0]);
+  const pool = await VggPool.create({ model: job.model, weights: job.weights, ...job.graph, layers: job.layers, workers: job.workers });
   const npz = job.format === 'npz' ? await NpzWriter.create(join(job.outDir, 'features.npz')) : undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -84,7 +85,7 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
   async function save(i: number, outputs: LayerOutput[]) {
     const rows = [];
     for (const o of outputs) {
-      if (!Number.isFinite(stats(o.data).mean)) throw new VggError('E_NON_FINITE', `layer '${o.layer}' of '${images[i]}' produced NaN or Inf; the weights are probably corrupt`);
+      outputStats(o, images[i]!);
       const key = `${names[i]}/${o.layer}`;
       if (npz) await npz.add(key, o);
       else await writeFileAtomic(fileFor(i, o.layer), encodeNpy(o));

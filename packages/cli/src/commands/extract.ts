@@ -1,6 +1,7 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildGraph, encodeNpy, findLayers, formatShape, type LayerOutput, stats, VggError, writeFileAtomic } from '@vggscope/core';
+import { buildGraph, encodeNpy, findLayers, formatShape, type LayerOutput, VggError, writeFileAtomic } from '@vggscope/core';
+import { outputStats } from '../output-stats.js';
 import { MODEL_OPTIONS, many, parseModel, parsePooling, parseSize, usageErrors } from '../options.js';
 import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
@@ -120,10 +121,7 @@ async function saveOutputs(image: string, outputs: LayerOutput[], outDir: string
   const stem = basename(image, extname(image));
   const rows: ImageResult['outputs'] = [];
   for (const o of outputs) {
-    const s = stats(o.data);
-    if (!Number.isFinite(s.mean)) {
-      throw new VggError('E_NON_FINITE', `extract: layer '${o.layer}' of '${image}' produced NaN or Inf; the weights are probably corrupt`);
-    }
+    const s = outputStats(o, image);
     const file = join(outDir, stem, `${o.layer}.npy`);
     await writeFileAtomic(file, encodeNpy(o));
     rows.push({ layer: o.layer, index: o.index, shape: [...o.shape], ...s, ms: Math.round(o.ms), file });

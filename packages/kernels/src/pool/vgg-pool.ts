@@ -9,7 +9,7 @@ export interface VggPoolOptions {
   weights: string;
   includeTop?: boolean;
   pooling?: Pooling | null;
-  inputSize?: [number, number];
+  inputSize?: readonly [number, number];
   /** Outputs every task returns; default the model's last layer. */
   layers?: (string | number)[];
   /** Worker threads; default os.availableParallelism(). Each holds one copy of the weights. */
@@ -41,7 +41,7 @@ export class VggPool {
     const workers = Math.max(1, options.workers ?? availableParallelism());
     const init: WorkerInit = {
       model, weights: options.weights, includeTop: options.includeTop ?? false, pooling: options.pooling ?? null,
-      inputSize: options.inputSize, layers,
+      inputSize: options.inputSize && [options.inputSize[0], options.inputSize[1]], layers,
     };
     const piscina = new Piscina({ ...workerScript(), workerData: init, minThreads: workers, maxThreads: workers, idleTimeout: Infinity });
     return new VggPool(piscina, workers, layers);
