@@ -1,50 +1,51 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from './backend.js';
-import { runGraph, type UploadedLayer } from './executor.js';
-import { buildGraph, weightedLayers } from './graph.js';
+import { runGraph } from './executor.js';
+import { buildGraph, type GraphLayer, weightedLayers } from './graph.js';
 import type { FloatTensor } from './tensor.js';
 
 /**
  * An instrumented backend that only tracks shapes and live handles, to check the executor's
  * planning and freeing (numerics are checked in kernels against tfjs-layers and plain loops).
  */
-function shapeBackend() {
+function shapeBackend(options: { async?: boolean } = {}) {
   type H = { id: number; shape: number[] };
   let next = 0;
   const live = new Set<number>();
   const calls: string[] = [];
   let maxLive = 0;
-  const make = (shape: number[], op: string): H => {
+  const plans: string[] = [];
+  const make = (shape: number[], op: string): H | Promise<H> => {
     calls.push(op);
     const h = { id: next++, shape };
     live.add(h.id);
     maxLive = Math.max(maxLive, live.size);
-    return h;
+    // An asynchronous backend answers later: the executor must await every op.
+    return options.async ? new Promise((r) => setTimeout(() => r(h), 1)) : h;
   };
-  const backend: Backend<H, FloatTensor> = {
+  const backend: Backend<H, GraphLayer> = {
     name: 'shapes',
-    uploadWeight: (t) => t,
-    disposeWeight: () => {},
+    threads: 1,
+    plan: (g, n) => void plans.push(`${g.model}:${n}`),
+    prepareLayer: (layer) => layer,
+    disposeLayer: () => {},
     input: (b) => make([...b.shape], 'input'),
-    conv2dRelu: (x, k) => make([x.shape[0]!, x.shape[1]!, x.shape[2]!, k.shape[3]!], 'conv'),
+    conv2dRelu: (x, l) => make([x.shape[0]!, x.shape[1]!, x.shape[2]!, l.outputShape[2]!], 'conv'),
     maxPool2x2: (x) => make([x.shape[0]!, Math.floor(x.shape[1]! / 2), Math.floor(x.shape[2]! / 2), x.shape[3]!], 'pool'),
     globalPool: (x) => make([x.shape[0]!, x.shape[3]!], 'gpool'),
     flatten: (x) => make([x.shape[0]!, x.shape.slice(1).reduce((a, b) => a * b, 1)], 'flatten'),
-    dense: (x, k) => make([x.shape[0]!, k.shape[1]!], 'dense'),
+    dense: (x, l) => make([x.shape[0]!, l.outputShape[0]!], 'dense'),
     read: async (x) => ({ data: new Float32Array(x.shape.reduce((a, b) => a * b, 1)), shape: x.shape }),
     dispose: (x) => void live.delete(x.id),
+    close: () => {},
   };
-  return { backend, calls, live, maxLive: () => maxLive };
+  return { backend, calls, live, plans, maxLive: () => maxLive };
 }
 
-function shapeWeights(model: string, opts = {}, except: string[] = []): Map<string, UploadedLayer<FloatTensor>> {
+/** The graph's own layers as the "prepared" form: the shape backend only needs their shapes. */
+function shapeWeights(model: string, opts = {}, except: string[] = []): Map<string, GraphLayer> {
   const g = buildGraph(model, opts);
-  const m = new Map<string, UploadedLayer<FloatTensor>>();
-  for (const l of weightedLayers(g)) {
-    if (except.includes(l.name)) continue;
-    m.set(l.name, [{ data: new Float32Array(0), shape: l.weights[0]!.shape }, { data: new Float32Array(0), shape: l.weights[1]!.shape }]);
-  }
-  return m;
+  return new Map(weightedLayers(g).filter((l) => !except.includes(l.name)).map((l) => [l.name, l]));
 }
 
 const input = (h: number, w: number, n = 1): FloatTensor => ({ data: new Float32Array(n * h * w * 3), shape: [n, h, w, 3] });
@@ -59,6 +60,14 @@ describe('runGraph', () => {
       ['block1_conv1', 1, [1, 224, 224, 64]],
     ]);
     expect(calls).toEqual(['input', 'conv', 'conv', 'pool', 'conv', 'conv', 'pool', 'conv', 'conv', 'conv', 'pool']);
+  });
+
+  it('awaits asynchronous ops and plans the pass once with the batch size first', async () => {
+    const t = shapeBackend({ async: true });
+    const out = await runGraph(t.backend, buildGraph('vgg16', { inputSize: [64, 64] }), shapeWeights('vgg16'), input(64, 64, 3), { layers: ['block2_pool'] });
+    expect(out[0]!.shape).toEqual([3, 16, 16, 128]);
+    expect(t.plans).toEqual(['vgg16:3']);
+    expect(t.live.size).toBe(0);
   });
 
   it('frees every intermediate as soon as the next layer consumed it (never more than 2 live)', async () => {

@@ -1,11 +1,9 @@
-import type { Backend } from './backend.js';
+import type { Backend, MaybePromise } from './backend.js';
 import { VggError } from './errors.js';
 import type { GraphLayer, VggGraph } from './graph.js';
 import { findLayers } from './layer-lookup.js';
 import type { FloatTensor } from './tensor.js';
 
-/** A layer's weights already uploaded to a backend: kernel then bias. */
-export type UploadedLayer<W> = readonly [kernel: W, bias: W];
 
 export interface RunRequest {
   /** Layers to return, by Keras name or index; default: the graph's last layer. */
@@ -25,27 +23,28 @@ export interface LayerOutput extends FloatTensor {
  * Runs the graph up to the deepest requested layer only, disposing every intermediate as soon as
  * the next layer has consumed it (one `tidy` around the whole net would hold them all at once).
  */
-export async function runGraph<T, W>(
-  backend: Backend<T, W>,
+export async function runGraph<T, L>(
+  backend: Backend<T, L>,
   graph: VggGraph,
-  weights: ReadonlyMap<string, UploadedLayer<W>>,
+  prepared: ReadonlyMap<string, L>,
   batch: FloatTensor,
   request: RunRequest = {},
 ): Promise<LayerOutput[]> {
   const targets = findLayers(graph, request.layers ?? [graph.layers.length - 1]);
   const deepest = Math.max(...targets.map((l) => l.index));
-  assertWeightsFor(graph, weights, deepest);
+  assertWeightsFor(graph, prepared, deepest);
   assertInputShape(graph, batch);
+  await backend.plan?.(graph, batch.shape[0]!);
 
   const wanted = new Set(targets.map((l) => l.index));
   const outputs = new Map<number, LayerOutput>();
   const t0 = performance.now();
-  let x = backend.input(batch);
+  let x = await backend.input(batch);
   try {
     if (wanted.has(0)) outputs.set(0, await readOut(backend, x, graph.layers[0]!, t0));
     for (let i = 1; i <= deepest; i++) {
       const layer = graph.layers[i]!;
-      const y = applyLayer(backend, layer, x, weights);
+      const y = await applyLayer(backend, layer, x, prepared);
       backend.dispose(x);
       x = y;
       if (wanted.has(i)) outputs.set(i, await readOut(backend, x, layer, t0));
@@ -57,29 +56,25 @@ export async function runGraph<T, W>(
   return targets.map((l) => outputs.get(l.index)!);
 }
 
-function applyLayer<T, W>(backend: Backend<T, W>, layer: GraphLayer, x: T, weights: ReadonlyMap<string, UploadedLayer<W>>): T {
+function applyLayer<T, L>(backend: Backend<T, L>, layer: GraphLayer, x: T, prepared: ReadonlyMap<string, L>): MaybePromise<T> {
   const spec = layer.spec;
   switch (spec.kind) {
-    case 'conv': {
-      const [k, b] = weights.get(layer.name)!;
-      return backend.conv2dRelu(x, k, b);
-    }
+    case 'conv':
+      return backend.conv2dRelu(x, prepared.get(layer.name)!);
     case 'pool':
       return backend.maxPool2x2(x);
     case 'global_pool':
       return backend.globalPool(x, spec.mode);
     case 'flatten':
       return backend.flatten(x);
-    case 'dense': {
-      const [k, b] = weights.get(layer.name)!;
-      return backend.dense(x, k, b, spec.activation);
-    }
+    case 'dense':
+      return backend.dense(x, prepared.get(layer.name)!, spec.activation);
     case 'input':
       throw new VggError('E_INTERNAL', `runGraph: input layer '${layer.name}' found at index ${layer.index}`);
   }
 }
 
-async function readOut<T>(backend: Backend<T>, x: T, layer: GraphLayer, t0: number): Promise<LayerOutput> {
+async function readOut<T, L>(backend: Backend<T, L>, x: T, layer: GraphLayer, t0: number): Promise<LayerOutput> {
   const t = await backend.read(x);
   return { ...t, layer: layer.name, index: layer.index, ms: performance.now() - t0 };
 }

@@ -1,6 +1,10 @@
-export type { Backend } from './backend.js';
-export { ERROR_CODES, EXIT_CODES, VggError, isVggError, wrapError, type ErrorCategory, type ErrorCode } from './errors.js';
-export { runGraph, missingWeights, type LayerOutput, type RunRequest, type UploadedLayer } from './executor.js';
+export type { Backend, BackendFactory, BackendOptions, MaybePromise } from './backend.js';
+export { ERROR_CODES, EXIT_CODES, VggError, coreErrors, isVggError, wrapError, type ErrorCategory, type ErrorCode, type VggErrorOptions } from './errors.js';
+export { runGraph, missingWeights, type LayerOutput, type RunRequest } from './executor.js';
+export { resolveVggConfig, neededLayers, type VggConfig, type VggConfigInput } from './config.js';
+export { createVgg, type CreateVggOptions, type ExtractOptions, type Vgg, type VggInput } from './session.js';
+export { openWeights, type WeightLayer, type WeightStream } from './weights/open-weights.js';
+export { assertWeightsModel } from './weights/weights-model.js';
 export {
   buildGraph,
   weightedLayers,
@@ -15,9 +19,10 @@ export {
 } from './graph.js';
 export { findLayer, findLayers, closestName } from './layer-lookup.js';
 export type { LayerSpec, ModelSpec } from './models/layer-spec.js';
-export { getModelSpec, MODEL_NAMES, type ModelName } from './models/registry.js';
+export { getModelSpec, MODEL_NAMES, TEST_MODEL_NAMES, type ModelName } from './models/registry.js';
 export { VGG16 } from './models/vgg16.js';
 export { VGG19 } from './models/vgg19.js';
+export { tinyVgg, type TinyVggOptions } from './models/tiny.js';
 export { decodeImage, type RgbImage } from './preprocess/decode-image.js';
 export { nearestIndices, resizeNearest } from './preprocess/resize-nearest.js';
 export { preprocessInput, stackBatch, CAFFE_MEAN_BGR } from './preprocess/caffe.js';

@@ -1,31 +1,45 @@
-import { buildGraph, findLayer, loadWeights } from '@vggscope/core';
-import { relativeL2, synthH5, wavyInput } from '@vggscope/test-utils';
+import { buildGraph, findLayer, loadWeights, type ModelSpec, tinyVgg, type WeightSet } from '@vggscope/core';
+import { synthWeights } from '@vggscope/synth-weights';
+import { relativeL2, tinyWeights, wavyInput } from '@vggscope/test-utils';
 import { kerasReference } from '@vggscope/test-utils/keras-reference';
 import { describe, expect, it } from 'vitest';
+import { BACKEND_NAMES } from './backends.js';
 import { loadVgg } from './load-vgg.js';
 
 // Tolerance for float32 whole-network comparisons: relative L2 error < 1e-4.
 const TOL = 1e-4;
+const FAST = BACKEND_NAMES.filter((n) => n !== 'reference');
 
 /** Every pool layer, plus the first and last conv (and the top layers when present). */
-function checkedLayers(model: 'vgg16' | 'vgg19', includeTop: boolean): string[] {
-  const g = buildGraph(model, { includeTop });
+function checkedLayers(spec: ModelSpec, includeTop: boolean): string[] {
+  const g = buildGraph(spec, { includeTop });
   const convs = g.layers.filter((l) => l.spec.kind === 'conv');
   const picks = [convs[0]!, ...g.layers.filter((l) => l.spec.kind === 'pool'), convs.at(-1)!];
   if (includeTop) picks.push(findLayer(g, 'fc1'), findLayer(g, 'predictions'));
   return picks.map((l) => l.name);
 }
 
-async function compare(model: 'vgg16' | 'vgg19', size: [number, number], includeTop: boolean, refBackend: 'cpu' | 'wasm', batch = 1) {
-  const h5 = await synthH5(model, { includeTop });
-  const graph = buildGraph(model, { includeTop, inputSize: size });
-  const layers = checkedLayers(model, includeTop);
-  const input = wavyInput([batch, size[0], size[1], 3]);
-  // Reference first: tfjs-layers builds the Keras model and gets the weights we read from the .h5.
-  const expected = await kerasReference(graph, await loadWeights(h5, graph), input, layers, refBackend);
-  const vgg = await loadVgg({ model, weights: h5, includeTop, inputSize: size });
+interface Case {
+  spec: ModelSpec;
+  size: [number, number];
+  includeTop: boolean;
+  refBackend: 'cpu' | 'wasm';
+  batch?: number;
+  /** A weights file (the loader is part of what is proven) or weights in memory. */
+  weights: () => Promise<string | WeightSet>;
+}
+
+async function compare(backend: string, c: Case) {
+  const graph = buildGraph(c.spec, { includeTop: c.includeTop, inputSize: c.size });
+  const layers = checkedLayers(c.spec, c.includeTop);
+  const input = wavyInput([c.batch ?? 1, c.size[0], c.size[1], 3]);
+  const weights = await c.weights();
+  // Reference first: tfjs-layers builds the Keras model from its config and gets the same weights.
+  const set = typeof weights === 'string' ? await loadWeights(weights, graph) : weights;
+  const expected = await kerasReference(graph, set, input, layers, c.refBackend);
+  const vgg = await loadVgg({ model: c.spec, weights, includeTop: c.includeTop, inputSize: c.size, layers, backend });
   try {
-    const actual = await vgg.extract(input, { layers });
+    const actual = await vgg.extract(input);
     for (const out of actual) {
       const ref = expected.get(out.layer)!;
       expect(out.shape, out.layer).toEqual(ref.shape);
@@ -35,18 +49,25 @@ async function compare(model: 'vgg16' | 'vgg19', size: [number, number], include
     const maxAbs = actual.at(-1)!.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     expect(maxAbs, 'outputs must not be all zero').toBeGreaterThan(0);
   } finally {
-    vgg.dispose();
+    await vgg.close();
   }
 }
 
-describe('engine (wasm) vs tfjs-layers Keras model on the cpu backend, small odd sizes', () => {
-  it('vgg16 x=[1,32,32,3]', () => compare('vgg16', [32, 32], false, 'cpu'));
-  it('vgg16 x=[2,67,45,3]', () => compare('vgg16', [67, 45], false, 'cpu', 2));
-  it('vgg19 x=[1,32,32,3]', () => compare('vgg19', [32, 32], false, 'cpu'));
-  it('vgg19 x=[1,67,45,3]', () => compare('vgg19', [67, 45], false, 'cpu'));
-});
+const tiny16 = tinyVgg('vgg16');
+const tiny19 = tinyVgg('vgg19');
 
-describe('engine vs tfjs-layers on the wasm backend at 224×224 with the top', () => {
-  it('vgg16 include_top x=[1,224,224,3]', () => compare('vgg16', [224, 224], true, 'wasm'));
-  it('vgg19 include_top x=[1,224,224,3]', () => compare('vgg19', [224, 224], true, 'wasm'));
+describe.each(FAST)('%s engine vs the tfjs-layers Keras model', (backend) => {
+  describe('tiny models from .h5 files, cpu reference, odd sizes', () => {
+    it('tiny vgg16 x=[1,32,32,3]', () => compare(backend, { spec: tiny16, size: [32, 32], includeTop: false, refBackend: 'cpu', weights: () => tinyWeights('vgg16', 'h5') }));
+    it('tiny vgg16 x=[2,67,45,3]', () => compare(backend, { spec: tiny16, size: [67, 45], includeTop: false, refBackend: 'cpu', batch: 2, weights: () => tinyWeights('vgg16', 'h5') }));
+    it('tiny vgg19 x=[1,33,47,3]', () => compare(backend, { spec: tiny19, size: [33, 47], includeTop: false, refBackend: 'cpu', weights: () => tinyWeights('vgg19', 'h5') }));
+    it('tiny vgg19 include_top x=[1,224,224,3]', () => compare(backend, { spec: tiny19, size: [224, 224], includeTop: true, refBackend: 'cpu', weights: () => tinyWeights('vgg19', 'h5', { includeTop: true }) }));
+  });
+
+  describe('real widths', () => {
+    it('vgg16 x=[1,67,45,3], weights in memory, cpu reference', () =>
+      compare(backend, { spec: buildGraph('vgg16').spec, size: [67, 45], includeTop: false, refBackend: 'cpu', weights: async () => synthWeights(buildGraph('vgg16'), 11) }));
+    it('vgg16 include_top x=[1,224,224,3], weights in memory, wasm reference', () =>
+      compare(backend, { spec: buildGraph('vgg16').spec, size: [224, 224], includeTop: true, refBackend: 'wasm', weights: async () => synthWeights(buildGraph('vgg16', { includeTop: true }), 7) }));
+  });
 });

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildGraph, type FloatTensor, type GraphOptions, writePacked } from '@vggscope/core';
+import { buildGraph, type FloatTensor, type GraphOptions, tinyVgg, writePacked } from '@vggscope/core';
 import { synthWeights, writeLegacyH5, writeTfjsFolder } from '@vggscope/synth-weights';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -64,6 +64,30 @@ export async function synthPacked(model: 'vgg16' | 'vgg19', options: { seed?: nu
     const graph = buildGraph(model);
     await writePacked(path, graph, synthWeights(graph, seed));
   }
+  return path;
+}
+
+export type WeightsFileFormat = 'h5' | 'tfjs' | 'packed';
+
+/**
+ * Seeded weights for a tiny VGG (`tinyVgg(model)`, the CLI's `--model tiny-vgg16|tiny-vgg19`) in
+ * one of the three on-disk formats, written once per machine: kilobytes instead of the hundreds of
+ * MB of a real-width synthetic file.
+ */
+export async function tinyWeights(
+  model: 'vgg16' | 'vgg19',
+  format: WeightsFileFormat,
+  options: { includeTop?: boolean; seed?: number } = {},
+): Promise<string> {
+  const seed = options.seed ?? 7;
+  const graph = buildGraph(tinyVgg(model), { includeTop: options.includeTop });
+  const base = join(CACHE, `tiny-${model}-${options.includeTop ? 'top' : 'notop'}-s${seed}`);
+  const path = format === 'h5' ? `${base}.h5` : format === 'packed' ? `${base}.vggw` : `${base}-tfjs`;
+  if (await exists(format === 'tfjs' ? join(path, 'model.json') : path)) return path;
+  const weights = synthWeights(graph, seed);
+  if (format === 'h5') await writeLegacyH5(path, graph, weights);
+  else if (format === 'packed') await writePacked(path, graph, weights);
+  else await writeTfjsFolder(path, graph, weights);
   return path;
 }
 

@@ -3,14 +3,14 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeNpy } from '@vggscope/core';
-import { PYTHON_WITH_NUMPY, REPO_ROOT, skipNote, synthPacked } from '@vggscope/test-utils';
+import { PYTHON_WITH_NUMPY, REPO_ROOT, skipNote, synthPacked, tinyWeights } from '@vggscope/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCaptured } from '../test-cli.js';
 
 let weights: string;
 let photos: string;
 beforeAll(async () => {
-  weights = await synthPacked('vgg16');
+  weights = await tinyWeights('vgg16', 'packed');
   photos = mkdtempSync(join(tmpdir(), 'photos-'));
   const cat = join(REPO_ROOT, 'packages/cli/assets/chelsea.png');
   for (const name of ['a.png', 'b.png', 'c.png']) copyFileSync(cat, join(photos, name));
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 
 const run = (out: string, extra: string[] = []) =>
-  runCaptured(['extract', '--weights', weights, '--images', photos, '--size', '32x32', '--layer', 'block5_pool', '--workers', '2', '--out', out, ...extra]);
+  runCaptured(['extract', '--model', 'tiny-vgg16', '--weights', weights, '--images', photos, '--size', '32x32', '--layer', 'block5_pool', '--workers', '2', '--out', out, ...extra]);
 
 describe('cli extract --images (folder through the worker pool)', () => {
   it('one corrupt image among good ones: the rest are done, it is listed, exit 5 (partial)', async () => {
@@ -29,10 +29,10 @@ describe('cli extract --images (folder through the worker pool)', () => {
     expect(r.out).toContain('done 3, skipped 0 (outputs exist), failed 1');
     expect(r.out).toMatch(/broken\.jpg\s+\[E_IMAGE_DECODE\] .*corrupt or unsupported JPEG/);
     expect(readdirSync(out).sort()).toEqual(['a', 'b', 'c', 'features.jsonl']);
-    expect(decodeNpy(readFileSync(join(out, 'a', 'block5_pool.npy'))).shape).toEqual([1, 1, 1, 512]);
+    expect(decodeNpy(readFileSync(join(out, 'a', 'block5_pool.npy'))).shape).toEqual([1, 1, 1, 16]);
     const lines = readFileSync(join(out, 'features.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { image: string; outputs: { file: string; shape: number[] }[] });
     expect(lines.map((l) => l.image.split('/').pop())).toEqual(['a.png', 'b.png', 'c.png']);
-    expect(lines[0]!.outputs[0]).toEqual({ layer: 'block5_pool', shape: [1, 1, 1, 512], file: join(out, 'a', 'block5_pool.npy') });
+    expect(lines[0]!.outputs[0]).toEqual({ layer: 'block5_pool', shape: [1, 1, 1, 16], file: join(out, 'a', 'block5_pool.npy') });
   });
 
   it('--skip-existing skips images whose outputs are all there', async () => {
@@ -48,16 +48,16 @@ describe('cli extract --images (folder through the worker pool)', () => {
     const clean = mkdtempSync(join(tmpdir(), 'photos-'));
     mkdirSync(clean, { recursive: true });
     for (const n of ['x.png', 'y.png']) copyFileSync(join(photos, 'a.png'), join(clean, n));
-    const r = await runCaptured(['extract', '--weights', weights, '--images', `${clean}/*.png`, '--size', '32x32', '--pooling', 'avg', '--format', 'npz', '--out', out, '--workers', '1']);
+    const r = await runCaptured(['extract', '--model', 'tiny-vgg16', '--weights', weights, '--images', `${clean}/*.png`, '--size', '32x32', '--pooling', 'avg', '--format', 'npz', '--out', out, '--workers', '1']);
     expect(r.code).toBe(0);
     const py = spawnSync(PYTHON_WITH_NUMPY!, ['-c', `import numpy as np, json; z = np.load('${join(out, 'features.npz')}'); print(json.dumps({k: list(z[k].shape) for k in sorted(z.files)}))`], { encoding: 'utf8' });
-    expect(JSON.parse(py.stdout)).toEqual({ 'x/global_average_pooling2d': [1, 512], 'y/global_average_pooling2d': [1, 512] });
+    expect(JSON.parse(py.stdout)).toEqual({ 'x/global_average_pooling2d': [1, 16], 'y/global_average_pooling2d': [1, 16] });
     expect(readdirSync(out).sort()).toEqual(['features.jsonl', 'features.npz']);
   });
 
   it('a folder without images → exit 3 saying so', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'empty-'));
-    await expect(runCaptured(['extract', '--weights', weights, '--images', empty])).rejects.toMatchObject({ code: 'E_IMAGE_READ', message: expect.stringContaining('no PNG or JPEG files found') });
+    await expect(runCaptured(['extract', '--model', 'tiny-vgg16', '--weights', weights, '--images', empty])).rejects.toMatchObject({ code: 'E_IMAGE_READ', message: expect.stringContaining('no PNG or JPEG files found') });
   });
 });
 
@@ -67,8 +67,10 @@ describe('cli extract --images, interrupted', () => {
     for (let i = 0; i < 16; i++) copyFileSync(join(photos, 'a.png'), join(many, `p${String(i).padStart(2, '0')}.png`));
     const out = mkdtempSync(join(tmpdir(), 'feat-'));
     const { spawn } = await import('node:child_process');
+    // Real widths here: a tiny model would finish all 16 images before the interrupt arrives.
+    const real = await synthPacked('vgg16');
     const child = spawn(process.execPath, ['--conditions=@vggscope/source', '--import', 'tsx', join(REPO_ROOT, 'packages/cli/src/main.ts'),
-      'extract', '--weights', weights, '--images', many, '--format', 'npz', '--workers', '2', '--out', out], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      'extract', '--weights', real, '--images', many, '--format', 'npz', '--workers', '2', '--out', out], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     // Wait until the first images are done (progress lines appear), then interrupt.

@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  encodeNpy, type GraphOptions, type LayerOutput, loadInput, NpzWriter, VggError, writeFileAtomic, EXIT_CODES,
-} from '@vggscope/core';
+import { encodeNpy, type LayerOutput, loadInput, NpzWriter, VggError, type VggConfig, writeFileAtomic, EXIT_CODES } from '@vggscope/core';
 import { VggPool } from '@vggscope/kernels/pool'; // no tfjs in the coordinating thread
 import type { CommandContext } from '../context.js';
 import { listImages, outputNames } from '../list-images.js';
@@ -11,11 +9,9 @@ import { Progress } from '../progress.js';
 import { formatTable } from '../table.js';
 
 export interface FolderJob {
-  model: string;
-  weights: string;
-  graph: GraphOptions;
+  /** The validated model config every worker loads (weights resolved to a path). */
+  config: VggConfig & { weights: string };
   images: string[];
-  layers: string[];
   outDir: string;
   workers?: number;
   skipExisting: boolean;
@@ -37,10 +33,15 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
   const images = await listImages(job.images);
   const names = outputNames(images);
   const fileFor = (i: number, layer: string) => join(job.outDir, names[i]!, `${layer}.npy`);
-  const todo = images.map((image, i) => ({ image, i })).filter(({ i }) => !(job.skipExisting && job.format === 'npy' && job.layers.every((l) => existsSync(fileFor(i, l)))));
+  const todo = images.map((image, i) => ({ image, i })).filter(({ i }) => !(job.skipExisting && job.format === 'npy' && job.config.layers.every((l) => existsSync(fileFor(i, l)))));
   const skipped = images.length - todo.length;
 
-  const pool = await VggPool.create({ model: job.model, weights: job.weights, ...job.graph, layers: job.layers, workers: job.workers });
+  // Resolves once every worker has loaded its weights: a configuration error (bad weights, weights of
+  // another model) fails here with its own code, before any image is read.
+  const pool = await VggPool.create({ ...job.config, workers: job.workers });
+  if (pool.capped && !job.json) {
+    ctx.stderr.write(`note: ${pool.capped.requested} workers × ${job.config.threads} thread(s) would exceed the ${pool.capped.cores} cores; using ${pool.workers}\n`);
+  }
   const npz = job.format === 'npz' ? await NpzWriter.create(join(job.outDir, 'features.npz')) : undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -51,7 +52,7 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
   let done = 0;
   const t0 = performance.now();
   try {
-    const size = job.graph.inputSize ?? [224, 224];
+    const size = job.config.inputSize;
     for await (const r of pool.map(todo, ({ image }) => loadInput(image, size), { signal: abort.signal })) {
       if (r.error) failures.push({ image: r.item.image, reason: `[${r.error.code}] ${r.error.message}` });
       else {
@@ -75,7 +76,7 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
   const summary = { images: images.length, done, skipped, failed: failures.length, seconds: Number(seconds.toFixed(2)), imagesPerSecond: Number((done / seconds).toFixed(2)), workers: pool.workers, outDir: job.outDir, failures };
   if (job.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
-    ctx.stdout.write(`${job.model} · ${images.length} images · ${pool.workers} workers · ${summary.imagesPerSecond} img/s\n`);
+    ctx.stdout.write(`${modelName(job.config)} · ${images.length} images · ${pool.workers} workers · ${summary.imagesPerSecond} img/s\n`);
     ctx.stdout.write(`done ${done}, skipped ${skipped} (outputs exist), failed ${failures.length}\n`);
     if (failures.length) ctx.stdout.write(`${formatTable(['failed image', 'reason'], failures.map((f) => [f.image, f.reason]))}\n`);
     ctx.stdout.write(`features in ${job.format === 'npz' ? join(job.outDir, 'features.npz') : job.outDir}, index in ${join(job.outDir, 'features.jsonl')}\n`);
@@ -93,4 +94,8 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
     }
     return rows;
   }
+}
+
+function modelName(config: VggConfig): string {
+  return typeof config.model === 'string' ? config.model : (config.model.variant ?? config.model.name);
 }

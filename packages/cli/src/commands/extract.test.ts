@@ -3,51 +3,54 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeNpy } from '@vggscope/core';
-import { PYTHON_WITH_NUMPY, skipNote, synthH5 } from '@vggscope/test-utils';
+import { PYTHON_WITH_NUMPY, skipNote, tinyWeights, type WeightsFileFormat } from '@vggscope/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCaptured, spawnCli } from '../test-cli.js';
 
+// A tiny VGG16 (VGG16's layers at 4–16 channels; --model tiny-vgg16) in the official .h5 layout:
+// every CLI path runs for real, on kilobytes of weights.
 let weights: string;
+const TINY = ['--model', 'tiny-vgg16'];
 beforeAll(async () => {
-  weights = await synthH5('vgg16');
+  weights = await tinyWeights('vgg16', 'h5');
 });
 const tmp = () => mkdtempSync(join(tmpdir(), 'extract-'));
 
-describe('cli extract (synthetic VGG16 weights, official .h5 layout)', () => {
+describe('cli extract (tiny synthetic VGG16 weights, official .h5 layout)', () => {
   it('writes block4_pool and block5_pool .npy files with Keras shapes and prints a table', async () => {
     const out = tmp();
-    const r = await runCaptured(['extract', '--weights', weights, '--layer', 'block4_pool', '--layer', 'block5_pool', '--out', out]);
+    const r = await runCaptured(['extract', ...TINY, '--weights', weights, '--layer', 'block4_pool', '--layer', 'block5_pool', '--out', out]);
     expect(r.code).toBe(0);
     expect(readdirSync(join(out, 'chelsea')).sort()).toEqual(['block4_pool.npy', 'block5_pool.npy']);
-    expect(decodeNpy(readFileSync(join(out, 'chelsea', 'block4_pool.npy'))).shape).toEqual([1, 14, 14, 512]);
-    expect(decodeNpy(readFileSync(join(out, 'chelsea', 'block5_pool.npy'))).shape).toEqual([1, 7, 7, 512]);
-    expect(r.out).toMatch(/14\s+block4_pool\s+\(1, 14, 14, 512\)/);
-    expect(r.out).toMatch(/18\s+block5_pool\s+\(1, 7, 7, 512\)/);
+    expect(decodeNpy(readFileSync(join(out, 'chelsea', 'block4_pool.npy'))).shape).toEqual([1, 14, 14, 16]);
+    expect(decodeNpy(readFileSync(join(out, 'chelsea', 'block5_pool.npy'))).shape).toEqual([1, 7, 7, 16]);
+    expect(r.out).toMatch(/14\s+block4_pool\s+\(1, 14, 14, 16\)/);
+    expect(r.out).toMatch(/18\s+block5_pool\s+\(1, 7, 7, 16\)/);
     expect(r.out).toMatch(/#\s+layer\s+shape\s+min\s+mean\s+max\s+done at/);
   });
 
   it.skipIf(!PYTHON_WITH_NUMPY)(`NumPy loads the files with the shapes Keras' model.predict gives${skipNote(!PYTHON_WITH_NUMPY, 'no python3 with numpy')}`, async () => {
     const out = tmp();
-    await runCaptured(['extract', '--weights', weights, '--layer', '3', '--pooling', 'avg', '--layer', 'global_average_pooling2d', '--out', out]);
+    await runCaptured(['extract', ...TINY, '--weights', weights, '--layer', '3', '--pooling', 'avg', '--layer', 'global_average_pooling2d', '--out', out]);
     const py = spawnSync(PYTHON_WITH_NUMPY!, ['-c', `import numpy as np, glob, json; print(json.dumps({f.split('/')[-1]: [list(np.load(f).shape), str(np.load(f).dtype)] for f in glob.glob('${out}/chelsea/*.npy')}))`], { encoding: 'utf8' });
-    expect(JSON.parse(py.stdout)).toEqual({ 'block1_pool.npy': [[1, 112, 112, 64], 'float32'], 'global_average_pooling2d.npy': [[1, 512], 'float32'] });
+    expect(JSON.parse(py.stdout)).toEqual({ 'block1_pool.npy': [[1, 112, 112, 4], 'float32'], 'global_average_pooling2d.npy': [[1, 16], 'float32'] });
   });
 
   it('--json reports every image and layer with stats and file paths; --size changes shapes', async () => {
     const out = tmp();
     const img2 = join(out, 'copy.png');
     writeFileSync(img2, readFileSync(join(import.meta.dirname, '../../assets/chelsea.png')));
-    const r = await runCaptured(['extract', '--weights', weights, '--image', img2, '--image', join(import.meta.dirname, '../../assets/chelsea.png'), '--size', '67x45', '--layer', 'block5_pool', '--out', out, '--json']);
+    const r = await runCaptured(['extract', ...TINY, '--weights', weights, '--image', img2, '--image', join(import.meta.dirname, '../../assets/chelsea.png'), '--size', '67x45', '--layer', 'block5_pool', '--out', out, '--json']);
     const json = JSON.parse(r.out) as { images: { image: string; outputs: { layer: string; shape: number[]; min: number; max: number; file: string }[] }[] };
-    expect(json.images.map((i) => i.outputs[0]!.shape)).toEqual([[1, 2, 1, 512], [1, 2, 1, 512]]);
+    expect(json.images.map((i) => i.outputs[0]!.shape)).toEqual([[1, 2, 1, 16], [1, 2, 1, 16]]);
     expect(json.images[0]!.outputs[0]!.file).toBe(join(out, 'copy', 'block5_pool.npy'));
     expect(json.images[0]!.outputs[0]!.max).toBeGreaterThan(json.images[0]!.outputs[0]!.min);
   });
 
   it('--include-top returns the softmax predictions as [1, 1000] summing to 1', async () => {
     const out = tmp();
-    const top = await synthH5('vgg16', { includeTop: true });
-    const r = await runCaptured(['extract', '--weights', top, '--include-top', '--out', out]);
+    const top = await tinyWeights('vgg16', 'h5', { includeTop: true });
+    const r = await runCaptured(['extract', ...TINY, '--weights', top, '--include-top', '--out', out]);
     expect(r.code).toBe(0);
     const p = decodeNpy(readFileSync(join(out, 'chelsea', 'predictions.npy')));
     expect(p.shape).toEqual([1, 1000]);
@@ -75,10 +78,36 @@ describe('cli exit codes and messages (real process)', () => {
     const dir = tmp();
     const bad = join(dir, 'bad.jpg');
     writeFileSync(bad, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2, 3]));
-    const r = spawnCli(['extract', '--weights', await synthH5('vgg16'), '--image', bad, '--layer', 'block1_pool', '--out', join(dir, 'out')]);
+    const r = spawnCli(['extract', ...TINY, '--weights', weights, '--image', bad, '--layer', 'block1_pool', '--out', join(dir, 'out')]);
     expect(r.code).toBe(3);
     expect(r.err).toContain(`error [E_IMAGE_DECODE]: ${bad}: corrupt or unsupported JPEG`);
     expect(readdirSync(dir)).toEqual(['bad.jpg']);
+  });
+
+  it.each(['h5', 'tfjs', 'packed'] as WeightsFileFormat[])('VGG19 weights (%s) with the default model → exit 4 naming vgg19, nothing written', async (format) => {
+    const dir = tmp();
+    const r = spawnCli(['extract', '--weights', await tinyWeights('vgg19', format), '--out', join(dir, 'out')]);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/error \[E_WEIGHTS_MODEL\]: '.*' holds vgg19 weights .*but the model is vgg16/);
+    expect(r.err).toContain('fix: pass --model vgg19');
+    expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('VGG19 weights in folder mode → exit 4 before any image is processed', async () => {
+    const dir = tmp();
+    const r = spawnCli(['extract', '--weights', await tinyWeights('vgg19', 'packed'), '--images', join(import.meta.dirname, '../../assets'), '--out', join(dir, 'out')]);
+    expect(r.code).toBe(4);
+    expect(r.err).toContain('[E_WEIGHTS_MODEL]');
+    expect(r.err).not.toContain('%'); // no progress bar: no image was started
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('--backend and --threads are checked: unknown backend or zero threads → exit 2', () => {
+    const b = spawnCli(['extract', '--backend', 'cuda']);
+    expect(b.code).toBe(2);
+    expect(b.err).toContain("--backend must be one of tfjs-wasm, reference, got 'cuda'");
+    expect(spawnCli(['extract', '--threads', '0']).code).toBe(2);
   });
 
   it('bad option values → exit 2', () => {

@@ -1,8 +1,9 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildGraph, encodeNpy, findLayers, formatShape, type LayerOutput, VggError, writeFileAtomic } from '@vggscope/core';
+import { cliErrors } from '../errors.js';
+import { encodeNpy, formatShape, type LayerOutput, resolveVggConfig, VggError, writeFileAtomic } from '@vggscope/core';
 import { outputStats } from '../output-stats.js';
-import { MODEL_OPTIONS, many, parseModel, parsePooling, parseSize, usageErrors } from '../options.js';
+import { ENGINE_HELP, MODEL_OPTIONS, many, parseEngine, parseModel, parsePooling, parseSize, usageErrors } from '../options.js';
 import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
@@ -34,9 +35,11 @@ Options:
   --layer      Keras layer name (block4_pool) or index (14); repeatable; default: the model output
   --include-top  add flatten/fc1/fc2/predictions (input must be 224x224)
   --pooling    avg or max: global pooling after block5_pool (no-top model)
+  --workers    folder mode: worker threads (default: cores ÷ --threads; capped at the cores)
   --size       input HxW for the no-top model (each side >= 32), default 224x224
   --out        output folder, default ./features
   --json       print the results as JSON instead of tables
+${ENGINE_HELP}
 
 Examples:
   npx nx run cli:extract -- --weights vgg16_notop.h5 --image cat.jpg
@@ -75,37 +78,38 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   const includeTop = values['include-top'] ?? false;
   const pooling = parsePooling(values.pooling);
   const inputSize = parseSize(values.size);
+  const engine = parseEngine(values);
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
   const layers = many(values.layer);
+  if (values.images && values.format !== 'npy' && values.format !== 'npz') throw cliErrors.badValue('--format', 'npy or npz', values.format);
+  const workers = values.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', values.workers, 1);
+  // Validated once (model, size, layers, threads) before weights are looked for or anything runs.
+  const draft = { model, includeTop, pooling, inputSize, layers, ...engine, threads: engine.threads ?? (values.images ? 1 : undefined) };
+  resolveVggConfig({ ...draft, weights: 'unresolved' });
   const weights = await resolveWeightsPath({ model, includeTop, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
+  const { config } = resolveVggConfig({ ...draft, weights });
   if (values.images) {
-    if (values.format !== 'npy' && values.format !== 'npz') throw new VggError('E_USAGE', `--format must be npy or npz, got '${values.format}'`);
-    const graph = buildGraph(model, { includeTop, pooling, inputSize });
-    const layerNames = findLayers(graph, layers.length ? layers : [graph.layers.length - 1]).map((l) => l.name);
-    const workers = values.workers === undefined ? undefined : Number(values.workers);
-    if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new VggError('E_USAGE', `--workers must be a whole number ≥ 1, got '${values.workers}'`);
     return extractFolder(
-      { model, weights, graph: { includeTop, pooling, inputSize }, images: values.images, layers: layerNames, outDir: resolve(values.out ?? 'features'), workers, skipExisting: values['skip-existing'] ?? false, format: values.format, json: values.json ?? false },
+      { config: { ...config, weights }, images: values.images, outDir: resolve(values.out ?? 'features'), workers, skipExisting: values['skip-existing'] ?? false, format: values.format as 'npy' | 'npz', json: values.json ?? false },
       ctx,
     );
   }
 
-  // Imported here: folder mode runs the engine in workers and keeps tfjs out of this thread.
+  // Imported here: folder mode runs the engine in workers and keeps it out of this thread.
   const { loadVgg } = await import('@vggscope/kernels');
-  const vgg = await loadVgg({ model, weights, includeTop, pooling, inputSize, layers: layers.length ? layers : undefined });
-  const requested = layers.length ? layers : [vgg.graph.layers.length - 1];
+  const vgg = await loadVgg(config);
   const outDir = resolve(values.out ?? 'features');
   const progress = new Progress('extract', images.length, { unit: ' img', stream: ctx.stderr, quiet: values.json || images.length < 2 });
   const results: ImageResult[] = [];
   try {
     for (const [i, image] of images.entries()) {
-      const outputs = await vgg.extract(image, { layers: requested });
+      const outputs = await vgg.extract(image);
       results.push(await saveOutputs(image, outputs, outDir));
       progress.update(i + 1);
     }
   } finally {
-    vgg.dispose();
+    await vgg.close();
   }
   if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights, outDir, images: results }, null, 2)}\n`);
   else for (const r of results) ctx.stdout.write(`${renderResult(r, model)}\n\n`);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cliErrors } from '../errors.js';
 import { buildGraph, filterSummary, findLayer, formatShape, loadWeights, VggError } from '@vggscope/core';
 import { renderFilterGrid, writePng } from '@vggscope/viz';
 import type { CommandContext } from '../context.js';
@@ -81,7 +82,5 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
 }
 
 export function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new VggError('E_USAGE', `${flag} must be a whole number ≥ 1, got '${value}'`);
-  return n;
+  return cliErrors.wholeNumber(flag, value, 1);
 }

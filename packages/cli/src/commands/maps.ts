@@ -1,10 +1,11 @@
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cliErrors } from '../errors.js';
 import { buildGraph, findLayers, formatShape, lastConvOfEachBlock, VggError } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { type ColormapName, renderFeatureMapGrid, writePng } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
-import { many, parseModel, parseSize, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, many, parseEngine, parseModel, parseSize, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 import { positiveInt } from './filters.js';
@@ -19,6 +20,9 @@ Draws the first --count maps of each layer in a rows×cols grid, each map min/ma
 (--shared-scale: one range for all), upscaled with nearest-neighbour, with a title row (layer and shape).
 --blocks draws the last conv of each of the five blocks (VGG16 2, 5, 9, 13, 17; VGG19 2, 5, 10, 15, 20).
 Writes DIR/<image stem>_<layer>.png (default DIR: maps).
+
+Engine:
+${ENGINE_HELP}
 
 Examples:
   npx nx run cli:maps --                                      # 64 maps of block1_conv1 in 8×8
@@ -35,6 +39,7 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
       strict: true,
       options: {
         ...WEIGHTS_OPTIONS,
+        ...ENGINE_OPTIONS,
         image: { type: 'string' },
         layer: { type: 'string', multiple: true },
         blocks: { type: 'boolean', default: false },
@@ -53,9 +58,9 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   }
   const model = parseModel(values.model);
   const colormap = values.colormap as ColormapName;
-  if (colormap !== 'gray' && colormap !== 'viridis') throw new VggError('E_USAGE', `--colormap must be gray or viridis, got '${values.colormap}'`);
+  if (colormap !== 'gray' && colormap !== 'viridis') throw cliErrors.badValue('--colormap', 'gray or viridis', values.colormap);
   const grid = /^(\d+)[x×X](\d+)$/.exec(values.grid!);
-  if (!grid) throw new VggError('E_USAGE', `--grid must look like ROWSxCOLS (e.g. 8x8), got '${values.grid}'`);
+  if (!grid) throw cliErrors.badValue('--grid', 'ROWSxCOLS (e.g. 8x8)', values.grid);
   const [rows, cols] = [Number(grid[1]), Number(grid[2])];
   const count = Math.min(positiveInt(values.count!, '--count'), rows * cols);
   const inputSize = parseSize(values.size);
@@ -66,8 +71,8 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   const image = values.image ?? DEFAULT_IMAGE;
 
   const weights = await resolveWeightsPath({ model, includeTop: false, path: values.weights, offline: values.offline }, ctx);
-  const vgg = await loadVgg({ model, weights, inputSize, layers: layers.map((l) => l.name) });
-  const outputs = await vgg.extract(image, { layers: layers.map((l) => l.name) }).finally(() => vgg.dispose());
+  const vgg = await loadVgg({ model, weights, inputSize, layers: layers.map((l) => l.name), ...parseEngine(values) });
+  const outputs = await vgg.extract(image).finally(() => vgg.close());
   const outDir = resolve(values.out!);
   const stem = basename(image, extname(image));
   const written: (string | number)[][] = [];

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
+import { cliErrors } from '../errors.js';
 import { decodePredictions, loadManifest, manifestEntry, VggError } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
-import { many, parseModel, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, many, parseEngine, parseModel, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 
@@ -14,6 +15,9 @@ Usage:
 Runs the model with its top (fc1, fc2, predictions) on 224×224 inputs and prints the top-k
 (wnid, label, probability) per image. Needs the with-top weights
 (vgg16_weights_tf_dim_ordering_tf_kernels.h5, 528 MiB; vgg19_…, 548 MiB).
+
+Engine:
+${ENGINE_HELP}
 
 Examples:
   npx nx run cli:predict -- --image cat.jpg
@@ -29,6 +33,7 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
       strict: true,
       options: {
         ...WEIGHTS_OPTIONS,
+        ...ENGINE_OPTIONS,
         image: { type: 'string', multiple: true },
         top: { type: 'string', default: '5' },
         json: { type: 'boolean', default: false },
@@ -40,27 +45,26 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
     return 0;
   }
   const model = parseModel(values.model);
-  const top = Number(values.top);
-  if (!Number.isInteger(top) || top < 1 || top > 1000) throw new VggError('E_USAGE', `--top must be a whole number from 1 to 1000, got '${values.top}'`);
+  const top = cliErrors.wholeNumber('--top', values.top, 1, 1000);
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
 
   const weights = await resolveWeightsPath({ model, includeTop: true, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
-  const vgg = await loadVgg({ model, weights, includeTop: true });
+  const vgg = await loadVgg({ model, weights, includeTop: true, layers: ['predictions'], ...parseEngine(values) });
   try {
     const missing = ['fc1', 'fc2', 'predictions'].filter((l) => !vgg.weights.layers.includes(l));
     if (missing.length) {
-      const entry = manifestEntry(loadManifest(), model, true);
+      const entry = manifestEntry(loadManifest(), vgg.graph.model, true);
       throw new VggError(
         'E_WEIGHTS_MISSING',
         `predict needs the top weights (${missing.join(', ')}), which '${weights}' does not have (a no-top file?). ` +
           `Use the official ${entry.name} (${(entry.bytes / 2 ** 20).toFixed(1)} MiB, from ${new URL(entry.urls[0]!).host}): ` +
-          `run without --weights to fetch it, or 'npx nx run cli:weights -- fetch --model ${model} --top'`,
+          `run without --weights to fetch it, or 'npx nx run cli:weights -- fetch --model ${vgg.graph.model} --top'`,
       );
     }
     const results = [];
     for (const image of images) {
-      const [probs] = await vgg.extract(image, { layers: ['predictions'] });
+      const [probs] = await vgg.extract(image);
       results.push({ image, predictions: decodePredictions(probs!, top)[0]! });
     }
     if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights, results }, null, 2)}\n`);
@@ -72,6 +76,6 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
     }
     return 0;
   } finally {
-    vgg.dispose();
+    await vgg.close();
   }
 }

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cliErrors } from '../errors.js';
 import {
   cacheDirs, convertToPacked, detectVariant, hashFile, kerasCacheDir, loadManifest, packedName, PACKED_EXT,
   isPackedFile, VggError, verifyPacked,
@@ -75,7 +76,7 @@ export async function weightsCommand(argv: string[], ctx: CommandContext): Promi
 
 async function convert(ctx: CommandContext, v: { from?: string; to?: string; model?: string; top?: boolean; dtype?: string }): Promise<number> {
   if (!v.from) throw new VggError('E_USAGE', 'weights convert: --from PATH is required (a Keras .h5, a tfjs folder or a packed file)');
-  if (v.dtype !== 'f32' && v.dtype !== 'f16') throw new VggError('E_USAGE', `weights convert: --dtype must be f32 or f16, got '${v.dtype}'`);
+  if (v.dtype !== 'f32' && v.dtype !== 'f16') throw cliErrors.badValue('weights convert: --dtype', 'f32 or f16', v.dtype);
   const detected = await detectVariant(v.from);
   const model = v.model ? parseModel(v.model) : detected.model;
   const includeTop = v.top || detected.includeTop;

@@ -1,4 +1,4 @@
-import { VggError } from '../errors.js';
+import { VggError, isVggError } from '../errors.js';
 import { buildGraph, weightedLayers } from '../graph.js';
 import { loadWeights } from './load-weights.js';
 import { type PackedDtype, type PackedHeader, readPackedHeader, writePacked } from './packed.js';
@@ -22,13 +22,20 @@ export async function convertToPacked(
 }
 
 /**
- * Which VGG (and whether it has the top) a weights source holds. Every VGG16 layer name exists in
- * VGG19 with the same shapes, so reading it as VGG19-with-top and asking for the two layers that
- * tell them apart decides it; packed files say so in their header.
+ * Which VGG (and whether it has the top) a weights source holds; packed files say so in their
+ * header. Every VGG16 layer name exists in VGG19 with the same shapes: a whole VGG16 file read as
+ * VGG19 is refused as VGG16's (E_WEIGHTS_MODEL), and a partial one lacks VGG19's `block3_conv4`.
  */
 export async function detectVariant(source: string): Promise<{ model: 'vgg16' | 'vgg19'; includeTop: boolean }> {
   const header = await readPackedHeader(source).catch(() => undefined);
   if (header) return { model: header.model as 'vgg16' | 'vgg19', includeTop: header.includeTop };
-  const w = await loadWeights(source, buildGraph('vgg19', { includeTop: true }), { only: new Set(['block5_conv4', 'fc1']) });
-  return { model: w.layers.has('block5_conv4') ? 'vgg19' : 'vgg16', includeTop: w.layers.has('fc1') };
+  const probe = async (model: 'vgg16' | 'vgg19') =>
+    loadWeights(source, buildGraph(model, { includeTop: true }), { only: new Set(['block3_conv4', 'fc1']) });
+  try {
+    const w = await probe('vgg19');
+    return { model: w.layers.has('block3_conv4') ? 'vgg19' : 'vgg16', includeTop: w.layers.has('fc1') };
+  } catch (e) {
+    if (!isVggError(e, 'E_WEIGHTS_MODEL')) throw e;
+    return { model: 'vgg16', includeTop: (await probe('vgg16')).layers.has('fc1') };
+  }
 }

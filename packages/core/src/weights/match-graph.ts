@@ -1,4 +1,5 @@
-import { VggError } from '../errors.js';
+import { VggError, coreErrors } from '../errors.js';
+import { assertWeightsModel } from './weights-model.js';
 import { type VggGraph, weightedLayers } from '../graph.js';
 import { formatShape } from '../tensor.js';
 import type { LayerWeights, RawLayer, WeightFormat, WeightSet } from './weight-set.js';
@@ -16,6 +17,7 @@ export function matchToGraph(
   meta: { source: string; format: WeightFormat; bytesRead: number; unavailable?: readonly string[] },
   only?: ReadonlySet<string>,
 ): WeightSet {
+  assertWeightsModel(graph, raw.filter((l) => l.weights.length > 0).map((l) => l.name), meta.source);
   const named = new Map(renameByClassOrder(graph, raw).map((l) => [l.name, l]));
   const layers = new Map<string, LayerWeights>();
   const unavailable = new Set(meta.unavailable ?? []);
@@ -33,11 +35,7 @@ export function matchToGraph(
     layer.weights.forEach((spec, i) => {
       const actual = found.weights[i]!.shape;
       if (!sameShape(actual, spec.shape)) {
-        throw new VggError(
-          'E_WEIGHTS_SHAPE',
-          `${meta.source}: layer '${layer.name}' ${spec.role} should be ${formatShape(spec.shape)} for ${graph.model}, ` +
-            `but the file has ${formatShape(actual)}; are these weights for another model or input size?`,
-        );
+        throw coreErrors.weightsShape(meta.source, layer.name, spec.role, formatShape(spec.shape), formatShape(actual), graph.model);
       }
     });
     if (only && !only.has(layer.name)) continue;

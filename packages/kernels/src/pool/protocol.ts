@@ -1,21 +1,13 @@
-import type { Pooling } from '@vggscope/core';
+import type { VggConfig } from '@vggscope/core';
 
-/** What every worker is started with (piscina `workerData`): one model, loaded once per worker. */
-export interface WorkerInit {
-  model: string;
-  /** Path of the weights (a packed .vggw loads fastest; only the needed layers are read). */
-  weights: string;
-  includeTop: boolean;
-  pooling: Pooling | null;
-  inputSize?: [number, number];
-  layers: (string | number)[];
-}
+/** What every worker is started with (piscina `workerData`): one validated model config, weights as a path. */
+export type WorkerInit = VggConfig & { readonly weights: string };
 
-/** One task: an NHWC float32 batch, its buffer transferred (not copied) to the worker. */
-export interface RunTask {
-  batch: ArrayBuffer;
-  shape: number[];
-}
+/**
+ * One task. `warmup` loads the model (weights, backend) and answers when it is ready: the pool's
+ * start-up handshake. `run` is an NHWC float32 batch, its buffer transferred (not copied).
+ */
+export type WorkerTask = { kind: 'warmup' } | { kind: 'run'; batch: ArrayBuffer; shape: number[] };
 
 export interface WireOutput {
   layer: string;
@@ -26,4 +18,6 @@ export interface WireOutput {
 }
 
 /** Errors travel as data: a thrown VggError's code would not survive structured cloning. */
-export type RunResult = { ok: true; outputs: WireOutput[] } | { ok: false; code: string; message: string };
+export type RunResult =
+  | { ok: true; outputs: WireOutput[] }
+  | { ok: false; code: string; message: string; hint?: string };

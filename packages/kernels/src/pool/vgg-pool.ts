@@ -1,24 +1,23 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { type ErrorCode, type FloatTensor, findLayers, buildGraph, type LayerOutput, type Pooling, VggError } from '@vggscope/core';
-import type { RunResult, RunTask, WorkerInit } from './protocol.js';
+import { type ErrorCode, type FloatTensor, type LayerOutput, resolveVggConfig, VggError, type VggConfigInput } from '@vggscope/core';
+import type { RunResult, WorkerInit, WorkerTask } from './protocol.js';
 
-export interface VggPoolOptions {
-  model?: string;
-  weights: string;
-  includeTop?: boolean;
-  pooling?: Pooling | null;
-  inputSize?: readonly [number, number];
-  /** Outputs every task returns; default the model's last layer. */
-  layers?: (string | number)[];
-  /** Worker threads; default os.availableParallelism(). Each holds one copy of the weights. */
-  workers?: number;
-}
+export type VggPoolOptions = VggConfigInput & {
+  readonly weights: string;
+  /**
+   * Worker threads, each with its own copy of the weights; default: cores ÷ threads, so that
+   * workers × threads ≤ cores. Capped at the cores unless `oversubscribe` is set.
+   */
+  readonly workers?: number;
+  /** Allow workers × threads to exceed the cores (default false: the pool caps workers and says so via `capped`). */
+  readonly oversubscribe?: boolean;
+};
 
 /**
- * Batch-parallel inference on a piscina pool: tfjs-wasm is single-threaded in Node, so a pool of
- * workers is the way to use every core. Inputs and outputs move between threads by transfer.
+ * Batch-parallel inference on a piscina pool: one image per worker thread, inputs and outputs moved
+ * between threads by transfer. Each worker runs its own backend with `threads` threads (default 1).
  * @example const pool = await VggPool.create({ weights: 'vgg16-notop.vggw', layers: ['block5_pool'] })
  */
 export class VggPool {
@@ -29,22 +28,37 @@ export class VggPool {
   private constructor(
     private readonly piscina: Piscina,
     workers: number,
-    readonly layers: string[],
+    readonly layers: readonly string[],
+    /** Set when the requested workers were reduced to fit the cores: what was asked for. */
+    readonly capped?: { requested: number; cores: number },
   ) {
     this.workers = workers;
   }
 
+  /**
+   * Starts the workers and waits until every one has loaded its weights and backend (one warm-up
+   * task each), so a configuration error (bad weights, weights of another model) rejects here with
+   * its own code instead of failing every task later.
+   */
   static async create(options: VggPoolOptions): Promise<VggPool> {
-    const model = options.model ?? 'vgg16';
-    const graph = buildGraph(model, options); // validates model, size, layers before any thread starts
-    const layers = findLayers(graph, options.layers ?? [graph.layers.length - 1]).map((l) => l.name);
-    const workers = Math.max(1, options.workers ?? availableParallelism());
-    const init: WorkerInit = {
-      model, weights: options.weights, includeTop: options.includeTop ?? false, pooling: options.pooling ?? null,
-      inputSize: options.inputSize && [options.inputSize[0], options.inputSize[1]], layers,
-    };
+    const { config } = resolveVggConfig({ ...options, threads: options.threads ?? 1 }); // validated before any thread starts
+    if (typeof config.weights !== 'string') throw new VggError('E_USAGE', 'VggPool: weights must be a path (workers load them themselves)');
+    const cores = availableParallelism();
+    const fit = Math.max(1, Math.floor(cores / config.threads));
+    const requested = options.workers ?? fit;
+    if (!Number.isInteger(requested) || requested < 1) throw new VggError('E_USAGE', `VggPool: workers must be a whole number ≥ 1, got ${requested}`, { hint: '--workers N' });
+    const workers = options.oversubscribe ? requested : Math.min(requested, fit);
+    const init: WorkerInit = { ...config, weights: config.weights };
     const piscina = new Piscina({ ...workerScript(), workerData: init, minThreads: workers, maxThreads: workers, idleTimeout: Infinity });
-    return new VggPool(piscina, workers, layers);
+    const pool = new VggPool(piscina, workers, config.layers, workers < requested ? { requested, cores } : undefined);
+    try {
+      await Promise.all(Array.from({ length: workers }, () => pool.submit({ kind: 'warmup' })));
+    } catch (e) {
+      await piscina.destroy();
+      throw e;
+    }
+    pool.maxInFlightSeen = 0; // count tasks, not the handshake
+    return pool;
   }
 
   /** Tasks submitted and not yet settled. */
@@ -68,13 +82,18 @@ export class VggPool {
    */
   async run(batch: FloatTensor, signal?: AbortSignal): Promise<LayerOutput[]> {
     const data = batch.data.byteOffset === 0 && batch.data.byteLength === batch.data.buffer.byteLength ? batch.data : batch.data.slice();
-    const task: RunTask = { batch: data.buffer as ArrayBuffer, shape: [...batch.shape] };
+    const task: WorkerTask = { kind: 'run', batch: data.buffer as ArrayBuffer, shape: [...batch.shape] };
+    const result = await this.submit(task, signal, [task.batch]);
+    return result.map((o) => ({ layer: o.layer, index: o.index, shape: o.shape, data: new Float32Array(o.data), ms: o.ms }));
+  }
+
+  private async submit(task: WorkerTask, signal?: AbortSignal, transferList?: ArrayBuffer[]) {
     this.inFlightCount++;
     this.maxInFlightSeen = Math.max(this.maxInFlightSeen, this.inFlightCount);
     try {
-      const result = (await this.piscina.run(task, { transferList: [task.batch], signal })) as RunResult;
-      if (!result.ok) throw new VggError(result.code as ErrorCode, result.message);
-      return result.outputs.map((o) => ({ layer: o.layer, index: o.index, shape: o.shape, data: new Float32Array(o.data), ms: o.ms }));
+      const result = (await this.piscina.run(task, { transferList, signal })) as RunResult;
+      if (!result.ok) throw new VggError(result.code as ErrorCode, result.message, { hint: result.hint });
+      return result.outputs;
     } catch (e) {
       if (e instanceof VggError) throw e;
       if ((e as Error).name === 'AbortError') throw new VggError('E_WORKER', 'pool: the task was cancelled', { cause: e });

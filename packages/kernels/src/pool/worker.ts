@@ -1,20 +1,21 @@
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
-import { isVggError } from '@vggscope/core';
-import { loadVgg, type Vgg } from '../load-vgg.js';
-import type { RunResult, RunTask, WorkerInit } from './protocol.js';
+import { isVggError, type Vgg } from '@vggscope/core';
+import { loadVgg } from '../load-vgg.js';
+import type { RunResult, WorkerInit, WorkerTask } from './protocol.js';
 
 const init = workerData as WorkerInit;
 let model: Promise<Vgg> | undefined;
 
 /**
- * The pool's one handler: loads the model on the first task (weights once per worker, only the
- * layers the outputs need), runs the batch, and hands the output buffers back by transfer.
+ * The pool's one handler: loads the model once (weights once per worker, only the layers the
+ * outputs need), runs batches, and hands the output buffers back by transfer.
  */
-export default async function run(task: RunTask): Promise<unknown> {
+export default async function run(task: WorkerTask): Promise<unknown> {
   try {
-    model ??= loadVgg({ ...init, layers: init.layers });
+    model ??= loadVgg(init);
     const vgg = await model;
-    const outputs = await vgg.extract({ data: new Float32Array(task.batch), shape: task.shape }, { layers: init.layers });
+    if (task.kind === 'warmup') return { ok: true, outputs: [] } satisfies RunResult;
+    const outputs = await vgg.extract({ data: new Float32Array(task.batch), shape: task.shape });
     const result: RunResult = {
       ok: true,
       outputs: outputs.map((o) => ({ layer: o.layer, index: o.index, shape: [...o.shape], data: o.data.buffer as ArrayBuffer, ms: o.ms })),
@@ -24,7 +25,7 @@ export default async function run(task: RunTask): Promise<unknown> {
   } catch (e) {
     if (model && !(await model.then(() => true, () => false))) model = undefined; // let the next task retry loading
     const failure: RunResult = isVggError(e)
-      ? { ok: false, code: e.code, message: e.message }
+      ? { ok: false, code: e.code, message: e.message, hint: e.hint }
       : { ok: false, code: 'E_WORKER', message: `worker: ${e instanceof Error ? e.message : String(e)}` };
     return failure;
   }

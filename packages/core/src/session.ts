@@ -1,0 +1,112 @@
+import type { Backend } from './backend.js';
+import { type VggConfig, type VggConfigInput, neededLayers, resolveVggConfig } from './config.js';
+import { VggError } from './errors.js';
+import { type LayerOutput, runGraph } from './executor.js';
+import type { VggGraph } from './graph.js';
+import { stackBatch, preprocessInput } from './preprocess/caffe.js';
+import type { RgbImage } from './preprocess/decode-image.js';
+import { loadInput } from './preprocess/load-image.js';
+import type { FloatTensor } from './tensor.js';
+import { openWeights } from './weights/open-weights.js';
+import type { WeightFormat } from './weights/weight-set.js';
+
+/** An image path, decoded RGB pixels, a list of those (a batch), or a preprocessed `[N,H,W,3]` tensor. */
+export type VggInput = string | RgbImage | FloatTensor | readonly (string | RgbImage)[];
+
+export interface ExtractOptions {
+  /** Keras layer names or indices; default: the config's `layers`. */
+  layers?: readonly (string | number)[];
+  onLayer?: (layer: string, elapsedMs: number) => void;
+}
+
+export interface Vgg {
+  readonly graph: VggGraph;
+  readonly config: VggConfig;
+  readonly backend: string;
+  readonly weights: { readonly source: string; readonly format: WeightFormat; readonly layers: readonly string[]; readonly bytesRead: number };
+  /**
+   * Runs one pass up to the deepest requested layer and returns each requested activation.
+   * @example (await m.extract('cat.png', { layers: ['block4_pool'] }))[0].shape // [1, 14, 14, 512]
+   */
+  extract(input: VggInput, options?: ExtractOptions): Promise<LayerOutput[]>;
+  /** Releases the prepared layers (and the backend, when the session owns it). */
+  close(): Promise<void>;
+  /** `close()` without waiting. */
+  dispose(): void;
+}
+
+export interface CreateVggOptions {
+  /** Close the backend with the session (what `loadVgg` does: it created the backend). */
+  readonly ownsBackend?: boolean;
+}
+
+/**
+ * A model session on a backend: validates the config, streams the weights the configured outputs
+ * need into the backend layer by layer (each checked against the graph, then dropped), and runs
+ * passes. `kernels`' `loadVgg(config)` picks the backend from its table and calls this.
+ * @example const m = await createVgg(backend, { weights: 'vgg16_notop.h5', layers: ['block5_pool'] })
+ */
+export async function createVgg<T, L>(backend: Backend<T, L>, input: VggConfigInput | VggConfig, options: CreateVggOptions = {}): Promise<Vgg> {
+  const { config, graph } = resolveVggConfig(input);
+  const only = neededLayers(graph, config.layers);
+  const prepared = new Map<string, L>();
+  let bytesRead = 0;
+  const release = () => {
+    for (const l of prepared.values()) backend.disposeLayer(l);
+    prepared.clear();
+  };
+  let stream;
+  try {
+    stream = await openWeights(config.weights, graph, only);
+    const byName = new Map(graph.layers.map((l) => [l.name, l]));
+    for await (const layer of stream.layers) {
+      prepared.set(layer.name, await backend.prepareLayer(byName.get(layer.name)!, layer.weights));
+      bytesRead += layer.bytesRead;
+    }
+  } catch (e) {
+    release();
+    if (options.ownsBackend) await backend.close();
+    throw e;
+  }
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    release();
+    if (options.ownsBackend) await backend.close();
+  };
+
+  return {
+    graph,
+    config,
+    backend: backend.name,
+    weights: { source: stream.source, format: stream.format, layers: [...prepared.keys()], bytesRead },
+    async extract(x, extractOptions = {}) {
+      if (closed) throw new VggError('E_USAGE', 'extract: this model was closed; create it again (loadVgg / createVgg)');
+      const batch = await toBatch(x, graph);
+      return runGraph(backend, graph, prepared, batch, {
+        layers: extractOptions.layers ?? config.layers,
+        onLayer: extractOptions.onLayer && ((l, ms) => extractOptions.onLayer!(l.name, ms)),
+      });
+    },
+    close,
+    dispose: () => void close(),
+  };
+}
+
+async function toBatch(input: VggInput, graph: VggGraph): Promise<FloatTensor> {
+  const size = graph.inputSize;
+  const one = async (item: string | RgbImage): Promise<FloatTensor> => {
+    if (typeof item === 'string') return loadInput(item, size);
+    if (item.width !== size[1] || item.height !== size[0]) {
+      throw new VggError(
+        'E_INPUT_SHAPE',
+        `extract: image is ${item.width}×${item.height} but the model input is ${size[1]}×${size[0]}; resize it (resizeNearest) or create the model with that inputSize`,
+      );
+    }
+    return preprocessInput(item);
+  };
+  if (Array.isArray(input)) return stackBatch(await Promise.all(input.map(one)));
+  if (typeof input === 'string' || 'width' in (input as object)) return one(input as string | RgbImage);
+  return input as FloatTensor;
+}
