@@ -1,14 +1,15 @@
 /**
  * One benchmark case in a fresh process (so its peak RSS is its own), timed with tinybench. Prints JSON:
  * { samples: ms per batch, setupMs, peakRssMb }. Usage:
- *   node throughput-case.js <case> <model> <H> <W> <batch> <iterations> <weights.vggw> <model.onnx> [workers]
- * Cases: engine | raw-tfjs | pool | tfjs-layers | ort
+ *   node throughput-case.js <case> <model> <H> <W> <batch> <iterations> <weights.vggw> <model.onnx> [workers] [backend] [threads]
+ * Cases: engine | raw-tfjs | pool | tfjs-layers | ort (onnxruntime-web) | ort-node (native onnxruntime)
  */
 import { readFileSync } from 'node:fs';
 import { buildGraph, type FloatTensor, readPacked } from '@vggscope/core';
 import { Bench } from 'tinybench';
 
-const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg] = process.argv.slice(2) as string[];
+const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg, backendArg, threadsArg] = process.argv.slice(2) as string[];
+const engine = { backend: backendArg || undefined, threads: threadsArg ? Number(threadsArg) : undefined };
 const size: [number, number] = [Number(h), Number(w)];
 const batch = Number(batchArg);
 const iterations = Number(itArg);
@@ -19,7 +20,7 @@ if (kind === 'overhead') {
   // Engine and hand-written ops in one process, on the same wasm backend, alternating: the only
   // fair way to see a few percent on a machine whose speed drifts by more than that between runs.
   const { loadVgg } = await import('@vggscope/kernels');
-  const vgg = await loadVgg({ model, weights: weights!, inputSize: size });
+  const vgg = await loadVgg({ model, weights: weights!, inputSize: size, backend: 'tfjs-wasm' });
   const raw = await rawOps();
   await vgg.extract(input);
   await raw();
@@ -56,15 +57,15 @@ async function setup(): Promise<() => Promise<unknown>> {
   switch (kind) {
     case 'engine': {
       const { loadVgg } = await import('@vggscope/kernels');
-      const vgg = await loadVgg({ model, weights: weights!, inputSize: size });
+      const vgg = await loadVgg({ model, weights: weights!, inputSize: size, ...engine });
+      teardown = () => vgg.close();
       return () => vgg.extract(input);
     }
     case 'pool': {
       const { VggPool } = await import('@vggscope/kernels/pool'); // the main thread needs no tfjs
-      const pool = await VggPool.create({ model, weights: weights!, inputSize: size, workers: Number(workersArg) });
+      // create() returns once every worker has loaded its weights (start-up handshake).
+      const pool = await VggPool.create({ model, weights: weights!, inputSize: size, workers: Number(workersArg), ...engine });
       teardown = () => pool.destroy();
-      // Start every worker (each loads its weights) before timing.
-      await Promise.all(Array.from({ length: pool.workers }, () => pool.run({ data: input.data.slice(0, size[0] * size[1] * 3), shape: [1, size[0], size[1], 3] })));
       return () => pool.runSplit({ data: input.data.slice(), shape: input.shape });
     }
     case 'raw-tfjs':
@@ -94,6 +95,16 @@ async function setup(): Promise<() => Promise<unknown>> {
       ort.env.wasm.numThreads = Number(workersArg ?? 2);
       const session = await ort.InferenceSession.create(readFileSync(onnx!), { executionProviders: ['wasm'] });
       const nchw = new Float32Array(input.data.length); // layout conversion is not timed
+      return async () => {
+        const r = await session.run({ input: new ort.Tensor('float32', nchw, [batch, 3, size[0], size[1]]) });
+        return r.output!.data;
+      };
+    }
+    case 'ort-node': {
+      // Native onnxruntime (CPU execution provider, its default thread pool): the speed to match.
+      const ort = await import('onnxruntime-node');
+      const session = await ort.InferenceSession.create(readFileSync(onnx!), { executionProviders: ['cpu'] });
+      const nchw = new Float32Array(input.data.length);
       return async () => {
         const r = await session.run({ input: new ort.Tensor('float32', nchw, [batch, 3, size[0], size[1]]) });
         return r.output!.data;
