@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { FIXTURES, NO_FIXTURES_REASON, fixture } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +47,16 @@ describe.skipIf(!FIXTURES)(`every fixture image equals Pillow bit for bit${FIXTU
     const jpg = decodeFixture('chelsea_420.jpg');
     const png = decodeFixture('chelsea_420_pillow.png');
     expect(Buffer.compare(jpg.data, png.data)).toBe(0);
+  });
+});
+
+describe('JPEG with a restart marker after every MCU (no Python needed)', () => {
+  // testdata/restart_420_83x57.jpg: a Pillow 9.4 4:2:0 q75 JPEG given 23 RST markers with
+  // `jpegtran -restart 1B`; md5 of Pillow 9.4's convert('RGB') of it.
+  it('83×57 4:2:0 decodes to Pillow\'s pixels', () => {
+    const img = decodeImage(readFileSync(join(import.meta.dirname, 'testdata', 'restart_420_83x57.jpg')), 'restart.jpg');
+    expect([img.width, img.height]).toEqual([83, 57]);
+    expect(md5(img.data)).toBe('1ee1900f18d6be752b794b0b521276d4');
   });
 });
 
