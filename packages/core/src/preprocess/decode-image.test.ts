@@ -98,7 +98,7 @@ describe('decodeImage errors: typed, naming the file and what was found', () => 
     ['empty file', new Uint8Array(0), /an empty file/],
     ['truncated PNG', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0]), /corrupt or unsupported PNG/],
     ['truncated JPEG', new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16]), /corrupt or unsupported JPEG/],
-    ['truncated GIF', enc('GIF89a....'), /corrupt or unsupported GIF/],
+    ['truncated GIF', enc('GIF89a\x01\0\x01\0'), /corrupt or unsupported GIF/],
     ['truncated BMP', enc('BM\0\0\0\0'), /corrupt or unsupported BMP/],
     ['truncated WebP', enc('RIFF\0\0\0\0WEBPVP8 '), /corrupt or unsupported WebP/],
     ['truncated TIFF', new Uint8Array([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0]), /corrupt or unsupported TIFF/],

@@ -28,9 +28,11 @@ export function decodeJpeg(bytes: Uint8Array, source: string, maxPixels?: number
     return codec.run((tj) => decodeWith(tj, bytes, source, maxPixels));
   } catch (e) {
     codec.takeMessages();
-    throw wrapError('E_IMAGE_DECODE', `${source}: corrupt or unsupported JPEG`, e);
+    throw wrapError('E_IMAGE_DECODE', `${source}: corrupt or unsupported JPEG`, isLongjmp(e) ? new Error('libjpeg-turbo stopped on a fatal error in the data', { cause: e }) : e);
   }
 }
+
+const isLongjmp = (e: unknown) => e instanceof Error && e.message.startsWith('codec called longjmp');
 
 function decodeWith(tj: TurboJpeg, bytes: Uint8Array, source: string, maxPixels?: number): RgbImage {
   const src = copyIn(tj, bytes);
@@ -50,10 +52,12 @@ function decodeWith(tj: TurboJpeg, bytes: Uint8Array, source: string, maxPixels?
     dst = tj.malloc(width! * height! * bpp);
     if (dst === 0) throw new VggError('E_OUT_OF_MEMORY', `${source}: not enough wasm memory to decode a ${width}×${height} JPEG`);
     const status = tj.tjDecompress2(handle, src, bytes.byteLength, dst, width!, width! * bpp, height!, cmyk ? TJPF_CMYK : TJPF_RGB, 0);
-    const warnings = codec.takeMessages();
-    // TurboJPEG returns -1 for warnings too. Pillow ignores libjpeg's warnings except running out
-    // of data, which it reports as "image file is truncated".
-    if (status !== 0 && /premature end/i.test(warnings)) throw new Error(`truncated file (${warnings.trim()})`);
+    codec.takeMessages();
+    // TurboJPEG returns -1 for libjpeg's warnings too, and its messages stay inside the wasm. Pillow
+    // ignores warnings about corrupt data but refuses a file that ends before the decoder is done
+    // ("image file is truncated"), missing EOI included. The scan cannot contain FF D9, so "a
+    // warning and no EOI after the last SOS" is exactly that case.
+    if (status !== 0 && !hasEoiAfterLastSos(bytes)) throw new Error('the file is truncated (it ends before the image data does)');
     const raw = new Uint8Array(tj.memory.buffer, dst, width! * height! * bpp);
     return { width: width!, height: height!, data: cmyk ? invertedCmykToRgb(raw) : raw.slice() };
   } finally {
@@ -62,6 +66,18 @@ function decodeWith(tj: TurboJpeg, bytes: Uint8Array, source: string, maxPixels?
     if (handle) tj.tjDestroy(handle);
     tj.free(src);
   }
+}
+
+function hasEoiAfterLastSos(b: Uint8Array): boolean {
+  let sos = -1;
+  for (let i = b.length - 2; i >= 0; i--) {
+    if (b[i] === 0xff && b[i + 1] === 0xda) {
+      sos = i;
+      break;
+    }
+  }
+  for (let i = Math.max(sos, 0); i < b.length - 1; i++) if (b[i] === 0xff && b[i + 1] === 0xd9) return true;
+  return false;
 }
 
 function lastMessage(): string {

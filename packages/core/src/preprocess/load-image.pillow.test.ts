@@ -16,7 +16,7 @@ const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL, numpy'], { stdio: 'ignor
 const why = skipNote(!hasPillow, 'Debian python3-pil/python3-numpy not installed (apt-get install python3-pil python3-numpy)');
 
 type Source = string | { w: number; h: number; seed?: number };
-interface ImageSpec { name: string; from: Source; mode?: string; colors?: number; save?: Record<string, unknown>; restart?: string }
+interface ImageSpec { name: string; from: Source; mode?: string; colors?: number; save?: Record<string, unknown>; restart?: string; cut?: number; append?: number[] }
 const photo = (w: number, h: number, seed = 1): Source => ({ w, h, seed });
 
 const IMAGES: ImageSpec[] = [
@@ -33,6 +33,12 @@ const IMAGES: ImageSpec[] = [
   { name: 'q90_cmyk_45x31.jpg', from: photo(45, 31, 10), mode: 'CMYK', save: { quality: 90 } },
   { name: 'q75_420_restart1_83x57.jpg', from: photo(83, 57, 11), save: { quality: 75, subsampling: 2 }, restart: '1B' },
   { name: 'q95_444_restart3_70x50.jpg', from: photo(70, 50, 12), save: { quality: 95, subsampling: 0 }, restart: '3' },
+  // Damaged JPEGs: Pillow refuses a file that ends early (missing EOI included) and ignores
+  // anything after EOI.
+  { name: 'cut_half.jpg', from: photo(64, 48, 40), save: { quality: 80 }, cut: 1200 },
+  { name: 'cut_no_eoi.jpg', from: photo(64, 48, 41), save: { quality: 80 }, cut: -2 },
+  { name: 'cut_progressive.jpg', from: photo(64, 48, 42), save: { quality: 80, progressive: true }, cut: -300 },
+  { name: 'trailing_garbage.jpg', from: photo(64, 48, 43), save: { quality: 80 }, append: [1, 2, 3, 0xff, 0xd8, 9, 9] },
   // PNG kinds Pillow opens in other modes.
   { name: 'palette_63x41.png', from: photo(63, 41, 13), mode: 'P', colors: 77 },
   { name: 'la_30x20.png', from: photo(30, 20, 14), mode: 'LA' },
@@ -75,7 +81,7 @@ const LOADS: (LoadImageOptions & { image: string })[] = [...SOURCES, ...FIXTURE_
 
 interface OracleResult {
   pillow: string;
-  images: Record<string, { mode: string; size: [number, number]; rgb_md5: string } | null>;
+  images: Record<string, { mode: string; size: [number, number]; rgb_md5: string; error?: string } | null>;
   loads: { md5: string; size: [number, number]; mode: string }[];
 }
 
@@ -98,7 +104,9 @@ describe.skipIf(!hasPillow)(`generated images against Pillow at test time${why}`
   it.each(IMAGES.map((s) => [s.name, s] as const))('%s decodes to Pillow\'s convert("RGB") bit for bit', (name) => {
     const ref = oracle.images[name];
     if (ref === null) return void console.warn(`${name}: skipped (jpegtran not installed; apt-get install libjpeg-turbo-progs)`);
-    const img = decodeImage(readFileSync(join(dir, name)), name);
+    const bytes = readFileSync(join(dir, name));
+    if (ref!.error) return void expect(() => decodeImage(bytes, name), `Pillow: ${ref!.error}`).toThrow(expect.objectContaining({ code: 'E_IMAGE_DECODE' }));
+    const img = decodeImage(bytes, name);
     expect([img.width, img.height]).toEqual(ref!.size);
     expect(md5(img.data)).toBe(ref!.rgb_md5);
   });

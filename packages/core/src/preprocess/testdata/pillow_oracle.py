@@ -32,6 +32,11 @@ def make(spec):
     save = dict(spec.get("save", {}))
     path = os.path.join(out_dir, spec["name"])
     img.save(path, **save)
+    if "cut" in spec or "append" in spec:
+        data = open(path, "rb").read()
+        data = data[: spec["cut"]] if "cut" in spec else data
+        data = data + bytes(spec.get("append", []))
+        open(path, "wb").write(data)
     if spec.get("restart"):
         if not shutil.which("jpegtran"):
             return None
@@ -85,8 +90,11 @@ for spec in req["images"]:
         result["images"][spec["name"]] = None
         continue
     paths[spec["name"]] = path
-    im = Image.open(path)
-    result["images"][spec["name"]] = {"mode": im.mode, "size": im.size, "rgb_md5": md5(im.convert("RGB"))}
+    try:
+        im = Image.open(path)
+        result["images"][spec["name"]] = {"mode": im.mode, "size": im.size, "rgb_md5": md5(im.convert("RGB"))}
+    except Exception as e:  # Pillow refuses it: we must refuse it too
+        result["images"][spec["name"]] = {"error": f"{type(e).__name__}: {e}"}
 for load in req["loads"]:
     img = load_img(paths.get(load["image"], load["image"]), load.get("colorMode", "rgb"), load.get("targetSize"),
                    load.get("interpolation", "nearest"), load.get("keepAspectRatio", False))
