@@ -6,7 +6,7 @@ import { FIXTURES, NO_FIXTURES_REASON, fixture } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
 import { isVggError } from '../errors.js';
 import { decodeImage } from './decode-image.js';
-import { loadImg } from './load-image.js';
+import { loadImg, loadInput } from './load-image.js';
 
 const decodeFixture = (name: string) => decodeImage(readFileSync(fixture('images', name)), name);
 
@@ -43,10 +43,22 @@ describe.skipIf(!FIXTURES)(`every fixture image equals Pillow bit for bit${FIXTU
     expect(md5(decodeImage(jpg, 'chelsea.png').data)).toBe(REFERENCE['chelsea_420.jpg']!.rgb_md5);
   });
 
-  it('chelsea_420.jpg decodes to exactly the pixels of Pillow\'s lossless copy chelsea_420_pillow.png', () => {
+  it('chelsea_420.jpg decodes to exactly the pixels of Pillow\'s lossless copy chelsea_420_pillow.png, so VGG gets the same input', async () => {
     const jpg = decodeFixture('chelsea_420.jpg');
     const png = decodeFixture('chelsea_420_pillow.png');
     expect(Buffer.compare(jpg.data, png.data)).toBe(0);
+    const [a, b] = await Promise.all(['chelsea_420.jpg', 'chelsea_420_pillow.png'].map((n) => loadInput(fixture('images', n))));
+    expect(Buffer.compare(Buffer.from(a!.data.buffer), Buffer.from(b!.data.buffer))).toBe(0);
+  });
+});
+
+describe('small committed files of every format equal Pillow (no Python or fixtures needed)', () => {
+  // testdata/seed*: one seeded 32×24 pattern saved by Pillow 9.4 as JPEG (4:2:0, progressive,
+  // CMYK), PNG (RGB, palette), GIF, BMP (24-bit, palette), WebP (lossy, lossless), TIFF (LZW,
+  // deflate); seeds.pillow.json holds Pillow's convert('RGB') md5 of each. Also the fuzzers' seeds.
+  const seeds = JSON.parse(readFileSync(join(import.meta.dirname, 'testdata', 'seeds.pillow.json'), 'utf8')) as { files: Record<string, { mode: string; rgb_md5: string }> };
+  it.each(Object.entries(seeds.files).map(([n, r]) => [n, r.mode, r.rgb_md5] as const))('%s (Pillow mode %s)', (name, _mode, rgbMd5) => {
+    expect(md5(decodeImage(readFileSync(join(import.meta.dirname, 'testdata', name)), name).data)).toBe(rgbMd5);
   });
 });
 
