@@ -16,7 +16,7 @@ const MASKS_32: Record<string, Layout> = {
 const MASKS_16: Record<string, Layout> = { 'f800,7e0,1f': 'BGR;16', '7c00,3e0,1f': 'BGR;15' };
 
 /**
- * Decodes an uncompressed or bit-field BMP (1/4/8-bit palette, 16, 24, 32-bit; Windows v3–v5 and
+ * Decodes an uncompressed, bit-field or RLE8/RLE4 BMP (1/4/8-bit palette, 16, 24, 32-bit; Windows v3–v5 and
  * OS/2 v1 headers) following Pillow 9.4's BmpImagePlugin, so pixels equal Pillow's `convert('RGB')`.
  * Throws plain `Error`s; `decodeImage` wraps them.
  */
@@ -60,9 +60,8 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): Rg
     layout = found;
   } else if (compression === 0) {
     layout = bits === 24 ? 'BGR' : bits === 32 ? 'BGRX' : bits === 16 ? 'BGR;15' : (() => { throw new Error(`unsupported BMP pixel depth (${bits})`); })();
-  } else if (compression === 1 || compression === 2) {
-    // TODO: RLE8/RLE4 BMPs (rare; Pillow decodes them).
-    throw new Error('RLE-compressed BMP is not supported; save it uncompressed');
+  } else if ((compression === 1 && bits === 8) || (compression === 2 && bits === 4)) {
+    layout = 'palette';
   } else {
     throw new Error(`unsupported BMP compression (${compression})`);
   }
@@ -74,9 +73,17 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): Rg
     need(b, palAt + Math.min(colors, 256) * palPad);
     pal = pillowPalette(colors, (i) => [b[palAt + i * palPad + 2]!, b[palAt + i * palPad + 1]!, b[palAt + i * palPad]!]);
   }
+  const out = new Uint8Array(width * height * 3);
+  if (compression === 1 || compression === 2) {
+    const idx = decodeRle(b, offset, width, height, compression === 2);
+    for (let y = 0; y < height; y++) {
+      const row = (topDown ? y : height - 1 - y) * width;
+      for (let x = 0; x < width; x++) out.set(pal!.subarray(idx[row + x]! * 3, idx[row + x]! * 3 + 3), (y * width + x) * 3);
+    }
+    return { width, height, data: out };
+  }
   const stride = ((width * bits + 31) >>> 3) & ~3;
   need(b, offset + stride * height);
-  const out = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     const row = offset + (topDown ? y : height - 1 - y) * stride;
     let q = y * width * 3;
@@ -127,6 +134,61 @@ function unpackPixel(b: Uint8Array, row: number, x: number, bits: number, layout
       out[q + 2] = Math.trunc((px & 31) * 255 / 31);
     }
   }
+}
+
+/**
+ * Pillow 9.4's `BmpRleDecoder`, step for step: rows of palette indices in file order (bottom-up
+ * unless the height was negative). Data that ends before every pixel is set is an error
+ * ("not enough image data"), as in Pillow.
+ */
+function decodeRle(b: Uint8Array, at: number, width: number, height: number, rle4: boolean): Uint8Array {
+  const total = width * height;
+  const data = new Uint8Array(total + 256); // runs may overshoot the last row a little
+  let n = 0;
+  let x = 0;
+  const push = (v: number, count: number) => {
+    const k = Math.max(0, Math.min(count, data.length - n));
+    data.fill(v, n, n + k);
+    n += count;
+  };
+  let p = at;
+  while (n < total) {
+    if (p + 2 > b.length) break;
+    const count = b[p++]!;
+    const byte = b[p++]!;
+    if (count) {
+      const run = x + count > width ? Math.max(0, width - x) : count;
+      if (rle4) for (let i = 0; i < run; i++) push(i % 2 === 0 ? byte >> 4 : byte & 15, 1);
+      else push(byte, run);
+      x += run;
+    } else if (byte === 0) {
+      if (n % width) push(0, width - (n % width));
+      x = 0;
+    } else if (byte === 1) {
+      break;
+    } else if (byte === 2) {
+      if (p + 2 > b.length) break;
+      push(0, b[p]! + b[p + 1]! * width);
+      p += 2;
+      x = n % width;
+    } else {
+      const byteCount = rle4 ? byte >> 1 : byte;
+      const got = Math.min(byteCount, b.length - p);
+      for (let i = 0; i < got; i++) {
+        const v = b[p + i]!;
+        if (rle4) {
+          push(v >> 4, 1);
+          push(v & 15, 1);
+        } else push(v, 1);
+      }
+      p += got;
+      if (got < byteCount) break;
+      x += byte;
+      if (p % 2 !== 0) p++; // Pillow aligns the file position to a 16-bit word
+    }
+  }
+  if (n < total) throw new Error(`BMP RLE data ends after ${Math.min(n, total)} of ${total} pixels (not enough image data)`);
+  return data.subarray(0, total);
 }
 
 function need(b: Uint8Array, n: number): void {

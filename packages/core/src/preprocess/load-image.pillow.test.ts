@@ -16,7 +16,7 @@ const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL, numpy'], { stdio: 'ignor
 const why = skipNote(!hasPillow, 'Debian python3-pil/python3-numpy not installed (apt-get install python3-pil python3-numpy)');
 
 type Source = string | { w: number; h: number; seed?: number };
-interface ImageSpec { name: string; from: Source; mode?: string; colors?: number; save?: Record<string, unknown>; restart?: string; cut?: number; append?: number[] }
+interface ImageSpec { name: string; from: Source; mode?: string; colors?: number; save?: Record<string, unknown>; restart?: string; cut?: number; append?: number[]; rle?: 4 | 8 }
 const photo = (w: number, h: number, seed = 1): Source => ({ w, h, seed });
 
 const IMAGES: ImageSpec[] = [
@@ -50,6 +50,8 @@ const IMAGES: ImageSpec[] = [
   { name: 'gray_27x11.bmp', from: photo(27, 11, 19), mode: 'L' },
   { name: 'bilevel_33x15.bmp', from: photo(33, 15, 20), mode: '1' },
   { name: 'rgba_23x13.bmp', from: photo(23, 13, 21), mode: 'RGBA' },
+  { name: 'rle8_45x21.bmp', from: photo(45, 21, 34), rle: 8 },
+  { name: 'rle4_37x19.bmp', from: photo(37, 19, 35), rle: 4 },
   { name: 'palette_47x31.gif', from: photo(47, 31, 22), mode: 'P', colors: 100 },
   { name: 'transparent_40x30.gif', from: photo(40, 30, 23), mode: 'P', colors: 20, save: { transparency: 3 } },
   { name: 'gray_26x19.gif', from: photo(26, 19, 24), mode: 'L' },

@@ -18,6 +18,42 @@ def photo(w, h, seed):
     edges = (((x // 9 + y // 7) % 2) * 60)[..., None]
     return np.clip(base + edges + rng.normal(0, 25, (h, w, 3)), 0, 255).astype(np.uint8)
 
+def write_rle_bmp(img, path, rle4):
+    """Pillow cannot write RLE BMPs: encode one here (runs, absolute runs, end-of-line, a delta) for Pillow to read."""
+    import struct
+    colors = 16 if rle4 else 256
+    p = img.convert("RGB").quantize(colors=colors)
+    w, h = p.size
+    px = np.asarray(p)
+    pal = (p.getpalette() + [0] * 768)[: colors * 3]
+    out = bytearray()
+    for y in range(h - 1, -1, -1):
+        row = [int(v) for v in px[y]]
+        x = 0
+        while x < w:
+            run = 1
+            while x + run < w and run < 254 and row[x + run] == row[x]:
+                run += 1
+            if run >= 3 or w - x < 3:
+                out += bytes([run, (row[x] << 4 | row[x]) if rle4 else row[x]])
+                x += run
+            else:  # absolute run of up to 6 pixels
+                n = min(6, w - x)
+                vals = row[x:x + n]
+                if rle4:
+                    vals = vals + [0] * (n % 2)
+                    body = bytes(vals[i] << 4 | vals[i + 1] for i in range(0, len(vals), 2))
+                else:
+                    body = bytes(vals)
+                out += bytes([0, n]) + body + (b"\0" if len(body) % 2 else b"")
+                x += n
+        out += b"\0\0"
+    out += b"\0\1"
+    header = struct.pack("<IiiHHIIiiII", 40, w, h, 1, 4 if rle4 else 8, 2 if rle4 else 1, len(out), 2835, 2835, colors, 0)
+    palette = b"".join(bytes([pal[i * 3 + 2], pal[i * 3 + 1], pal[i * 3], 0]) for i in range(colors))
+    off = 14 + len(header) + len(palette)
+    open(path, "wb").write(b"BM" + struct.pack("<IHHI", off + len(out), 0, 0, off) + header + palette + out)
+
 def make(spec):
     src = spec["from"]
     img = Image.open(src) if isinstance(src, str) else Image.fromarray(photo(src["w"], src["h"], src.get("seed", 1)))
@@ -31,7 +67,10 @@ def make(spec):
         img = img.convert(mode)
     save = dict(spec.get("save", {}))
     path = os.path.join(out_dir, spec["name"])
-    img.save(path, **save)
+    if spec.get("rle"):
+        write_rle_bmp(img, path, spec["rle"] == 4)
+    else:
+        img.save(path, **save)
     if "cut" in spec or "append" in spec:
         data = open(path, "rb").read()
         data = data[: spec["cut"]] if "cut" in spec else data
