@@ -18,7 +18,7 @@ const CORPORA: Record<string, string[]> = {
   JPEG: ['seed-420.jpg', 'seed-progressive.jpg', 'seed-cmyk.jpg', 'restart_420_83x57.jpg'],
   PNG: ['seed.png', 'seed-palette.png'],
   GIF: ['seed.gif'],
-  BMP: ['seed.bmp', 'seed-palette.bmp'],
+  BMP: ['seed.bmp', 'seed-palette.bmp', 'seed-rle8.bmp', 'seed-rle4.bmp'],
   WebP: ['seed-lossy.webp', 'seed-lossless.webp'],
   TIFF: ['seed-lzw.tif', 'seed-deflate.tif'],
 };

@@ -15,11 +15,18 @@ export function decodeTiffLzw(src: Uint8Array, want: number): Uint8Array {
   let width = 9;
   let prev = -1;
   let o = 0;
-  let bitPos = 0;
-  const totalBits = src.length * 8;
-  while (o < want && bitPos + width <= totalBits) {
-    let code = 0;
-    for (let k = 0; k < width; k++, bitPos++) code = (code << 1) | ((src[bitPos >> 3]! >> (7 - (bitPos & 7))) & 1);
+  let acc = 0; // MSB-first bit buffer holding `bits` unread bits (at most 19)
+  let bits = 0;
+  let p = 0;
+  while (o < want) {
+    while (bits < width && p < src.length) {
+      acc = (acc << 8) | src[p++]!;
+      bits += 8;
+    }
+    if (bits < width) break;
+    const code = (acc >>> (bits - width)) & ((1 << width) - 1);
+    bits -= width;
+    acc &= (1 << bits) - 1;
     if (code === 257) break;
     if (code === 256) {
       [next, width, prev] = [258, 9, -1];
