@@ -134,19 +134,33 @@ export function resample(img: PixelBuffer, width: number, height: number, filter
 
 function horizontalPass(img: PixelBuffer, outW: number, firstRow: number, rows: number, c: Coeffs): PixelBuffer {
   const ch = img.channels;
+  const src = img.data;
   const out = new Uint8Array(outW * rows * ch);
   const half = 1 << (PRECISION_BITS - 1);
   for (let y = 0; y < rows; y++) {
     const rowIn = (y + firstRow) * img.width * ch;
-    const rowOut = y * outW * ch;
+    let q = y * outW * ch;
     for (let xx = 0; xx < outW; xx++) {
       const xmin = c.bounds[xx * 2]!;
       const n = c.bounds[xx * 2 + 1]!;
       const kb = xx * c.ksize;
-      for (let b = 0; b < ch; b++) {
-        let ss = half;
-        for (let x = 0; x < n; x++) ss += img.data[rowIn + (x + xmin) * ch + b]! * c.k[kb + x]!;
-        out[rowOut + xx * ch + b] = clip8(ss);
+      if (ch === 3) {
+        let s0 = half;
+        let s1 = half;
+        let s2 = half;
+        for (let x = 0, p = rowIn + xmin * 3; x < n; x++, p += 3) {
+          const k = c.k[kb + x]!;
+          s0 += src[p]! * k;
+          s1 += src[p + 1]! * k;
+          s2 += src[p + 2]! * k;
+        }
+        out[q++] = clip8(s0);
+        out[q++] = clip8(s1);
+        out[q++] = clip8(s2);
+      } else {
+        let s0 = half;
+        for (let x = 0; x < n; x++) s0 += src[rowIn + x + xmin]! * c.k[kb + x]!;
+        out[q++] = clip8(s0);
       }
     }
   }
@@ -154,19 +168,24 @@ function horizontalPass(img: PixelBuffer, outW: number, firstRow: number, rows: 
 }
 
 function verticalPass(img: PixelBuffer, outH: number, yOffset: number, c: Coeffs): PixelBuffer {
-  const ch = img.channels;
-  const rowLen = img.width * ch;
+  const rowLen = img.width * img.channels;
+  const src = img.data;
   const out = new Uint8Array(rowLen * outH);
+  // Row by row into an accumulator (cache-friendly); sums are exact integers as in the C code.
+  const acc = new Float64Array(rowLen);
   const half = 1 << (PRECISION_BITS - 1);
   for (let yy = 0; yy < outH; yy++) {
     const ymin = c.bounds[yy * 2]! - yOffset;
     const n = c.bounds[yy * 2 + 1]!;
     const kb = yy * c.ksize;
-    for (let i = 0; i < rowLen; i++) {
-      let ss = half;
-      for (let y = 0; y < n; y++) ss += img.data[(y + ymin) * rowLen + i]! * c.k[kb + y]!;
-      out[yy * rowLen + i] = clip8(ss);
+    acc.fill(half);
+    for (let y = 0; y < n; y++) {
+      const k = c.k[kb + y]!;
+      const r = (y + ymin) * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[i] = acc[i]! + src[r + i]! * k;
     }
+    const o = yy * rowLen;
+    for (let i = 0; i < rowLen; i++) out[o + i] = clip8(acc[i]!);
   }
-  return { width: img.width, height: outH, channels: ch, data: out };
+  return { width: img.width, height: outH, channels: img.channels, data: out };
 }
