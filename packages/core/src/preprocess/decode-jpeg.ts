@@ -24,12 +24,37 @@ const codec = new WasmCodec<TurboJpeg>('@cwasm/jpeg-turbo/jpeg-turbo.wasm');
  * 4-component (CMYK/YCCK) files are decoded to raw CMYK and converted with Pillow's own rules.
  */
 export function decodeJpeg(bytes: Uint8Array, source: string, maxPixels?: number): RgbImage {
+  const sof = frameType(bytes);
+  if (sof !== undefined && sof >= 0xc9 && sof <= 0xcf && sof !== 0xcc) {
+    // TODO: arithmetic coding. Pillow decodes it; this libjpeg-turbo build was compiled without it.
+    throw new VggError(
+      'E_IMAGE_DECODE',
+      `${source}: arithmetic-coded JPEG (SOF${sof - 0xc0}) is not supported (browsers cannot show these either); ` +
+        're-encode it losslessly with `jpegtran -optimize in.jpg > out.jpg`',
+    );
+  }
   try {
     return codec.run((tj) => decodeWith(tj, bytes, source, maxPixels));
   } catch (e) {
     codec.takeMessages();
     throw wrapError('E_IMAGE_DECODE', `${source}: corrupt or unsupported JPEG`, isLongjmp(e) ? new Error('libjpeg-turbo stopped on a fatal error in the data', { cause: e }) : e);
   }
+}
+
+/** The SOFn marker byte (0xc0…0xcf but DHT/JPG/DAC), walking the segments before the first scan. */
+function frameType(b: Uint8Array): number | undefined {
+  for (let p = 2; p + 4 <= b.length; ) {
+    if (b[p] !== 0xff) return undefined;
+    const m = b[p + 1]!;
+    if (m === 0xff) {
+      p++;
+      continue;
+    }
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return m;
+    if (m === 0xda) return undefined;
+    p += 2 + ((b[p + 2]! << 8) | b[p + 3]!);
+  }
+  return undefined;
 }
 
 const isLongjmp = (e: unknown) => e instanceof Error && e.message.startsWith('codec called longjmp');

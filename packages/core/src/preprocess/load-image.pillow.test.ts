@@ -16,7 +16,7 @@ const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL, numpy'], { stdio: 'ignor
 const why = skipNote(!hasPillow, 'Debian python3-pil/python3-numpy not installed (apt-get install python3-pil python3-numpy)');
 
 type Source = string | { w: number; h: number; seed?: number };
-interface ImageSpec { name: string; from: Source; mode?: string; colors?: number; save?: Record<string, unknown>; restart?: string; cut?: number; append?: number[]; rle?: 4 | 8 }
+interface ImageSpec { name: string; from: Source; mode?: string; colors?: number; save?: Record<string, unknown>; restart?: string; cut?: number; append?: number[]; rle?: 4 | 8; cjpeg?: string[]; exifOrientation?: number }
 const photo = (w: number, h: number, seed = 1): Source => ({ w, h, seed });
 
 const IMAGES: ImageSpec[] = [
@@ -33,6 +33,12 @@ const IMAGES: ImageSpec[] = [
   { name: 'q90_cmyk_45x31.jpg', from: photo(45, 31, 10), mode: 'CMYK', save: { quality: 90 } },
   { name: 'q75_420_restart1_83x57.jpg', from: photo(83, 57, 11), save: { quality: 75, subsampling: 2 }, restart: '1B' },
   { name: 'q95_444_restart3_70x50.jpg', from: photo(70, 50, 12), save: { quality: 95, subsampling: 0 }, restart: '3' },
+  // Written by libjpeg-turbo's cjpeg (skipped, saying so, without libjpeg-turbo-progs): RGB colour space,
+  // arithmetic coding, 4:1:1; and EXIF orientation, which load_img ignores (so do we).
+  { name: 'cjpeg_rgb_39x27.jpg', from: photo(39, 27, 44), cjpeg: ['-rgb', '-quality', '90'] },
+  { name: 'cjpeg_411_51x29.jpg', from: photo(51, 29, 46), cjpeg: ['-sample', '4x1', '-quality', '80'] },
+  { name: 'cjpeg_progressive_gray_33x21.jpg', from: photo(33, 21, 47), cjpeg: ['-grayscale', '-progressive'] },
+  { name: 'exif_rotate90_40x24.jpg', from: photo(40, 24, 48), exifOrientation: 6, save: { quality: 85 } },
   // Damaged JPEGs: Pillow refuses a file that ends early (missing EOI included) and ignores
   // anything after EOI.
   { name: 'cut_half.jpg', from: photo(64, 48, 40), save: { quality: 80 }, cut: 1200 },
@@ -99,13 +105,24 @@ describe.skipIf(!hasPillow)(`generated images against Pillow at test time${why}`
     if (res.status !== 0) throw new Error(`pillow_oracle.py failed: ${res.stderr}`);
     oracle = JSON.parse(res.stdout) as OracleResult;
   }, 60_000);
+  it('arithmetic-coded JPEG: Pillow decodes it, we refuse it by name (known gap)', () => {
+    const name = 'cjpeg_arithmetic_45x33.jpg';
+    const res = spawnSync(PYTHON, [join(import.meta.dirname, 'testdata', 'pillow_oracle.py')], {
+      input: JSON.stringify({ dir, images: [{ name, from: photo(45, 33, 45), cjpeg: ['-arithmetic', '-quality', '85'] }], loads: [] }),
+      encoding: 'utf8',
+    });
+    const ref = (JSON.parse(res.stdout) as OracleResult).images[name];
+    if (!ref) return void console.warn(`${name}: skipped (cjpeg not installed; apt-get install libjpeg-turbo-progs)`);
+    expect(ref.rgb_md5).toMatch(/^[0-9a-f]{32}$/);
+    expect(() => decodeImage(readFileSync(join(dir, name)), name)).toThrow(/arithmetic-coded JPEG \(SOF9\) is not supported/);
+  });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it.each(IMAGES.map((s) => [s.name, s] as const))('%s decodes to Pillow\'s convert("RGB") bit for bit', (name) => {
     const ref = oracle.images[name];
-    if (ref === null) return void console.warn(`${name}: skipped (jpegtran not installed; apt-get install libjpeg-turbo-progs)`);
+    if (ref === null) return void console.warn(`${name}: skipped (jpegtran/cjpeg not installed; apt-get install libjpeg-turbo-progs)`);
     const bytes = readFileSync(join(dir, name));
     if (ref!.error) return void expect(() => decodeImage(bytes, name), `Pillow: ${ref!.error}`).toThrow(expect.objectContaining({ code: 'E_IMAGE_DECODE' }));
     const img = decodeImage(bytes, name);

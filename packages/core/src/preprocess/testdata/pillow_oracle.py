@@ -69,6 +69,17 @@ def make(spec):
     path = os.path.join(out_dir, spec["name"])
     if spec.get("rle"):
         write_rle_bmp(img, path, spec["rle"] == 4)
+    elif spec.get("cjpeg"):  # libjpeg-turbo's own encoder, for what Pillow cannot write
+        if not shutil.which("cjpeg"):
+            return None
+        ppm = path + ".ppm"
+        img.convert("RGB").save(ppm)
+        subprocess.run(["cjpeg", *spec["cjpeg"], "-outfile", path, ppm], check=True)
+        os.remove(ppm)
+    elif spec.get("exifOrientation"):
+        exif = Image.Exif()
+        exif[0x0112] = spec["exifOrientation"]
+        img.save(path, exif=exif, **save)
     else:
         img.save(path, **save)
     if "cut" in spec or "append" in spec:
