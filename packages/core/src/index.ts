@@ -19,7 +19,7 @@ export { getModelSpec, MODEL_NAMES, type ModelName } from './models/registry.js'
 export { VGG16 } from './models/vgg16.js';
 export { VGG19 } from './models/vgg19.js';
 export { decodeImage, type DecodeOptions, type RgbImage } from './preprocess/decode-image.js';
-export { sniffFormat, type ImageFormat } from './preprocess/image-format.js';
+export { sniffFormat, describeBytes, IMAGE_FILE_EXTENSIONS, type ImageFormat } from './preprocess/image-format.js';
 export { checkPixelCount, DEFAULT_MAX_PIXELS, PILLOW_WARN_PIXELS } from './preprocess/image-limits.js';
 export { nearestIndices, resizeNearest } from './preprocess/resize-nearest.js';
 export { resample, type Box, type PixelBuffer, type ResampleFilter } from './preprocess/resample.js';

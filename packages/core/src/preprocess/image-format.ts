@@ -1,6 +1,12 @@
 /** The image formats we decode, detected from the file's first bytes (never from its name). */
 export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'bmp' | 'webp' | 'tiff';
 
+/**
+ * File extensions to pick up when listing a folder of images. Decoding still goes by the bytes;
+ * this only decides which files a folder scan offers to the decoder.
+ */
+export const IMAGE_FILE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'jpe', 'jfif', 'gif', 'bmp', 'dib', 'webp', 'tif', 'tiff'] as const;
+
 const startsWith = (b: Uint8Array, sig: readonly number[], at = 0) => sig.every((v, i) => b[at + i] === v);
 const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
 
