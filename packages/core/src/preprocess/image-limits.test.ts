@@ -1,3 +1,4 @@
+import { deflateSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { isVggError } from '../errors.js';
 import { decodeImage } from './decode-image.js';
@@ -33,6 +34,21 @@ describe('decompression-bomb guard: the size is read from the header before anyt
     expect((err as Error).message).toContain('--max-pixels');
     expect(msPerTry).toBeLessThan(50); // measured ≈ 0.01–0.3 ms; generous for a loaded CI machine
     expect(rssGrowthMb).toBeLessThan(64); // a decode would need 0.8–12.8 GB
+  });
+
+  it('an Adam7 PNG whose 50 KB of IDAT inflates to 64 MB (a zip bomb inside a 100×100 header) is refused without inflating it all', () => {
+    const idat = deflateSync(Buffer.alloc(64 << 20));
+    const crc0 = [0, 0, 0, 0];
+    const u32 = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+    const png = new Uint8Array([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
+      ...u32(13), 0x49, 0x48, 0x44, 0x52, ...u32(100), ...u32(100), 8, 2, 0, 0, 1, ...crc0,
+      ...u32(idat.length), 0x49, 0x44, 0x41, 0x54, ...idat, ...crc0,
+      ...u32(0), 0x49, 0x45, 0x4e, 0x44, ...crc0,
+    ]);
+    const rss0 = process.memoryUsage().rss;
+    expect(() => decodeImage(png, 'bomb.png')).toThrow(/bomb\.png: corrupt or unsupported PNG: .*inflates to more than the 100×100 header allows/);
+    expect((process.memoryUsage().rss - rss0) / 2 ** 20).toBeLessThan(32);
   });
 
   it('E_IMAGE_TOO_LARGE is an input error (exit 3)', async () => {
