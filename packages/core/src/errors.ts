@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   E_INPUT_SHAPE: 'input',
   E_IMAGE_READ: 'input',
   E_IMAGE_DECODE: 'input',
+  E_IMAGE_TOO_LARGE: 'input',
   E_NON_FINITE: 'input',
   E_WEIGHTS_NOT_FOUND: 'weights',
   E_WEIGHTS_FORMAT: 'weights',

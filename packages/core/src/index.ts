@@ -23,10 +23,17 @@ export { getModelSpec, MODEL_NAMES, TEST_MODEL_NAMES, type ModelName } from './m
 export { VGG16 } from './models/vgg16.js';
 export { VGG19 } from './models/vgg19.js';
 export { tinyVgg, type TinyVggOptions } from './models/tiny.js';
-export { decodeImage, type RgbImage } from './preprocess/decode-image.js';
+export { decodeImage, type DecodeOptions, type RgbImage } from './preprocess/decode-image.js';
+export { sniffFormat, describeBytes, IMAGE_FILE_EXTENSIONS, type ImageFormat } from './preprocess/image-format.js';
+export { checkPixelCount, DEFAULT_MAX_PIXELS, PILLOW_WARN_PIXELS } from './preprocess/image-limits.js';
 export { nearestIndices, resizeNearest } from './preprocess/resize-nearest.js';
+export { resample, type Box, type PixelBuffer, type ResampleFilter } from './preprocess/resample.js';
+export { rgbToLuma, lumaToRgb } from './preprocess/grayscale.js';
 export { preprocessInput, stackBatch, CAFFE_MEAN_BGR } from './preprocess/caffe.js';
-export { loadImg, loadInput } from './preprocess/load-image.js';
+export {
+  loadImg, loadImgFromBytes, loadInput, aspectCropBox, INTERPOLATIONS, COLOR_MODES,
+  type LoadImageOptions, type LoadedImage, type Interpolation, type ColorMode,
+} from './preprocess/load-image.js';
 export { stats, sizeOf, formatShape, type FloatTensor, type Stats } from './tensor.js';
 export { loadWeights, type LoadWeightsOptions } from './weights/load-weights.js';
 export { readKerasH5, type KerasH5Contents } from './weights/read-keras-h5.js';

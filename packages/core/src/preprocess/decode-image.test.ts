@@ -1,59 +1,75 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { FIXTURES, NO_FIXTURES_REASON, fixture } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
 import { isVggError } from '../errors.js';
-import { decodeImage, type RgbImage } from './decode-image.js';
-import { loadImg } from './load-image.js';
+import { decodeImage } from './decode-image.js';
+import { loadImg, loadInput } from './load-image.js';
 
-const sha16 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex').slice(0, 16);
 const decodeFixture = (name: string) => decodeImage(readFileSync(fixture('images', name)), name);
-const meanAbsDiff = (a: RgbImage, b: RgbImage) => a.data.reduce((s, v, i) => s + Math.abs(v - b.data[i]!), 0) / a.data.length;
-const channelMeans = (img: RgbImage) => [0, 1, 2].map((c) => img.data.filter((_, i) => i % 3 === c).reduce((s, v) => s + v, 0) / (img.width * img.height));
 
-// Golden values from Pillow 9.4 (Debian python3-pil), the library Keras' load_img uses:
-// sha256(Image.open(f).convert('RGB').resize((224, 224), Image.NEAREST).tobytes())[:16]
-const PILLOW_LOAD_IMG_224: Record<string, [mode: string, size: [number, number], sha: string]> = {
-  'astronaut.png': ['RGB', [512, 512], 'caf886854926e3ee'],
-  'camera.png': ['L', [512, 512], 'e238c22788728726'],
-  'camera_adam7.png': ['L, Adam7', [512, 512], 'e238c22788728726'],
-  'chelsea.png': ['RGB', [451, 300], '45bef609c9e71675'],
-  'chelsea_16bit.png': ['RGB 16-bit', [451, 300], '45bef609c9e71675'],
-  'coffee.png': ['RGB', [600, 400], '5f6262eccbd03967'],
-  'logo.png': ['RGBA', [500, 500], 'ef635ba9af586519'],
-};
-// Pillow's per-channel RGB means of the full decoded JPEGs (libjpeg-turbo); jpeg-js' IDCT and
-// chroma upsampling differ slightly, so JPEGs are held to ±0.6 of these, not bit-exactness.
-const PILLOW_JPEG_MEANS: Record<string, [size: [number, number], means: number[], original?: string, maxMeanAbs?: number]> = {
-  'astronaut_cmyk.jpg': [[512, 512], [141.02, 105.77, 96.358], 'astronaut.png', 2.5],
-  'camera_gray.jpg': [[512, 512], [129.062, 129.062, 129.062], 'camera.png', 2.0],
-  'coffee_progressive.jpg': [[600, 400], [158.559, 85.805, 51.514], 'coffee.png', 3.0],
-  'rocket.jpg': [[640, 427], [52.266, 61.294, 82.271]],
-};
+const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
-describe.skipIf(!FIXTURES)(`decodeImage on every fixture type${FIXTURES ? '' : ` (skipped: ${NO_FIXTURES_REASON})`}`, () => {
-  it.each(Object.entries(PILLOW_LOAD_IMG_224))('%s (%s): load_img 224×224 is byte-identical to Pillow', async (name, [, size, sha]) => {
-    const full = decodeFixture(name);
-    expect([full.width, full.height]).toEqual(size);
+// What Pillow 9.4 (libjpeg-turbo 2.1.5, libwebp 1.2.4) returns for every fixture, from the fixtures'
+// own pillow_reference.json: md5 of convert('RGB') pixels and of Keras' load_img(f, target_size=(224, 224)).
+interface PillowRef { format: string; mode: string; shape: [number, number, number]; rgb_md5: string; load_img_224_md5: string }
+const REFERENCE: Record<string, PillowRef> = FIXTURES
+  ? (JSON.parse(readFileSync(fixture('images', 'pillow_reference.json'), 'utf8')) as { files: Record<string, PillowRef> }).files
+  : {};
+
+describe.skipIf(!FIXTURES)(`every fixture image equals Pillow bit for bit${FIXTURES ? '' : ` (skipped: ${NO_FIXTURES_REASON})`}`, () => {
+  it('the reference covers every format and JPEG kind the issue names', () => {
+    const names = Object.keys(REFERENCE);
+    for (const n of ['chelsea_420.jpg', 'astronaut_422.jpg', 'coffee_progressive.jpg', 'camera_gray.jpg', 'astronaut_cmyk.jpg', 'chelsea.bmp', 'logo.gif', 'coffee.webp', 'coffee.tif']) {
+      expect(names).toContain(n);
+    }
+  });
+
+  it.each(Object.entries(REFERENCE))('%s: convert("RGB") pixels and load_img 224×224 have Pillow\'s md5', async (name, ref) => {
+    const bytes = readFileSync(fixture('images', name));
+    const full = decodeImage(bytes, name);
+    expect([full.height, full.width, 3]).toEqual(ref.shape);
+    expect(md5(full.data)).toBe(ref.rgb_md5);
     const img = await loadImg(fixture('images', name), [224, 224]);
-    expect([img.width, img.height, img.data.length]).toEqual([224, 224, 224 * 224 * 3]);
-    expect(sha16(img.data)).toBe(sha);
+    expect(md5(img.data)).toBe(ref.load_img_224_md5);
   });
 
-  it.each(Object.entries(PILLOW_JPEG_MEANS))('%s: size and colour match Pillow', (name, [size, means, original, maxMeanAbs]) => {
-    const img = decodeFixture(name);
-    expect([img.width, img.height]).toEqual(size);
-    channelMeans(img).forEach((m, c) => expect(Math.abs(m - means[c]!)).toBeLessThan(0.6));
-    if (original) expect(meanAbsDiff(img, decodeFixture(original))).toBeLessThan(maxMeanAbs!);
+  it('the format comes from the bytes, not the name: a PNG and a JPEG handed over as bytes with swapped names', () => {
+    const png = readFileSync(fixture('images', 'chelsea.png'));
+    const jpg = readFileSync(fixture('images', 'chelsea_420.jpg'));
+    expect(md5(decodeImage(png, 'chelsea.jpg').data)).toBe(REFERENCE['chelsea.png']!.rgb_md5);
+    expect(md5(decodeImage(jpg, 'chelsea.png').data)).toBe(REFERENCE['chelsea_420.jpg']!.rgb_md5);
   });
 
-  it('CMYK (Adobe YCCK) is inverted correctly: close to the RGB original, far from the un-inverted result', () => {
-    const cmyk = decodeFixture('astronaut_cmyk.jpg');
-    const rgb = decodeFixture('astronaut.png');
-    expect(meanAbsDiff(cmyk, rgb)).toBeLessThan(2.5); // a decoder that skips the inversion lands near 121
+  it('chelsea_420.jpg decodes to exactly the pixels of Pillow\'s lossless copy chelsea_420_pillow.png, so VGG gets the same input', async () => {
+    const jpg = decodeFixture('chelsea_420.jpg');
+    const png = decodeFixture('chelsea_420_pillow.png');
+    expect(Buffer.compare(jpg.data, png.data)).toBe(0);
+    const [a, b] = await Promise.all(['chelsea_420.jpg', 'chelsea_420_pillow.png'].map((n) => loadInput(fixture('images', n))));
+    expect(Buffer.compare(Buffer.from(a!.data.buffer), Buffer.from(b!.data.buffer))).toBe(0);
   });
+});
 
+describe('small committed files of every format equal Pillow (no Python or fixtures needed)', () => {
+  // testdata/seed*: one seeded 32×24 pattern saved by Pillow 9.4 as JPEG (4:2:0, progressive,
+  // CMYK), PNG (RGB, palette), GIF, BMP (24-bit, palette), WebP (lossy, lossless), TIFF (LZW,
+  // deflate); seeds.pillow.json holds Pillow's convert('RGB') md5 of each. Also the fuzzers' seeds.
+  const seeds = JSON.parse(readFileSync(join(import.meta.dirname, 'testdata', 'seeds.pillow.json'), 'utf8')) as { files: Record<string, { mode: string; rgb_md5: string }> };
+  it.each(Object.entries(seeds.files).map(([n, r]) => [n, r.mode, r.rgb_md5] as const))('%s (Pillow mode %s)', (name, _mode, rgbMd5) => {
+    expect(md5(decodeImage(readFileSync(join(import.meta.dirname, 'testdata', name)), name).data)).toBe(rgbMd5);
+  });
+});
+
+describe('JPEG with a restart marker after every MCU (no Python needed)', () => {
+  // testdata/restart_420_83x57.jpg: a Pillow 9.4 4:2:0 q75 JPEG given 23 RST markers with
+  // `jpegtran -restart 1B`; md5 of Pillow 9.4's convert('RGB') of it.
+  it('83×57 4:2:0 decodes to Pillow\'s pixels', () => {
+    const img = decodeImage(readFileSync(join(import.meta.dirname, 'testdata', 'restart_420_83x57.jpg')), 'restart.jpg');
+    expect([img.width, img.height]).toEqual([83, 57]);
+    expect(md5(img.data)).toBe('1ee1900f18d6be752b794b0b521276d4');
+  });
 });
 
 describe('decodeImage on synthetic PNGs (Pillow convert("RGB") rules, checked against Pillow 9.4)', () => {
@@ -84,13 +100,21 @@ describe('decodeImage on synthetic PNGs (Pillow convert("RGB") rules, checked ag
   });
 });
 
-describe('decodeImage errors', () => {
+describe('decodeImage errors: typed, naming the file and what was found', () => {
+  const enc = (t: string) => new TextEncoder().encode(t);
   it.each([
-    ['GIF bytes', new TextEncoder().encode('GIF89a....'), /not a PNG or JPEG file \(first bytes 47 49 46 38\)/],
-    ['empty file', new Uint8Array(0), /\(empty file\)/],
+    ['a text file named .jpg', enc('hello, this is not an image\n'), /not an image this tool reads: text, not an image \(starts "hello/],
+    ['a PDF', enc('%PDF-1.7\n%\u00e2\u00e3'), /a PDF document/],
+    ['HTML saved as .png', enc('<!DOCTYPE html><html>'), /an HTML page/],
+    ['random bytes', new Uint8Array([0x00, 0x01, 0x02, 0x03, 0xfe]), /unrecognised bytes \(first bytes 00 01 02 03 fe\)/],
+    ['empty file', new Uint8Array(0), /an empty file/],
     ['truncated PNG', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0]), /corrupt or unsupported PNG/],
     ['truncated JPEG', new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16]), /corrupt or unsupported JPEG/],
-  ])('%s → E_IMAGE_DECODE naming the file', (_, bytes, msg) => {
+    ['truncated GIF', enc('GIF89a\x01\0\x01\0'), /corrupt or unsupported GIF/],
+    ['truncated BMP', enc('BM\0\0\0\0'), /corrupt or unsupported BMP/],
+    ['truncated WebP', enc('RIFF\0\0\0\0WEBPVP8 '), /corrupt or unsupported WebP/],
+    ['truncated TIFF', new Uint8Array([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0]), /corrupt or unsupported TIFF/],
+  ])('%s → E_IMAGE_DECODE', (_, bytes, msg) => {
     try {
       decodeImage(bytes, 'x.img');
       expect.unreachable();
