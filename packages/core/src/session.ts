@@ -5,7 +5,7 @@ import { type LayerOutput, runGraph } from './executor.js';
 import type { VggGraph } from './graph.js';
 import { stackBatch, preprocessInput } from './preprocess/caffe.js';
 import type { RgbImage } from './preprocess/decode-image.js';
-import { loadInput } from './preprocess/load-image.js';
+import { type LoadImageOptions, loadInput } from './preprocess/load-image.js';
 import type { FloatTensor } from './tensor.js';
 import { openWeights } from './weights/open-weights.js';
 import type { WeightFormat } from './weights/weight-set.js';
@@ -16,6 +16,8 @@ export type VggInput = string | RgbImage | FloatTensor | readonly (string | RgbI
 export interface ExtractOptions {
   /** Keras layer names or indices; default: the config's `layers`. */
   layers?: readonly (string | number)[];
+  /** How image paths are loaded (Keras' `load_img` options: interpolation, keepAspectRatio, …); the target size is the model's. */
+  image?: Omit<LoadImageOptions, 'targetSize'>;
   onLayer?: (layer: string, elapsedMs: number) => void;
 }
 
@@ -83,7 +85,7 @@ export async function createVgg<T, L>(backend: Backend<T, L>, input: VggConfigIn
     weights: { source: stream.source, format: stream.format, layers: [...prepared.keys()], bytesRead },
     async extract(x, extractOptions = {}) {
       if (closed) throw new VggError('E_USAGE', 'extract: this model was closed; create it again (loadVgg / createVgg)');
-      const batch = await toBatch(x, graph);
+      const batch = await toBatch(x, graph, extractOptions.image);
       return runGraph(backend, graph, prepared, batch, {
         layers: extractOptions.layers ?? config.layers,
         onLayer: extractOptions.onLayer && ((l, ms) => extractOptions.onLayer!(l.name, ms)),
@@ -94,10 +96,10 @@ export async function createVgg<T, L>(backend: Backend<T, L>, input: VggConfigIn
   };
 }
 
-async function toBatch(input: VggInput, graph: VggGraph): Promise<FloatTensor> {
+async function toBatch(input: VggInput, graph: VggGraph, image: ExtractOptions['image']): Promise<FloatTensor> {
   const size = graph.inputSize;
   const one = async (item: string | RgbImage): Promise<FloatTensor> => {
-    if (typeof item === 'string') return loadInput(item, size);
+    if (typeof item === 'string') return loadInput(item, size, image);
     if (item.width !== size[1] || item.height !== size[0]) {
       throw new VggError(
         'E_INPUT_SHAPE',
