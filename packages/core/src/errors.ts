@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   E_WORKER: 'runtime',
   E_INTERNAL: 'runtime',
   E_INTERRUPTED: 'interrupted',
+  E_OUTPUT: 'output',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -35,6 +36,7 @@ export const EXIT_CODES: Record<ErrorCategory | 'ok' | 'partial', number> = {
   input: 3,
   weights: 4,
   partial: 5,
+  output: 6,
   interrupted: 130,
 };
 
