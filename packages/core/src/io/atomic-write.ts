@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { outputError } from './output-error.js';
 
 /** `.<name>.<pid>.<8 hex>.tmp`: the only temp files vggscope writes, so the only ones it cleans. */
@@ -17,6 +17,32 @@ export async function ensureDir(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
   } catch (e) {
     throw outputError(dir, e);
+  }
+}
+
+/**
+ * Checks, before any work, that files can be created in `dir`, without creating anything that
+ * would be left behind if the run then fails: the nearest existing ancestor must be a folder we
+ * can create files in. A folder under a regular file (ENOTDIR), a read-only mount (EROFS) or a
+ * folder without write permission (EACCES) → `E_OUTPUT` naming `dir`.
+ */
+export async function probeWritable(dir: string): Promise<void> {
+  let existing = resolve(dir);
+  let info = await stat(existing).catch(() => undefined);
+  while (!info && dirname(existing) !== existing) {
+    existing = dirname(existing);
+    info = await stat(existing).catch(() => undefined);
+  }
+  if (info && !info.isDirectory()) {
+    throw outputError(dir, Object.assign(new Error(`'${existing}' is not a folder`), { code: existing === resolve(dir) ? 'EEXIST' : 'ENOTDIR' }));
+  }
+  const probe = tempPathFor(join(existing, 'probe'));
+  try {
+    await (await open(probe, 'wx')).close();
+  } catch (e) {
+    throw outputError(dir, e);
+  } finally {
+    await rm(probe, { force: true }).catch(() => {});
   }
 }
 
