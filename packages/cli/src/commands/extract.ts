@@ -1,6 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { cliErrors } from '../errors.js';
-import { encodeNpy, formatShape, type LayerOutput, probeWritable, resolveVggConfig, VggError, writeFileAtomic } from '@vggscope/core';
+import { cleanStaleTemps, encodeNpy, formatShape, type LayerOutput, probeWritable, resolveVggConfig, VggError, writeFileAtomic } from '@vggscope/core';
 import { checkInputFits } from '../input-size.js';
 import { outputKeys } from '../list-images.js';
 import { outputStats } from '../output-stats.js';
@@ -144,6 +144,7 @@ interface ImageResult {
 }
 
 async function saveOutputs(image: string, outputs: LayerOutput[], dir: string): Promise<ImageResult> {
+  await cleanStaleTemps(dir); // temp files a killed run left here
   const rows: ImageResult['outputs'] = [];
   for (const o of outputs) {
     const s = outputStats(o, image);

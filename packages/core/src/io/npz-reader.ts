@@ -6,7 +6,8 @@ export interface NpzEntry {
   key: string;
   crc: number;
   size: number;
-  dataOffset: number;
+  /** Where the entry's local header starts; its data follows the header, name and extra field. */
+  localOffset: number;
 }
 
 /**
@@ -19,7 +20,7 @@ export async function openNpz(path: string): Promise<NpzArchive | undefined> {
   if (!fh) return undefined;
   try {
     const entries = await readCentralDirectory(fh);
-    if (entries) return new NpzArchive(fh, entries);
+    if (entries) return new NpzArchive(fh, entries, (await fh.stat()).size);
   } catch {
     // not a zip we can read: treated as absent, so it is rebuilt
   }
@@ -28,26 +29,39 @@ export async function openNpz(path: string): Promise<NpzArchive | undefined> {
 }
 
 export class NpzArchive {
+  private readonly dataOffsets = new Map<string, number>();
+
   constructor(
     private readonly fh: FileHandle,
     readonly entries: ReadonlyMap<string, NpzEntry>,
+    private readonly fileSize: number,
   ) {}
 
   /** True when entry `key` is a complete float32 `.npy` of exactly `shape`. */
   async matches(key: string, shape: readonly number[]): Promise<boolean> {
     const e = this.entries.get(key);
     if (!e) return false;
-    const head = new Uint8Array(Math.min(e.size, 4096));
-    const { bytesRead } = await this.fh.read(head, 0, head.length, e.dataOffset);
-    return npyMatches(head.subarray(0, bytesRead), shape, e.size);
+    // One read for the local header and the .npy header after it.
+    const buf = await readAt(this.fh, e.localOffset, 8192);
+    const at = localDataStart(buf);
+    if (at === undefined) return false;
+    this.dataOffsets.set(key, e.localOffset + at);
+    const head = at < buf.length ? buf.subarray(at, at + Math.min(e.size, 4096)) : await readAt(this.fh, e.localOffset + at, Math.min(e.size, 4096));
+    return e.localOffset + at + e.size <= this.fileSize && npyMatches(head, shape, e.size);
   }
 
   /** The entry's bytes, in chunks of at most 1 MiB (bounded memory for large maps). */
   async *read(key: string): AsyncGenerator<Uint8Array> {
     const e = this.entries.get(key)!;
+    let start = this.dataOffsets.get(key);
+    if (start === undefined) {
+      const at = localDataStart(await readAt(this.fh, e.localOffset, 30));
+      if (at === undefined) throw new Error(`npz: entry '${key}' has no local header`);
+      start = e.localOffset + at;
+    }
     for (let pos = 0; pos < e.size; ) {
       const chunk = new Uint8Array(Math.min(1 << 20, e.size - pos));
-      const { bytesRead } = await this.fh.read(chunk, 0, chunk.length, e.dataOffset + pos);
+      const { bytesRead } = await this.fh.read(chunk, 0, chunk.length, start + pos);
       if (bytesRead === 0) return;
       pos += bytesRead;
       yield chunk.subarray(0, bytesRead);
@@ -63,6 +77,12 @@ async function readAt(fh: FileHandle, position: number, length: number): Promise
   const buf = Buffer.alloc(length);
   const { bytesRead } = await fh.read(buf, 0, length, position);
   return buf.subarray(0, bytesRead);
+}
+
+/** Offset of an entry's data from its local header's start, or undefined if `buf` does not start with one. */
+function localDataStart(buf: Buffer): number | undefined {
+  if (buf.length < 30 || buf.readUInt32LE(0) !== 0x04034b50) return undefined;
+  return 30 + buf.readUInt16LE(26) + buf.readUInt16LE(28);
 }
 
 async function readCentralDirectory(fh: FileHandle): Promise<Map<string, NpzEntry> | undefined> {
@@ -108,12 +128,8 @@ async function readCentralDirectory(fh: FileHandle): Promise<Map<string, NpzEntr
       x += 4 + len;
     }
     p += 46 + nameLen + extraLen + commentLen;
-    if (method !== 0 || csize !== usize || !name.endsWith('.npy')) continue;
-    const local = await readAt(fh, offset, 30);
-    if (local.length < 30 || local.readUInt32LE(0) !== 0x04034b50) return undefined;
-    const dataOffset = offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-    if (dataOffset + usize > size) return undefined;
-    entries.set(name.slice(0, -4), { key: name.slice(0, -4), crc, size: usize, dataOffset });
+    if (method !== 0 || csize !== usize || !name.endsWith('.npy') || offset + 30 + usize > size) continue;
+    entries.set(name.slice(0, -4), { key: name.slice(0, -4), crc, size: usize, localOffset: offset });
   }
   return entries;
 }

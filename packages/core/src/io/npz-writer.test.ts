@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PYTHON_WITH_NUMPY, skipNote } from '@vggscope/test-utils';
@@ -102,4 +102,31 @@ describe('NpzWriter', () => {
     expect(await openNpz(join(dir, 'empty.npz'))).toBeUndefined();
     expect(statSync(join(dir, 'b.npz')).size).toBe(whole.length);
   });
+});
+
+// Opt-in (writes 4.3 GB; about a minute): VGGSCOPE_SLOW_TESTS=1 npx vitest run packages/core/src/io
+const SLOW = process.env.VGGSCOPE_SLOW_TESTS === '1';
+describe.skipIf(!SLOW || !PYTHON_WITH_NUMPY)(`NpzWriter past 4 GiB${skipNote(!SLOW, 'set VGGSCOPE_SLOW_TESTS=1 (writes 4.3 GB)')}${NO_NUMPY}`, () => {
+  it('an entry larger than 4 GiB and one after the 4 GiB mark: Python lists both and NumPy reads the second', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'npz-big-'));
+    const file = join(dir, 'big.npz');
+    const n = 1_075_000_000; // float32 elements: 4.3 GB
+    const parts = encodeNpy({ data: new Float32Array(0), shape: [n] });
+    const header = parts[0]!;
+    const chunk = new Uint8Array(1 << 24);
+    const total = header.length + n * 4;
+    const w = await NpzWriter.create(file);
+    await w.addStream('huge', total, (async function* () {
+      yield header;
+      for (let left = n * 4; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
+    })());
+    await w.add('small', { data: Float32Array.from([1, 2, 3]), shape: [3] });
+    await w.close();
+    expect(statSync(file).size).toBeGreaterThan(2 ** 32);
+    const r = py(`import numpy as np, json, zipfile
+z = zipfile.ZipFile('${file}'); info = {i.filename: [i.file_size, i.header_offset] for i in z.infolist()}
+print(json.dumps([info['huge.npy'][0], info['small.npy'][1] > 2**32, np.load('${file}')['small'].tolist()]))`);
+    expect(r).toEqual([total, true, [1, 2, 3]]);
+    rmSync(dir, { recursive: true });
+  }, 600_000);
 });

@@ -48,7 +48,11 @@ export interface NpzWriterOptions {
  * @example np.load('features.npz')['cat/block5_pool'].shape // (1, 7, 7, 512)
  */
 export class NpzWriter {
+  /** Logical end of the archive (bytes written plus those still buffered). */
   private offset = 0;
+  /** Small writes (headers, small arrays) are gathered and written in one call: 70,000 entries in seconds. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
   private readonly entries: Entry[] = [];
   private readonly keys = new Set<string>();
 
@@ -108,6 +112,7 @@ export class NpzWriter {
     entry.crc = computed;
     const patch = Buffer.alloc(4);
     patch.writeUInt32LE(computed, 0);
+    await this.flush();
     await this.io(() => this.fh.write(patch, 0, 4, entry.offset + 14));
   }
 
@@ -205,6 +210,7 @@ export class NpzWriter {
     end.writeUInt32LE(Math.min(cdSize, U32), 12);
     end.writeUInt32LE(Math.min(start, U32), 16);
     await this.write(end);
+    await this.flush();
     await this.io(() => this.fh.close());
     await this.io(() => rename(this.tmp, this.path));
   }
@@ -216,11 +222,31 @@ export class NpzWriter {
   }
 
   private async write(chunk: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < chunk.length) {
-      const { bytesWritten } = await this.io(() => this.fh.write(chunk, done, chunk.length - done, this.offset));
+    if (chunk.length < 1 << 16) {
+      this.pending.push(new Uint8Array(chunk)); // a copy: the caller may reuse its buffer
+      this.pendingBytes += chunk.length;
+      this.offset += chunk.length;
+      if (this.pendingBytes >= 1 << 20) await this.flush();
+      return;
+    }
+    await this.flush();
+    await this.writeAt(chunk, this.offset);
+    this.offset += chunk.length;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const data = Buffer.concat(this.pending);
+    const at = this.offset - this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.writeAt(data, at);
+  }
+
+  private async writeAt(chunk: Uint8Array, position: number): Promise<void> {
+    for (let done = 0; done < chunk.length; ) {
+      const { bytesWritten } = await this.io(() => this.fh.write(chunk, done, chunk.length - done, position + done));
       done += bytesWritten;
-      this.offset += bytesWritten;
     }
   }
 
