@@ -92,10 +92,6 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
   return 0;
 }
 
-export function positiveInt(value: string, flag: string): number {
-  return cliErrors.wholeNumber(flag, value, 1);
-}
-
 /** PNG figures stay under 64 megapixels (256 MB of RGBA): larger asks are usage errors, before any work. */
 export const MAX_PNG_PIXELS = 64 * 2 ** 20;
 
