@@ -1,5 +1,5 @@
 import { cliErrors } from './errors.js';
-import type { ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { MODEL_NAMES, type Pooling, TEST_MODEL_NAMES, VggError } from '@vggscope/core';
 import { BACKEND_NAMES, DEFAULT_BACKEND } from '@vggscope/kernels'; // the table only: no backend runtime loads until one is created
@@ -37,6 +37,32 @@ export function usageErrors<T>(command: string, parse: () => T): T {
   }
 }
 
+/**
+ * `parseArgs` (strict) with usage errors pointing at --help, and one more rule: an option that
+ * takes one value may be given once. Node's parser keeps the last of `--layer a --layer b` silently;
+ * here that is a usage error naming both values (options marked `multiple` accept several).
+ */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: O,
+): { values: ReturnType<typeof parseArgs<{ args: string[]; strict: true; options: O; tokens: true }>>['values']; positionals: string[] } {
+  const parsed = usageErrors(command, () => parseArgs({ args: argv, strict: true, options, tokens: true }));
+  const given = new Map<string, string[]>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option') continue;
+    const spec = options[t.name];
+    if (!spec || spec.multiple) continue;
+    given.set(t.name, [...(given.get(t.name) ?? []), t.value ?? 'true']);
+  }
+  for (const [name, values] of given) {
+    if (values.length > 1 && options[name]!.type === 'string') {
+      throw new VggError('E_USAGE', `${command}: --${name} takes one value, but was given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}); see 'vggscope ${command} --help'`);
+    }
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
+}
+
 export function parseModel(value: string | undefined): string {
   const model = (value ?? 'vgg16').toLowerCase();
   // tiny-vgg16/19: VGG's structure at 4–16 channels, for tests and demos with synthetic weights (not advertised).
@@ -52,12 +78,23 @@ export function parsePooling(value: string | undefined): Pooling | null {
   return value;
 }
 
-/** `224x224`, `300X200` (height × width) or a single `256` for a square. */
+/**
+ * `224x224`, `300X200` (height × width) or a single `256` for a square. Only the form is checked
+ * here; whether the model can run at that size (memory) is `checkInputFits`'s job.
+ */
 export function parseSize(value: string | undefined): [number, number] | undefined {
   if (value === undefined) return undefined;
-  const m = /^(\d+)(?:[x×X](\d+))?$/.exec(value.trim());
+  const m = /^(\d{1,9})(?:[x×X](\d{1,9}))?$/.exec(value.trim());
   if (!m) throw cliErrors.badValue('--size', 'HxW (e.g. 224x224 or 300x451)', value);
   return [Number(m[1]), Number(m[2] ?? m[1])];
+}
+
+/** `ROWSxCOLS`, each side 1…max. */
+export function parseGrid(flag: string, value: string, max: number): [number, number] {
+  const m = /^(\d{1,6})[x×X](\d{1,6})$/.exec(value.trim());
+  const dims = m ? [Number(m[1]), Number(m[2])] : [];
+  if (!m || dims.some((d) => d < 1 || d > max)) throw cliErrors.badValue(flag, `ROWSxCOLS with each side from 1 to ${max} (e.g. 8x8)`, value);
+  return dims as [number, number];
 }
 
 /** Collects a repeatable string option into an array. */

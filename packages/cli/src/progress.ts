@@ -14,6 +14,9 @@ export interface ProgressOptions {
  */
 export class Progress {
   private lastDecile = -1;
+  private lastText = '';
+  private printed = '';
+  private done = 0;
   private readonly start = performance.now();
   private readonly o: Required<Omit<ProgressOptions, 'stream'>> & { stream: NodeJS.WriteStream };
 
@@ -27,6 +30,7 @@ export class Progress {
 
   update(done: number, total = this.total): void {
     this.total = total;
+    this.done = done;
     if (this.o.quiet) return;
     const elapsed = (performance.now() - this.start) / 1000;
     const rate = elapsed > 0 ? done / elapsed : 0;
@@ -37,6 +41,7 @@ export class Progress {
       `${this.label} ${total ? `${Math.floor(frac * 100)}% ` : ''}${fmt(done)}${total ? `/${fmt(total)}` : ''}` +
       ` · ${this.o.kind === 'bytes' ? formatBytes(rate) : rate.toFixed(2) + this.o.unit}/s` +
       (eta !== undefined ? ` · ETA ${formatDuration(eta)}` : '');
+    this.lastText = text;
     if (this.o.stream.isTTY) {
       const bar = '█'.repeat(Math.round(frac * 24)).padEnd(24, '░');
       this.o.stream.write(`\r\x1b[2K${bar} ${text}`);
@@ -46,7 +51,22 @@ export class Progress {
     const decile = Math.floor(frac * 10);
     if (decile > this.lastDecile) {
       this.lastDecile = decile;
+      this.printed = text;
       this.o.stream.write(`${text}\n`);
+    }
+  }
+
+  /**
+   * Ends the progress output with the true final state (after Ctrl-C too: "37% 3/8", never a
+   * full bar): on a terminal, ends the bar's line; otherwise prints the last state if not yet printed.
+   */
+  end(): void {
+    if (this.o.quiet || !this.lastText) return;
+    if (this.o.stream.isTTY) {
+      if (!(this.total && this.done >= this.total)) this.o.stream.write('\n');
+    } else if (this.printed !== this.lastText) {
+      this.o.stream.write(`${this.lastText}\n`);
+      this.printed = this.lastText;
     }
   }
 }

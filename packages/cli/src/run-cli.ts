@@ -1,4 +1,4 @@
-import { VggError } from '@vggscope/core';
+import { closestName, VggError } from '@vggscope/core';
 import type { CommandContext } from './context.js';
 
 type Command = (argv: string[], ctx: CommandContext) => Promise<number>;
@@ -16,14 +16,15 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
 
 export const MAIN_HELP = () => `vggscope — VGG16/VGG19 features, filters and feature maps on the CPU, in TypeScript
 
-Usage: npx nx run cli:<command> -- [options]     (or: npm run vgg -- <command> [options])
+Usage: npx vggscope <command> [options]
+       (in the repository also: npx nx run cli:<command> -- [options], npm run vgg -- <command> [options])
 
 Commands:
 ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`).join('\n')}
 
 Run a command with --help for its options and examples.
 Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weights error, 5 partial (some items failed),
-130 interrupted.
+6 output error (cannot write --out: read-only, full disk, not a folder), 130 interrupted.
 `;
 
 /** Dispatches `argv` (command first) and returns the exit status; VggErrors propagate to main. */
@@ -34,6 +35,9 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
     return name ? 0 : 2;
   }
   const command = COMMANDS[name];
-  if (!command) throw new VggError('E_USAGE', `unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
+  if (!command) {
+    const guess = closestName(name, Object.keys(COMMANDS));
+    throw new VggError('E_USAGE', `unknown command '${name}'${guess ? `; did you mean '${guess}'?` : ''} (commands: ${Object.keys(COMMANDS).join(', ')}); see 'vggscope --help'`);
+  }
   return (await command.load())(rest, ctx);
 }

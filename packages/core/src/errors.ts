@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   E_WORKER: 'runtime',
   E_INTERNAL: 'runtime',
   E_INTERRUPTED: 'interrupted',
+  E_OUTPUT: 'output',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -36,6 +37,7 @@ export const EXIT_CODES: Record<ErrorCategory | 'ok' | 'partial', number> = {
   input: 3,
   weights: 4,
   partial: 5,
+  output: 6,
   interrupted: 130,
 };
 

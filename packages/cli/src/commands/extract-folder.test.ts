@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeNpy } from '@vggscope/core';
+import { decodeNpy, openNpz } from '@vggscope/core';
 import { PYTHON_WITH_NUMPY, REPO_ROOT, skipNote, synthPacked, tinyWeights } from '@vggscope/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCaptured } from '../test-cli.js';
@@ -33,6 +33,7 @@ describe('cli extract --images (folder through the worker pool)', () => {
     const lines = readFileSync(join(out, 'features.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { image: string; outputs: { file: string; shape: number[] }[] });
     expect(lines.map((l) => l.image.split('/').pop())).toEqual(['a.png', 'b.png', 'c.png']);
     expect(lines[0]!.outputs[0]).toEqual({ layer: 'block5_pool', shape: [1, 1, 1, 16], file: join(out, 'a', 'block5_pool.npy') });
+    expect(r.out).toMatch(/weights: .*tiny-vgg16-notop-s7\.vggw \(packed-vggw, [\d.]+ KiB, md5 [0-9a-f]{32}\)/);
   });
 
   it('--skip-existing skips images whose outputs are all there', async () => {
@@ -62,7 +63,7 @@ describe('cli extract --images (folder through the worker pool)', () => {
 });
 
 describe('cli extract --images, interrupted', () => {
-  it('Ctrl-C mid-folder: exits 130, stops the workers, leaves no partial file', async () => {
+  it('Ctrl-C mid-folder (npz): exits 130, keeps what is finished in a valid features.npz and indexes it, no temp file', async () => {
     const many = mkdtempSync(join(tmpdir(), 'many-'));
     for (let i = 0; i < 16; i++) copyFileSync(join(photos, 'a.png'), join(many, `p${String(i).padStart(2, '0')}.png`));
     const out = mkdtempSync(join(tmpdir(), 'feat-'));
@@ -85,7 +86,15 @@ describe('cli extract --images, interrupted', () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);
-    expect(err).toContain('error [E_INTERRUPTED]: interrupted:');
-    expect(readdirSync(out)).toEqual([]); // the unfinished features.npz temp file was removed
+    expect(err).toMatch(/error \[E_INTERRUPTED\]: interrupted: \d+ of 16 images computed/);
+    expect(err).not.toMatch(/100% 16\/16/); // the progress line tells the truth
+    expect(readdirSync(out).sort()).toEqual(['features.jsonl', 'features.npz']); // no temp file left
+    const index = readFileSync(join(out, 'features.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string });
+    const done = Number(/interrupted: (\d+) of/.exec(err)![1]);
+    expect(index).toHaveLength(done);
+    const npz = await openNpz(join(out, 'features.npz'));
+    expect([...npz!.entries.keys()].sort()).toEqual(index.map((r) => `${r.key}/block5_pool`).sort());
+    for (const r of index) expect(await npz!.matches(`${r.key}/block5_pool`, [1, 7, 7, 512])).toBe(true);
+    await npz!.close();
   });
 });

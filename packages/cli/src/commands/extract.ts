@@ -1,9 +1,11 @@
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { dirname, join, resolve } from 'node:path';
 import { cliErrors } from '../errors.js';
-import { encodeNpy, formatShape, type LayerOutput, resolveVggConfig, VggError, writeFileAtomic } from '@vggscope/core';
+import { cleanStaleTemps, encodeNpy, formatShape, type LayerOutput, probeWritable, resolveVggConfig, VggError, writeFileAtomic } from '@vggscope/core';
+import { checkInputFits } from '../input-size.js';
+import { outputKeys } from '../list-images.js';
 import { outputStats } from '../output-stats.js';
-import { ENGINE_HELP, MODEL_OPTIONS, many, parseEngine, parseModel, parsePooling, parseSize, usageErrors } from '../options.js';
+import { ENGINE_HELP, MODEL_OPTIONS, many, parseCommandArgs, parseEngine, parseModel, parsePooling, parseSize } from '../options.js';
+import { describeWeights, type WeightsInfo, weightsLine } from '../weights-info.js';
 import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
@@ -13,18 +15,23 @@ import { extractFolder } from './extract-folder.js';
 export const EXTRACT_HELP = `vggscope extract — features of any layer(s), saved as NumPy .npy files
 
 Usage:
-  npx nx run cli:extract -- [--model vgg16|vgg19] [--weights PATH] [--image PATH]...
+  vggscope extract [--model vgg16|vgg19] [--weights PATH] [--image PATH]...
         [--layer NAME|INDEX]... [--include-top] [--pooling avg|max] [--size HxW] [--out DIR] [--json]
 
 Writes DIR/<image stem>/<layer>.npy (float32, the shape Keras' model.predict returns for one image)
-and prints, per image, each layer's shape, min/mean/max and the time into the pass.
+and prints, per image, each layer's shape, min/mean/max, the time into the pass, and the weights used.
 Images go through Keras' load_img (nearest resize, squash) and preprocess_input (caffe).
 
 Folder mode (all cores, through a worker pool; bounded memory):
-  npx nx run cli:extract -- --images DIR|GLOB... [--layer ...] [--pooling avg] [--workers N]
-        [--skip-existing] [--format npy|npz]
-  Writes the same files plus features.jsonl (image → files, shapes); --format npz writes one
-  features.npz instead (np.load(...)['<stem>/<layer>']). A bad image is listed and skipped: exit 5.
+  vggscope extract --images DIR|GLOB... [--recursive] [--layer ...] [--pooling avg] [--workers N]
+        [--skip-existing] [--format npy|npz] [--stack]
+  Each image keeps its path under the folder the images share: a/x.png and b/x.png write
+  DIR/a/x/<layer>.npy and DIR/b/x/<layer>.npy (never one over the other). Writes features.jsonl
+  (image → key, files, shapes); --format npz writes one features.npz instead (np.load(...)['a/x/<layer>']).
+  --stack writes one [N, …] array per layer in input order instead: features.npy (features_<layer>.npy
+  for several layers) and images.txt, or with --format npz one features.npz with each layer and 'images'.
+  --skip-existing reuses outputs that are complete and of this run's shape (also from features.npz).
+  A bad image is listed and skipped: exit 5. Ctrl-C keeps and indexes what is finished: exit 130.
 
 Options:
   --model      vgg16 (default) or vgg19
@@ -32,44 +39,45 @@ Options:
                .vggw file; default: the official ImageNet weights (cached, else downloaded once)
   --offline    never download (also VGGSCOPE_OFFLINE=1)
   --image      image file (PNG or JPEG); repeatable; default: the sample cat photo
+  --images     folder, file or glob ('photos/*.jpg', 'photos/**/*.png'); repeatable; folder mode
+  --recursive  folder mode: include subfolders of --images folders
   --layer      Keras layer name (block4_pool) or index (14); repeatable; default: the model output
   --include-top  add flatten/fc1/fc2/predictions (input must be 224x224)
   --pooling    avg or max: global pooling after block5_pool (no-top model)
-  --workers    folder mode: worker threads (default: cores ÷ --threads; capped at the cores)
-  --size       input HxW for the no-top model (each side >= 32), default 224x224
+  --workers    folder mode: worker threads, 1 to 1024 (default: cores ÷ --threads; capped at the
+               cores and at the images to compute, with a note)
+  --size       input HxW for the no-top model (each side >= 32, largest layer within the engine's
+               memory: up to 2048x2048 for VGG16/19), default 224x224
   --out        output folder, default ./features
   --json       print the results as JSON instead of tables
 ${ENGINE_HELP}
 
 Examples:
-  npx nx run cli:extract -- --weights vgg16_notop.h5 --image cat.jpg
-  npx nx run cli:extract -- --weights vgg16_notop.h5 --layer block4_pool --layer block5_pool
-  npx nx run cli:extract -- --model vgg19 --weights vgg19-tfjs/ --layer 10 --size 300x451
-  npx nx run cli:extract -- --weights vgg16_notop.h5 --pooling avg --json
-  npx nx run cli:extract -- --images photos/ --pooling avg --workers 2 --format npz
-  npx nx run cli:extract -- --images 'photos/*.jpg' --layer block4_pool --skip-existing
+  vggscope extract --weights vgg16_notop.h5 --image cat.jpg
+  vggscope extract --weights vgg16_notop.h5 --layer block4_pool --layer block5_pool
+  vggscope extract --model vgg19 --weights vgg19-tfjs/ --layer 10 --size 300x451
+  vggscope extract --weights vgg16_notop.h5 --pooling avg --json
+  vggscope extract --images photos/ --recursive --pooling avg --stack
+  vggscope extract --images 'photos/**/*.jpg' --layer block4_pool --format npz --skip-existing
 
 Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weights error,
-5 partial (folder mode: some images failed, the rest are done).
+5 partial (folder mode: some images failed, the rest are done), 6 output error (cannot write --out),
+130 interrupted.
 `;
 
 export async function extractCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = usageErrors('extract', () =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...MODEL_OPTIONS,
-        image: { type: 'string', multiple: true },
-        images: { type: 'string', multiple: true },
-        workers: { type: 'string' },
-        'skip-existing': { type: 'boolean', default: false },
-        format: { type: 'string', default: 'npy' },
-        layer: { type: 'string', multiple: true },
-        out: { type: 'string', default: 'features' },
-      },
-    }),
-  );
+  const { values } = parseCommandArgs('extract', argv, {
+    ...MODEL_OPTIONS,
+    image: { type: 'string', multiple: true },
+    images: { type: 'string', multiple: true },
+    recursive: { type: 'boolean', default: false },
+    workers: { type: 'string' },
+    'skip-existing': { type: 'boolean', default: false },
+    format: { type: 'string', default: 'npy' },
+    stack: { type: 'boolean', default: false },
+    layer: { type: 'string', multiple: true },
+    out: { type: 'string', default: 'features' },
+  });
   if (values.help) {
     ctx.stdout.write(EXTRACT_HELP);
     return 0;
@@ -82,16 +90,30 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
   const layers = many(values.layer);
-  if (values.images && values.format !== 'npy' && values.format !== 'npz') throw cliErrors.badValue('--format', 'npy or npz', values.format);
-  const workers = values.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', values.workers, 1);
+  const folder = values.images !== undefined;
+  if (values.format !== 'npy' && values.format !== 'npz') throw cliErrors.badValue('--format', 'npy or npz', values.format);
+  for (const flag of ['recursive', 'skip-existing', 'stack', 'workers'] as const) {
+    if (!folder && values[flag] !== undefined && values[flag] !== false) throw new VggError('E_USAGE', `extract: --${flag} applies to folder mode; give the images with --images DIR|GLOB`);
+  }
+  if (!folder && values.format !== 'npy') throw new VggError('E_USAGE', 'extract: --format npz applies to folder mode; give the images with --images DIR|GLOB');
+  if (values.stack && values['skip-existing']) throw new VggError('E_USAGE', 'extract: --stack rewrites the stacked arrays whole, so --skip-existing does not apply; drop one of them');
+  if (folder && values.image) throw new VggError('E_USAGE', 'extract: give either --image (single images) or --images (folder mode), not both');
+  const workers = values.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', values.workers, 1, 1024);
   // Validated once (model, size, layers, threads) before weights are looked for or anything runs.
-  const draft = { model, includeTop, pooling, inputSize, layers, ...engine, threads: engine.threads ?? (values.images ? 1 : undefined) };
-  resolveVggConfig({ ...draft, weights: 'unresolved' });
+  const draft = { model, includeTop, pooling, inputSize, layers, ...engine, threads: engine.threads ?? (folder ? 1 : undefined) };
+  const { graph } = resolveVggConfig({ ...draft, weights: 'unresolved' });
+  checkInputFits(graph);
+  const outDir = resolve(values.out ?? 'features');
+  await probeWritable(outDir); // a bad --out fails now, not after minutes of work
   const weights = await resolveWeightsPath({ model, includeTop, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
   const { config } = resolveVggConfig({ ...draft, weights });
-  if (values.images) {
+  const weightsInfo = await describeWeights(weights);
+  if (folder) {
     return extractFolder(
-      { config: { ...config, weights }, images: values.images, outDir: resolve(values.out ?? 'features'), workers, skipExisting: values['skip-existing'] ?? false, format: values.format as 'npy' | 'npz', json: values.json ?? false },
+      {
+        config: { ...config, weights }, graph, weightsInfo, images: values.images!, recursive: values.recursive ?? false, outDir, workers,
+        skipExisting: values['skip-existing'] ?? false, format: values.format, stack: values.stack ?? false, json: values.json ?? false,
+      },
       ctx,
     );
   }
@@ -99,20 +121,20 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   // Imported here: folder mode runs the engine in workers and keeps it out of this thread.
   const { loadVgg } = await import('@vggscope/kernels');
   const vgg = await loadVgg(config);
-  const outDir = resolve(values.out ?? 'features');
+  const keys = outputKeys(images, 'suffix');
   const progress = new Progress('extract', images.length, { unit: ' img', stream: ctx.stderr, quiet: values.json || images.length < 2 });
   const results: ImageResult[] = [];
   try {
     for (const [i, image] of images.entries()) {
       const outputs = await vgg.extract(image);
-      results.push(await saveOutputs(image, outputs, outDir));
+      results.push(await saveOutputs(image, outputs, join(outDir, ...keys[i]!.split('/'))));
       progress.update(i + 1);
     }
   } finally {
     await vgg.close();
   }
-  if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights, outDir, images: results }, null, 2)}\n`);
-  else for (const r of results) ctx.stdout.write(`${renderResult(r, model)}\n\n`);
+  if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights: weightsInfo, outDir, images: results }, null, 2)}\n`);
+  else for (const r of results) ctx.stdout.write(`${renderResult(r, model, weightsInfo)}\n\n`);
   return 0;
 }
 
@@ -121,22 +143,22 @@ interface ImageResult {
   outputs: { layer: string; index: number; shape: number[]; min: number; mean: number; max: number; ms: number; file: string }[];
 }
 
-async function saveOutputs(image: string, outputs: LayerOutput[], outDir: string): Promise<ImageResult> {
-  const stem = basename(image, extname(image));
+async function saveOutputs(image: string, outputs: LayerOutput[], dir: string): Promise<ImageResult> {
+  await cleanStaleTemps(dir); // temp files a killed run left here
   const rows: ImageResult['outputs'] = [];
   for (const o of outputs) {
     const s = outputStats(o, image);
-    const file = join(outDir, stem, `${o.layer}.npy`);
+    const file = join(dir, `${o.layer}.npy`);
     await writeFileAtomic(file, encodeNpy(o));
     rows.push({ layer: o.layer, index: o.index, shape: [...o.shape], ...s, ms: Math.round(o.ms), file });
   }
   return { image, outputs: rows };
 }
 
-function renderResult(r: ImageResult, model: string): string {
+function renderResult(r: ImageResult, model: string, weights: WeightsInfo): string {
   const table = formatTable(
     ['#', 'layer', 'shape', 'min', 'mean', 'max', 'done at'],
     r.outputs.map((o) => [o.index, o.layer, formatShape(o.shape), o.min, o.mean, o.max, `${o.ms} ms`]),
   );
-  return `${model} · ${r.image}\n${table}\nsaved to ${r.outputs[0] ? dirname(r.outputs[0].file) : '(nothing)'}`;
+  return `${model} · ${r.image}\n${table}\n${weightsLine(weights)}\nsaved to ${r.outputs[0] ? dirname(r.outputs[0].file) : '(nothing)'}`;
 }

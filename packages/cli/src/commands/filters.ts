@@ -1,17 +1,17 @@
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { cliErrors } from '../errors.js';
-import { buildGraph, filterSummary, findLayer, formatShape, loadWeights, VggError } from '@vggscope/core';
+import { buildGraph, filterSummary, findLayers, formatShape, loadWeights, probeWritable, VggError } from '@vggscope/core';
 import { renderFilterGrid, writePng } from '@vggscope/viz';
 import type { CommandContext } from '../context.js';
-import { parseModel, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
+import { parseCommandArgs, parseModel, WEIGHTS_OPTIONS } from '../options.js';
+import { describeWeights, weightsLine } from '../weights-info.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 
 export const FILTERS_HELP = `vggscope filters — the filter summary of every conv layer, and a filter grid PNG
 
 Usage:
-  npx nx run cli:filters -- [--model vgg16|vgg19] [--weights PATH] [--layer block1_conv1] [--count 6]
+  vggscope filters [--model vgg16|vgg19] [--weights PATH] [--layer block1_conv1]... [--count 6]
         [--channels 3] [--rgb] [--cell 48] [--out filters.png] [--json] [--offline]
 
 Prints, per conv layer: Keras index, name, kernel shape (3, 3, in, out), bias shape, parameters and the
@@ -24,63 +24,79 @@ Examples:
   npx nx run cli:filters -- --rgb --count 64 --out block1_rgb.png
   npx nx run cli:filters -- --model vgg19 --layer block2_conv1 --count 8 --channels 8
 
-Exit codes: 0 ok, 2 usage error, 4 weights error.
+Several --layer: one PNG per layer (filters.png → filters_<layer>.png). Bounds: --count, --channels and
+--cell from 1 to 512, and the PNG at most 64 megapixels.
+
+Exit codes: 0 ok, 2 usage error, 4 weights error, 6 output error.
 `;
 
 export async function filtersCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = usageErrors('filters', () =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...WEIGHTS_OPTIONS,
-        layer: { type: 'string', default: 'block1_conv1' },
-        count: { type: 'string', default: '6' },
-        channels: { type: 'string', default: '3' },
-        rgb: { type: 'boolean', default: false },
-        cell: { type: 'string', default: '48' },
-        out: { type: 'string', default: 'filters.png' },
-        json: { type: 'boolean', default: false },
-      },
-    }),
-  );
+  const { values } = parseCommandArgs('filters', argv, {
+    ...WEIGHTS_OPTIONS,
+    layer: { type: 'string', multiple: true },
+    count: { type: 'string', default: '6' },
+    channels: { type: 'string', default: '3' },
+    rgb: { type: 'boolean', default: false },
+    cell: { type: 'string', default: '48' },
+    out: { type: 'string', default: 'filters.png' },
+    json: { type: 'boolean', default: false },
+  });
   if (values.help) {
     ctx.stdout.write(FILTERS_HELP);
     return 0;
   }
   const model = parseModel(values.model);
   const graph = buildGraph(model);
-  const layer = findLayer(graph, values.layer!);
-  if (layer.spec.kind !== 'conv') {
-    const convs = graph.layers.filter((l) => l.spec.kind === 'conv').map((l) => l.name);
-    throw new VggError('E_USAGE', `filters: '${layer.name}' has no filters (it is a ${layer.spec.kind} layer); pick a conv layer: ${convs.join(', ')}`);
+  const layers = findLayers(graph, values.layer?.length ? values.layer : ['block1_conv1']);
+  for (const layer of layers) {
+    if (layer.spec.kind !== 'conv') {
+      const convs = graph.layers.filter((l) => l.spec.kind === 'conv').map((l) => l.name);
+      throw new VggError('E_USAGE', `filters: '${layer.name}' has no filters (it is a ${layer.spec.kind} layer); pick a conv layer: ${convs.join(', ')}`);
+    }
   }
-  const count = positiveInt(values.count!, '--count');
-  const channels = positiveInt(values.channels!, '--channels');
-  const weightsPath = await resolveWeightsPath({ model, includeTop: false, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
-  const weights = await loadWeights(weightsPath, graph);
-  const w = weights.layers.get(layer.name);
-  if (!w) throw new VggError('E_WEIGHTS_MISSING', `filters: '${weightsPath}' has no weights for '${layer.name}'`);
-
-  const img = renderFilterGrid(w.kernel, { count, channels, mode: values.rgb ? 'rgb' : 'channels', cell: positiveInt(values.cell!, '--cell') });
+  const count = cliErrors.wholeNumber('--count', values.count, 1, 512);
+  const channels = cliErrors.wholeNumber('--channels', values.channels, 1, 512);
+  const cell = cliErrors.wholeNumber('--cell', values.cell, 1, 512);
+  const px = Math.max(1, Math.round(cell / 3));
+  const [gridCols, gridRows] = values.rgb ? [Math.min(count, 8), Math.ceil(count / Math.min(count, 8))] : [channels, count];
+  checkPngSize('filters', { width: gridCols * 3 * px + (gridCols + 1) * 2, height: gridRows * 3 * px + (gridRows + 1) * 2 }, '--cell, --count or --channels smaller');
   const out = resolve(values.out!);
-  const what = values.rgb ? `first ${count} filters, RGB` : `first ${count} filters × ${channels} channels`;
-  await writePng(out, img, { title: `${model} ${layer.name} ${formatShape(w.kernel.shape)}: ${what}` });
+  // Several layers: one PNG each, named after the layer (filters.png → filters_block1_conv1.png).
+  const outFor = (layer: string) => (layers.length === 1 ? out : join(dirname(out), `${basename(out, extname(out))}_${layer}${extname(out) || '.png'}`));
+  await probeWritable(dirname(out));
+  const weightsPath = await resolveWeightsPath({ model, includeTop: false, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
+  const weightsInfo = await describeWeights(weightsPath);
+  const weights = await loadWeights(weightsPath, graph);
+  const pngs: { layer: string; path: string; width: number; height: number; what: string }[] = [];
+  for (const layer of layers) {
+    const w = weights.layers.get(layer.name);
+    if (!w) throw new VggError('E_WEIGHTS_MISSING', `filters: '${weightsPath}' has no weights for '${layer.name}'`);
+    const img = renderFilterGrid(w.kernel, { count, channels, mode: values.rgb ? 'rgb' : 'channels', cell });
+    const what = values.rgb ? `first ${count} filters, RGB` : `first ${count} filters × ${channels} channels`;
+    await writePng(outFor(layer.name), img, { title: `${model} ${layer.name} ${formatShape(w.kernel.shape)}: ${what}` });
+    pngs.push({ layer: layer.name, path: outFor(layer.name), width: img.width, height: img.height, what });
+  }
 
   const rows = filterSummary(graph, weights);
   if (values.json) {
-    ctx.stdout.write(`${JSON.stringify({ model, weights: weightsPath, filters: rows, png: { path: out, width: img.width, height: img.height } }, null, 2)}\n`);
+    const png = pngs.length === 1 ? { png: pngs[0] } : { pngs };
+    ctx.stdout.write(`${JSON.stringify({ model, weights: weightsInfo, filters: rows, ...png }, null, 2)}\n`);
     return 0;
   }
   ctx.stdout.write(
     `${formatTable(
       ['#', 'layer', 'kernel', 'bias', 'params', 'min', 'max'],
       rows.map((r) => [r.index, r.name, formatShape(r.kernelShape), formatShape(r.biasShape), r.params, r.min ?? '–', r.max ?? '–']),
-    )}\n\nwrote ${out} (${img.width}×${img.height}): ${layer.name}, ${what}\n`,
+    )}\n${weightsLine(weightsInfo)}\n\n${pngs.map((p) => `wrote ${p.path} (${p.width}×${p.height}): ${p.layer}, ${p.what}`).join('\n')}\n`,
   );
   return 0;
 }
 
-export function positiveInt(value: string, flag: string): number {
-  return cliErrors.wholeNumber(flag, value, 1);
+/** PNG figures stay under 64 megapixels (256 MB of RGBA): larger asks are usage errors, before any work. */
+export const MAX_PNG_PIXELS = 64 * 2 ** 20;
+
+export function checkPngSize(command: string, size: { width: number; height: number }, fix: string): void {
+  if (size.width * size.height > MAX_PNG_PIXELS) {
+    throw new VggError('E_USAGE', `${command}: the PNG would be ${size.width}×${size.height} px, over the ${MAX_PNG_PIXELS / 2 ** 20} megapixel limit; make ${fix}`);
+  }
 }

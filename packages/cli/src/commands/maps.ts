@@ -1,25 +1,28 @@
-import { basename, extname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join, resolve, sep } from 'node:path';
 import { cliErrors } from '../errors.js';
-import { buildGraph, findLayers, formatShape, lastConvOfEachBlock, VggError } from '@vggscope/core';
+import { buildGraph, findLayers, formatShape, lastConvOfEachBlock, probeWritable, VggError } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { type ColormapName, renderFeatureMapGrid, writePng } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, many, parseEngine, parseModel, parseSize, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
+import { checkInputFits } from '../input-size.js';
+import { outputKeys } from '../list-images.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, many, parseCommandArgs, parseEngine, parseGrid, parseModel, parseSize, WEIGHTS_OPTIONS } from '../options.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
-import { positiveInt } from './filters.js';
+import { describeWeights, weightsLine } from '../weights-info.js';
+import { checkPngSize } from './filters.js';
 
 export const MAPS_HELP = `vggscope maps — feature-map grids of one image, one PNG per layer, from one forward pass
 
 Usage:
-  npx nx run cli:maps -- [--model vgg16|vgg19] [--weights PATH] [--image PATH] [--layer NAME|INDEX]... | --blocks
+  vggscope maps [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--layer NAME|INDEX]... | --blocks
         [--count 64] [--grid 8x8] [--colormap gray|viridis] [--shared-scale] [--size HxW] [--out DIR] [--offline]
 
 Draws the first --count maps of each layer in a rows×cols grid, each map min/max-normalised on its own
 (--shared-scale: one range for all), upscaled with nearest-neighbour, with a title row (layer and shape).
 --blocks draws the last conv of each of the five blocks (VGG16 2, 5, 9, 13, 17; VGG19 2, 5, 10, 15, 20).
-Writes DIR/<image stem>_<layer>.png (default DIR: maps).
+Writes DIR/<image stem>_<layer>.png (default DIR: maps); several --image give one grid per image and layer
+(images in different folders keep their relative folders under DIR). --grid sides: 1 to 64.
 
 Engine:
 ${ENGINE_HELP}
@@ -29,29 +32,23 @@ Examples:
   npx nx run cli:maps -- --blocks                             # five PNGs, one per block
   npx nx run cli:maps -- --model vgg19 --layer block3_conv4 --colormap viridis --count 16 --grid 4x4
 
-Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error.
+Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error, 6 output error.
 `;
 
 export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = usageErrors('maps', () =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...WEIGHTS_OPTIONS,
-        ...ENGINE_OPTIONS,
-        image: { type: 'string' },
-        layer: { type: 'string', multiple: true },
-        blocks: { type: 'boolean', default: false },
-        count: { type: 'string', default: '64' },
-        grid: { type: 'string', default: '8x8' },
-        colormap: { type: 'string', default: 'gray' },
-        'shared-scale': { type: 'boolean', default: false },
-        size: { type: 'string' },
-        out: { type: 'string', default: 'maps' },
-      },
-    }),
-  );
+  const { values } = parseCommandArgs('maps', argv, {
+    ...WEIGHTS_OPTIONS,
+    ...ENGINE_OPTIONS,
+    image: { type: 'string', multiple: true },
+    layer: { type: 'string', multiple: true },
+    blocks: { type: 'boolean', default: false },
+    count: { type: 'string', default: '64' },
+    grid: { type: 'string', default: '8x8' },
+    colormap: { type: 'string', default: 'gray' },
+    'shared-scale': { type: 'boolean', default: false },
+    size: { type: 'string' },
+    out: { type: 'string', default: 'maps' },
+  });
   if (values.help) {
     ctx.stdout.write(MAPS_HELP);
     return 0;
@@ -59,30 +56,52 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   const model = parseModel(values.model);
   const colormap = values.colormap as ColormapName;
   if (colormap !== 'gray' && colormap !== 'viridis') throw cliErrors.badValue('--colormap', 'gray or viridis', values.colormap);
-  const grid = /^(\d+)[x×X](\d+)$/.exec(values.grid!);
-  if (!grid) throw cliErrors.badValue('--grid', 'ROWSxCOLS (e.g. 8x8)', values.grid);
-  const [rows, cols] = [Number(grid[1]), Number(grid[2])];
-  const count = Math.min(positiveInt(values.count!, '--count'), rows * cols);
+  const [rows, cols] = parseGrid('--grid', values.grid!, MAX_GRID_SIDE);
+  const count = Math.min(cliErrors.wholeNumber('--count', values.count, 1, MAX_GRID_SIDE * MAX_GRID_SIDE), rows * cols);
   const inputSize = parseSize(values.size);
   const graph = buildGraph(model, { inputSize });
-  const requested = values.blocks ? lastConvOfEachBlock(graph) : many(values.layer);
+  checkInputFits(graph);
   if (values.blocks && values.layer) throw new VggError('E_USAGE', 'maps: give either --layer or --blocks, not both');
+  const requested = values.blocks ? lastConvOfEachBlock(graph) : many(values.layer);
   const layers = findLayers(graph, requested.length ? requested : ['block1_conv1']);
-  const image = values.image ?? DEFAULT_IMAGE;
+  for (const l of layers) {
+    if (l.outputShape.length !== 3) throw new VggError('E_USAGE', `maps: '${l.name}' has no feature maps (output ${formatShape(l.outputShape)}); pick a conv or pool layer`);
+    checkPngSize('maps', mapsGridSize(l.outputShape, rows, cols), '--grid or --count smaller');
+  }
+  const images = many(values.image);
+  if (images.length === 0) images.push(DEFAULT_IMAGE);
+  const keys = outputKeys(images, 'suffix');
+  const outDir = resolve(values.out!);
+  await probeWritable(outDir);
 
   const weights = await resolveWeightsPath({ model, includeTop: false, path: values.weights, offline: values.offline }, ctx);
+  const weightsInfo = await describeWeights(weights);
   const vgg = await loadVgg({ model, weights, inputSize, layers: layers.map((l) => l.name), ...parseEngine(values) });
-  const outputs = await vgg.extract(image).finally(() => vgg.close());
-  const outDir = resolve(values.out!);
-  const stem = basename(image, extname(image));
   const written: (string | number)[][] = [];
-  for (const o of outputs) {
-    const img = renderFeatureMapGrid(o, { rows, cols, count, colormap, scale: values['shared-scale'] ? 'shared' : 'each' });
-    const file = join(outDir, `${stem}_${o.layer}.png`);
-    const shown = Math.min(count, o.shape[3]!);
-    await writePng(file, img, { title: `${model} #${o.index} ${o.layer} ${formatShape(o.shape)}: first ${shown} maps` });
-    written.push([o.index, o.layer, formatShape(o.shape), `${img.width}×${img.height}`, file]);
+  try {
+    for (const [i, image] of images.entries()) {
+      const outputs = await vgg.extract(image);
+      for (const o of outputs) {
+        const img = renderFeatureMapGrid(o, { rows, cols, count, colormap, scale: values['shared-scale'] ? 'shared' : 'each' });
+        const file = join(outDir, `${keys[i]!.split('/').join(sep)}_${o.layer}.png`);
+        const shown = Math.min(count, o.shape[3]!);
+        await writePng(file, img, { title: `${model} #${o.index} ${o.layer} ${formatShape(o.shape)}: first ${shown} maps` });
+        written.push([o.index, o.layer, formatShape(o.shape), `${img.width}×${img.height}`, file]);
+      }
+    }
+  } finally {
+    await vgg.close();
   }
-  ctx.stdout.write(`${formatTable(['#', 'layer', 'shape', 'png size', 'file'], written)}\n`);
+  ctx.stdout.write(`${formatTable(['#', 'layer', 'shape', 'png size', 'file'], written)}\n${weightsLine(weightsInfo)}\n`);
   return 0;
+}
+
+/** The largest --grid side: 64×64 = 4,096 cells, more than any VGG layer has channels. */
+export const MAX_GRID_SIDE = 64;
+
+/** Pixels of the grid renderFeatureMapGrid draws for maps of `shape` (cells upscaled to ≥ 112 px, 2 px gutters). */
+function mapsGridSize(shape: readonly number[], rows: number, cols: number): { width: number; height: number } {
+  const [h, w] = shape as [number, number];
+  const scale = Math.max(1, Math.floor(112 / Math.max(h, w)));
+  return { width: cols * w * scale + (cols + 1) * 2, height: rows * h * scale + (rows + 1) * 2 };
 }

@@ -1,16 +1,16 @@
-import { parseArgs } from 'node:util';
 import { cliErrors } from '../errors.js';
 import { decodePredictions, loadManifest, manifestEntry, VggError } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, many, parseEngine, parseModel, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, many, parseCommandArgs, parseEngine, parseModel, WEIGHTS_OPTIONS } from '../options.js';
+import { describeWeights, weightsLine } from '../weights-info.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 
 export const PREDICT_HELP = `vggscope predict — ImageNet top-k classes, like Keras' decode_predictions
 
 Usage:
-  npx nx run cli:predict -- [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--top 5] [--json] [--offline]
+  vggscope predict [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--top 5] [--json] [--offline]
 
 Runs the model with its top (fc1, fc2, predictions) on 224×224 inputs and prints the top-k
 (wnid, label, probability) per image. Needs the with-top weights
@@ -27,19 +27,13 @@ Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error.
 `;
 
 export async function predictCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = usageErrors('predict', () =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...WEIGHTS_OPTIONS,
-        ...ENGINE_OPTIONS,
-        image: { type: 'string', multiple: true },
-        top: { type: 'string', default: '5' },
-        json: { type: 'boolean', default: false },
-      },
-    }),
-  );
+  const { values } = parseCommandArgs('predict', argv, {
+    ...WEIGHTS_OPTIONS,
+    ...ENGINE_OPTIONS,
+    image: { type: 'string', multiple: true },
+    top: { type: 'string', default: '5' },
+    json: { type: 'boolean', default: false },
+  });
   if (values.help) {
     ctx.stdout.write(PREDICT_HELP);
     return 0;
@@ -50,6 +44,7 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
   if (images.length === 0) images.push(DEFAULT_IMAGE);
 
   const weights = await resolveWeightsPath({ model, includeTop: true, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
+  const weightsInfo = await describeWeights(weights);
   const vgg = await loadVgg({ model, weights, includeTop: true, layers: ['predictions'], ...parseEngine(values) });
   try {
     const missing = ['fc1', 'fc2', 'predictions'].filter((l) => !vgg.weights.layers.includes(l));
@@ -67,11 +62,11 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
       const [probs] = await vgg.extract(image);
       results.push({ image, predictions: decodePredictions(probs!, top)[0]! });
     }
-    if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights, results }, null, 2)}\n`);
+    if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights: weightsInfo, results }, null, 2)}\n`);
     else {
       for (const r of results) {
         const rows = r.predictions.map((p, i) => [i + 1, p.wnid, p.label, `${(p.probability * 100).toFixed(2)}%`]);
-        ctx.stdout.write(`${model} · ${r.image}\n${formatTable(['#', 'wnid', 'label', 'probability'], rows)}\n\n`);
+        ctx.stdout.write(`${model} · ${r.image}\n${formatTable(['#', 'wnid', 'label', 'probability'], rows)}\n${weightsLine(weightsInfo)}\n\n`);
       }
     }
     return 0;

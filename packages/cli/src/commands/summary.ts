@@ -1,13 +1,12 @@
-import { parseArgs } from 'node:util';
 import { buildGraph, formatShape, modelSummary, featureMapSizes } from '@vggscope/core';
 import type { CommandContext } from '../context.js';
-import { parseModel, parsePooling, parseSize, usageErrors } from '../options.js';
+import { parseCommandArgs, parseModel, parsePooling, parseSize } from '../options.js';
 import { formatBytes, formatTable } from '../table.js';
 
 export const SUMMARY_HELP = `vggscope summary — Keras model.summary() with the feature-map size of every layer
 
 Usage:
-  npx nx run cli:summary -- [--model vgg16|vgg19] [--size HxW] [--include-top] [--pooling avg|max] [--json]
+  vggscope summary [--model vgg16|vgg19] [--size HxW] [--include-top] [--pooling avg|max] [--json]
 
 Lists every layer with its Keras index, name and type, output shape for the input size (default 224x224),
 parameters, and the bytes of one float32 activation; then the totals. No weights needed.
@@ -19,20 +18,14 @@ Examples:
 `;
 
 export async function summaryCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = usageErrors('summary', () =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        model: { type: 'string', default: 'vgg16' },
-        size: { type: 'string' },
-        'include-top': { type: 'boolean', default: false },
-        pooling: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }),
-  );
+  const { values } = parseCommandArgs('summary', argv, {
+    model: { type: 'string', default: 'vgg16' },
+    size: { type: 'string' },
+    'include-top': { type: 'boolean', default: false },
+    pooling: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) {
     ctx.stdout.write(SUMMARY_HELP);
     return 0;

@@ -1,0 +1,65 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The published packages as a user gets them: `npm pack` core, kernels, viz and cli, install the
+// tarballs in a folder outside the repository, and extract features from there — through the
+// `vggscope` bin (single image and folder mode, whose workers load from the installed dist) and
+// through the library.
+const BUILT = ['core', 'kernels', 'viz', 'cli'].every((p) => existsSync(join(REPO_ROOT, 'packages', p, 'dist/index.js')));
+const NOT_BUILT = skipNote(!BUILT, "the packages are not built (run 'npm run build' first; CI does)");
+let consumer: string;
+let weights: string;
+
+beforeAll(async () => {
+  if (!BUILT) return;
+  weights = await tinyWeights('vgg16', 'packed');
+  const packs = mkdtempSync(join(tmpdir(), 'vggscope-packs-'));
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', packs, ...['core', 'kernels', 'viz', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`])], { cwd: REPO_ROOT, stdio: 'ignore' });
+  consumer = mkdtempSync(join(tmpdir(), 'vggscope-consumer-'));
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  const tarballs = readdirSync(packs).map((f) => join(packs, f));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs], { cwd: consumer, stdio: 'ignore' });
+  rmSync(packs, { recursive: true });
+}, 300_000);
+afterAll(() => consumer && rmSync(consumer, { recursive: true, force: true }));
+
+describe.skipIf(!BUILT)(`packed and installed outside the repository${NOT_BUILT}`, () => {
+  it('the tarballs hold dist, types and package files only (no sources, tests or maps)', () => {
+    const files = readdirSync(join(consumer, 'node_modules/@vggscope/core/dist'), { recursive: true }) as string[];
+    expect(files).toContain('index.d.ts');
+    expect(files.filter((f) => /\.test\.|\.map$|tsbuildinfo/.test(f))).toEqual([]);
+    expect(existsSync(join(consumer, 'node_modules/@vggscope/core/src'))).toBe(false);
+    expect(existsSync(join(consumer, 'node_modules/@vggscope/core/data/imagenet_class_index.json'))).toBe(true);
+  });
+
+  it('npx vggscope extract: one image, then a folder through the worker pool, exit 0', () => {
+    const run = (args: string[]) => spawnSync('npx', ['--no-install', 'vggscope', ...args], { cwd: consumer, encoding: 'utf8' });
+    const one = run(['extract', '--model', 'tiny-vgg16', '--weights', weights, '--layer', 'block5_pool', '--out', 'feats']);
+    expect(one.status, one.stderr).toBe(0);
+    expect(readdirSync(join(consumer, 'feats/chelsea'))).toEqual(['block5_pool.npy']);
+    mkdirSync(join(consumer, 'imgs/a'), { recursive: true });
+    mkdirSync(join(consumer, 'imgs/b'), { recursive: true });
+    for (const d of ['a', 'b']) copyFileSync(join(REPO_ROOT, 'packages/cli/assets/chelsea.png'), join(consumer, `imgs/${d}/x.png`));
+    const folder = run(['extract', '--model', 'tiny-vgg16', '--weights', weights, '--images', 'imgs', '--recursive', '--size', '32x32', '--format', 'npz', '--out', 'f2']);
+    expect(folder.status, folder.stderr).toBe(0);
+    expect(readdirSync(join(consumer, 'f2')).sort()).toEqual(['features.jsonl', 'features.npz']);
+    expect(run(['extract', '--layer', 'block6_pool']).status).toBe(2);
+  }, 120_000);
+
+  it('the library: loadVgg from @vggscope/kernels in a plain Node script', () => {
+    const script = `import { loadVgg } from '@vggscope/kernels';
+import { tinyVgg } from '@vggscope/core';
+const m = await loadVgg({ model: tinyVgg('vgg16'), weights: ${JSON.stringify(weights)}, layers: ['block5_pool'] });
+const [f] = await m.extract(new URL('./node_modules/@vggscope/cli/assets/chelsea.png', import.meta.url).pathname);
+console.log(JSON.stringify(f.shape));
+await m.close();`;
+    writeFileSync(join(consumer, 'lib.mjs'), script);
+    const r = spawnSync(process.execPath, ['lib.mjs'], { cwd: consumer, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([1, 7, 7, 16]);
+  });
+});

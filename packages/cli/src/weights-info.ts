@@ -1,0 +1,36 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { hashFile, isPackedFile } from '@vggscope/core';
+import { formatBytes } from './table.js';
+
+/** Which weights produced a result: printed under every table, and in every JSON output. */
+export interface WeightsInfo {
+  path: string;
+  format: 'keras-h5' | 'tfjs-folder' | 'packed-vggw';
+  bytes: number;
+  /** md5 of the file (of model.json for a tfjs folder): compare with the README's table of official files. */
+  md5: string;
+}
+
+/**
+ * Describes a weights path for provenance: absolute path, format, size and md5 (the official
+ * Keras files are identified by their md5). Never throws: a path that cannot be read is described
+ * as far as it can be.
+ */
+export async function describeWeights(path: string): Promise<WeightsInfo> {
+  const abs = resolve(path);
+  const info = await stat(abs).catch(() => undefined);
+  if (info?.isDirectory()) {
+    const names = await readdir(abs).catch(() => [] as string[]);
+    const sizes = await Promise.all(names.map((n) => stat(join(abs, n)).then((s) => (s.isFile() ? s.size : 0), () => 0)));
+    const md5 = await hashFile(join(abs, 'model.json')).catch(() => '?');
+    return { path: abs, format: 'tfjs-folder', bytes: sizes.reduce((a, b) => a + b, 0), md5 };
+  }
+  const packed = await isPackedFile(abs).catch(() => false);
+  return { path: abs, format: packed ? 'packed-vggw' : 'keras-h5', bytes: info?.size ?? 0, md5: await hashFile(abs).catch(() => '?') };
+}
+
+/** `weights: /abs/vgg16-notop.vggw (packed-vggw, 56.2 MiB, md5 6d6bbae1…)` */
+export function weightsLine(w: WeightsInfo): string {
+  return `weights: ${w.path} (${w.format}, ${formatBytes(w.bytes)}, md5 ${w.md5})`;
+}
