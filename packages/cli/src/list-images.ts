@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { dirname, extname, relative, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { VggError } from '@vggscope/core';
+import { IMAGE_FILE_EXTENSIONS, VggError } from '@vggscope/core';
 
-const IMAGE_EXT = /\.(png|jpe?g)$/i;
+// Every format the decoders read (detected from the bytes; the extension only picks folder entries).
+const IMAGE_EXT = new RegExp(`\\.(${IMAGE_FILE_EXTENSIONS.join('|')})$`, 'i');
 
 export interface ListImagesOptions {
   /** Folders: include their subfolders (globs follow their own `**`). */
@@ -39,7 +40,7 @@ export async function listImages(args: readonly string[], options: ListImagesOpt
     found.filter((n) => IMAGE_EXT.test(n)).sort(byPath).forEach((n) => push(`${arg.replace(/[\\/]+$/, '')}/${n}`));
   }
   if (out.length === 0) {
-    throw new VggError('E_IMAGE_READ', `--images: no PNG or JPEG files found in ${args.join(', ')}${options.recursive ? '' : ' (add --recursive for subfolders)'}`);
+    throw new VggError('E_IMAGE_READ', `--images: no image files found in ${args.join(', ')}${options.recursive ? '' : ' (add --recursive for subfolders)'}`);
   }
   return out;
 }

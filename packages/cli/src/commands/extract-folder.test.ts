@@ -58,7 +58,7 @@ describe('cli extract --images (folder through the worker pool)', () => {
 
   it('a folder without images → exit 3 saying so', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'empty-'));
-    await expect(runCaptured(['extract', '--model', 'tiny-vgg16', '--weights', weights, '--images', empty])).rejects.toMatchObject({ code: 'E_IMAGE_READ', message: expect.stringContaining('no PNG or JPEG files found') });
+    await expect(runCaptured(['extract', '--model', 'tiny-vgg16', '--weights', weights, '--images', empty])).rejects.toMatchObject({ code: 'E_IMAGE_READ', message: expect.stringContaining('no image files found') });
   });
 });
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { cleanStaleTemps, EXIT_CODES, findLayer, type LayerOutput, loadInput, type VggConfig, VggError, type VggGraph, writeFileAtomic } from '@vggscope/core';
+import { cleanStaleTemps, EXIT_CODES, findLayer, type LayerOutput, type LoadImageOptions, loadInput, type VggConfig, VggError, type VggGraph, writeFileAtomic } from '@vggscope/core';
 import { VggPool } from '@vggscope/kernels/pool'; // no tfjs in the coordinating thread
 import type { CommandContext } from '../context.js';
 import { npySink, npzSink, type OutputRow, type OutputSink, stackSink } from '../folder-sinks.js';
@@ -16,6 +16,8 @@ export interface FolderJob {
   graph: VggGraph;
   weightsInfo: WeightsInfo;
   images: string[];
+  /** Keras load_img options (interpolation, keepAspectRatio, colorMode, maxPixels) for every image. */
+  imageOptions: Omit<LoadImageOptions, 'targetSize'>;
   recursive: boolean;
   outDir: string;
   workers?: number;
@@ -87,7 +89,7 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
       if (pool.capped) note(`${pool.capped.requested} workers × ${job.config.threads} thread(s) would exceed the ${pool.capped.cores} cores; using ${pool.workers}`);
       const progress = new Progress('extract', todo.length, { unit: ' img', stream: ctx.stderr, quiet: job.json });
       const size = job.config.inputSize;
-      for await (const r of pool.map(todo, ({ image }) => loadInput(image, size), { signal: abort.signal })) {
+      for await (const r of pool.map(todo, ({ image }) => loadInput(image, size, job.imageOptions), { signal: abort.signal })) {
         if (r.error) {
           if (interrupted) continue; // cancelled by Ctrl-C: neither done nor failed
           failures.push({ image: r.item.image, reason: `[${r.error.code}] ${r.error.message}` });

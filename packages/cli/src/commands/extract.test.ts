@@ -123,3 +123,34 @@ describe('cli exit codes and messages (real process)', () => {
     expect(r.out).toContain('Exit codes: 0 ok');
   });
 });
+
+describe('cli load_img options reach the loader (single image and folder mode)', () => {
+  it('--interpolation bilinear --keep-aspect-ratio: the features equal the library run on the same loaded input', async () => {
+    const { loadInput } = await import('@vggscope/core');
+    const { loadVgg } = await import('@vggscope/kernels');
+    const image = join(import.meta.dirname, '../../assets/chelsea.png');
+    const opts = { interpolation: 'bilinear', keepAspectRatio: true } as const;
+    const vgg = await loadVgg({ model: 'tiny-vgg16', weights, layers: ['block2_pool'], inputSize: [48, 64] });
+    const [expected] = await vgg.extract(await loadInput(image, [48, 64], opts));
+    const [nearest] = await vgg.extract(await loadInput(image, [48, 64]));
+    await vgg.close();
+    const single = tmp();
+    const r = await runCaptured(['extract', ...TINY, '--weights', weights, '--image', image, '--size', '48x64', '--layer', 'block2_pool', '--interpolation', 'bilinear', '--keep-aspect-ratio', '--out', single]);
+    expect(r.code).toBe(0);
+    const got = decodeNpy(readFileSync(join(single, 'chelsea', 'block2_pool.npy')));
+    expect([...got.data]).toEqual([...expected!.data]);
+    expect([...got.data]).not.toEqual([...nearest!.data]); // the option changed something
+    const folder = tmp();
+    const dir = tmp();
+    writeFileSync(join(dir, 'cat.png'), readFileSync(image));
+    const f = await runCaptured(['extract', ...TINY, '--weights', weights, '--images', dir, '--size', '48x64', '--layer', 'block2_pool', '--interpolation', 'bilinear', '--keep-aspect-ratio', '--workers', '1', '--out', folder]);
+    expect(f.code).toBe(0);
+    expect([...decodeNpy(readFileSync(join(folder, 'cat', 'block2_pool.npy'))).data]).toEqual([...expected!.data]);
+  });
+
+  it('a bad --interpolation → exit 2 before any weights are looked for', () => {
+    const r = spawnCli(['extract', '--interpolation', 'sinc', '--offline']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--interpolation must be one of nearest, bilinear, bicubic, lanczos, box, hamming, got 'sinc'");
+  });
+});

@@ -11,6 +11,7 @@ import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 import { DEFAULT_IMAGE, type CommandContext } from '../context.js';
 import { extractFolder } from './extract-folder.js';
+import { IMAGE_OPTIONS, IMAGE_OPTIONS_HELP, parseImageOptions } from '../image-options.js';
 
 export const EXTRACT_HELP = `vggscope extract — features of any layer(s), saved as NumPy .npy files
 
@@ -38,7 +39,8 @@ Options:
   --weights    Keras .h5 (official legacy layout, tf.keras or Keras 3), a tfjs model folder or a packed
                .vggw file; default: the official ImageNet weights (cached, else downloaded once)
   --offline    never download (also VGGSCOPE_OFFLINE=1)
-  --image      image file (PNG or JPEG); repeatable; default: the sample cat photo
+  --image      image file (JPEG, PNG, BMP, GIF, WebP, TIFF: detected from its bytes); repeatable;
+               default: the sample cat photo
   --images     folder, file or glob ('photos/*.jpg', 'photos/**/*.png'); repeatable; folder mode
   --recursive  folder mode: include subfolders of --images folders
   --layer      Keras layer name (block4_pool) or index (14); repeatable; default: the model output
@@ -51,6 +53,8 @@ Options:
   --out        output folder, default ./features
   --json       print the results as JSON instead of tables
 ${ENGINE_HELP}
+
+${IMAGE_OPTIONS_HELP}
 
 Examples:
   vggscope extract --weights vgg16_notop.h5 --image cat.jpg
@@ -77,6 +81,7 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
     stack: { type: 'boolean', default: false },
     layer: { type: 'string', multiple: true },
     out: { type: 'string', default: 'features' },
+    ...IMAGE_OPTIONS,
   });
   if (values.help) {
     ctx.stdout.write(EXTRACT_HELP);
@@ -87,6 +92,7 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   const pooling = parsePooling(values.pooling);
   const inputSize = parseSize(values.size);
   const engine = parseEngine(values);
+  const imageOptions = parseImageOptions(values);
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
   const layers = many(values.layer);
@@ -111,7 +117,7 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   if (folder) {
     return extractFolder(
       {
-        config: { ...config, weights }, graph, weightsInfo, images: values.images!, recursive: values.recursive ?? false, outDir, workers,
+        config: { ...config, weights }, graph, weightsInfo, images: values.images!, recursive: values.recursive ?? false, outDir, workers, imageOptions,
         skipExisting: values['skip-existing'] ?? false, format: values.format, stack: values.stack ?? false, json: values.json ?? false,
       },
       ctx,
@@ -126,7 +132,7 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   const results: ImageResult[] = [];
   try {
     for (const [i, image] of images.entries()) {
-      const outputs = await vgg.extract(image);
+      const outputs = await vgg.extract(image, { image: imageOptions });
       results.push(await saveOutputs(image, outputs, join(outDir, ...keys[i]!.split('/'))));
       progress.update(i + 1);
     }

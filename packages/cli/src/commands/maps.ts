@@ -6,6 +6,7 @@ import { type ColormapName, renderFeatureMapGrid, writePng } from '@vggscope/viz
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { checkInputFits } from '../input-size.js';
 import { outputKeys } from '../list-images.js';
+import { IMAGE_OPTIONS, IMAGE_OPTIONS_HELP, parseImageOptions } from '../image-options.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, many, parseCommandArgs, parseEngine, parseGrid, parseModel, parseSize, WEIGHTS_OPTIONS } from '../options.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
@@ -27,6 +28,8 @@ Writes DIR/<image stem>_<layer>.png (default DIR: maps); several --image give on
 Engine:
 ${ENGINE_HELP}
 
+${IMAGE_OPTIONS_HELP}
+
 Examples:
   npx nx run cli:maps --                                      # 64 maps of block1_conv1 in 8×8
   npx nx run cli:maps -- --blocks                             # five PNGs, one per block
@@ -37,6 +40,7 @@ Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error, 6 output error.
 
 export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs('maps', argv, {
+    ...IMAGE_OPTIONS,
     ...WEIGHTS_OPTIONS,
     ...ENGINE_OPTIONS,
     image: { type: 'string', multiple: true },
@@ -53,6 +57,7 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
     ctx.stdout.write(MAPS_HELP);
     return 0;
   }
+  const imageOptions = parseImageOptions(values); // checked before any weights load
   const model = parseModel(values.model);
   const colormap = values.colormap as ColormapName;
   if (colormap !== 'gray' && colormap !== 'viridis') throw cliErrors.badValue('--colormap', 'gray or viridis', values.colormap);
@@ -80,7 +85,7 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   const written: (string | number)[][] = [];
   try {
     for (const [i, image] of images.entries()) {
-      const outputs = await vgg.extract(image);
+      const outputs = await vgg.extract(image, { image: imageOptions });
       for (const o of outputs) {
         const img = renderFeatureMapGrid(o, { rows, cols, count, colormap, scale: values['shared-scale'] ? 'shared' : 'each' });
         const file = join(outDir, `${keys[i]!.split('/').join(sep)}_${o.layer}.png`);

@@ -2,6 +2,7 @@ import { cliErrors } from '../errors.js';
 import { decodePredictions, loadManifest, manifestEntry, VggError } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
+import { IMAGE_OPTIONS, IMAGE_OPTIONS_HELP, parseImageOptions } from '../image-options.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, many, parseCommandArgs, parseEngine, parseModel, WEIGHTS_OPTIONS } from '../options.js';
 import { describeWeights, weightsLine } from '../weights-info.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
@@ -19,6 +20,8 @@ Runs the model with its top (fc1, fc2, predictions) on 224×224 inputs and print
 Engine:
 ${ENGINE_HELP}
 
+${IMAGE_OPTIONS_HELP}
+
 Examples:
   npx nx run cli:predict -- --image cat.jpg
   npx nx run cli:predict -- --model vgg19 --image a.png --image b.jpg --top 3 --json
@@ -28,6 +31,7 @@ Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error.
 
 export async function predictCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs('predict', argv, {
+    ...IMAGE_OPTIONS,
     ...WEIGHTS_OPTIONS,
     ...ENGINE_OPTIONS,
     image: { type: 'string', multiple: true },
@@ -38,6 +42,7 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
     ctx.stdout.write(PREDICT_HELP);
     return 0;
   }
+  const imageOptions = parseImageOptions(values); // checked before any weights load
   const model = parseModel(values.model);
   const top = cliErrors.wholeNumber('--top', values.top, 1, 1000);
   const images = many(values.image);
@@ -59,7 +64,7 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
     }
     const results = [];
     for (const image of images) {
-      const [probs] = await vgg.extract(image);
+      const [probs] = await vgg.extract(image, { image: imageOptions });
       results.push({ image, predictions: decodePredictions(probs!, top)[0]! });
     }
     if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights: weightsInfo, results }, null, 2)}\n`);
