@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cliErrors } from '../errors.js';
 import { buildGraph, filterSummary, findLayer, formatShape, loadWeights, VggError } from '@vggscope/core';
-import { renderFilterGrid, writePng } from '@vggscope/viz';
+import { filterGridAxes, renderFilterGrid, writePng } from '@vggscope/viz';
 import type { CommandContext } from '../context.js';
 import { parseModel, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
@@ -12,11 +12,12 @@ export const FILTERS_HELP = `vggscope filters — the filter summary of every co
 
 Usage:
   npx nx run cli:filters -- [--model vgg16|vgg19] [--weights PATH] [--layer block1_conv1] [--count 6]
-        [--channels 3] [--rgb] [--cell 48] [--out filters.png] [--json] [--offline]
+        [--channels 3] [--rgb] [--cell 96] [--out filters.png] [--json] [--offline]
 
 Prints, per conv layer: Keras index, name, kernel shape (3, 3, in, out), bias shape, parameters and the
 kernel's min/max. Draws the first --count filters of --layer, one row per filter and one column per input
-channel, each 3×3 kernel normalised over the layer's min/max (dark = small/inhibitory, light = large);
+channel (labelled B, G, R for block1_conv1: VGG's input is BGR), each 3×3 kernel normalised over the
+layer's min/max (dark = small/inhibitory, light = large); rows are labelled with the filter index;
 --rgb draws one colour cell per filter instead (input channels composed; VGG's input is BGR).
 
 Examples:
@@ -38,7 +39,7 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
         count: { type: 'string', default: '6' },
         channels: { type: 'string', default: '3' },
         rgb: { type: 'boolean', default: false },
-        cell: { type: 'string', default: '48' },
+        cell: { type: 'string', default: '96' },
         out: { type: 'string', default: 'filters.png' },
         json: { type: 'boolean', default: false },
       },
@@ -62,21 +63,26 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
   const w = weights.layers.get(layer.name);
   if (!w) throw new VggError('E_WEIGHTS_MISSING', `filters: '${weightsPath}' has no weights for '${layer.name}'`);
 
-  const img = renderFilterGrid(w.kernel, { count, channels, mode: values.rgb ? 'rgb' : 'channels', cell: positiveInt(values.cell!, '--cell') });
+  const gridOptions = { count, channels, mode: values.rgb ? ('rgb' as const) : ('channels' as const), cell: positiveInt(values.cell!, '--cell') };
+  const img = renderFilterGrid(w.kernel, gridOptions);
   const out = resolve(values.out!);
   const what = values.rgb ? `first ${count} filters, RGB` : `first ${count} filters × ${channels} channels`;
-  await writePng(out, img, { title: `${model} ${layer.name} ${formatShape(w.kernel.shape)}: ${what}` });
+  const png = await writePng(out, img, {
+    title: `${model} ${layer.name} filters 0-${count - 1}`,
+    axes: filterGridAxes(w.kernel.shape, gridOptions),
+    grayscale: !values.rgb,
+  });
 
   const rows = filterSummary(graph, weights);
   if (values.json) {
-    ctx.stdout.write(`${JSON.stringify({ model, weights: weightsPath, filters: rows, png: { path: out, width: img.width, height: img.height } }, null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify({ model, weights: weightsPath, filters: rows, png: { path: out, width: png.width, height: png.height } }, null, 2)}\n`);
     return 0;
   }
   ctx.stdout.write(
     `${formatTable(
       ['#', 'layer', 'kernel', 'bias', 'params', 'min', 'max'],
       rows.map((r) => [r.index, r.name, formatShape(r.kernelShape), formatShape(r.biasShape), r.params, r.min ?? '–', r.max ?? '–']),
-    )}\n\nwrote ${out} (${img.width}×${img.height}): ${layer.name}, ${what}\n`,
+    )}\n\nwrote ${out} (${png.width}×${png.height}): ${layer.name}, ${what}\n`,
   );
   return 0;
 }
