@@ -29,8 +29,8 @@ describe('PNG output', () => {
     expect(PNG.sync.read(readFileSync(join(dir, 'a.png'))).height).toBeGreaterThan(4);
   });
 
-  it('the title font grows with the figure: 16 px under 600 px, 32 under 1400, then 64', () => {
-    expect([titleFontSize(300), titleFontSize(914), titleFontSize(1810)]).toEqual([16, 32, 64]);
+  it('the title font grows with the figure: 16 px under 800 px, 32 under 1600, then 64', () => {
+    expect([titleFontSize(703), titleFontSize(914), titleFontSize(1810)]).toEqual([16, 32, 64]);
   });
 
   it('axes, colour bar and grayscale: the reported size is the file size; gray is colour type 0', async () => {

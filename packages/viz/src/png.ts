@@ -39,9 +39,9 @@ const font = (path: string) => {
   return fonts.get(path)!;
 };
 
-/** The title font for a figure of this width: a 1810-px grid gets 64-px text, a 300-px one 16-px. */
+/** The title font for a figure of this width: a 1810-px grid gets 64-px text, an 800-px one 16-px. */
 export function titleFontSize(width: number): 16 | 32 | 64 {
-  return width < 600 ? 16 : width < 1400 ? 32 : 64;
+  return width < 800 ? 16 : width < 1600 ? 32 : 64;
 }
 
 /**
