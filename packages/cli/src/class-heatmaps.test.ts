@@ -163,3 +163,22 @@ describe('gradCam on a session', () => {
     await expect(readTopWeights(set, notop)).rejects.toThrow(/class heatmaps need the top weights \(fc1, fc2, predictions\)/);
   });
 });
+
+describe('Score-CAM through the worker pool', () => {
+  it('a pool adapter ({ graph, extract: runSplit }) gives the single-session heatmap', async () => {
+    const { VggPool } = await import('@vggscope/kernels/pool');
+    const weights = await tinyWeights('vgg16', 'packed', { includeTop: true });
+    const pool = await VggPool.create({ model: 'tiny-vgg16', weights, includeTop: true, layers: ['block5_conv3', 'predictions'], workers: 2, oversubscribe: true });
+    const single = await session(weights);
+    try {
+      const x = wavyInput([1, 224, 224, 3], 2.1);
+      const viaPool = await scoreCam({ graph, extract: (input) => pool.runSplit(input) }, x, { maxN: 6, batchSize: 6 });
+      const direct = await scoreCam(single, x, { maxN: 6 });
+      expect(viaPool.channels).toEqual(direct.channels);
+      expect(relativeL2(viaPool.heatmap.data, direct.heatmap.data)).toBeLessThan(1e-6);
+    } finally {
+      await pool.destroy();
+      await single.close();
+    }
+  });
+});

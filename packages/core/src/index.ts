@@ -50,6 +50,6 @@ export { filterSummary, featureMapSizes, modelSummary, lastConvOfEachBlock, type
 export { NpzWriter, crc32 } from './io/npz-writer.js';
 export { readTopWeights, topForward, topBackward, softmax, TOP_LAYERS, type TopWeights, type TopPass } from './explain/top-path.js';
 export { gradCam, gradCamFromActivation, lastConvLayer, weightedSum, type ClassHeatmap, type GradCamOptions, type GradCamResult } from './explain/grad-cam.js';
-export { scoreCam, byVariance, unitMask, type ScoreCamOptions, type ScoreCamResult } from './explain/score-cam.js';
+export { scoreCam, byVariance, unitMask, type ScoreCamModel, type ScoreCamOptions, type ScoreCamResult } from './explain/score-cam.js';
 export { upsampleBilinear, channelMap } from './explain/upsample.js';
 export { imagenetClass, classAt, type ImagenetClass } from './explain/class-ref.js';

@@ -30,6 +30,9 @@ export interface ScoreCamResult extends ClassHeatmap {
   readonly passes: number;
 }
 
+/** What Score-CAM needs of a model: a session (`loadVgg`), or a pool adapter `{ graph, extract: (x) => pool.runSplit(x) }`. */
+export type ScoreCamModel = Pick<Vgg, 'graph'> & { extract(input: FloatTensor, options: { layers: readonly string[] }): Promise<readonly (FloatTensor & { layer?: string })[]> };
+
 /**
  * Score-CAM (Wang et al. 2020), forward passes only: each channel's map of `layer` is upsampled to
  * the input (bilinear), min–max normalised to 0..1, multiplied into the preprocessed input, and the
@@ -37,13 +40,16 @@ export interface ScoreCamResult extends ClassHeatmap {
  * the layer's resolution. The session needs the top (224×224) with `predictions` among its layers.
  * @example (await scoreCam(vgg, 'cat.jpg', { maxN: 64 })).heatmap.shape // [14, 14]
  */
-export async function scoreCam(vgg: Pick<Vgg, 'graph' | 'extract'>, image: string | RgbImage | FloatTensor, options: ScoreCamOptions = {}): Promise<ScoreCamResult> {
+export async function scoreCam(vgg: ScoreCamModel, image: string | RgbImage | FloatTensor, options: ScoreCamOptions = {}): Promise<ScoreCamResult> {
   const graph = vgg.graph;
   if (!graph.includeTop) throw new VggError('E_USAGE', 'scoreCam: the model needs its top (includeTop: true) to score the masked images');
   const layer = findLayer(graph, options.layer ?? lastConvLayer(graph));
   if (layer.spec.kind !== 'conv') throw new VggError('E_USAGE', `scoreCam: '${layer.name}' is a ${layer.spec.kind} layer; pick a conv layer`);
   const x = await toInput(image, graph.inputSize);
-  const [a, probs] = await vgg.extract(x, { layers: [layer.name, 'predictions'] });
+  // Outputs are picked by name, so a pool that always returns the layers it was made with works too.
+  const first = await vgg.extract(x, { layers: [layer.name, 'predictions'] });
+  const a = pick(first, layer.name);
+  const probs = pick(first, 'predictions');
   const cls = options.class === undefined ? classAt(argmax(probs!.data)) : imagenetClass(options.class);
   const [, h, w, c] = a!.shape as [number, number, number, number];
   const maxN = options.maxN ?? c;
@@ -66,7 +72,7 @@ export async function scoreCam(vgg: Pick<Vgg, 'graph' | 'extract'>, image: strin
         batch[o + 3 * p + 2] = x.data[3 * p + 2]! * m;
       }
     });
-    const [scored] = await vgg.extract({ data: batch, shape: [chunk.length, H, W, 3] }, { layers: ['predictions'] });
+    const scored = pick(await vgg.extract({ data: batch, shape: [chunk.length, H, W, 3] }, { layers: ['predictions'] }), 'predictions');
     const classes = scored!.shape[1]!;
     chunk.forEach((k, b) => (weights[k] = scored!.data[b * classes + cls.index]!));
     options.onProgress?.(start + chunk.length, channels.length);
@@ -81,6 +87,12 @@ export async function scoreCam(vgg: Pick<Vgg, 'graph' | 'extract'>, image: strin
     channels,
     passes: channels.length + 1,
   };
+}
+
+function pick(outputs: readonly (FloatTensor & { layer?: string })[], name: string): FloatTensor {
+  const found = outputs.find((o) => o.layer === name) ?? (outputs.length === 1 ? outputs[0] : undefined);
+  if (!found) throw new VggError('E_INTERNAL', `scoreCam: the model returned no '${name}' output (got ${outputs.map((o) => o.layer).join(', ')})`);
+  return found;
 }
 
 /** (v − min) / (max − min); a constant map gives an all-zero mask (as tf-keras-vis' ε does). */
