@@ -68,13 +68,29 @@ describe('cli cam', () => {
     expect(r.out).toMatch(/chelsea\.png\s+score-cam\s+block4_conv3\s+\d+ \S+\s+[\d.]+%\s+5/);
   });
 
-  it('no-top weights → exit 4 naming the top layers; bad flags → exit 2', async () => {
+  it('--workers 2: Score-CAM through the pool writes the same heatmap as one session', async () => {
+    const weights = await tinyWeights('vgg16', 'packed', { includeTop: true });
+    const args = ['cam', '--model', 'tiny-vgg16', '--weights', weights, '--method', 'score', '--max-n', '6', '--json'];
+    const [one, two] = [tmp(), tmp()];
+    expect((await runCaptured([...args, '--out', one])).code).toBe(0);
+    expect((await runCaptured([...args, '--out', two, '--workers', '2'])).code).toBe(0);
+    const a = decodeNpy(readFileSync(join(one, 'chelsea_score-cam.npy')));
+    const b = decodeNpy(readFileSync(join(two, 'chelsea_score-cam.npy')));
+    expect(Math.max(...a.data.map((v, i) => Math.abs(v - b.data[i]!)))).toBeLessThan(1e-4 * Math.max(...a.data));
+  });
+
+  it('no-top weights → exit 4 naming the top layers', async () => {
     const noTop = spawnCli(['cam', '--model', 'tiny-vgg16', '--weights', await tinyWeights('vgg16', 'h5'), '--out', tmp()]);
     expect(noTop.code).toBe(4);
     expect(noTop.err).toContain('class heatmaps need the top weights (fc1, fc2, predictions)');
-    expect(spawnCli(['cam', '--method', 'lime']).err).toContain("--method must be grad, score or both, got 'lime'");
-    expect(spawnCli(['cam', '--class', 'not-a-class', '--model', 'tiny-vgg16', '--weights', await tinyWeights('vgg16', 'h5', { includeTop: true }), '--out', tmp()]).code).toBe(2);
-    expect(spawnCli(['cam', '--layer', 'block4_conv3']).err).toContain('--layer is for Score-CAM');
-    expect(spawnCli(['cam', '--alpha', '1.5']).code).toBe(2);
+  });
+
+  it('usage errors name the flag', async () => {
+    const top = await tinyWeights('vgg16', 'h5', { includeTop: true });
+    const usage = (args: string[], message: RegExp) => expect(runCaptured(['cam', ...args])).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(message) });
+    await usage(['--method', 'lime'], /--method must be grad, score or both, got 'lime'/);
+    await usage(['--layer', 'block4_conv3'], /--layer is for Score-CAM/);
+    await usage(['--alpha', '1.5'], /--alpha must be a number from 0 to 1/);
+    await usage(['--model', 'tiny-vgg16', '--weights', top, '--class', 'not-a-class', '--out', tmp()], /unknown ImageNet class 'not-a-class'/);
   });
 });

@@ -3,9 +3,10 @@ import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   buildGraph, type ClassHeatmap, decodeImage, encodeNpy, gradCam, lastConvLayer, loadInput, loadManifest, manifestEntry, readTopWeights, type RgbImage,
-  resizeNearest, scoreCam, type TopWeights, upsampleBilinear, type Vgg, VggError, wrapError, writeFileAtomic,
+  resizeNearest, scoreCam, type ScoreCamModel, type TopWeights, upsampleBilinear, type Vgg, VggError, wrapError, writeFileAtomic,
 } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
+import type { VggPool } from '@vggscope/kernels/pool';
 import { COLORMAPS, type ColormapName, renderHeatmapOverlay, writePng } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { cliErrors } from '../errors.js';
@@ -18,7 +19,7 @@ export const CAM_HELP = `vggscope cam — class heatmaps: where in the image the
 
 Usage:
   npx nx run cli:cam -- [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--method grad|score|both]
-        [--class INDEX|WNID|LABEL] [--layer NAME|INDEX] [--max-n N] [--batch 8]
+        [--class INDEX|WNID|LABEL] [--layer NAME|INDEX] [--max-n N] [--batch 8] [--workers N]
         [--colormap jet|viridis] [--alpha 0.4] [--out DIR] [--json] [--offline]
 
 Grad-CAM (default): the gradient of the class score (before softmax) with respect to the last conv layer
@@ -26,7 +27,8 @@ Grad-CAM (default): the gradient of the class score (before softmax) with respec
 ReLU(Σ α·A). One forward pass; the backward pass (max pool → fc1 → fc2 → predictions) is exact.
 Score-CAM: each channel of --layer (any conv layer; default the last) is upsampled, normalised to 0..1,
 multiplied into the input and scored by the model; the class probabilities weight the channels.
-One forward pass per channel (512 for block5_conv3): --max-n N keeps the N channels of highest variance.
+One forward pass per channel (512 for block5_conv3): --max-n N keeps the N channels of highest variance;
+--workers N spreads them over N worker threads (one per core; each loads the with-top weights, 528 MiB).
 The class defaults to each image's top-1 prediction. Needs the with-top weights (224×224 input).
 
 Writes, per image and method, to DIR (default cam):
@@ -77,6 +79,7 @@ export async function camCommand(argv: string[], ctx: CommandContext): Promise<n
         class: { type: 'string' },
         layer: { type: 'string' },
         'max-n': { type: 'string' },
+        workers: { type: 'string' },
         batch: { type: 'string', default: '8' },
         colormap: { type: 'string', default: 'jet' },
         alpha: { type: 'string', default: '0.4' },
@@ -98,12 +101,13 @@ export async function camCommand(argv: string[], ctx: CommandContext): Promise<n
   if (values.alpha!.trim() === '' || !(alpha >= 0 && alpha <= 1)) throw cliErrors.badValue('--alpha', 'a number from 0 to 1', values.alpha);
   const maxN = values['max-n'] === undefined ? undefined : cliErrors.wholeNumber('--max-n', values['max-n'], 1);
   const batchSize = cliErrors.wholeNumber('--batch', values.batch, 1, 256);
+  const workers = values.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', values.workers, 1, 64);
   if (values.layer !== undefined && method === 'grad') throw new VggError('E_USAGE', 'cam: --layer is for Score-CAM (--method score|both); Grad-CAM always uses the last conv layer');
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
 
   const weights = await resolveWeightsPath({ model, includeTop: true, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
-  const cams = await openCams({ model, weights, methods: method === 'both' ? ['grad', 'score'] : [method as 'grad' | 'score'], scoreLayer: values.layer, ...parseEngine(values) });
+  const cams = await openCams({ model, weights, methods: method === 'both' ? ['grad', 'score'] : [method as 'grad' | 'score'], scoreLayer: values.layer, workers, ...parseEngine(values) });
   const records: CamRecord[] = [];
   try {
     const stems = uniqueStems(images);
@@ -138,20 +142,36 @@ export interface CamSession {
  * One session for both methods: Grad-CAM needs the convs in the engine and the top as plain
  * arrays (its backward pass); Score-CAM needs the whole model in the engine.
  */
-export async function openCams(o: { model: string; weights: string; methods: readonly ('grad' | 'score')[]; scoreLayer?: string; backend?: string; threads?: number }): Promise<CamSession> {
+export async function openCams(o: {
+  model: string;
+  weights: string;
+  methods: readonly ('grad' | 'score')[];
+  scoreLayer?: string;
+  backend?: string;
+  threads?: number;
+  /** Score-CAM's masked images go through a pool of this many workers (each loads the whole model). */
+  workers?: number;
+}): Promise<CamSession> {
   const score = o.methods.includes('score');
   const graph = buildGraph(o.model, { includeTop: true });
   const last = lastConvLayer(graph);
   const layers = score ? [o.scoreLayer ?? last, last, 'predictions'] : [last];
   const vgg = await loadVgg({ model: o.model, weights: o.weights, includeTop: true, layers, backend: o.backend, threads: o.threads });
   let top: TopWeights | undefined;
+  let pool: VggPool | undefined;
   try {
     if (o.methods.includes('grad')) top = await readTopWeights(o.weights, graph);
     if (score) assertTopLoaded(vgg, o.weights);
+    if (score && o.workers) {
+      // tfjs-wasm runs one thread per instance in Node: more cores for Score-CAM means more workers.
+      const { VggPool } = await import('@vggscope/kernels/pool');
+      pool = await VggPool.create({ model: o.model, weights: o.weights, includeTop: true, layers: [o.scoreLayer ?? last, 'predictions'], backend: o.backend, workers: o.workers, threads: 1 });
+    }
   } catch (e) {
     await vgg.close();
     throw e;
   }
+  const scorer: ScoreCamModel = pool ? { graph, extract: (x) => pool.runSplit(x) } : vgg;
   return {
     vgg,
     methods: o.methods,
@@ -160,9 +180,12 @@ export async function openCams(o: { model: string; weights: string; methods: rea
         const [cam] = await gradCam(vgg, await loadInput(image, graph.inputSize), { top: top!, class: options.class });
         return { ...cam!, passes: 1 };
       }
-      return scoreCam(vgg, image, { layer: o.scoreLayer, class: options.class, maxN: options.maxN, batchSize: options.batchSize, onProgress: options.onProgress });
+      return scoreCam(scorer, image, { layer: o.scoreLayer, class: options.class, maxN: options.maxN, batchSize: options.batchSize, onProgress: options.onProgress });
     },
-    close: () => vgg.close(),
+    close: async () => {
+      await pool?.destroy();
+      await vgg.close();
+    },
   };
 }
 
