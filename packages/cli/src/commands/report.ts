@@ -125,7 +125,7 @@ async function gradCamFigure(image: string, a: { data: Float32Array; shape: read
   const cam = gradCamFromActivation(a, top, undefined, layer);
   const max = Math.max(0, ...cam.heatmap.data);
   return fig('grad-cam', `Grad-CAM ${layer}: ${cam.class.label} (${cam.class.wnid}) p=${cam.probability.toFixed(3)}`,
-    'where the top-1 class was found: the class score’s gradient, averaged per channel, weights the last conv maps (jet, α 0.4). With synthetic weights this means nothing.',
+    'where the top-1 class was found: the class score’s gradient, averaged per channel, weights the last conv maps (jet, α 0.4). It means something only with trained (ImageNet) weights, never with synthetic ones.',
     renderHeatmapOverlay(await displayImage(image), cam.heatmap, { max }), { colorbar: { colormap: COLORMAPS.jet, low: '0', high: max > 0 ? max.toPrecision(3) : '0' } });
 }
 
