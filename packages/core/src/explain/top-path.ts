@@ -117,17 +117,21 @@ function matVec(x: Float64Array, layer: LayerWeights): Float64Array {
   return out;
 }
 
-/** kernel · g (the transpose product), then times ReLU'(pre) when `pre` is given. */
+/** kernel · g (the transpose product), then times ReLU'(pre) when `pre` is given; zeros of g (dead units) are skipped. */
 function maskedTransposeVec(layer: LayerWeights, g: Float64Array, pre?: Float64Array): Float64Array {
   const n = g.length;
   const rows = layer.kernel.data.length / n;
   const k = layer.kernel.data;
+  const live = Int32Array.from(g.keys()).filter((j) => g[j] !== 0);
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     if (pre && !(pre[i]! > 0)) continue;
     let s = 0;
     const row = i * n;
-    for (let j = 0; j < n; j++) s += k[row + j]! * g[j]!;
+    for (let t = 0; t < live.length; t++) {
+      const j = live[t]!;
+      s += k[row + j]! * g[j]!;
+    }
     out[i] = s;
   }
   return out;
