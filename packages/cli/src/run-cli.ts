@@ -12,6 +12,8 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   filters: { load: async () => (await import('./commands/filters.js')).filtersCommand, summary: 'filter summary + filter grid PNG' },
   maps: { load: async () => (await import('./commands/maps.js')).mapsCommand, summary: 'feature-map grid PNGs (a layer, several, or --blocks)' },
   summary: { load: async () => (await import('./commands/summary.js')).summaryCommand, summary: 'model.summary() with feature-map sizes' },
+  cam: { load: async () => (await import('./commands/cam.js')).camCommand, summary: 'class heatmaps (Grad-CAM, Score-CAM) over the image: PNG + .npy' },
+  report: { load: async () => (await import('./commands/report.js')).reportCommand, summary: 'one self-contained HTML page: the whole tutorial for an image' },
 };
 
 export const MAIN_HELP = () => `vggscope — VGG16/VGG19 features, filters and feature maps on the CPU, in TypeScript

@@ -59,3 +59,8 @@ export { convertToPacked, detectVariant } from './weights/convert.js';
 export { resolveWeights, cacheDirs, kerasCacheDir, type ResolveWeightsOptions, type ResolvedWeights, type WeightsOrigin } from './weights/resolve-weights.js';
 export { filterSummary, featureMapSizes, modelSummary, lastConvOfEachBlock, type FilterRow, type FeatureMapRow, type SummaryRow } from './summaries.js';
 export { NpzWriter, crc32, type NpzWriterOptions } from './io/npz-writer.js';
+export { readTopWeights, topForward, topBackward, softmax, TOP_LAYERS, type TopWeights, type TopPass } from './explain/top-path.js';
+export { gradCam, gradCamFromActivation, lastConvLayer, weightedSum, type ClassHeatmap, type GradCamOptions, type GradCamResult } from './explain/grad-cam.js';
+export { scoreCam, byVariance, unitMask, type ScoreCamModel, type ScoreCamOptions, type ScoreCamResult } from './explain/score-cam.js';
+export { upsampleBilinear, channelMap } from './explain/upsample.js';
+export { imagenetClass, classAt, type ImagenetClass } from './explain/class-ref.js';

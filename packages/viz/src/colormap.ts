@@ -1,11 +1,12 @@
 import type { Rgb } from './canvas.js';
 
-export type ColormapName = 'gray' | 'viridis';
+export type ColormapName = 'gray' | 'viridis' | 'jet';
 
 /** t in [0, 1] → 8-bit RGB. */
 export type Colormap = (t: number) => Rgb;
 
 const byte = (x: number) => Math.max(0, Math.min(255, Math.round(x * 255)));
+const clamp01 = (t: number) => Math.max(0, Math.min(1, t));
 
 export const gray: Colormap = (t) => {
   const v = byte(t);
@@ -25,9 +26,19 @@ const C = [
 ] as const;
 
 export const viridis: Colormap = (t) => {
-  const x = Math.max(0, Math.min(1, t));
+  const x = clamp01(t);
   const channel = (c: 0 | 1 | 2) => C.reduceRight((acc, coef) => acc * x + coef[c], 0);
   return [byte(channel(0)), byte(channel(1)), byte(channel(2))];
 };
 
-export const COLORMAPS: Record<ColormapName, Colormap> = { gray, viridis };
+/**
+ * matplotlib's jet (the piecewise-linear `_jet_data`): dark blue → blue → cyan → yellow → red →
+ * dark red. What Keras' Grad-CAM example overlays with; viridis reads better in gray print.
+ */
+export const jet: Colormap = (t) => {
+  const x = clamp01(t);
+  const ramp = (a: number) => clamp01(Math.min(4 * x - a + 1.5, -4 * x + a + 1.5));
+  return [byte(ramp(3)), byte(ramp(2)), byte(ramp(1))];
+};
+
+export const COLORMAPS: Record<ColormapName, Colormap> = { gray, viridis, jet };

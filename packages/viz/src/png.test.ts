@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { createImage } from './canvas.js';
-import { encodePng, writePng } from './png.js';
+import { gray } from './colormap.js';
+import { encodePng, renderPng, titleFontSize, writePng } from './png.js';
 
 describe('PNG output', () => {
   it('round-trips pixels exactly without a title', async () => {
@@ -26,5 +27,26 @@ describe('PNG output', () => {
     await writePng(join(dir, 'a.png'), createImage(4, 4, [1, 2, 3]), { title: 'x' });
     expect(readdirSync(dir)).toEqual(['a.png']);
     expect(PNG.sync.read(readFileSync(join(dir, 'a.png'))).height).toBeGreaterThan(4);
+  });
+
+  it('the title font grows with the figure: 16 px under 800 px, 32 under 1600, then 64', () => {
+    expect([titleFontSize(703), titleFontSize(914), titleFontSize(1810)]).toEqual([16, 32, 64]);
+  });
+
+  it('axes, colour bar and grayscale: the reported size is the file size; gray is colour type 0', async () => {
+    const img = createImage(40, 30, [90, 90, 90]);
+    const plain = await renderPng(img, { title: 't' });
+    const dressed = await renderPng(img, {
+      title: 't',
+      axes: { columns: [{ at: 10, text: 'B' }], rows: [{ at: 15, text: '0' }] },
+      colorbar: { colormap: gray, low: '0', high: '1' },
+      grayscale: true,
+    });
+    const back = PNG.sync.read(dressed.bytes);
+    expect([back.width, back.height]).toEqual([dressed.width, dressed.height]);
+    expect(dressed.width).toBeGreaterThan(plain.width + 18);
+    expect(dressed.height).toBeGreaterThan(plain.height);
+    expect(dressed.bytes[25]).toBe(0);
+    expect(plain.bytes[25]).toBe(2);
   });
 });

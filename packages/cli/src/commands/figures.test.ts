@@ -2,12 +2,16 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { synthH5 } from '@vggscope/test-utils';
+import { buildGraph, tinyVgg, writePacked } from '@vggscope/core';
+import { synthWeights } from '@vggscope/synth-weights';
+import { synthH5, tinyWeights } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
 import { runCaptured, spawnCli } from '../test-cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'figures-'));
 const png = (path: string) => PNG.sync.read(readFileSync(path));
+/** The IHDR colour type: 0 gray, 2 RGB, 6 RGBA. */
+const colorType = (path: string) => readFileSync(path)[25];
 
 describe('cli filters', () => {
   it('prints the filter summary of every conv layer and writes the 6×3 grid of block1_conv1', async () => {
@@ -17,16 +21,22 @@ describe('cli filters', () => {
     expect(r.out).toMatch(/ 1\s+block1_conv1\s+\(3, 3, 3, 64\)\s+\(64,\)\s+1,792\s+-?\d/);
     expect(r.out).toMatch(/17\s+block5_conv3\s+\(3, 3, 512, 512\)\s+\(512,\)\s+2,359,808/);
     const img = png(out);
-    expect(img.width).toBe(3 * 48 + 4 * 2);
-    expect(img.height).toBeGreaterThan(6 * 48 + 7 * 2); // plus the title bar
+    expect(img.width).toBeGreaterThan(3 * 96 + 4 * 2); // plus the filter-number column
+    expect(img.width).toBeLessThan(3 * 96 + 4 * 2 + 40);
+    expect(img.height).toBeGreaterThan(6 * 96 + 7 * 2); // plus the title bar and the B/G/R row
+    expect(img.height).toBeLessThan(6 * 96 + 7 * 2 + 60); // the title fits one line
+    expect(colorType(out)).toBe(0); // 8-bit grayscale
+    expect(r.out).toContain(`(${img.width}×${img.height})`); // the printed size is the file's
   });
 
   it('--json and --rgb', async () => {
     const out = join(tmp(), 'f.png');
     const r = await runCaptured(['filters', '--weights', await synthH5('vgg16'), '--rgb', '--count', '16', '--out', out, '--json']);
-    const json = JSON.parse(r.out) as { filters: unknown[]; png: { width: number } };
+    const json = JSON.parse(r.out) as { filters: unknown[]; png: { width: number; height: number } };
     expect(json.filters).toHaveLength(13);
-    expect(json.png.width).toBe(8 * 48 + 9 * 2);
+    expect(json.png.width).toBeGreaterThan(8 * 96 + 9 * 2);
+    expect([json.png.width, json.png.height]).toEqual([png(out).width, png(out).height]);
+    expect(colorType(out)).toBe(2); // RGB
   });
 
   it('a pool layer has no filters → exit 2 naming the conv layers', () => {
@@ -45,6 +55,31 @@ describe('cli maps', () => {
     expect(r.out).toMatch(/ 2\s+block1_conv2[\s\S]* 5\s+block2_conv2[\s\S]* 9\s+block3_conv3[\s\S]*13\s+block4_conv3[\s\S]*17\s+block5_conv3/);
     expect(png(join(dir, 'chelsea_block1_conv2.png')).width).toBe(1810);
     for (const l of ['block2_conv2', 'block3_conv3', 'block4_conv3', 'block5_conv3']) expect(png(join(dir, `chelsea_${l}.png`)).width, l).toBe(914);
+    const first = png(join(dir, 'chelsea_block1_conv2.png'));
+    expect(r.out).toContain(`${first.width}×${first.height}`); // the title row included
+    expect(colorType(join(dir, 'chelsea_block1_conv2.png'))).toBe(0);
+  });
+
+  it('--blocks with partial weights (blocks 1-2) draws those two, names the rest, exits 5', async () => {
+    const graph = buildGraph(tinyVgg('vgg16'));
+    const all = synthWeights(graph, 3);
+    const path = join(tmp(), 'first-two.vggw');
+    await writePacked(path, graph, { ...all, layers: new Map([...all.layers].filter(([n]) => /^block[12]_/.test(n))) });
+    const dir = tmp();
+    const r = await runCaptured(['maps', '--model', 'tiny-vgg16', '--weights', path, '--blocks', '--out', dir]);
+    expect(r.code).toBe(5);
+    expect(readdirSync(dir).sort()).toEqual(['chelsea_block1_conv2.png', 'chelsea_block2_conv2.png']);
+    expect(r.err).toContain('maps: not drawn: block3_conv3, block4_conv3, block5_conv3');
+    expect(r.err).toContain('has no weights for block3_conv1');
+  });
+
+  it('--colorbar widens the figure by the bar and its labels', async () => {
+    const dir = tmp();
+    const w = await tinyWeights('vgg16', 'h5');
+    await runCaptured(['maps', '--model', 'tiny-vgg16', '--weights', w, '--count', '4', '--grid', '2x2', '--out', dir]);
+    const plain = png(join(dir, 'chelsea_block1_conv1.png')).width;
+    await runCaptured(['maps', '--model', 'tiny-vgg16', '--weights', w, '--count', '4', '--grid', '2x2', '--colorbar', '--shared-scale', '--out', dir]);
+    expect(png(join(dir, 'chelsea_block1_conv1.png')).width).toBeGreaterThan(plain + 18);
   });
 
   it('a layer by index, viridis, 16 maps in 4×4', async () => {

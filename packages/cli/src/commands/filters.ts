@@ -1,7 +1,7 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { cliErrors } from '../errors.js';
 import { buildGraph, filterSummary, findLayers, formatShape, loadWeights, probeWritable, VggError } from '@vggscope/core';
-import { renderFilterGrid, writePng } from '@vggscope/viz';
+import { filterGridAxes, renderFilterGrid, writePng } from '@vggscope/viz';
 import type { CommandContext } from '../context.js';
 import { parseCommandArgs, parseModel, WEIGHTS_OPTIONS } from '../options.js';
 import { describeWeights, weightsLine } from '../weights-info.js';
@@ -12,11 +12,12 @@ export const FILTERS_HELP = `vggscope filters — the filter summary of every co
 
 Usage:
   vggscope filters [--model vgg16|vgg19] [--weights PATH] [--layer block1_conv1]... [--count 6]
-        [--channels 3] [--rgb] [--cell 48] [--out filters.png] [--json] [--offline]
+        [--channels 3] [--rgb] [--cell 96] [--out filters.png] [--json] [--offline]
 
 Prints, per conv layer: Keras index, name, kernel shape (3, 3, in, out), bias shape, parameters and the
 kernel's min/max. Draws the first --count filters of --layer, one row per filter and one column per input
-channel, each 3×3 kernel normalised over the layer's min/max (dark = small/inhibitory, light = large);
+channel (labelled B, G, R for block1_conv1: VGG's input is BGR), each 3×3 kernel normalised over the
+layer's min/max (dark = small/inhibitory, light = large); rows are labelled with the filter index;
 --rgb draws one colour cell per filter instead (input channels composed; VGG's input is BGR).
 
 Examples:
@@ -37,7 +38,7 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
     count: { type: 'string', default: '6' },
     channels: { type: 'string', default: '3' },
     rgb: { type: 'boolean', default: false },
-    cell: { type: 'string', default: '48' },
+    cell: { type: 'string', default: '96' },
     out: { type: 'string', default: 'filters.png' },
     json: { type: 'boolean', default: false },
   });
@@ -71,10 +72,16 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
   for (const layer of layers) {
     const w = weights.layers.get(layer.name);
     if (!w) throw new VggError('E_WEIGHTS_MISSING', `filters: '${weightsPath}' has no weights for '${layer.name}'`);
-    const img = renderFilterGrid(w.kernel, { count, channels, mode: values.rgb ? 'rgb' : 'channels', cell });
+    const gridOptions = { count, channels, mode: values.rgb ? ('rgb' as const) : ('channels' as const), cell };
+    const img = renderFilterGrid(w.kernel, gridOptions);
     const what = values.rgb ? `first ${count} filters, RGB` : `first ${count} filters × ${channels} channels`;
-    await writePng(outFor(layer.name), img, { title: `${model} ${layer.name} ${formatShape(w.kernel.shape)}: ${what}` });
-    pngs.push({ layer: layer.name, path: outFor(layer.name), width: img.width, height: img.height, what });
+    // The written size (title row, axis labels) is what is reported, not the grid's.
+    const png = await writePng(outFor(layer.name), img, {
+      title: `${model} ${layer.name} ${formatShape(w.kernel.shape)}: filters 0-${count - 1}`,
+      axes: filterGridAxes(w.kernel.shape, gridOptions),
+      grayscale: !values.rgb,
+    });
+    pngs.push({ layer: layer.name, path: outFor(layer.name), width: png.width, height: png.height, what });
   }
 
   const rows = filterSummary(graph, weights);

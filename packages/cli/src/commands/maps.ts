@@ -1,8 +1,8 @@
 import { join, resolve, sep } from 'node:path';
 import { cliErrors } from '../errors.js';
-import { buildGraph, findLayers, formatShape, lastConvOfEachBlock, probeWritable, VggError } from '@vggscope/core';
+import { buildGraph, EXIT_CODES, findLayers, formatShape, lastConvOfEachBlock, missingWeights, probeWritable, VggError } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
-import { type ColormapName, renderFeatureMapGrid, writePng } from '@vggscope/viz';
+import { COLORMAPS, type ColormapName, renderFeatureMapGrid, writePng } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { checkInputFits } from '../input-size.js';
 import { outputKeys } from '../list-images.js';
@@ -17,13 +17,16 @@ export const MAPS_HELP = `vggscope maps — feature-map grids of one image, one 
 
 Usage:
   vggscope maps [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--layer NAME|INDEX]... | --blocks
-        [--count 64] [--grid 8x8] [--colormap gray|viridis] [--shared-scale] [--size HxW] [--out DIR] [--offline]
+        [--count 64] [--grid 8x8] [--colormap gray|viridis] [--shared-scale] [--colorbar] [--size HxW] [--out DIR] [--offline]
 
 Draws the first --count maps of each layer in a rows×cols grid, each map min/max-normalised on its own
 (--shared-scale: one range for all), upscaled with nearest-neighbour, with a title row (layer and shape).
---blocks draws the last conv of each of the five blocks (VGG16 2, 5, 9, 13, 17; VGG19 2, 5, 10, 15, 20).
+--blocks draws the last conv of each of the five blocks (VGG16 2, 5, 9, 13, 17; VGG19 2, 5, 10, 15, 20);
+with partial weights (e.g. the first three blocks) it draws the layers they reach, names the others and exits 5.
+--colorbar adds a colour bar (per-map min…max, or the shared range's values with --shared-scale).
 Writes DIR/<image stem>_<layer>.png (default DIR: maps); several --image give one grid per image and layer
 (images in different folders keep their relative folders under DIR). --grid sides: 1 to 64.
+Gray figures are stored as 8-bit grayscale PNGs.
 
 Engine:
 ${ENGINE_HELP}
@@ -35,7 +38,8 @@ Examples:
   npx nx run cli:maps -- --blocks                             # five PNGs, one per block
   npx nx run cli:maps -- --model vgg19 --layer block3_conv4 --colormap viridis --count 16 --grid 4x4
 
-Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error, 6 output error.
+Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error, 5 some layers not drawn (partial weights),
+6 output error.
 `;
 
 export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -50,6 +54,7 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
     grid: { type: 'string', default: '8x8' },
     colormap: { type: 'string', default: 'gray' },
     'shared-scale': { type: 'boolean', default: false },
+    colorbar: { type: 'boolean', default: false },
     size: { type: 'string' },
     out: { type: 'string', default: 'maps' },
   });
@@ -82,23 +87,53 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   const weights = await resolveWeightsPath({ model, includeTop: false, path: values.weights, offline: values.offline }, ctx);
   const weightsInfo = await describeWeights(weights);
   const vgg = await loadVgg({ model, weights, inputSize, layers: layers.map((l) => l.name), ...parseEngine(values) });
+  // Partial weights: draw the layers they reach, name the rest (a pass stops at the deepest drawable one).
+  const loaded = new Set(vgg.weights.layers);
+  const drawable = layers.filter((l) => missingWeights(vgg.graph, loaded, l.index).length === 0);
+  const skipped = layers.filter((l) => !drawable.includes(l));
+  if (drawable.length === 0) {
+    await vgg.close();
+    throw new VggError('E_WEIGHTS_MISSING', `maps: '${weights}' has no weights for ${missingWeights(vgg.graph, loaded, layers[0]!.index).join(', ')}, which ${layers.map((l) => l.name).join(', ')} need`);
+  }
   const written: (string | number)[][] = [];
   try {
     for (const [i, image] of images.entries()) {
-      const outputs = await vgg.extract(image, { image: imageOptions });
+      const outputs = await vgg.extract(image, { image: imageOptions, layers: drawable.map((l) => l.name) });
       for (const o of outputs) {
-        const img = renderFeatureMapGrid(o, { rows, cols, count, colormap, scale: values['shared-scale'] ? 'shared' : 'each' });
+        const shared = values['shared-scale'];
+        const img = renderFeatureMapGrid(o, { rows, cols, count, colormap, scale: shared ? 'shared' : 'each' });
         const file = join(outDir, `${keys[i]!.split('/').join(sep)}_${o.layer}.png`);
         const shown = Math.min(count, o.shape[3]!);
-        await writePng(file, img, { title: `${model} #${o.index} ${o.layer} ${formatShape(o.shape)}: first ${shown} maps` });
-        written.push([o.index, o.layer, formatShape(o.shape), `${img.width}×${img.height}`, file]);
+        const range = shared ? sharedRange(o.data, o.shape[3]!, shown) : undefined;
+        const png = await writePng(file, img, {
+          title: `${model} #${o.index} ${o.layer} ${formatShape(o.shape)}: first ${shown} maps`,
+          grayscale: colormap === 'gray',
+          colorbar: values.colorbar ? { colormap: COLORMAPS[colormap], low: range ? range.min.toPrecision(3) : 'min', high: range ? range.max.toPrecision(3) : 'max' } : undefined,
+        });
+        written.push([o.index, o.layer, formatShape(o.shape), `${png.width}×${png.height}`, file]);
       }
     }
   } finally {
     await vgg.close();
   }
   ctx.stdout.write(`${formatTable(['#', 'layer', 'shape', 'png size', 'file'], written)}\n${weightsLine(weightsInfo)}\n`);
-  return 0;
+  if (skipped.length === 0) return 0;
+  const missing = missingWeights(vgg.graph, loaded, Math.max(...skipped.map((l) => l.index)));
+  ctx.stderr.write(`maps: not drawn: ${skipped.map((l) => l.name).join(', ')} — '${weights}' has no weights for ${missing.join(', ')}\n`);
+  return EXIT_CODES.partial;
+}
+
+/** The range of the first `count` channels, as `renderFeatureMapGrid`'s shared scale uses it. */
+function sharedRange(data: Float32Array, c: number, count: number): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let p = 0; p < data.length; p += c) {
+    for (let k = 0; k < count; k++) {
+      min = Math.min(min, data[p + k]!);
+      max = Math.max(max, data[p + k]!);
+    }
+  }
+  return { min, max };
 }
 
 /** The largest --grid side: 64×64 = 4,096 cells, more than any VGG layer has channels. */
