@@ -85,7 +85,7 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
   const dest = join(cache, entry.name);
   status(`downloading ${entry.name} (${(entry.bytes / 2 ** 20).toFixed(1)} MiB) from ${new URL(entry.urls[0]!).host} to ${cache}`);
   try {
-    await downloadVerified({ urls: entry.urls, dest, md5: entry.md5, bytes: entry.bytes, onProgress: o.onProgress, ...o.download });
+    await downloadVerified({ urls: entry.urls, dest, md5: entry.md5, bytes: entry.bytes, onProgress: o.onProgress, onWait: status, ...o.download });
   } catch (e) {
     const reason = e instanceof Error ? e.message.split('\nCheck the connection')[0] : String(e);
     throw new VggError('E_DOWNLOAD', `${reason}\n${whereAndHow(o, entry, looked, cache)}`, { cause: e });
