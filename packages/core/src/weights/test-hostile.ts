@@ -135,3 +135,28 @@ export class FuzzTally {
     return `fuzz ${name}: seed ${seed}, ${this.iterations} inputs in ${FUZZ_SECONDS} s budget, slowest ${this.slowestMs.toFixed(0)} ms: ${parts.join(', ')}`;
   }
 }
+
+/**
+ * Runs `one` on seeded inputs for FUZZ_SECONDS (at least `minIterations`), tallying outcomes.
+ * `one` returns 'ok' for a success that passed the caller's validation, or throws; the tally
+ * counts VggErrors by code and anything else as untyped. Prints the summary (seed included).
+ */
+export async function runFuzz(name: string, one: (rand: () => number, i: number) => Promise<'ok'>, minIterations = 20): Promise<FuzzTally> {
+  const rand = prng(FUZZ_SEED);
+  const tally = new FuzzTally();
+  const end = performance.now() + FUZZ_SECONDS * 1000;
+  for (let i = 0; performance.now() < end || i < minIterations; i++) {
+    const t0 = performance.now();
+    const outcome = await one(rand, i).catch((e: unknown) => e);
+    tally.record(outcome, performance.now() - t0);
+  }
+  console.log(tally.summary(name, FUZZ_SEED));
+  if (process.env.VGGSCOPE_FUZZ_REPORT) {
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(process.env.VGGSCOPE_FUZZ_REPORT, `${JSON.stringify({ name, seed: FUZZ_SEED, seconds: FUZZ_SECONDS, iterations: tally.iterations, slowestMs: Math.round(tally.slowestMs), outcomes: Object.fromEntries(tally.counts), untyped: tally.untyped })}\n`);
+  }
+  return tally;
+}
+
+/** Test timeout for a fuzz test: its budget plus room for a slow machine. */
+export const FUZZ_TIMEOUT_MS = FUZZ_SECONDS * 1000 + 120_000;
