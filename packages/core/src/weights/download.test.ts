@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type TestServer, serveBytes, startServer } from '@vggscope/test-utils/http-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { downloadVerified } from './download.js';
@@ -187,5 +189,41 @@ describe('downloadVerified against hostile servers and concurrent runs', () => {
     utimesSync(`${file2}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     await downloadVerified({ urls: [`${server.url}/w.h5`], dest: file2, md5, bytes: body.length, ...fast });
     expect(readdirSync(join(file2, '..'))).toEqual(['w.h5']);
+  });
+});
+
+describe('downloadVerified in two real processes', () => {
+  it('both succeed, one request reaches the server, the second process reports that it waited', async () => {
+    server = await startServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': body.length });
+      let at = 0;
+      const t = setInterval(() => {
+        res.write(body.subarray(at, (at += 1 << 15)));
+        if (at >= body.length) {
+          clearInterval(t);
+          res.end();
+        }
+      }, 10); // ~320 ms for the body: long enough for the second process to find the lock
+    });
+    const file = dest();
+    const script = join(mkdtempSync(join(tmpdir(), 'dl-proc-')), 'dl.mjs');
+    writeFileSync(
+      script,
+      `const { downloadVerified } = await import(${JSON.stringify(new URL('./download.ts', import.meta.url).href)});
+       await downloadVerified({ urls: [${JSON.stringify(`${server.url}/w.h5`)}], dest: ${JSON.stringify(file)}, md5: ${JSON.stringify(md5)},
+         bytes: ${body.length}, attempts: 2, backoffMs: 10, idleTimeoutMs: 5000, onWait: (m) => console.log('WAIT', m) });
+       console.log('DONE');`,
+    );
+    const tsx = fileURLToPath(import.meta.resolve('tsx/cli'));
+    const run = (delayMs: number) =>
+      new Promise<string>((resolve) => {
+        setTimeout(() => execFile(process.execPath, [tsx, script], (err, stdout, stderr) => resolve(err ? `ERR ${stderr}` : stdout)), delayMs);
+      });
+    const outs = await Promise.all([run(0), run(400)]);
+    expect(outs.every((o) => o.includes('DONE')), outs.join('\n')).toBe(true);
+    expect(outs.filter((o) => o.includes('WAIT waiting for process')).length).toBeLessThanOrEqual(1);
+    expect(server.requests).toHaveLength(1);
+    expect(Buffer.compare(readFileSync(file), body)).toBe(0);
+    expect(readdirSync(join(file, '..'))).toEqual(['w.h5']);
   });
 });
