@@ -32,8 +32,14 @@ export async function loadH5wasm(): Promise<H5> {
   const h5wasm = (await import('h5wasm/node')).default;
   const module = await h5wasm.ready;
   module.activate_throwing_error_handler();
+  heap = () => module.HEAPU8.length;
   return h5wasm;
 }
+
+let heap = () => 0;
+
+/** Size of h5wasm's wasm heap in this thread (it grows to the largest tensor read, never shrinks). */
+export const h5HeapBytes = (): number => heap();
 
 /**
  * Parses Keras HDF5 weights with h5wasm, in whatever thread calls it (read-keras-h5.ts runs it in a

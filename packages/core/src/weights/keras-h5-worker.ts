@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { VggError } from '../errors.js';
-import { loadH5wasm, parseKerasH5 } from './keras-h5-parse.js';
+import { h5HeapBytes, loadH5wasm, parseKerasH5 } from './keras-h5-parse.js';
 import type { H5WorkerReply, H5WorkerRequest } from './read-keras-h5.js';
 
 // Whatever HDF5 or emscripten prints is kept for the error message, never shown to the user.
@@ -29,7 +29,7 @@ parentPort!.on('message', async ({ path, options }: H5WorkerRequest) => {
   try {
     const result = parseKerasH5(await h5wasm, path, options);
     transfer = result.layers.flatMap((l) => l.weights.flatMap((w) => (w.data ? [w.data.buffer as ArrayBuffer] : [])));
-    reply = { type: 'ok', result };
+    reply = { type: 'ok', result, heapBytes: h5HeapBytes() };
   } catch (e) {
     const message = `${e instanceof Error ? e.message : String(e)}${printed ? `\n${printed}` : ''}`;
     // A wasm trap (abort, unreachable, out of bounds: a RuntimeError) leaves HDF5's state unknown,

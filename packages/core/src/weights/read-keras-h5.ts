@@ -29,7 +29,7 @@ export interface H5WorkerRequest {
 }
 
 export type H5WorkerReply =
-  | { readonly type: 'ok'; readonly result: KerasH5Contents }
+  | { readonly type: 'ok'; readonly result: KerasH5Contents; readonly heapBytes: number }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string }
   | { readonly type: 'foreign'; readonly message: string; readonly fatal: boolean };
 
@@ -67,6 +67,8 @@ async function parseHere({ path, options }: H5WorkerRequest): Promise<KerasH5Con
 interface Slot {
   readonly worker: Worker;
 }
+
+const MAX_PARKED_HEAP_BYTES = 128 * 2 ** 20;
 
 /** One parked worker, reused by the next read (h5wasm takes ~1 s to instantiate). */
 let parked: Slot | undefined;
@@ -120,7 +122,8 @@ function inWorker(request: H5WorkerRequest, budgetMs: number): Promise<KerasH5Co
       budgetMs,
     );
     worker.once('message', (reply: H5WorkerReply) => {
-      if (reply.type === 'ok') settle(true, () => resolve(reply.result));
+      // A wasm heap never shrinks: a worker that grew it for big tensors is not kept around.
+      if (reply.type === 'ok') settle(reply.heapBytes <= MAX_PARKED_HEAP_BYTES, () => resolve(reply.result));
       else if (reply.type === 'error') settle(true, () => reject(new VggError(reply.code, reply.message)));
       else settle(!reply.fatal, () => reject(formatError(request.path, reply.message)));
     });

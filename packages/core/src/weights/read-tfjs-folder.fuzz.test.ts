@@ -49,7 +49,7 @@ describe('tfjs reader fuzz: only success that validates, or a typed VggError', (
       fc.asyncProperty(fc.array(fc.tuple(fc.nat(fields.length - 1), interesting), { minLength: 1, maxLength: 3 }), async (edits) => {
         const m = structuredClone(manifest);
         let root: any = m;
-        for (const [f, v] of edits) root = setPath(root, fields[f]!, v);
+        for (const [f, v] of edits) root = setPath(root, fields[f]!, structuredClone(v)); // a value shared by two edits could nest in itself
         writeFileSync(join(dir, 'model.json'), JSON.stringify(root) ?? 'null');
         const t0 = performance.now();
         tally.record(await readAndValidate(dir).catch((e: unknown) => e), performance.now() - t0);
