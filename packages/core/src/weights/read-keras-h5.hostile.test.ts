@@ -3,6 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeLegacyH5 } from '@vggscope/synth-weights';
+import { FIXTURES, NO_FIXTURES_REASON, fixture } from '@vggscope/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph } from '../graph.js';
 import { loadWeights } from './load-weights.js';
@@ -121,5 +122,31 @@ describe('Keras .h5: hostile files → E_WEIGHTS_FORMAT naming the file, never a
     const r = spawnSync(process.execPath, [tsx, '--conditions=@vggscope/source', file], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stdout.trim()).toBe('E_WEIGHTS_FORMAT 1');
     expect(r.stderr).toBe('');
+  });
+});
+
+/** A real Keras file with bytes overwritten at (offset, value) pairs: inputs a fuzz run found. */
+function edited(name: string, edits: readonly (readonly [number, number])[]): string {
+  const b = Uint8Array.from(readFileSync(fixture('keras-h5', name)));
+  for (const [at, v] of edits) b[at] = v;
+  return save(b, name);
+}
+
+describe.skipIf(!FIXTURES)(`Keras .h5: inputs that made HDF5 abort or hang${FIXTURES ? '' : ` (skipped: ${NO_FIXTURES_REASON})`}`, () => {
+  // Found by the dense-scatter fuzz mode on a Keras 3 file; both reproduce in a fresh worker.
+  it('abort() inside wasm → E_WEIGHTS_FORMAT, the worker is replaced, the next read works', async () => {
+    const p = edited('pre_pr22362_nested_container.model.weights.h5', [
+      [1908, 233], [933, 230], [1717, 239], [1122, 162], [1499, 87], [515, 179], [420, 93], [2697, 64], [3899, 206], [2057, 129], [3875, 186], [2208, 175],
+    ]);
+    const e = await expectVggError(() => readKerasH5(p), 'E_WEIGHTS_FORMAT', 30_000);
+    expect(e.message).toMatch(/\(HDF5: Aborted\(native code called abort\(\)\)\)/);
+    await expect(readKerasH5(fixture('keras-h5', '12net.h5'))).resolves.toMatchObject({ layout: 'keras-legacy' });
+  });
+
+  it('a file HDF5 loops on → stopped at the time budget with E_WEIGHTS_FORMAT', async () => {
+    const p = edited('pre_pr22362_nested_container.model.weights.h5', [[1184, 138], [3525, 182], [4023, 86], [3708, 191], [2040, 67], [3158, 130], [2558, 171]]);
+    const e = await expectVggError(() => readKerasH5(p, { timeoutMs: 3000 }), 'E_WEIGHTS_FORMAT', 20_000);
+    expect(e.message).toMatch(/took longer than 3 s and was stopped/);
+    await expect(readKerasH5(fixture('keras-h5', '12net.h5'))).resolves.toMatchObject({ layout: 'keras-legacy' });
   });
 });

@@ -52,7 +52,7 @@ export async function readKerasH5(path: string, options: ReadOptions = {}): Prom
   };
   if (options.inProcess) return parseHere(request);
   const budget = options.timeoutMs ?? 30_000 + Math.ceil(info.size / 10_000_000) * 1000;
-  return inWorker(request, budget);
+  return inWorker(request, budget, `${info.dev}:${info.ino}`);
 }
 
 async function parseHere({ path, options }: H5WorkerRequest): Promise<KerasH5Contents> {
@@ -66,14 +66,27 @@ async function parseHere({ path, options }: H5WorkerRequest): Promise<KerasH5Con
 
 interface Slot {
   readonly worker: Worker;
+  /**
+   * Files (dev:ino) HDF5 failed on in this worker. HDF5 shares one open-file record per file
+   * identity, and a failed open can leave one behind: reading the same file again (say, after it
+   * was rewritten in place) in this worker once aborted where a fresh worker read it fine. Such a
+   * read gets a fresh worker; so does any read after MAX_FAILURES_PER_WORKER failures.
+   */
+  readonly failed: Set<string>;
 }
+
+const MAX_FAILURES_PER_WORKER = 500;
 
 const MAX_PARKED_HEAP_BYTES = 128 * 2 ** 20;
 
 /** One parked worker, reused by the next read (h5wasm takes ~1 s to instantiate). */
 let parked: Slot | undefined;
 
-function acquire(): Slot {
+function acquire(fileId: string): Slot {
+  if (parked && (parked.failed.has(fileId) || parked.failed.size >= MAX_FAILURES_PER_WORKER)) {
+    void parked.worker.terminate();
+    parked = undefined;
+  }
   const slot = parked ?? spawn();
   parked = undefined;
   slot.worker.ref();
@@ -82,7 +95,7 @@ function acquire(): Slot {
 
 function spawn(): Slot {
   const { filename, execArgv, eval: evaluate } = workerScript();
-  return { worker: new Worker(filename, { execArgv, eval: evaluate }) };
+  return { worker: new Worker(filename, { execArgv, eval: evaluate }), failed: new Set() };
 }
 
 /** A worker that answered normally is parked (unref'd: it never keeps the process alive). */
@@ -97,8 +110,8 @@ function release(slot: Slot, healthy: boolean): void {
   } else void slot.worker.terminate();
 }
 
-function inWorker(request: H5WorkerRequest, budgetMs: number): Promise<KerasH5Contents> {
-  const slot = acquire();
+function inWorker(request: H5WorkerRequest, budgetMs: number, fileId: string): Promise<KerasH5Contents> {
+  const slot = acquire(fileId);
   const { worker } = slot;
   return new Promise<KerasH5Contents>((resolve, reject) => {
     let settled = false;
@@ -125,7 +138,10 @@ function inWorker(request: H5WorkerRequest, budgetMs: number): Promise<KerasH5Co
       // A wasm heap never shrinks: a worker that grew it for big tensors is not kept around.
       if (reply.type === 'ok') settle(reply.heapBytes <= MAX_PARKED_HEAP_BYTES, () => resolve(reply.result));
       else if (reply.type === 'error') settle(true, () => reject(new VggError(reply.code, reply.message)));
-      else settle(!reply.fatal, () => reject(formatError(request.path, reply.message)));
+      else {
+        slot.failed.add(fileId);
+        settle(!reply.fatal, () => reject(formatError(request.path, reply.message)));
+      }
     });
     worker.once('error', (e) => settle(false, () => reject(formatError(request.path, e.message, e))));
     worker.once('exit', (code) => settle(false, () => reject(formatError(request.path, `the HDF5 reader stopped (exit ${code})`))));
