@@ -122,7 +122,10 @@ export class FuzzTally {
     this.slowestMs = Math.max(this.slowestMs, ms);
     let key: string;
     if (outcome === 'ok') key = 'ok';
-    else if (outcome instanceof VggError && !/\n\s+at /.test(outcome.message)) key = outcome.code;
+    else if (outcome instanceof VggError && !/\n\s+at /.test(outcome.message)) {
+      // the typed outcomes of the worst inputs, counted apart: a wasm abort and a time-budget stop
+      key = /Aborted\(|stopped \(exit/.test(outcome.message) ? `${outcome.code} (wasm abort)` : /took longer than/.test(outcome.message) ? `${outcome.code} (time budget)` : outcome.code;
+    }
     else {
       key = 'untyped';
       if (this.untyped.length < 20) this.untyped.push(outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : String(outcome));
