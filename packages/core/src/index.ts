@@ -36,7 +36,7 @@ export {
 } from './preprocess/load-image.js';
 export { stats, sizeOf, formatShape, type FloatTensor, type Stats } from './tensor.js';
 export { loadWeights, type LoadWeightsOptions } from './weights/load-weights.js';
-export { readKerasH5, type KerasH5Contents } from './weights/read-keras-h5.js';
+export { readKerasH5, type KerasH5Contents, type ReadOptions as ReadKerasH5Options } from './weights/read-keras-h5.js';
 export { readTfjsFolder, halfToFloat } from './weights/read-tfjs-folder.js';
 export { matchToGraph } from './weights/match-graph.js';
 export type { LayerWeights, RawLayer, RawWeight, WeightFormat, WeightSet } from './weights/weight-set.js';

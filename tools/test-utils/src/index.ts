@@ -37,7 +37,7 @@ export function wavyInput(shape: readonly number[], phase = 0): FloatTensor {
 }
 
 // Bump the version when the generator's values change, so stale cached files are not reused.
-const CACHE = join(tmpdir(), 'vggscope-test-weights-v2');
+const CACHE = join(tmpdir(), 'vggscope-test-weights-v3');
 
 /**
  * Path of a synthetic legacy-layout `.h5` (and optionally its tfjs folder) for this model,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashFile } from '@vggscope/core';
@@ -57,6 +57,30 @@ describe('cli weights', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('a corrupt cache never stops list or verify: bad rows say why, verify exits 4, no native abort', async () => {
+    const cache = tmp();
+    const env = { VGGSCOPE_WEIGHTS: cache, KERAS_HOME: tmp() };
+    const header = Buffer.alloc(64, 0x20);
+    header.write('VGGWPK01', 0);
+    header.writeUInt32LE(0xffffffff, 8); // aborted Node from a positioned read before the header checks
+    writeFileSync(join(cache, 'vgg16-notop.vggw'), header);
+    header.writeUInt32LE(2 ** 31, 8);
+    writeFileSync(join(cache, 'vgg19-notop.vggw'), header);
+    mkdirSync(join(cache, NAME)); // an official name that is a folder
+    const l = spawnCli(['weights', 'list'], env);
+    expect(l.code).toBe(0);
+    expect(l.out).toMatch(/vgg16-notop\.vggw\s+packed\s+\?\s+64 B\s+UNREADABLE \(E_WEIGHTS_FORMAT\): packed header length 4294967295 does not fit a 64-byte file/);
+    expect(l.out).toMatch(/vgg19-notop\.vggw .*UNREADABLE \(E_WEIGHTS_FORMAT\): packed header length 2147483648/);
+    expect(l.out).toMatch(/UNREADABLE \(EISDIR\)/);
+    expect(l.err).toBe('');
+    const v = spawnCli(['weights', 'verify'], env);
+    expect(v.code).toBe(4);
+    expect(v.err).toContain('3 file(s) failed verification');
+    expect(v.err).not.toMatch(/\n\s+at /);
+    const one = spawnCli(['weights', 'verify', join(cache, 'vgg16-notop.vggw')], env);
+    expect(one.code).toBe(4);
   });
 
   it('unknown action → exit 2', () => {

@@ -113,21 +113,36 @@ async function scan(): Promise<Entry[]> {
       if (name.endsWith(PACKED_EXT)) {
         out.push({ place: label, file: path, kind: 'packed', bytes: (await stat(path)).size, ...(await describePacked(path)) });
       } else if (official) {
-        const md5 = await hashFile(path);
-        out.push({ place: label, file: path, kind: 'h5', model: `${official.model}${official.includeTop ? ' top' : ''}`, bytes: (await stat(path)).size, verified: md5 === official.md5 ? 'md5 ok' : 'MD5 MISMATCH' });
+        const md5 = await md5Of(path);
+        const verified = md5.startsWith('UNREADABLE') ? md5 : md5 === official.md5 ? 'md5 ok' : 'MD5 MISMATCH';
+        out.push({ place: label, file: path, kind: 'h5', model: `${official.model}${official.includeTop ? ' top' : ''}`, bytes: (await stat(path)).size, verified });
       }
     }
   }
   return out;
 }
 
+/**
+ * A corrupt cache must never stop `list` or `verify`: every failure to read a file becomes its
+ * row's verdict (UNREADABLE plus why), and only `verify` turns bad rows into exit status 4.
+ */
 async function describePacked(path: string): Promise<{ model: string; verified: string }> {
   try {
     const { header, bad } = await verifyPacked(path);
     return { model: `${header.model}${header.includeTop ? ' top' : ''} ${header.dtype}`, verified: bad.length ? `${bad.length} BAD TENSORS` : 'sha256 ok' };
   } catch (e) {
-    return { model: '?', verified: `UNREADABLE: ${(e as Error).message}` };
+    return { model: '?', verified: unreadable(e) };
   }
+}
+
+async function md5Of(path: string): Promise<string> {
+  return hashFile(path).catch((e: unknown) => unreadable(e));
+}
+
+function unreadable(e: unknown): string {
+  const code = e instanceof VggError ? e.code : ((e as NodeJS.ErrnoException).code ?? 'error');
+  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/^'[^']*':\s*/, '');
+  return `UNREADABLE (${code}): ${message}`;
 }
 
 async function list(ctx: CommandContext, json: boolean): Promise<number> {
@@ -155,14 +170,17 @@ async function verify(ctx: CommandContext, target: string | undefined, json: boo
 }
 
 async function verifyOne(path: string): Promise<Entry> {
-  const bytes = await stat(path).then((s) => s.size, () => {
+  const info = await stat(path).catch(() => {
     throw new VggError('E_WEIGHTS_NOT_FOUND', `weights verify: '${path}' not found`);
   });
-  if (await isPackedFile(path)) {
+  if (!info.isFile()) throw new VggError('E_USAGE', `weights verify: '${path}' is not a file; give a .vggw or an official .h5 file`);
+  const bytes = info.size;
+  if (path.endsWith(PACKED_EXT) || (await isPackedFile(path))) {
     return { place: '', file: path, kind: 'packed', bytes, ...(await describePacked(path)) };
   }
   const official = loadManifest().find((f) => f.name === basename(path));
-  const md5 = await hashFile(path);
+  const md5 = await md5Of(path);
+  if (md5.startsWith('UNREADABLE')) return { place: '', file: path, kind: 'h5', model: official?.model ?? '?', bytes, verified: md5 };
   if (!official) return { place: '', file: path, kind: 'h5', model: '?', bytes, verified: `md5 ${md5} (not an official file name: nothing to compare; ok)` };
   return { place: '', file: path, kind: 'h5', model: official.model, bytes, verified: md5 === official.md5 ? 'md5 ok' : `MD5 MISMATCH (${md5}, expected ${official.md5})` };
 }

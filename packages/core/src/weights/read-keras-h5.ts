@@ -1,120 +1,175 @@
-import { existsSync } from 'node:fs';
-import type { Dataset, Group } from 'h5wasm/node';
-import { VggError, wrapError } from '../errors.js';
-import type { RawLayer, RawWeight } from './weight-set.js';
+import { stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type ErrorCode, VggError } from '../errors.js';
+import { type KerasH5Contents, type ParseOptions, loadH5wasm, parseKerasH5 } from './keras-h5-parse.js';
 
-export type KerasH5Layout = 'keras-legacy' | 'keras3';
-
-export interface KerasH5Contents {
-  readonly layout: KerasH5Layout;
-  /** In file order (the `layer_names` attribute), weightless layers included. */
-  readonly layers: readonly RawLayer[];
-  readonly bytesRead: number;
-}
+export type { KerasH5Contents, KerasH5Layout } from './keras-h5-parse.js';
 
 export interface ReadOptions {
   /** Read tensor data only for these layer names (shapes are always read). */
   readonly only?: ReadonlySet<string>;
+  /**
+   * Time budget for opening and reading the file (default 30 s plus 1 s per 10 MB): past it the
+   * worker is terminated and the read fails with E_WEIGHTS_FORMAT instead of hanging.
+   */
+  readonly timeoutMs?: number;
+  /** Largest tensor accepted (default 1 GiB; VGG's largest, fc1, is 411 MB). */
+  readonly maxDatasetBytes?: number;
+  /**
+   * Parse in this thread instead of a worker (no time budget, and a wasm abort() could take the
+   * process state with it). For bundles that cannot ship the worker file.
+   */
+  readonly inProcess?: boolean;
+}
+
+export interface H5WorkerRequest {
+  readonly path: string;
+  readonly options: ParseOptions;
+}
+
+export type H5WorkerReply =
+  | { readonly type: 'ok'; readonly result: KerasH5Contents; readonly heapBytes: number }
+  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string }
+  | { readonly type: 'foreign'; readonly message: string; readonly fatal: boolean };
+
+const DEFAULT_MAX_DATASET_BYTES = 2 ** 30;
+
+/**
+ * Reads Keras HDF5 weights (legacy and Keras 3 layouts; see keras-h5-parse.ts) in a worker thread
+ * with a time budget. Every failure is a VggError: E_WEIGHTS_NOT_FOUND for a missing file,
+ * E_WEIGHTS_FORMAT naming the file for anything HDF5 or h5wasm rejects, a dataset whose declared
+ * size the file cannot hold, a hang past the budget or an abort inside wasm. HDF5's error stack
+ * never reaches stderr.
+ */
+export async function readKerasH5(path: string, options: ReadOptions = {}): Promise<KerasH5Contents> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new VggError('E_WEIGHTS_NOT_FOUND', `weights file '${path}' not found`);
+  if (!info.isFile()) throw new VggError('E_WEIGHTS_FORMAT', `weights file '${path}' is not a regular file`);
+  const request: H5WorkerRequest = {
+    path,
+    options: { only: options.only ? [...options.only] : undefined, fileBytes: info.size, maxDatasetBytes: options.maxDatasetBytes ?? DEFAULT_MAX_DATASET_BYTES },
+  };
+  if (options.inProcess) return parseHere(request);
+  const budget = options.timeoutMs ?? 30_000 + Math.ceil(info.size / 10_000_000) * 1000;
+  return inWorker(request, budget, `${info.dev}:${info.ino}`);
+}
+
+async function parseHere({ path, options }: H5WorkerRequest): Promise<KerasH5Contents> {
+  const h5wasm = await loadH5wasm();
+  try {
+    return parseKerasH5(h5wasm, path, options);
+  } catch (e) {
+    throw e instanceof VggError ? e : formatError(path, e instanceof Error ? e.message : String(e), e);
+  }
+}
+
+interface Slot {
+  readonly worker: Worker;
+  /**
+   * Files (dev:ino) HDF5 failed on in this worker. HDF5 shares one open-file record per file
+   * identity, and a failed open can leave one behind: reading the same file again (say, after it
+   * was rewritten in place) in this worker once aborted where a fresh worker read it fine. Such a
+   * read gets a fresh worker; so does any read after MAX_FAILURES_PER_WORKER failures.
+   */
+  readonly failed: Set<string>;
+}
+
+const MAX_FAILURES_PER_WORKER = 500;
+
+const MAX_PARKED_HEAP_BYTES = 128 * 2 ** 20;
+
+/** One parked worker, reused by the next read (h5wasm takes ~1 s to instantiate). */
+let parked: Slot | undefined;
+
+function acquire(fileId: string): Slot {
+  if (parked && (parked.failed.has(fileId) || parked.failed.size >= MAX_FAILURES_PER_WORKER)) {
+    void parked.worker.terminate();
+    parked = undefined;
+  }
+  const slot = parked ?? spawn();
+  parked = undefined;
+  slot.worker.ref();
+  return slot;
+}
+
+function spawn(): Slot {
+  const { filename, execArgv, eval: evaluate } = workerScript();
+  return { worker: new Worker(filename, { execArgv, eval: evaluate }), failed: new Set() };
+}
+
+/** A worker that answered normally is parked (unref'd: it never keeps the process alive). */
+function release(slot: Slot, healthy: boolean): void {
+  slot.worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
+  if (healthy && !parked) {
+    slot.worker.once('exit', () => {
+      if (parked === slot) parked = undefined;
+    });
+    slot.worker.unref();
+    parked = slot;
+  } else void slot.worker.terminate();
+}
+
+function inWorker(request: H5WorkerRequest, budgetMs: number, fileId: string): Promise<KerasH5Contents> {
+  const slot = acquire(fileId);
+  const { worker } = slot;
+  return new Promise<KerasH5Contents>((resolve, reject) => {
+    let settled = false;
+    const settle = (healthy: boolean, fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      release(slot, healthy);
+      fn();
+    };
+    const timer = setTimeout(
+      () =>
+        settle(false, () =>
+          reject(
+            new VggError(
+              'E_WEIGHTS_FORMAT',
+              `'${request.path}': reading it as HDF5 took longer than ${(budgetMs / 1000).toFixed(0)} s and was stopped; the file is corrupt (or, if it is a huge valid file on a slow disk, raise the time budget)`,
+            ),
+          ),
+        ),
+      budgetMs,
+    );
+    worker.once('message', (reply: H5WorkerReply) => {
+      // A wasm heap never shrinks: a worker that grew it for big tensors is not kept around.
+      if (reply.type === 'ok') settle(reply.heapBytes <= MAX_PARKED_HEAP_BYTES, () => resolve(reply.result));
+      else if (reply.type === 'error') settle(true, () => reject(new VggError(reply.code, reply.message)));
+      else {
+        slot.failed.add(fileId);
+        settle(!reply.fatal, () => reject(formatError(request.path, reply.message)));
+      }
+    });
+    worker.once('error', (e) => settle(false, () => reject(formatError(request.path, e.message, e))));
+    worker.once('exit', (code) => settle(false, () => reject(formatError(request.path, `the HDF5 reader stopped (exit ${code})`))));
+    worker.postMessage(request);
+  });
 }
 
 /**
- * Reads Keras HDF5 weights: the legacy layout of the official VGG files (`layer_names` /
- * `weight_names` attributes, flat `block1_conv1_W_1:0` or nested `conv2d/kernel:0` datasets,
- * optionally under `/model_weights`) and the Keras 3 `.weights.h5` layout (`layers/<key>/vars/<i>`).
- * Dataset paths always come from `weight_names`, never built from layer names.
+ * HDF5's error stack is dozens of lines ("HDF5-DIAG: Error detected in HDF5 … #012: … in
+ * H5C__load_entry(): incorrect metadata checksum …"); the user gets one line — the innermost
+ * entry's description, which says what was wrong — and the file.
  */
-export async function readKerasH5(path: string, options: ReadOptions = {}): Promise<KerasH5Contents> {
-  // Imported on first use: h5wasm is 4 MB of JS that callers reading other formats never need.
-  const h5wasm = (await import('h5wasm/node')).default;
-  await h5wasm.ready;
-  if (!existsSync(path)) throw new VggError('E_WEIGHTS_NOT_FOUND', `weights file '${path}' not found`);
-  let file: InstanceType<typeof h5wasm.File>;
-  try {
-    file = new h5wasm.File(path, 'r');
-  } catch (e) {
-    throw wrapError('E_WEIGHTS_FORMAT', `cannot open '${path}' as HDF5`, e);
-  }
-  try {
-    const counter = { bytes: 0 };
-    let root: Group = file;
-    if (!hasSplitAttr(root, 'layer_names') && root.keys().includes('model_weights')) {
-      root = root.get('model_weights') as Group; // full model.save() file, as Keras' own loader does
-    }
-    if (hasSplitAttr(root, 'layer_names')) {
-      return { layout: 'keras-legacy', layers: readLegacy(root, options, counter, path), bytesRead: counter.bytes };
-    }
-    const keys = root.keys();
-    const layersKey = keys.includes('layers') ? 'layers' : keys.includes('_layer_checkpoint_dependencies') ? '_layer_checkpoint_dependencies' : null;
-    if (layersKey) {
-      return { layout: 'keras3', layers: readKeras3(root.get(layersKey) as Group, options, counter, path), bytesRead: counter.bytes };
-    }
-    throw new VggError(
-      'E_WEIGHTS_FORMAT',
-      `'${path}' is HDF5 but not Keras weights: no 'layer_names' attribute, '/model_weights' or '/layers' group (top level has: ${keys.join(', ') || 'nothing'})`,
-    );
-  } finally {
-    file.close();
-  }
+function formatError(path: string, raw: string, cause?: unknown): VggError {
+  const entries = [...raw.matchAll(/#\d{3}:.* in [\w.]+\(\): (.+)/g)].map((m) => m[1]!.trim());
+  const detail = entries.at(-1) ?? raw.split('\n').map((l) => l.trim()).find((l) => l && !/^HDF5-DIAG/.test(l)) ?? 'unknown error';
+  const clean = detail.replace(/^(RuntimeError|Error):\s*/, '').slice(0, 200);
+  return new VggError('E_WEIGHTS_FORMAT', `'${path}' is not a readable Keras HDF5 weights file (HDF5: ${clean}); download or save it again`, { cause: cause ?? raw });
 }
 
-/** Keras 2 splits attributes over 64 KB into `name0`, `name1`, …; accept both forms. */
-function hasSplitAttr(g: Group, name: string): boolean {
-  const attrs = Object.keys(g.attrs);
-  return attrs.includes(name) || attrs.includes(`${name}0`);
-}
-
-function readStringsAttr(g: Group, name: string): string[] {
-  const attrs = g.attrs;
-  const parts = name in attrs ? [attrs[name]!] : Object.keys(attrs).filter((k) => new RegExp(`^${name}\\d+$`).test(k)).sort(byTrailingNumber).map((k) => attrs[k]!);
-  const out: string[] = [];
-  for (const a of parts) {
-    if (a.shape && a.shape.length > 0 && a.shape[0] === 0) continue; // empty float64 array = no weights
-    const v = a.value as unknown;
-    if (Array.isArray(v)) out.push(...v.map(String));
-    else if (typeof v === 'string') out.push(v);
-  }
-  return out;
-}
-
-function byTrailingNumber(a: string, b: string): number {
-  return Number(/\d+$/.exec(a)![0]) - Number(/\d+$/.exec(b)![0]);
-}
-
-function readLegacy(root: Group, options: ReadOptions, counter: { bytes: number }, path: string): RawLayer[] {
-  return readStringsAttr(root, 'layer_names').map((layerName) => {
-    const g = root.get(layerName) as Group | null;
-    if (!g) throw new VggError('E_WEIGHTS_FORMAT', `'${path}': layer_names lists '${layerName}' but the file has no such group`);
-    const wanted = !options.only || options.only.has(layerName);
-    const weights = readStringsAttr(g, 'weight_names').map((wn) => readDataset(g, wn, wanted, counter, `${layerName}/${wn}`, path));
-    return { name: layerName, weights };
-  });
-}
-
-function readKeras3(layersGroup: Group, options: ReadOptions, counter: { bytes: number }, path: string): RawLayer[] {
-  return layersGroup.keys().map((key) => {
-    const vars = (layersGroup.get(key) as Group).get('vars') as Group | null;
-    const nameAttr = vars && 'name' in vars.attrs ? String(vars.attrs['name']!.value) : undefined;
-    const name = nameAttr ?? key; // Keras < 3.6 wrote no name: the key is the snake_case class name
-    const wanted = !options.only || options.only.has(name) || nameAttr === undefined;
-    const indices = vars ? vars.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b)) : [];
-    const weights = indices.map((i) => readDataset(vars!, i, wanted, counter, `layers/${key}/vars/${i}`, path));
-    return { name, weights, positional: nameAttr === undefined };
-  });
-}
-
-function readDataset(g: Group, datasetPath: string, wanted: boolean, counter: { bytes: number }, label: string, path: string): RawWeight {
-  const ds = g.get(datasetPath) as Dataset | null;
-  if (!ds || ds.type !== 'Dataset') {
-    throw new VggError('E_WEIGHTS_FORMAT', `'${path}': weight '${label}' is listed in weight_names but missing from the file`);
-  }
-  const shape = ds.shape ?? [];
-  if (!wanted) return { name: datasetPath, shape };
-  const dtype = String(ds.dtype);
-  if (!/^[<>]?[fd]$/.test(dtype)) {
-    throw new VggError('E_WEIGHTS_FORMAT', `'${path}': weight '${label}' has dtype ${dtype}; only float32/float64 are supported`);
-  }
-  const value = ds.value as Float32Array | Float64Array;
-  const data = value instanceof Float32Array ? value : Float32Array.from(value);
-  counter.bytes += data.byteLength;
-  return { name: datasetPath, shape, data };
+/**
+ * The compiled worker, or the TypeScript source run through tsx when running from source: a
+ * one-line script registers tsx's ESM hooks inside the worker, then imports the .ts file (in
+ * Node 20 neither `--import tsx` nor a worker's .ts entry file gets the hooks).
+ */
+function workerScript(): { filename: string; execArgv?: string[]; eval?: boolean } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  if (!fromSource) return { filename: fileURLToPath(new URL('./keras-h5-worker.js', import.meta.url)) };
+  const entry = JSON.stringify(new URL('./keras-h5-worker.ts', import.meta.url).href);
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  return { filename: `import(${api}).then((tsx) => { tsx.register(); return import(${entry}); })`, eval: true, execArgv: ['--conditions=@vggscope/source'] };
 }

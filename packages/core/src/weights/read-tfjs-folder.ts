@@ -1,18 +1,11 @@
 import { open, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { VggError, wrapError } from '../errors.js';
+import { type ManifestGroup, type ManifestWeight, parseTfjsManifest } from './tfjs-manifest.js';
 import type { RawLayer, RawWeight } from './weight-set.js';
 
-interface ManifestWeight {
-  name: string;
-  shape: number[];
-  dtype: string;
-  quantization?: { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number };
-}
-interface ManifestGroup {
-  paths: string[];
-  weights: ManifestWeight[];
-}
+/** A real layers-model's model.json is tens of KB (a few MB with a big topology). */
+const MAX_MODEL_JSON_BYTES = 256 * 2 ** 20;
 
 export interface TfjsContents {
   readonly layers: readonly RawLayer[];
@@ -27,34 +20,26 @@ export interface TfjsContents {
  * a requested layer; a weight whose shard is absent makes its layer unavailable instead of failing.
  */
 export async function readTfjsFolder(modelJsonPath: string, only?: ReadonlySet<string>): Promise<TfjsContents> {
-  let manifest: ManifestGroup[];
-  try {
-    const json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as { weightsManifest?: ManifestGroup[] };
-    if (!Array.isArray(json.weightsManifest)) throw new Error('no weightsManifest array');
-    manifest = json.weightsManifest;
-  } catch (e) {
-    throw wrapError('E_WEIGHTS_FORMAT', `'${modelJsonPath}' is not a TensorFlow.js layers-model manifest`, e);
-  }
+  const manifest = parseTfjsManifest(await readModelJson(modelJsonPath), modelJsonPath);
   const dir = dirname(modelJsonPath);
   const byLayer = new Map<string, RawWeight[]>();
   const unavailable = new Set<string>();
   let bytesRead = 0;
 
-  for (const group of manifest) {
-    const shards = await shardTable(dir, group.paths);
+  for (const [gi, group] of manifest.entries()) {
+    const shards = await shardTable(dir, group, gi, modelJsonPath);
     let offset = 0;
     for (const w of group.weights) {
-      const byteLength = w.shape.reduce((a, b) => a * b, 1) * bytesPerElement(w, modelJsonPath);
       const layer = layerOf(w.name);
       const list = byLayer.get(layer) ?? [];
       byLayer.set(layer, list);
       const start = offset;
-      offset += byteLength;
+      offset += w.byteLength;
       if (only && !only.has(layer)) {
         list.push({ name: w.name, shape: w.shape });
         continue;
       }
-      const bytes = await readRange(shards, start, byteLength);
+      const bytes = await readRange(shards, start, w.byteLength);
       if (!bytes) {
         unavailable.add(layer);
         list.push({ name: w.name, shape: w.shape });
@@ -68,18 +53,21 @@ export async function readTfjsFolder(modelJsonPath: string, only?: ReadonlySet<s
   return { layers, unavailable: [...unavailable], bytesRead };
 }
 
+async function readModelJson(path: string): Promise<unknown> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error('not a regular file');
+    if (info.size > MAX_MODEL_JSON_BYTES) throw new Error(`${info.size} bytes, more than any layers-model manifest (${MAX_MODEL_JSON_BYTES})`);
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw wrapError('E_WEIGHTS_FORMAT', `'${path}' is not a TensorFlow.js layers-model manifest`, e);
+  }
+}
+
 /** `block1_conv1/kernel` or `block1_conv1/kernel:0` → `block1_conv1`. */
 function layerOf(weightName: string): string {
   const slash = weightName.indexOf('/');
   return slash < 0 ? weightName.replace(/:\d+$/, '') : weightName.slice(0, slash);
-}
-
-function bytesPerElement(w: ManifestWeight, path: string): number {
-  const q = w.quantization?.dtype;
-  if (q === 'uint8') return 1;
-  if (q === 'uint16' || q === 'float16') return 2;
-  if (w.dtype === 'float32') return 4;
-  throw new VggError('E_WEIGHTS_FORMAT', `'${path}': weight '${w.name}' has dtype ${w.dtype}; only float32 (optionally quantized) is supported`);
 }
 
 function decode(w: ManifestWeight, bytes: Uint8Array): Float32Array {
@@ -111,34 +99,68 @@ interface Shard {
   present: boolean;
 }
 
-async function shardTable(dir: string, paths: string[]): Promise<Shard[]> {
+/**
+ * Sizes of a group's shards, checked against what its weights need before any byte is used: when
+ * all are present they must add up to exactly the weights' total (a shard 4 bytes short would
+ * shift every later weight); when some are absent (a partial folder), the present ones must not
+ * exceed it. Otherwise → E_WEIGHTS_FORMAT naming the shard and both lengths.
+ */
+async function shardTable(dir: string, group: ManifestGroup, gi: number, modelJson: string): Promise<Shard[]> {
   const out: Shard[] = [];
   let start = 0;
-  for (const p of paths) {
+  for (const p of group.paths) {
     const path = join(dir, p);
-    const size = await stat(path).then((s) => s.size, () => -1);
+    const info = await stat(path).catch(() => undefined);
+    if (info && !info.isFile()) throw new VggError('E_WEIGHTS_FORMAT', `'${modelJson}': shard '${p}' is not a file`);
+    const size = info ? info.size : -1;
     // An absent shard's size is unknown, so every later offset in the group is unknown too.
     out.push({ path, start, size: Math.max(size, 0), present: size >= 0 });
     if (size < 0) start = Infinity;
     else start += size;
+  }
+  const present = out.filter((s) => s.present);
+  const have = present.reduce((n, s) => n + s.size, 0);
+  const need = group.byteLength;
+  const fault = (shard: Shard, expected: string) =>
+    new VggError(
+      'E_WEIGHTS_FORMAT',
+      `'${modelJson}': shard '${basename(shard.path)}' is ${shard.size} bytes, but the manifest's weights need ${expected} ` +
+        `(group ${gi + 1}: ${group.weights.length} weights, ${need} bytes in ${group.paths.length} shard${group.paths.length > 1 ? 's' : ''}, the shards hold ${have}); ` +
+        'the folder is corrupt or from another model: convert or download it again',
+    );
+  if (present.length === out.length) {
+    if (have !== need) {
+      const last = out[out.length - 1]!;
+      throw fault(last, `${need - (have - last.size)}`);
+    }
+  } else {
+    const tooBig = present.find((s) => s.size > need);
+    if (tooBig || have > need) throw fault(tooBig ?? present[present.length - 1]!, `at most ${need - (have - (tooBig ?? present[present.length - 1]!).size)}`);
   }
   return out;
 }
 
 /** Reads [start, start+length) across shards; null if any byte lies in an absent shard. */
 async function readRange(shards: Shard[], start: number, length: number): Promise<Uint8Array | null> {
+  // Settle availability before allocating: a weight in an absent shard costs nothing.
+  let reach = start;
+  for (const s of shards) {
+    if (reach >= start + length) break;
+    if (!s.present || !Number.isFinite(s.start)) return null;
+    if (reach < s.start + s.size) reach = s.start + s.size;
+  }
+  if (reach < start + length) return null;
   const out = new Uint8Array(length);
   let filled = 0;
   for (const s of shards) {
     if (filled === length) break;
     const want = start + filled;
-    // Shards are visited in order, so an absent one reached while bytes are still owed holds them.
-    if (!s.present || !Number.isFinite(s.start)) return null;
     if (want >= s.start + s.size) continue;
     const n = Math.min(length - filled, s.start + s.size - want);
     const fh = await open(s.path, 'r');
     try {
-      await fh.read(out, filled, n, want - s.start);
+      const { bytesRead } = await fh.read(out, filled, n, want - s.start);
+      if (bytesRead !== n) throw new VggError('E_WEIGHTS_FORMAT', `shard '${s.path}' shrank while being read (${bytesRead} of ${n} bytes)`);
     } finally {
       await fh.close();
     }

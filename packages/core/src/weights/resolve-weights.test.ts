@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph } from '../graph.js';
 import { loadWeights } from './load-weights.js';
 import { hashFile } from './md5-file.js';
-import { packedName } from './packed.js';
+import { packedName, readPacked, readPackedHeader } from './packed.js';
+import { packedStampPath } from './packed-stamp.js';
 import { resolveWeights } from './resolve-weights.js';
 
 const NAME = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
@@ -110,6 +111,36 @@ describe('resolveWeights', () => {
     expect(msg).toContain('npx nx run cli:weights -- fetch --model vgg16');
     expect(msg).toContain(`curl -L -o ${join(s.cache, NAME)} ${server.url}/${NAME}`);
     expect(msg).toContain('--weights /path/to/');
+  });
+
+  it('a corrupt cached packed file is ignored, said so, and re-derived from the cached .h5', async () => {
+    const s = sandbox();
+    const first = await resolveWeights({ ...opts, env: s.env });
+    expect(existsSync(packedStampPath(first.path))).toBe(true); // checked once, recorded
+    const header = await readPackedHeader(first.path);
+    const t = header.tensors.find((x) => x.layer === 'block3_conv1' && x.role === 'kernel')!;
+    const bytes = readFileSync(first.path);
+    bytes[t.offset + 1234] = bytes[t.offset + 1234]! ^ 0x01; // one mantissa bit
+    writeFileSync(first.path, bytes);
+    // the edit voids the stamp: loading checks the CRC again and refuses the file
+    await expect(readPacked(first.path, buildGraph('vgg16'))).rejects.toMatchObject({ code: 'E_WEIGHTS_CHECKSUM' });
+    const status: string[] = [];
+    const before = server.requests.length;
+    await expect(resolveWeights({ ...opts, env: s.env, onStatus: (m) => status.push(m) })).resolves.toEqual({ path: first.path, origin: 'cache' });
+    expect(status.join('\n')).toMatch(/ignoring corrupt cached .*vgg16-notop\.vggw: 1 tensor\(s\) fail their checksum \(block3_conv1\/kernel\); deleting it and deriving it again[\s\S]*converting/);
+    expect(server.requests.length).toBe(before); // re-derived from the cached .h5, not downloaded
+    await expect(readPacked(first.path, buildGraph('vgg16'))).resolves.toMatchObject({ format: 'packed' });
+  });
+
+  it('a cached packed file with a garbage header is ignored and re-derived', async () => {
+    const s = sandbox();
+    const first = await resolveWeights({ ...opts, env: s.env });
+    const bytes = readFileSync(first.path);
+    bytes.writeUInt32LE(0xffffffff, 8);
+    writeFileSync(first.path, bytes);
+    const status: string[] = [];
+    await expect(resolveWeights({ ...opts, env: s.env, onStatus: (m) => status.push(m) })).resolves.toMatchObject({ origin: 'cache' });
+    expect(status[0]).toMatch(/ignoring corrupt cached .*: .*packed header length 4294967295 does not fit/);
   });
 
   it('an explicit path is used as given', async () => {

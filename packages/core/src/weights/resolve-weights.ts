@@ -7,7 +7,8 @@ import { convertToPacked } from './convert.js';
 import { type DownloadOptions, downloadVerified } from './download.js';
 import { type ManifestFile, REPO_WEIGHTS_DIR, loadManifest, manifestEntry } from './manifest.js';
 import { hashFile } from './md5-file.js';
-import { packedName } from './packed.js';
+import { packedName, verifyPackedOnce } from './packed.js';
+import { dropStamp } from './packed-stamp.js';
 
 export type WeightsOrigin = 'explicit' | 'cache' | 'keras-cache' | 'download';
 
@@ -64,7 +65,7 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
     for (const name of names) {
       const p = join(dir, name);
       looked.push(p);
-      if (existsSync(p)) return { path: p, origin: 'cache' };
+      if (existsSync(p) && (await packedIsSound(p, o.model, name === packedName(o.model, true), status))) return { path: p, origin: 'cache' };
     }
     const h5 = join(dir, entry.name);
     looked.push(h5);
@@ -84,7 +85,7 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
   const dest = join(cache, entry.name);
   status(`downloading ${entry.name} (${(entry.bytes / 2 ** 20).toFixed(1)} MiB) from ${new URL(entry.urls[0]!).host} to ${cache}`);
   try {
-    await downloadVerified({ urls: entry.urls, dest, md5: entry.md5, bytes: entry.bytes, onProgress: o.onProgress, ...o.download });
+    await downloadVerified({ urls: entry.urls, dest, md5: entry.md5, bytes: entry.bytes, onProgress: o.onProgress, onWait: status, ...o.download });
   } catch (e) {
     const reason = e instanceof Error ? e.message.split('\nCheck the connection')[0] : String(e);
     throw new VggError('E_DOWNLOAD', `${reason}\n${whereAndHow(o, entry, looked, cache)}`, { cause: e });
@@ -99,9 +100,34 @@ async function md5Matches(path: string, entry: ManifestFile, status: (m: string)
   return false;
 }
 
+/**
+ * A cached packed file is used only if its header is valid, it is the model its name says, and
+ * every tensor passes its checksum (checked once, then recorded: packed-stamp.ts). Otherwise it is
+ * ours and corrupt: said so, deleted, and re-derived from the .h5 like Keras re-fetches a bad file.
+ */
+async function packedIsSound(path: string, model: string, includeTop: boolean, status: (m: string) => void): Promise<boolean> {
+  let problem: string;
+  try {
+    const { header, bad } = await verifyPackedOnce(path);
+    if (bad.length === 0 && header.model === model && header.includeTop === includeTop) return true;
+    problem = bad.length
+      ? `${bad.length} tensor(s) fail their checksum (${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', …' : ''})`
+      : `it holds ${header.model}${header.includeTop ? ' with top' : ''}, not what its name says`;
+  } catch (e) {
+    problem = e instanceof Error ? e.message : String(e);
+  }
+  status(`ignoring corrupt cached ${path}: ${problem}; deleting it and deriving it again`);
+  await rm(path, { force: true });
+  dropStamp(path);
+  return false;
+}
+
 async function toPacked(h5: string, dest: string, o: ResolveWeightsOptions, entry: ManifestFile, status: (m: string) => void): Promise<string> {
   status(`converting ${h5} to the packed format: ${dest}`);
   await convertToPacked(h5, dest, { model: o.model, includeTop: o.includeTop, sourceMd5: entry.md5 });
+  // Checked once as written and recorded, so that every later load skips the per-tensor CRC.
+  const { bad } = await verifyPackedOnce(dest);
+  if (bad.length) throw new VggError('E_WEIGHTS_CHECKSUM', `'${dest}' was corrupt right after conversion (${bad.join(', ')}); check the disk and run again`);
   return dest;
 }
 
