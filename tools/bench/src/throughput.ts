@@ -1,12 +1,13 @@
 /**
  * Throughput of VGG16/VGG19 no-top against the alternatives a user would pick, in the same run:
- * the engine (batch 1; batch 8 on 1 and N workers), hand-written tfjs ops (the engine's floor),
- * tfjs-layers `model.predict` on wasm, and onnxruntime-web (wasm, its own threads) on the same
- * weights exported to ONNX. Each case runs in a fresh process; cases are interleaved round by
+ * the engine on each backend (simd on 1 and N threads, tfjs-wasm; batch 1 and batch 8, pools),
+ * hand-written tfjs ops (the tfjs-wasm backend's floor), tfjs-layers `model.predict` on wasm,
+ * onnxruntime-web (wasm, its own threads) and native onnxruntime-node on the same weights
+ * exported to ONNX. Each case runs in a fresh process; cases are interleaved round by
  * round; medians are quoted. Usage: npx nx run bench:throughput [-- --rounds 2 --iterations 3 --smoke]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,15 +42,23 @@ interface Case {
   kind: string;
   batch: number;
   workers?: number;
+  backend?: string;
+  threads?: number;
 }
 const CASES: Case[] = [
-  { id: 'engine-1', label: 'vggscope engine, batch 1, one thread', kind: 'engine', batch: 1 },
+  { id: 'tfjs-1', label: 'vggscope tfjs-wasm backend, batch 1, 1 thread', kind: 'engine', batch: 1, backend: 'tfjs-wasm', threads: 1 },
+  { id: 'simd-1t', label: 'vggscope simd backend, batch 1, 1 thread', kind: 'engine', batch: 1, backend: 'simd', threads: 1 },
+  { id: 'simd-nt', label: `vggscope simd backend, batch 1, ${n} threads`, kind: 'engine', batch: 1, backend: 'simd', threads: n },
   { id: 'tfl-1', label: 'tfjs-layers model.predict (wasm), batch 1', kind: 'tfjs-layers', batch: 1 },
   { id: 'ort-1', label: `onnxruntime-web (wasm, ${n} threads), batch 1`, kind: 'ort', batch: 1, workers: n },
-  { id: 'pool1-8', label: 'vggscope pool, batch 8, 1 worker', kind: 'pool', batch: 8, workers: 1 },
-  { id: `poolN-8`, label: `vggscope pool, batch 8, ${n} workers`, kind: 'pool', batch: 8, workers: n },
+  { id: 'ortn-1', label: 'onnxruntime-node (native, default threads), batch 1', kind: 'ort-node', batch: 1 },
+  { id: 'simd-pool1-8', label: 'vggscope simd pool, batch 8, 1 worker × 1 thread', kind: 'pool', batch: 8, workers: 1, backend: 'simd', threads: 1 },
+  { id: 'simd-poolN-8', label: `vggscope simd pool, batch 8, ${n} workers × 1 thread`, kind: 'pool', batch: 8, workers: n, backend: 'simd', threads: 1 },
+  { id: 'simd-nt-8', label: `vggscope simd backend, batch 8, ${n} threads`, kind: 'engine', batch: 8, backend: 'simd', threads: n },
+  { id: 'tfjs-poolN-8', label: `vggscope tfjs-wasm pool, batch 8, ${n} workers`, kind: 'pool', batch: 8, workers: n, backend: 'tfjs-wasm', threads: 1 },
   { id: 'tfl-8', label: 'tfjs-layers model.predict (wasm), batch 8', kind: 'tfjs-layers', batch: 8 },
   { id: 'ort-8', label: `onnxruntime-web (wasm, ${n} threads), batch 8`, kind: 'ort', batch: 8, workers: n },
+  { id: 'ortn-8', label: 'onnxruntime-node (native, default threads), batch 8', kind: 'ort-node', batch: 8 },
 ];
 
 const sections: string[] = [];
@@ -62,12 +71,15 @@ for (const model of models) {
   writeFileSync(onnx, vggToOnnx(graph, w)); // regenerated each run, kept out of git
   const results = new Map<string, { samples: number[]; rss: number[]; setup: number[] }>(CASES.map((c) => [c.id, { samples: [], rss: [], setup: [] }]));
   const overhead = { engine: [] as number[], raw: [] as number[] };
+  const loads: string[] = [];
   for (let r = 0; r < rounds; r++) {
+    loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!);
     const o = JSON.parse(execFileSync(process.execPath, [child, 'overhead', model, String(size[0]), String(size[1]), '1', String(iterations * 3), weights, onnx], { encoding: 'utf8' })) as { samples: number[]; raw: number[] };
     overhead.engine.push(...o.samples);
     overhead.raw.push(...o.raw);
     for (const c of CASES) {
-      const out = execFileSync(process.execPath, [child, c.kind, model, String(size[0]), String(size[1]), String(c.batch), String(iterations), weights, onnx, String(c.workers ?? 1)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const args = [child, c.kind, model, String(size[0]), String(size[1]), String(c.batch), String(iterations), weights, onnx, String(c.workers ?? 1), c.backend ?? '', String(c.threads ?? '')];
+      const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
       const res = JSON.parse(out) as { samples: number[]; setupMs: number; peakRssMb: number };
       const slot = results.get(c.id)!;
       slot.samples.push(...res.samples);
@@ -76,21 +88,27 @@ for (const model of models) {
       process.stderr.write(`${model} ${c.id} round ${r + 1}: ${median(res.samples).toFixed(0)} ms\n`);
     }
   }
+  loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!);
+  const find = (id: string) => CASES.find((c) => c.id === id)!;
   const ms = (id: string) => median(results.get(id)!.samples);
   const ips = (c: Case) => (c.batch * 1000) / ms(c.id);
-  const base = (c: Case) => CASES.find((b) => b.batch === c.batch && b.kind === 'tfjs-layers')!;
-  const ort = (c: Case) => CASES.find((b) => b.batch === c.batch && b.kind === 'ort')!;
-  const rows = CASES.map((c) => `| ${c.label} | ${ms(c.id).toFixed(0)} | ${ips(c).toFixed(2)} | ${(ips(c) / ips(base(c))).toFixed(2)}× | ${(ips(c) / ips(ort(c))).toFixed(2)}× | ${Math.max(...results.get(c.id)!.rss).toFixed(0)} | ${median(results.get(c.id)!.setup).toFixed(0)} |`);
-  const find = (id: string) => CASES.find((c) => c.id === id)!;
-  sections.push(`#### ${model} no-top, ${size[0]}×${size[1]}
+  const ratio = (a: string, b: string) => ips(find(a)) / ips(find(b));
+  const sameBatch = (c: Case, kind: string) => CASES.find((b) => b.batch === c.batch && b.kind === kind)!;
+  const rows = CASES.map(
+    (c) =>
+      `| ${c.label} | ${ms(c.id).toFixed(0)} | ${ips(c).toFixed(2)} | ${(ips(c) / ips(sameBatch(c, 'tfjs-layers'))).toFixed(2)}× | ${(ips(c) / ips(sameBatch(c, 'ort'))).toFixed(2)}× | ${(ips(c) / ips(sameBatch(c, 'ort-node'))).toFixed(2)}× | ${Math.max(...results.get(c.id)!.rss).toFixed(0)} | ${median(results.get(c.id)!.setup).toFixed(0)} |`,
+  );
+  sections.push(`#### ${model} no-top, ${size[0]}×${size[1]} (1-minute load average at each round: ${loads.join(', ')})
 
-| case | median ms / batch | img/s | vs tfjs-layers | vs onnxruntime-web | peak RSS MB | setup ms |
-|---|---:|---:|---:|---:|---:|---:|
+| case | median ms / batch | img/s | vs tfjs-layers | vs onnxruntime-web | vs onnxruntime-node | peak RSS MB | setup ms |
+|---|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
-- ${n} workers vs 1 worker at batch 8: **${(ips(find('poolN-8')) / ips(find('pool1-8'))).toFixed(2)}×** (target ≥ 1.8×); vs onnxruntime-web at batch 8: **${(ips(find('poolN-8')) / ips(find('ort-8'))).toFixed(2)}×** (target ≥ 1.0×).
-- engine overhead over hand-written tfjs ops at batch 1, alternating in one process: median ${median(overhead.engine).toFixed(0)} vs ${median(overhead.raw).toFixed(0)} ms → **${((median(overhead.engine) / median(overhead.raw) - 1) * 100).toFixed(1)}%** (target ≤ 5%).
-- peak RSS of the ${n}-worker batch-8 run: **${Math.max(...results.get('poolN-8')!.rss).toFixed(0)} MB** (target ≤ 600 MB).`);
+- simd, one thread vs tfjs-wasm at batch 1: **${ratio('simd-1t', 'tfjs-1').toFixed(2)}×** (target ≥ 4×).
+- simd, one image on ${n} threads vs one thread: **${ratio('simd-nt', 'simd-1t').toFixed(2)}×** (target ≥ 1.8×).
+- simd batch-1 latency vs onnxruntime-node: **${ms('simd-nt').toFixed(0)} vs ${ms('ortn-1').toFixed(0)} ms** (target ≤); batch-8 throughput, best simd case vs onnxruntime-node: **${Math.max(ips(find('simd-poolN-8')), ips(find('simd-nt-8'))).toFixed(2)} vs ${ips(find('ortn-8')).toFixed(2)} img/s** (target ≥).
+- simd pool, ${n} workers vs 1 at batch 8: ${ratio('simd-poolN-8', 'simd-pool1-8').toFixed(2)}×; peak RSS at batch 1: simd ${Math.max(...results.get('simd-nt')!.rss).toFixed(0)} MB (target ≤ 350), tfjs-wasm ${Math.max(...results.get('tfjs-1')!.rss).toFixed(0)} MB, onnxruntime-node ${Math.max(...results.get('ortn-1')!.rss).toFixed(0)} MB.
+- engine overhead over hand-written tfjs ops (tfjs-wasm backend) at batch 1, alternating in one process: median ${median(overhead.engine).toFixed(0)} vs ${median(overhead.raw).toFixed(0)} ms → ${((median(overhead.engine) / median(overhead.raw) - 1) * 100).toFixed(1)}%.`);
 }
 console.log(`### Throughput${smoke ? ' (smoke run: tiny input, numbers meaningless)' : ''}
 
