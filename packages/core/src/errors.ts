@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   E_WORKER: 'runtime',
   E_INTERNAL: 'runtime',
   E_INTERRUPTED: 'interrupted',
+  E_QUEUE: 'queue',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -35,6 +36,8 @@ export const EXIT_CODES: Record<ErrorCategory | 'ok' | 'partial', number> = {
   input: 3,
   weights: 4,
   partial: 5,
+  /** Redis unreachable or refusing (bad URL, auth, wrong server), or a queue run that cannot go on. */
+  queue: 7,
   interrupted: 130,
 };
 

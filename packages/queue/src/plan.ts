@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { basename, extname } from 'node:path';
+import type { Pooling } from '@vggscope/core';
+
+/**
+ * The extraction config that travels in every job: what a worker needs to build the same model as
+ * the submitting machine. Weights are a request, resolved on each worker (an explicit path must be
+ * visible there too, e.g. on the shared mount).
+ */
+export interface QueueModelConfig {
+  readonly model: string;
+  readonly includeTop: boolean;
+  readonly pooling: Pooling | null;
+  readonly inputSize: readonly [number, number];
+  /** Keras layer names, as resolved on the submitting machine. */
+  readonly layers: readonly string[];
+  readonly backend?: string;
+  /** An explicit weights path; undefined: each worker resolves the official weights (cache or download). */
+  readonly weights?: string;
+}
+
+export interface ShardItem {
+  /** Absolute image path, the same on every machine (a shared mount). */
+  readonly image: string;
+  /** Output folder name under `outDir` (the stem, or the file name where stems collide). */
+  readonly name: string;
+}
+
+/** One BullMQ job's data. Version `v` lets a worker refuse jobs of a format it does not know. */
+export interface ShardJob {
+  readonly v: 1;
+  readonly runId: string;
+  /** 0-based position in the run: the merged index keeps this order. */
+  readonly seq: number;
+  readonly shards: number;
+  readonly outDir: string;
+  readonly config: QueueModelConfig;
+  readonly items: readonly ShardItem[];
+}
+
+export interface RunPlan {
+  readonly runId: string;
+  readonly outDir: string;
+  readonly config: QueueModelConfig;
+  readonly images: number;
+  readonly shardSize: number;
+  readonly shards: readonly { jobId: string; data: ShardJob }[];
+}
+
+/**
+ * Splits images into shards with ids that depend only on what they compute: the run id hashes the
+ * config, output folder and every path; a shard's job id adds the hash of its own paths. Planning
+ * the same run twice gives the same ids, so a second submit adds nothing.
+ * @example planRun(['/p/a.png', '/p/b.png', '/p/c.png'], cfg, '/out', 2).shards.map((s) => s.data.items.length) // [2, 1]
+ */
+export function planRun(images: readonly string[], config: QueueModelConfig, outDir: string, shardSize: number): RunPlan {
+  const names = outputNames(images);
+  const canonical = canonicalConfig(config);
+  const runId = hash({ config: canonical, outDir, images, shardSize }).slice(0, 16);
+  const count = Math.ceil(images.length / shardSize);
+  const shards = Array.from({ length: count }, (_, seq) => {
+    const items = images.slice(seq * shardSize, (seq + 1) * shardSize).map((image, i) => ({ image, name: names[seq * shardSize + i]! }));
+    const jobId = `${runId}-${String(seq).padStart(6, '0')}-${hash({ config: canonical, outDir, items }).slice(0, 12)}`;
+    return { jobId, data: { v: 1, runId, seq, shards: count, outDir, config: canonical, items } satisfies ShardJob };
+  });
+  return { runId, outDir, config: canonical, images: images.length, shardSize, shards };
+}
+
+/** Output folder names: the file stem, or the whole file name where two stems collide (as folder mode). */
+export function outputNames(images: readonly string[]): string[] {
+  const stems = images.map((p) => basename(p, extname(p)));
+  const count = new Map<string, number>();
+  for (const s of stems) count.set(s, (count.get(s) ?? 0) + 1);
+  return images.map((p, i) => (count.get(stems[i]!)! > 1 ? basename(p) : stems[i]!));
+}
+
+/** A key-order-independent copy without undefined fields, so equal configs hash equally. */
+export function canonicalConfig(c: QueueModelConfig): QueueModelConfig {
+  return {
+    model: c.model,
+    includeTop: c.includeTop,
+    pooling: c.pooling,
+    inputSize: [c.inputSize[0], c.inputSize[1]],
+    layers: [...c.layers],
+    ...(c.backend === undefined ? {} : { backend: c.backend }),
+    ...(c.weights === undefined ? {} : { weights: c.weights }),
+  };
+}
+
+function hash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
