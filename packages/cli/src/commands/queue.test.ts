@@ -85,6 +85,8 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
   let weights: string;
   let photos: string;
   const N = 30;
+  const SHARD = 3;
+  const SHARDS = Math.ceil((N + 1) / SHARD);
   beforeAll(async () => {
     redis = await TestRedis.start();
     weights = await tinyWeights('vgg16', 'packed');
@@ -100,11 +102,11 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
 
   it('3 worker processes, one SIGKILLed mid-shard, Redis restarted, one SIGTERMed mid-shard: every image once, bit for bit as single-machine extraction', async () => {
     const out = mkdtempSync(join(tmpdir(), 'queue-out-'));
-    const sub = await runCaptured(['queue', 'submit', '--redis', redis.url, '--images', photos, '--out', out, '--shard', '4', ...modelFlags(), '--json']);
+    const sub = await runCaptured(['queue', 'submit', '--redis', redis.url, '--images', photos, '--out', out, '--shard', String(SHARD), ...modelFlags(), '--json']);
     const submitted = JSON.parse(sub.out) as { runId: string; shards: number; added: number; images: number };
-    expect(submitted).toMatchObject({ images: N + 1, shards: 8, added: 8 });
-    const again = JSON.parse((await runCaptured(['queue', 'submit', '--redis', redis.url, '--images', photos, '--out', out, '--shard', '4', ...modelFlags(), '--json'])).out) as typeof submitted;
-    expect(again).toMatchObject({ runId: submitted.runId, added: 0, existing: 8 }); // idempotent ids: nothing added
+    expect(submitted).toMatchObject({ images: N + 1, shards: SHARDS, added: SHARDS });
+    const again = JSON.parse((await runCaptured(['queue', 'submit', '--redis', redis.url, '--images', photos, '--out', out, '--shard', String(SHARD), ...modelFlags(), '--json'])).out) as typeof submitted;
+    expect(again).toMatchObject({ runId: submitted.runId, added: 0, existing: SHARDS }); // idempotent ids: nothing added
 
     // Slow images (a test hook) so that shards last ~1.5 s and can be killed part-way; short locks
     // so that the killed worker's shard is taken over in seconds.
@@ -115,12 +117,12 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
     try {
       // SIGKILL a worker in the middle of a shard, as soon as its first image's outputs are written:
       // no chance to clean up or release anything.
-      const [, killedShard] = await a.waitFor(/shard (\d+)\/8: started/, 60_000);
-      const shardNames = order.slice((Number(killedShard) - 1) * 4, Number(killedShard) * 4);
+      const [, killedShard] = await a.waitFor(new RegExp(`shard (\\d+)/${SHARDS}: started`), 60_000);
+      const shardNames = order.slice((Number(killedShard) - 1) * SHARD, Number(killedShard) * SHARD);
       await until(() => shardNames.some((n) => existsSync(join(out, n, 'block5_pool.npy'))), 30_000);
       a.kill('SIGKILL');
       expect(await a.exited).toBe(null);
-      expect(a.log).not.toContain(`shard ${killedShard}/8: done`);
+      expect(a.log).not.toContain(`shard ${killedShard}/${SHARDS}: done`);
       expect(existsSync(shardIndexPath(out, submitted.runId, Number(killedShard) - 1))).toBe(false); // it was mid-shard
 
       // Restart Redis once mid-run (append-only file on): the run goes on with nothing lost.
@@ -129,10 +131,10 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
 
       // SIGTERM mid-shard: the worker finishes its shard, then exits 0.
       const before = b.log.length;
-      const [, termShard] = await b.waitFor(new RegExp(`[\\s\\S]{${before}}[\\s\\S]*?shard (\\d+)/8: started`), 30_000);
+      const [, termShard] = await b.waitFor(new RegExp(`[\\s\\S]{${before}}[\\s\\S]*?shard (\\d+)/${SHARDS}: started`), 30_000);
       b.kill('SIGTERM');
       expect(await b.exited).toBe(0);
-      expect(b.log).toMatch(new RegExp(`shard ${termShard}/8: done`));
+      expect(b.log).toMatch(new RegExp(`shard ${termShard}/${SHARDS}: done`));
       expect(b.log).toMatch(/SIGTERM: finishing the current shard[\s\S]*stopped after/);
 
       let s: RunStatus;
@@ -142,9 +144,9 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
         await new Promise((r) => setTimeout(r, 250));
       }
       // The killed worker's shard was taken over by another worker and finished there.
-      expect(`${b.log}${c.log}`).toMatch(new RegExp(`shard ${killedShard}/8: started \\(4 images, retry[^\\n]*\\n[\\s\\S]*shard ${killedShard}/8: done`));
+      expect(`${b.log}${c.log}`).toMatch(new RegExp(`shard ${killedShard}/${SHARDS}: started \\(${SHARD} images, retry[^\\n]*\\n[\\s\\S]*shard ${killedShard}/${SHARDS}: done`));
       expect(s.images).toMatchObject({ total: N + 1, done: N, failed: 1 });
-      expect(s.shards).toMatchObject({ total: 8, done: 8, failed: 0 });
+      expect(s.shards).toMatchObject({ total: SHARDS, done: SHARDS, failed: 0 });
       expect(s.failedImages).toEqual([{ image: join(photos, 'broken.png'), reason: expect.stringContaining('[E_IMAGE_DECODE]') }]);
       const status = await runCaptured(['queue', 'status', '--redis', redis.url]);
       expect(status.out).toMatch(/100% 31\/31 img/);
