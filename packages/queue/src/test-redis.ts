@@ -19,14 +19,16 @@ export class TestRedis {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    private readonly appendfsync: string,
   ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<TestRedis> {
-    const r = new TestRedis(await freePort(), mkdtempSync(join(tmpdir(), 'vggscope-redis-')));
+  /** `appendfsync`: 'always' (tests: a restart loses nothing) or 'everysec' (production's usual). */
+  static async start(options: { appendfsync?: string } = {}): Promise<TestRedis> {
+    const r = new TestRedis(await freePort(), mkdtempSync(join(tmpdir(), 'vggscope-redis-')), options.appendfsync ?? 'always');
     await r.launch();
     return r;
   }
@@ -45,7 +47,7 @@ export class TestRedis {
   }
 
   private async launch(): Promise<void> {
-    this.proc = spawn(REDIS_SERVER!, ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--logfile', join(this.dir, 'redis.log')], { stdio: 'ignore' });
+    this.proc = spawn(REDIS_SERVER!, ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', this.appendfsync, '--save', '', '--logfile', join(this.dir, 'redis.log')], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     for (;;) {
       const c = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
