@@ -74,18 +74,30 @@ async function fleet(name: string, n: number, shard: number, procs: number, size
   const redis = await TestRedis.start({ appendfsync: 'everysec' });
   const dir = photos(n);
   const out = mkdtempSync(join(tmpdir(), 'qb-out-'));
-  const ws = Array.from({ length: procs }, () => spawn(process.execPath, [CLI, 'queue', 'worker', '--redis', redis.url, '--workers', '1', '--threads', '1'], { stdio: ['ignore', 'pipe', 'inherit'] }));
-  await Promise.all(ws.map((w) => new Promise<void>((resolve) => w.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()))));
+  const logs = Array.from({ length: procs }, () => '');
+  const ws = Array.from({ length: procs }, (_, i) => {
+    const w = spawn(process.execPath, [CLI, 'queue', 'worker', '--redis', redis.url, '--workers', '1', '--threads', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    w.stdout.on('data', (d: Buffer) => (logs[i] += d.toString()));
+    return w;
+  });
+  // Waits on the workers' own log lines: polling Redis from here would take CPU from the workers.
+  const until = async (re: RegExp) => {
+    while (!logs.some((l) => re.test(l))) await new Promise((r) => setTimeout(r, 50));
+  };
+  await Promise.all(logs.map((_, i) => (async () => {
+    while (!logs[i]!.includes('ready')) await new Promise((r) => setTimeout(r, 50));
+  })()));
   const t0 = Date.now();
   const sub = spawnSync(process.execPath, [CLI, 'queue', 'submit', '--redis', redis.url, '--images', dir, '--out', out, '--shard', String(shard), '--size', size ?? m.size, ...m.flags, '--json'], { encoding: 'utf8' });
   const { runId } = JSON.parse(sub.stdout) as { runId: string };
-  let s;
-  while (!(s = await runStatus(redis.url, runId)).finished || !s.merged) await new Promise((r) => setTimeout(r, 100));
+  await until(/finished; merged/);
+  const s = await runStatus(redis.url, runId);
+  const shardSeconds = logs.join('').match(/done \d+, failed \d+ in [\d.]+ s/g)?.map((l) => Number(/in ([\d.]+) s/.exec(l)![1]));
   const wall = (Date.now() - t0) / 1000;
   for (const w of ws) w.kill('SIGTERM');
   await Promise.all(ws.map((w) => new Promise((r) => w.on('exit', r))));
   await redis.stop();
-  console.log(JSON.stringify({ mode: 'fleet', model: name, images: n, shard, procs, wallSeconds: +wall.toFixed(2), imagesPerSecondWall: +(n / wall).toFixed(2), imagesPerSecondSteady: s.imagesPerSecond }));
+  console.log(JSON.stringify({ mode: 'fleet', model: name, images: n, shard, procs, wallSeconds: +wall.toFixed(2), imagesPerSecondWall: +(n / wall).toFixed(2), imagesPerSecondSteady: s.imagesPerSecond, shardSeconds }));
 }
 
 /** The same images through `extract --images` on one machine (process start to exit). */

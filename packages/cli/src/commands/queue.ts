@@ -196,7 +196,7 @@ async function status(q: Q, redis: string, run: string | undefined, v: Values, c
   while (v.watch && !s.finished) {
     if (tty) ctx.stderr.write(`\r\x1b[2K${bar(s)}`);
     else if (!v.json) ctx.stderr.write(`${bar(s)}\n`);
-    await new Promise((r) => setTimeout(r, tty ? 1000 : 5000));
+    await new Promise((r) => setTimeout(r, tty ? 2000 : 10_000)); // each poll opens connections: keep it light on a worker machine
     s = await q.runStatus(redis, s.runId);
   }
   if (tty && v.watch) ctx.stderr.write('\r\x1b[2K');
