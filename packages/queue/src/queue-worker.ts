@@ -161,8 +161,12 @@ export class QueueWorker {
     if (runFinished) await this.mergeIfLast(data.runId);
   }
 
+  /**
+   * Only the shard that completes the run sees it finished (the count is atomic), and its retries
+   * if it dies before completing: merging again then is harmless (the merge is written atomically),
+   * whereas a claim taken by a worker that dies would leave the run unmerged.
+   */
   private async mergeIfLast(runId: string): Promise<void> {
-    if (!(await this.store.claimMerge(runId, this.name))) return;
     const meta = (await this.store.meta(runId))!;
     const merged = await mergeRun(meta);
     await this.store.setMerged(runId, merged.path);

@@ -75,7 +75,7 @@ export class RunStore {
 
   async counters(runId: string): Promise<Record<string, number>> {
     const h = await this.redis.hgetall(key(runId));
-    return Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'meta' && k !== 'mergedBy').map(([k, v]) => [k, Number(v)]));
+    return Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'meta' && k !== 'merged').map(([k, v]) => [k, Number(v)]));
   }
 
   /** Notes the first time any worker started a shard of the run (for the fleet's rate). */
@@ -108,11 +108,6 @@ export class RunStore {
       cursor = next;
     } while (cursor !== '0' && out.length < limit);
     return out.sort((a, b) => a.image.localeCompare(b.image)).slice(0, limit);
-  }
-
-  /** True for the one caller that gets to write the merged index. */
-  async claimMerge(runId: string, by: string): Promise<boolean> {
-    return (await this.redis.hsetnx(key(runId), 'mergedBy', by)) === 1;
   }
 
   async setMerged(runId: string, path: string): Promise<void> {

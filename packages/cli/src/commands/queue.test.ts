@@ -70,6 +70,13 @@ describe('cli queue: wrong or unreachable Redis', () => {
     expect(performance.now() - t0).toBeLessThan(15_000);
   });
 
+  it('queue --help → exit 0; an unknown subcommand → usage error', async () => {
+    const r = await runCaptured(['queue', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/queue submit --redis URL[\s\S]*queue worker[\s\S]*queue status[\s\S]*7 queue/);
+    await expect(runCaptured(['queue', 'launch', '--redis', 'redis://127.0.0.1:1'])).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining("unknown subcommand 'launch'") });
+  });
+
   it('not a Redis URL → E_QUEUE before any connection; no --redis → usage error', async () => {
     await expect(runCaptured(['queue', 'worker', '--redis', 'http://localhost:6379'])).rejects.toMatchObject({ code: 'E_QUEUE', message: expect.stringContaining("scheme 'http'") });
     const env = process.env.VGGSCOPE_REDIS;
