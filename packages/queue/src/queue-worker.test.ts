@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
@@ -67,6 +67,22 @@ describe.skipIf(skip)(`QueueWorker on a real redis-server${skipNote(skip, NO_RED
       expect(s.images).toMatchObject({ done: 2, failed: 2 });
       expect(s.failedShards).toEqual([{ shard: 2, reason: expect.stringMatching(/EEXIST|ENOTDIR/) }]);
       expect(s.failedImages.map((f) => f.reason)).toEqual([expect.stringContaining('shard 2 failed after 2 attempt(s)'), expect.stringContaining('shard 2 failed after 2 attempt(s)')]);
+    } finally {
+      await w.stop(0);
+    }
+  });
+
+  it('--concurrency 2: two shards at once share one pool; outputs and merged order as with one', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'qw-out-'));
+    const { runId } = await submitRun({ redis: redis.url, images: photos, config, outDir: out, shardSize: 1 });
+    const log: string[] = [];
+    const w = await QueueWorker.start({ redis: redis.url, workers: 1, concurrency: 2, log: (l) => log.push(l) });
+    try {
+      const s = await finished(runId);
+      expect(s.images).toMatchObject({ done: 4, failed: 0 });
+      expect(log.filter((l) => l.startsWith('pool ready'))).toHaveLength(1);
+      const merged = readFileSync(join(out, 'features.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { image: string }).image);
+      expect(merged).toEqual(photos);
     } finally {
       await w.stop(0);
     }
