@@ -76,7 +76,7 @@ export class QueueWorker {
       maxStalledCount: o.maxStalledCount ?? 3,
       drainDelay: 2,
     });
-    self.worker.on('error', (e) => self.log(`redis: ${e.message} (retrying)`));
+    self.worker.on('error', (e) => self.logRedisError(e));
     self.worker.on('failed', (job, err) => void self.onFailed(job, err).catch((e: Error) => self.log(`could not record a failed shard: ${e.message}`)));
     await self.worker.waitUntilReady();
     return self;
@@ -102,6 +102,20 @@ export class QueueWorker {
   /** Releases the current shards at once (a second SIGTERM, or the scheduler's deadline near). */
   releaseNow(): void {
     this.release.abort();
+  }
+
+  private lastRedisError = { message: '', at: 0, repeats: 0 };
+
+  /** While Redis is down every connection reports every retry: one line per distinct error per 30 s. */
+  private logRedisError(e: Error): void {
+    const last = this.lastRedisError;
+    const now = Date.now();
+    if (e.message === last.message && now - last.at < 30_000) {
+      last.repeats++;
+      return;
+    }
+    this.log(`redis: ${e.message} (retrying${last.repeats ? `; ${last.repeats} more before` : ''})`);
+    this.lastRedisError = { message: e.message, at: now, repeats: 0 };
   }
 
   private log(line: string): void {

@@ -177,6 +177,12 @@ async function worker(q: Q, redis: string, v: Values, ctx: CommandContext): Prom
         return;
       }
       log(`${sig}: finishing the current shard (up to ${graceMs / 1000} s), then stopping`);
+      // With Redis unreachable, releasing the shard cannot reach it either: give up after a while (its
+      // lock then runs out and another worker takes it over) rather than outlive the scheduler's patience.
+      setTimeout(() => {
+        log('could not stop cleanly (Redis unreachable?); exiting; the shard is taken over once its lock runs out');
+        process.exit(EXIT_CODES.queue);
+      }, graceMs + 10_000).unref();
       void w.stop(graceMs).then(({ released }) => {
         log(`stopped after ${w.shardsDone} shard(s)${released ? '; the unfinished shard went back to the queue' : ''}`);
         process.off('SIGTERM', onSignal);
