@@ -42,9 +42,9 @@ async function ceiling(jobs: number, workers: number, concurrency: number, fsync
   const finished = new Promise<void>((resolve) => {
     const processor = async (job: Job) => {
       const d = job.data as ShardJob;
-      await store.recordShard(d.runId, { seq: d.seq, state: 'done', done: d.items.length, failed: 0, seconds: 0, worker: 'bench', finishedAt: Date.now() }, []);
+      await store.recordShard(d.runId, { seq: d.seq, state: 'done', done: d.paths.length, failed: 0, seconds: 0, worker: 'bench', finishedAt: Date.now() }, []);
       if (++done === jobs) setImmediate(resolve);
-      return { done: d.items.length };
+      return { done: d.paths.length };
     };
     t = performance.now();
     ws.push(...Array.from({ length: workers }, () => new Worker(QUEUE_NAME, processor, { connection: redisOptions(redis.url), concurrency })));

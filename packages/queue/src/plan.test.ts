@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRun, type QueueModelConfig } from './plan.js';
+import { planRun, shardItems, type QueueModelConfig } from './plan.js';
 import { redisOptions } from './redis.js';
 
 const config: QueueModelConfig = { model: 'vgg16', includeTop: false, pooling: 'avg', inputSize: [224, 224], layers: ['global_average_pooling2d'] };
@@ -8,8 +8,10 @@ const images = Array.from({ length: 10 }, (_, i) => `/photos/p${i}.jpg`);
 describe('planRun (shards and idempotent ids)', () => {
   it('10 images, shard 4 → shards of [4, 4, 2] in order, ids stable across calls', () => {
     const a = planRun(images, config, '/out', 4);
-    expect(a.shards.map((s) => s.data.items.length)).toEqual([4, 4, 2]);
-    expect(a.shards.flatMap((s) => s.data.items.map((i) => i.image))).toEqual(images);
+    expect(a.shards.map((s) => s.data.paths.length)).toEqual([4, 4, 2]);
+    expect(a.shards[0]!.data).toMatchObject({ root: '/photos/', paths: ['p0.jpg', 'p1.jpg', 'p2.jpg', 'p3.jpg'] });
+    expect(a.shards[0]!.data.names).toBeUndefined();
+    expect(a.shards.flatMap((s) => shardItems(s.data).map((i) => i.image))).toEqual(images);
     expect(planRun(images, { ...config }, '/out', 4)).toEqual(a);
     expect(new Set(a.shards.map((s) => s.jobId)).size).toBe(3);
     expect(a.shards[0]!.jobId).toMatch(new RegExp(`^${a.runId}-000000-[0-9a-f]{12}$`));
@@ -27,7 +29,9 @@ describe('planRun (shards and idempotent ids)', () => {
   it('the config travels in every job; colliding stems get the whole file name', () => {
     const p = planRun(['/a/x.png', '/b/x.jpg', '/c/y.png'], config, '/out', 2);
     expect(p.shards[0]!.data).toMatchObject({ v: 1, seq: 0, shards: 2, outDir: '/out', config });
-    expect(p.shards.flatMap((s) => s.data.items.map((i) => i.name))).toEqual(['x.png', 'x.jpg', 'y']);
+    expect(p.shards.flatMap((s) => shardItems(s.data).map((i) => i.name))).toEqual(['x.png', 'x.jpg', 'y']);
+    expect(p.shards.flatMap((s) => shardItems(s.data).map((i) => i.image))).toEqual(['/a/x.png', '/b/x.jpg', '/c/y.png']);
+    expect(p.shards[0]!.data).toMatchObject({ root: '/', paths: ['a/x.png', 'b/x.jpg'], names: { 0: 'x.png', 1: 'x.jpg' } });
   });
 });
 

@@ -4,7 +4,7 @@ import { isVggError, resolveWeights } from '@vggscope/core';
 import { VggPool } from '@vggscope/kernels/pool';
 import type { Redis } from 'ioredis';
 import { mergeRun } from './merge.js';
-import type { QueueModelConfig, ShardJob } from './plan.js';
+import { type QueueModelConfig, type ShardJob, shardItems } from './plan.js';
 import { durableClient, probeRedis, redisOptions, type RedisInfo } from './redis.js';
 import { QUEUE_NAME, RunStore } from './run-store.js';
 import { runShard } from './shard-runner.js';
@@ -127,7 +127,7 @@ export class QueueWorker {
     if (data.v !== 1) throw new UnrecoverableError(`shard job format v${String(data.v)} is not known to this worker; upgrade vggscope here`);
     const tag = `run ${data.runId} shard ${data.seq + 1}/${data.shards}`;
     const retry = job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
-    this.log(`${tag}: started (${data.items.length} images${retry ? `, retry: attempt ${job.attemptsMade + 1}, taken over ${job.stalledCounter ?? 0}×` : ''})`);
+    this.log(`${tag}: started (${data.paths.length} images${retry ? `, retry: attempt ${job.attemptsMade + 1}, taken over ${job.stalledCounter ?? 0}×` : ''})`);
     await this.store.started(data.runId, Date.now());
     const stop = AbortSignal.any([this.release.signal, ...(signal ? [signal] : [])]);
     let pool: VggPool | undefined;
@@ -139,7 +139,7 @@ export class QueueWorker {
         retry,
         imageDelayMs: this.o.imageDelayMs,
         onImage: (n) => {
-          if (Date.now() - last > 500 || n === data.items.length) {
+          if (Date.now() - last > 500 || n === data.paths.length) {
             last = Date.now();
             void job.updateProgress(n).catch(() => {});
           }
@@ -148,7 +148,7 @@ export class QueueWorker {
       const rec = { seq: data.seq, state: 'done' as const, done: outcome.done, failed: outcome.failures.length, seconds: Number(outcome.seconds.toFixed(3)), worker: this.name, finishedAt: Date.now() };
       const { runFinished } = await this.store.recordShard(data.runId, rec, outcome.failures);
       this.shardsDone++;
-      this.log(`${tag}: done ${outcome.done}, failed ${outcome.failures.length} in ${outcome.seconds.toFixed(1)} s (${(data.items.length / outcome.seconds).toFixed(2)} img/s)`);
+      this.log(`${tag}: done ${outcome.done}, failed ${outcome.failures.length} in ${outcome.seconds.toFixed(1)} s (${(data.paths.length / outcome.seconds).toFixed(2)} img/s)`);
       if (runFinished) await this.mergeIfLast(data.runId);
       return { done: outcome.done, failed: outcome.failures.length };
     } catch (e) {
@@ -169,8 +169,8 @@ export class QueueWorker {
   private async onFailed(job: Job | undefined, err: Error): Promise<void> {
     if (!job || !(await job.isFailed())) return; // retried later: not final yet
     const data = job.data as ShardJob;
-    const rec = { seq: data.seq, state: 'failed' as const, done: 0, failed: data.items.length, seconds: 0, worker: this.name, finishedAt: Date.now(), reason: err.message };
-    const { added, runFinished } = await this.store.recordShard(data.runId, rec, data.items.map((i) => ({ image: i.image, reason: `shard ${data.seq + 1} failed after ${job.attemptsMade} attempt(s): ${err.message}` })));
+    const rec = { seq: data.seq, state: 'failed' as const, done: 0, failed: data.paths.length, seconds: 0, worker: this.name, finishedAt: Date.now(), reason: err.message };
+    const { added, runFinished } = await this.store.recordShard(data.runId, rec, shardItems(data).map((i) => ({ image: i.image, reason: `shard ${data.seq + 1} failed after ${job.attemptsMade} attempt(s): ${err.message}` })));
     if (added) this.log(`run ${data.runId} shard ${data.seq + 1}/${data.shards}: failed for good: ${err.message}`);
     if (runFinished) await this.mergeIfLast(data.runId);
   }

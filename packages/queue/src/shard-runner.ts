@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeNpy, type LayerOutput, loadInput, stats, VggError, writeFileAtomic } from '@vggscope/core';
 import type { VggPool } from '@vggscope/kernels/pool';
-import type { ShardItem, ShardJob } from './plan.js';
+import { type ShardItem, type ShardJob, shardItems } from './plan.js';
 
 export interface ShardOutcome {
   done: number;
@@ -44,7 +44,7 @@ export async function runShard(job: ShardJob, pool: VggPool, o: RunShardOptions 
     if (o.imageDelayMs) await sleep(o.imageDelayMs);
     return loadInput(item.image, size);
   };
-  for await (const r of pool.map(job.items, prepare, { signal: o.signal })) {
+  for await (const r of pool.map(shardItems(job), prepare, { signal: o.signal })) {
     if (o.signal?.aborted) throw new VggError('E_INTERRUPTED', `shard ${job.seq}: stopped before its end`);
     if (r.error) {
       if (r.error.category === 'runtime' || r.error.category === 'interrupted') throw r.error;
@@ -80,7 +80,7 @@ async function save(outDir: string, name: string, outputs: LayerOutput[]) {
 
 /** writeFileAtomic's temp files (`.<name>.<pid>.<hex>.tmp`) left by a worker killed mid-write. */
 async function removeTempFiles(job: ShardJob): Promise<void> {
-  for (const { name } of job.items) {
+  for (const { name } of shardItems(job)) {
     const dir = join(job.outDir, name);
     const files = await readdir(dir).catch(() => [] as string[]);
     await Promise.all(files.filter((f) => f.startsWith('.') && f.endsWith('.tmp')).map((f) => rm(join(dir, f), { force: true })));
