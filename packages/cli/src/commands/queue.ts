@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -127,7 +128,8 @@ async function submit(q: Q, redis: string, v: Values, ctx: CommandContext): Prom
   else {
     ctx.stdout.write(`run ${result.runId}: ${result.images} images in ${result.shards} shards; added ${result.added}${result.existing ? `, ${result.existing} already queued or done` : ''}\n`);
     if (!result.redis.appendOnly) ctx.stderr.write('note: this Redis has no append-only file (appendonly no): a Redis restart can lose queued shards\n');
-    ctx.stdout.write(`follow it with: vggscope queue status --redis ${q.redisOptions(redis).host === '127.0.0.1' ? redis : 'URL'} ${result.runId}\n`);
+    if (v.weights && !existsSync(v.weights)) ctx.stderr.write(`note: --weights '${v.weights}' does not exist here; every worker must find it at ${resolve(v.weights)}\n`);
+    ctx.stdout.write(`follow it with: vggscope queue status --redis ${q.redisOptions(redis).password ? 'URL' : redis} ${result.runId}\n`); // no password on screen
   }
   return EXIT_CODES.ok;
 }
