@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   weights: { load: async () => (await import('./commands/weights.js')).weightsCommand, summary: 'list, fetch, convert, verify weight files' },
   filters: { load: async () => (await import('./commands/filters.js')).filtersCommand, summary: 'filter summary + filter grid PNG' },
   maps: { load: async () => (await import('./commands/maps.js')).mapsCommand, summary: 'feature-map grid PNGs (a layer, several, or --blocks)' },
+  queue: { load: async () => (await import('./commands/queue.js')).queueCommand, summary: 'folder extraction over many machines on Redis (submit, worker, status)' },
   summary: { load: async () => (await import('./commands/summary.js')).summaryCommand, summary: 'model.summary() with feature-map sizes' },
   cam: { load: async () => (await import('./commands/cam.js')).camCommand, summary: 'class heatmaps (Grad-CAM, Score-CAM) over the image: PNG + .npy' },
   report: { load: async () => (await import('./commands/report.js')).reportCommand, summary: 'one self-contained HTML page: the whole tutorial for an image' },
@@ -26,7 +27,7 @@ ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`).joi
 
 Run a command with --help for its options and examples.
 Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weights error, 5 partial (some items failed),
-6 output error (cannot write --out: read-only, full disk, not a folder), 130 interrupted.
+6 output error (cannot write --out: read-only, full disk, not a folder), 7 queue (Redis unreachable or refused), 130 interrupted.
 `;
 
 /** Dispatches `argv` (command first) and returns the exit status; VggErrors propagate to main. */

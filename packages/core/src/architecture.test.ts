@@ -28,8 +28,14 @@ describe('architecture: one-way dependencies', () => {
     expect(['core', 'kernels', 'viz'].flatMap((p) => importsOf(p)).filter((i) => i.spec.includes('@vggscope/cli'))).toEqual([]);
   });
 
+  it('queue depends on core and kernels only, and only cli imports it', () => {
+    const vgg = importsOf('queue').filter((i) => i.spec.startsWith('@vggscope/')).map((i) => i.spec);
+    expect(new Set(vgg)).toEqual(new Set(['@vggscope/core', '@vggscope/kernels/pool']));
+    expect(['core', 'kernels', 'viz'].flatMap((p) => importsOf(p)).filter((i) => i.spec.includes('@vggscope/queue'))).toEqual([]);
+  });
+
   it('only kernels imports tfjs', () => {
-    const users = ['core', 'viz', 'cli'].flatMap((p) => importsOf(p)).filter((i) => i.spec.includes('@tensorflow/'));
+    const users = ['core', 'viz', 'cli', 'queue'].flatMap((p) => importsOf(p)).filter((i) => i.spec.includes('@tensorflow/'));
     expect(users).toEqual([]);
     expect(importsOf('kernels').some((i) => i.spec === '@tensorflow/tfjs-core')).toBe(true);
   });

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   E_INTERNAL: 'runtime',
   E_INTERRUPTED: 'interrupted',
   E_OUTPUT: 'output',
+  E_QUEUE: 'queue',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -38,6 +39,8 @@ export const EXIT_CODES: Record<ErrorCategory | 'ok' | 'partial', number> = {
   weights: 4,
   partial: 5,
   output: 6,
+  /** Redis unreachable or refusing (bad URL, auth, wrong server), or a queue run that cannot go on. */
+  queue: 7,
   interrupted: 130,
 };
 

@@ -42,6 +42,7 @@ export { matchToGraph } from './weights/match-graph.js';
 export type { LayerWeights, RawLayer, RawWeight, WeightFormat, WeightSet } from './weights/weight-set.js';
 export { encodeNpy, decodeNpy, parseNpyHeader, npyMatches, npyByteLength, type NpyHeader } from './io/npy.js';
 export { npyFileMatches } from './io/npy-file.js';
+export { outputKeys, RESERVED_OUTPUT_NAMES } from './io/output-keys.js';
 export { writeFileAtomic, ensureDir, probeWritable, tempPathFor, cleanStaleTemps } from './io/atomic-write.js';
 export { outputError, OUTPUT_FAULTS } from './io/output-error.js';
 export { openNpz, NpzArchive, type NpzEntry } from './io/npz-reader.js';

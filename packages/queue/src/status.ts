@@ -1,0 +1,100 @@
+import { Queue } from 'bullmq';
+import { isVggError, wrapError } from '@vggscope/core';
+import { queueErrors, redact } from './errors.js';
+import { mergeRun, type MergeResult } from './merge.js';
+import type { ShardJob } from './plan.js';
+import { probeRedis, redisOptions, shortLivedClient } from './redis.js';
+import { QUEUE_NAME, RunStore } from './run-store.js';
+
+export interface RunStatus {
+  runId: string;
+  outDir: string;
+  model: string;
+  createdAt: string;
+  finished: boolean;
+  shards: { total: number; done: number; failed: number; active: number; waiting: number };
+  images: { total: number; done: number; failed: number; active: number; remaining: number };
+  /** Images finished (done or failed) per second by the whole fleet, since the first shard started. */
+  imagesPerSecond: number;
+  etaSeconds?: number;
+  elapsedSeconds: number;
+  /** Workers holding a shard of this run now. */
+  workers: string[];
+  /** `outDir/features.jsonl`, once the run finished and a worker merged it. */
+  merged?: string;
+  failedImages: { image: string; reason: string }[];
+  failedShards: { shard: number; reason: string }[];
+  redis: { version: string; appendOnly: boolean };
+}
+
+/**
+ * One run's progress, from the run's records and BullMQ's active jobs. Without `runId`, the
+ * newest run.
+ * @example (await runStatus('redis://127.0.0.1:6379')).shards // { total: 157, done: 40, failed: 0, active: 4, waiting: 113 }
+ */
+export async function runStatus(redis: string, runId?: string, options: { maxFailures?: number } = {}): Promise<RunStatus> {
+  const info = await probeRedis(redis);
+  const client = shortLivedClient(redis);
+  const queue = new Queue(QUEUE_NAME, { connection: { ...redisOptions(redis), maxRetriesPerRequest: 2, retryStrategy: (t: number) => (t > 5 ? null : 200 * t) } });
+  queue.on('error', () => {});
+  try {
+    const store = new RunStore(client);
+    const id = runId ?? (await store.runs(1))[0];
+    if (!id) throw queueErrors.noRuns(redact(redis));
+    const meta = await store.meta(id);
+    if (!meta) throw queueErrors.unknownRun(id);
+    const c = await store.counters(id);
+    const active = (await queue.getActive(0, 999)).filter((j) => (j.data as ShardJob).runId === id);
+    const activeImages = active.reduce((s, j) => s + (typeof j.progress === 'number' ? j.progress : 0), 0);
+    const [doneShards = 0, failedShards = 0, doneImages = 0, failedImages = 0] = [c.doneShards, c.failedShards, c.doneImages, c.failedImages];
+    const finished = doneShards + failedShards >= meta.shards;
+    const now = Date.now();
+    const elapsed = c.firstStart ? ((finished && c.lastFinish ? c.lastFinish : now) - c.firstStart) / 1000 : 0;
+    const processed = doneImages + failedImages + activeImages;
+    const rate = elapsed > 0 ? processed / elapsed : 0;
+    const remaining = Math.max(0, meta.images - doneImages - failedImages);
+    const records = failedShards ? await store.shardRecords(id) : [];
+    return {
+      runId: id,
+      outDir: meta.outDir,
+      model: meta.config.model,
+      createdAt: new Date(meta.createdAt).toISOString(),
+      finished,
+      shards: { total: meta.shards, done: doneShards, failed: failedShards, active: active.length, waiting: Math.max(0, meta.shards - doneShards - failedShards - active.length) },
+      images: { total: meta.images, done: doneImages, failed: failedImages, active: activeImages, remaining },
+      imagesPerSecond: Number(rate.toFixed(2)),
+      ...(finished || rate === 0 ? {} : { etaSeconds: Math.round(Math.max(0, remaining - activeImages) / rate) }),
+      elapsedSeconds: Number(elapsed.toFixed(1)),
+      workers: [...new Set(active.map((j) => j.processedBy).filter((w): w is string => !!w))].sort(),
+      merged: await store.merged(id),
+      failedImages: await store.failures(id, options.maxFailures ?? 1000),
+      failedShards: records.filter((r) => r.state === 'failed').map((r) => ({ shard: r.seq + 1, reason: r.reason ?? '?' })),
+      redis: { version: info.version, appendOnly: info.appendOnly },
+    };
+  } catch (e) {
+    throw isVggError(e) ? e : wrapError('E_QUEUE', 'queue status: Redis failed while reading the run', e);
+  } finally {
+    await queue.close().catch(() => {});
+    await client.quit().catch(() => client.disconnect());
+  }
+}
+
+/** Writes the run's merged index again from the shard indexes (workers do it when the run ends). */
+export async function mergeQueuedRun(redis: string, runId?: string): Promise<MergeResult & { runId: string }> {
+  await probeRedis(redis);
+  const client = shortLivedClient(redis);
+  try {
+    const store = new RunStore(client);
+    const id = runId ?? (await store.runs(1))[0];
+    if (!id) throw queueErrors.noRuns(redact(redis));
+    const meta = await store.meta(id);
+    if (!meta) throw queueErrors.unknownRun(id);
+    const result = await mergeRun(meta);
+    await store.setMerged(id, result.path);
+    return { ...result, runId: id };
+  } catch (e) {
+    throw isVggError(e) ? e : wrapError('E_QUEUE', 'queue merge: Redis failed while reading the run', e);
+  } finally {
+    await client.quit().catch(() => client.disconnect());
+  }
+}
