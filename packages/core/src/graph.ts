@@ -1,5 +1,5 @@
 import { VggError } from './errors.js';
-import type { LayerSpec } from './models/layer-spec.js';
+import type { LayerSpec, ModelSpec } from './models/layer-spec.js';
 import { getModelSpec, type ModelName } from './models/registry.js';
 
 export type Pooling = 'avg' | 'max';
@@ -23,6 +23,8 @@ export interface GraphLayer {
   readonly index: number;
   readonly name: string;
   readonly spec: LayerSpec;
+  /** Input shape without the batch axis (HWC for maps, [N] for vectors). */
+  readonly inputShape: readonly number[];
   /** Output shape without the batch axis (HWC for maps, [N] for vectors). */
   readonly outputShape: readonly number[];
   /** Kernel then bias, HWIO / [in, out] as Keras stores them; empty for weightless layers. */
@@ -32,6 +34,8 @@ export interface GraphLayer {
 
 export interface VggGraph {
   readonly model: ModelName;
+  /** The layer structure this graph was built from (a real model or a `tinyVgg`). */
+  readonly spec: ModelSpec;
   readonly includeTop: boolean;
   readonly pooling: Pooling | null;
   readonly inputSize: readonly [number, number];
@@ -45,8 +49,8 @@ export const MIN_INPUT_SIDE = 32;
  * Builds a model's layer list with every output shape inferred, exactly as Keras would.
  * @example buildGraph('vgg16').layers[18] // { index: 18, name: 'block5_pool', outputShape: [7, 7, 512], … }
  */
-export function buildGraph(model: string, options: GraphOptions = {}): VggGraph {
-  const spec = getModelSpec(model);
+export function buildGraph(model: string | ModelSpec, options: GraphOptions = {}): VggGraph {
+  const spec = typeof model === 'string' ? getModelSpec(model) : model;
   const includeTop = options.includeTop ?? false;
   const pooling = includeTop ? null : (options.pooling ?? null);
   const inputSize = checkInputSize(options.inputSize ?? DEFAULT_INPUT_SIZE, includeTop);
@@ -62,11 +66,12 @@ export function buildGraph(model: string, options: GraphOptions = {}): VggGraph 
   let shape: number[] = [inputSize[0], inputSize[1], 3];
   specs.forEach((layer, index) => {
     const weights = weightSpecs(layer, shape);
+    const inputShape = shape;
     shape = outputShape(layer, shape);
     const params = weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
-    layers.push({ index, name: layer.name, spec: layer, outputShape: shape, weights, params });
+    layers.push({ index, name: layer.name, spec: layer, inputShape, outputShape: shape, weights, params });
   });
-  return { model: spec.name, includeTop, pooling, inputSize, layers };
+  return { model: spec.name, spec, includeTop, pooling, inputSize, layers };
 }
 
 function checkInputSize(size: readonly [number, number], includeTop: boolean): [number, number] {

@@ -1,4 +1,4 @@
-export type { Backend } from './backend.js';
+export type { Backend, BackendFactory, BackendOptions, MaybePromise } from './backend.js';
 export { ERROR_CODES, EXIT_CODES, VggError, isVggError, wrapError, type ErrorCategory, type ErrorCode } from './errors.js';
 export { runGraph, missingWeights, type LayerOutput, type RunRequest, type UploadedLayer } from './executor.js';
 export {
@@ -18,6 +18,7 @@ export type { LayerSpec, ModelSpec } from './models/layer-spec.js';
 export { getModelSpec, MODEL_NAMES, type ModelName } from './models/registry.js';
 export { VGG16 } from './models/vgg16.js';
 export { VGG19 } from './models/vgg19.js';
+export { tinyVgg, type TinyVggOptions } from './models/tiny.js';
 export { decodeImage, type RgbImage } from './preprocess/decode-image.js';
 export { nearestIndices, resizeNearest } from './preprocess/resize-nearest.js';
 export { preprocessInput, stackBatch, CAFFE_MEAN_BGR } from './preprocess/caffe.js';

@@ -34,7 +34,10 @@ export interface GlobalPoolSpec {
 export type LayerSpec = InputSpec | ConvSpec | PoolSpec | FlattenSpec | DenseSpec | GlobalPoolSpec;
 
 export interface ModelSpec {
+  /** The Keras model this spec has the structure (layer names, order) of. */
   readonly name: 'vgg16' | 'vgg19';
+  /** Set on reduced-width test models (`tinyVgg`); absent for the real VGG16/VGG19. */
+  readonly variant?: string;
   /** Layers of the no-top model, Keras order: index in this array = Keras layer index. */
   readonly features: readonly LayerSpec[];
   /** Layers Keras appends with include_top=True. */
@@ -49,6 +52,16 @@ export function vggFeatureLayers(blocks: readonly (readonly number[])[]): LayerS
     layers.push({ kind: 'pool', name: `block${b + 1}_pool` });
   });
   return layers;
+}
+
+/** A top with `units`-wide fc1/fc2 and Keras' 1000-class softmax. */
+export function vggTop(units: number): LayerSpec[] {
+  return [
+    { kind: 'flatten', name: 'flatten' },
+    { kind: 'dense', name: 'fc1', units, activation: 'relu' },
+    { kind: 'dense', name: 'fc2', units, activation: 'relu' },
+    { kind: 'dense', name: 'predictions', units: 1000, activation: 'softmax' },
+  ];
 }
 
 /** Keras' VGG top: flatten → fc1 → fc2 (ReLU, 4096) → predictions (softmax, 1000). */
