@@ -65,28 +65,34 @@ export const NR: i32 = 8;
 }
 
 /**
- * One job of a batch of GEMMs C_p = A_p · B_p (+bias, ReLU): job j is row block (j % rowBlocks)
- * of matrix p = j / rowBlocks. B_p is packed as [N/8][K][8]; rows are padded to MR; N to NR.
- * Args: A, lda(bytes), strideA, B, strideB, C, ldc(bytes), strideC, rows, K, N, rowsPerJob, bias, relu.
+ * One job of a batch of GEMMs C_p = A_p · B_p (+bias, ReLU): job j is one (row block, column
+ * block) of matrix p. B_p is packed as [N/8][K][8]; rows are padded to MR, N to NR.
+ * Args: A, lda(bytes), strideA, B, strideB, C, ldc(bytes), strideC, rows, K, N, rowsPerJob, bias,
+ * relu, colsPerJob (a multiple of NR).
  */
 export function gemmJob(ctrl: usize, j: i32): void {
   const rows = arg(ctrl, 8);
   const rowsPerJob = arg(ctrl, 11);
+  const colsPerJob = arg(ctrl, 14);
   const rowBlocks = (rows + rowsPerJob - 1) / rowsPerJob;
-  const p = j / rowBlocks;
-  const r0 = (j % rowBlocks) * rowsPerJob;
+  const colBlocks = (arg(ctrl, 10) + colsPerJob - 1) / colsPerJob;
+  const perMatrix = rowBlocks * colBlocks;
+  const p = j / perMatrix;
+  const rest = j % perMatrix;
+  const r0 = (rest / colBlocks) * rowsPerJob;
   const r1 = min(rows, r0 + rowsPerJob);
+  const c0 = (rest % colBlocks) * colsPerJob;
   const lda = <usize>arg(ctrl, 1);
   const ldc = <usize>arg(ctrl, 6);
   const k = arg(ctrl, 9);
-  const n = arg(ctrl, 10);
+  const n = min(arg(ctrl, 10), c0 + colsPerJob);
   const a = argPtr(ctrl, 0) + (<usize>p) * (<usize>arg(ctrl, 2));
   const b = argPtr(ctrl, 3) + (<usize>p) * (<usize>arg(ctrl, 4));
   const c = argPtr(ctrl, 5) + (<usize>p) * (<usize>arg(ctrl, 7));
   const bias = argPtr(ctrl, 12);
   const relu = arg(ctrl, 13);
   const panelBytes = (<usize>k) << 5;
-  for (let n0 = 0; n0 < n; n0 += NR) {
+  for (let n0 = c0; n0 < n; n0 += NR) {
     const bp = b + (<usize>(n0 >> 3)) * panelBytes;
     const bb = bias ? bias + ((<usize>n0) << 2) : 0;
     for (let r = r0; r < r1; r += MR) {

@@ -14,7 +14,7 @@ const OP_MAX_POOL = 5;
 
 /**
  * Takes jobs of the current op from the shared counter until none is left, so a thread slowed
- * down by another process simply takes fewer jobs. `scratch`: this thread's own 1 KiB.
+ * down by another process simply takes fewer jobs. `scratch`: this thread's own 4 KiB.
  */
 export function work(ctrl: usize, scratch: usize): void {
   const op = load<i32>(ctrl, 16);
