@@ -12,8 +12,12 @@ export const W = {
   STOP: 1,
   /** Next job to take (atomic add in the kernels). */
   COUNTER: 2,
-  /** Workers that finished the current op. */
-  DONE: 3,
+  /**
+   * Workers inside the current op (low bits), and CLOSED once the main thread has finished its
+   * share: a worker that wakes after that stays out, so a worker descheduled by another process
+   * never holds up the pass.
+   */
+  ACTIVE: 3,
   OP: 4,
   JOBS: 5,
   /** Non-zero when a worker trapped. */
@@ -22,6 +26,7 @@ export const W = {
   ARGS: 8,
 } as const;
 export const CTRL_WORDS = 32;
+export const CLOSED = 1 << 30;
 export const SCRATCH_BASE = 4096;
 export const SCRATCH_BYTES = 4096; // the Winograd input transform uses 1152 bytes
 export const MAX_THREADS = 64;

@@ -41,8 +41,9 @@ const MAX_PAGES = 65536; // must not exceed the maximum the modules declare (scr
 export async function createSimdBackend(options: SimdBackendOptions = {}): Promise<SimdBackend> {
   const threads = options.threads ?? availableParallelism();
   const maxMiB = options.maxMemoryMiB ?? MAX_PAGES / 16;
-  if (!(maxMiB >= 2 && maxMiB <= MAX_PAGES / 16)) {
-    throw new VggError('E_USAGE', `simd backend: maxMemoryMiB must be from 2 to ${MAX_PAGES / 16}, got ${maxMiB}`);
+  const minMiB = Math.ceil(ARENA_BASE / 2 ** 20) + 8;
+  if (!(maxMiB >= minMiB && maxMiB <= MAX_PAGES / 16)) {
+    throw new VggError('E_USAGE', `simd backend: maxMemoryMiB must be from ${minMiB} to ${MAX_PAGES / 16}, got ${maxMiB}`);
   }
   const maximum = Math.floor(maxMiB * 16);
   const { module, fma } = await compileKernels(options.fma);

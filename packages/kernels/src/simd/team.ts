@@ -1,7 +1,7 @@
 import './webassembly-types.js';
 import { Worker } from 'node:worker_threads';
 import { VggError } from '@vggscope/core';
-import { CTRL_PTR, CTRL_WORDS, MAX_THREADS, OP, type OpName, SCRATCH_BASE, SCRATCH_BYTES, W } from './control-block.js';
+import { CLOSED, CTRL_PTR, CTRL_WORDS, MAX_THREADS, OP, type OpName, SCRATCH_BASE, SCRATCH_BYTES, W } from './control-block.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 interface KernelExports {
@@ -11,7 +11,8 @@ interface KernelExports {
 /**
  * The threads one pass runs on: the calling thread plus `threads − 1` persistent workers sharing
  * the module and the memory. `run` posts an op, works on it too, and returns when every job is
- * done; jobs are taken from a shared counter, so a thread slowed by another process takes fewer.
+ * done; jobs are taken from a shared counter, so a thread slowed by another process takes fewer,
+ * and one that wakes after the main thread has taken the last job stays out.
  */
 export class Team {
   private closed = false;
@@ -68,10 +69,9 @@ export class Team {
     words[W.JOBS] = jobs;
     for (let i = 0; i < args.length; i++) words[W.ARGS + i] = args[i]! | 0;
     Atomics.store(words, W.COUNTER, 0);
-    Atomics.store(words, W.DONE, 0);
     Atomics.store(words, W.ERROR, 0);
-    const helpers = jobs > 1 ? this.workers.length : 0;
-    if (helpers > 0) {
+    Atomics.store(words, W.ACTIVE, 0);
+    if (jobs > 1 && this.workers.length > 0) {
       Atomics.add(words, W.GEN, 1);
       Atomics.notify(words, W.GEN);
     }
@@ -81,9 +81,12 @@ export class Team {
     } catch (e) {
       failure = e;
     }
-    // Wait for the helpers even after a failure: none may still write into the memory afterwards.
-    for (let done = Atomics.load(words, W.DONE); done < helpers; done = Atomics.load(words, W.DONE)) {
-      Atomics.wait(words, W.DONE, done);
+    // Every job is taken: close the op to late workers, then wait for those inside it (also after
+    // a failure: none may still write into the memory once run() returns).
+    let active = Atomics.or(words, W.ACTIVE, CLOSED) | CLOSED;
+    while (active !== CLOSED) {
+      Atomics.wait(words, W.ACTIVE, active);
+      active = Atomics.load(words, W.ACTIVE);
     }
     if (failure === undefined && Atomics.load(words, W.ERROR) !== 0) failure = new Error('a worker trapped');
     if (failure !== undefined) {
