@@ -5,12 +5,14 @@ import { im2colJob } from './im2col';
 import { maxPoolJob } from './max-pool';
 import { winogradInputJob } from './winograd-input';
 import { winogradOutputJob } from './winograd-output';
+import { winogradWeightsJob } from './winograd-weights';
 
 const OP_GEMM = 1;
 const OP_WINOGRAD_INPUT = 2;
 const OP_WINOGRAD_OUTPUT = 3;
 const OP_IM2COL = 4;
 const OP_MAX_POOL = 5;
+const OP_WINOGRAD_WEIGHTS = 6;
 
 /**
  * Takes jobs of the current op from the shared counter until none is left, so a thread slowed
@@ -27,6 +29,7 @@ export function work(ctrl: usize, scratch: usize): void {
     else if (op == OP_WINOGRAD_OUTPUT) winogradOutputJob(ctrl, j, scratch);
     else if (op == OP_IM2COL) im2colJob(ctrl, j);
     else if (op == OP_MAX_POOL) maxPoolJob(ctrl, j);
+    else if (op == OP_WINOGRAD_WEIGHTS) winogradWeightsJob(ctrl, j, scratch);
     else unreachable();
   }
 }

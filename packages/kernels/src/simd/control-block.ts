@@ -39,6 +39,7 @@ export const OP = {
   winogradOutput: 3,
   im2col: 4,
   maxPool: 5,
+  winogradWeights: 6,
 } as const;
 export type OpName = keyof typeof OP;
 

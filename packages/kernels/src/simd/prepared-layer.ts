@@ -1,7 +1,7 @@
 import { type GraphLayer, type LayerWeights, VggError } from '@vggscope/core';
 import { roundUp } from './control-block.js';
 import { f32, type SimdContext } from './context.js';
-import { packPanels, packWinogradWeights } from './winograd-weights.js';
+import { packPanels } from './pack-panels.js';
 
 export type ConvAlgorithm = 'winograd' | 'im2col';
 
@@ -48,7 +48,7 @@ export function prepareLayer(ctx: SimdContext, layer: GraphLayer, w: LayerWeight
     const inStride = roundUp(inputs, 8);
     if (algorithm === 'winograd') {
       weights = ctx.arena.alloc(36 * inStride * outStride * 4, `${layer.name} Winograd kernel`);
-      packWinogradWeights(w.kernel.data, inputs, outputs, inStride, outStride, f32(ctx).subarray(weights / 4));
+      transformWinogradWeights(ctx, w.kernel.data, inputs, outputs, inStride, outStride, weights, layer.name);
     } else {
       weights = ctx.arena.alloc(9 * inputs * outStride * 4, `${layer.name} kernel`);
       packPanels(w.kernel.data, 9 * inputs, outputs, outStride, f32(ctx).subarray(weights / 4));
@@ -71,4 +71,29 @@ function writeBias(ctx: SimdContext, ptr: number, bias: Float32Array, stride: nu
   const mem = f32(ctx);
   mem.set(bias, ptr / 4);
   mem.fill(0, ptr / 4 + bias.length, ptr / 4 + stride);
+}
+
+/**
+ * U = G·g·Gᵀ for every (input, output) channel pair, in the kernels on every thread (in plain
+ * JavaScript it took ~0.25 s per 512×512 layer, most of a cold start): the HWIO kernel is copied
+ * zero-padded to [3][3][kPad][nPad] into a temporary buffer, transformed by input channel.
+ */
+function transformWinogradWeights(
+  ctx: SimdContext, kernel: Float32Array, cin: number, cout: number, kPad: number, nPad: number, dst: number, name: string,
+): void {
+  const src = ctx.arena.alloc(9 * kPad * nPad * 4, `${name} kernel copy`);
+  try {
+    const mem = f32(ctx);
+    const base = src / 4;
+    mem.fill(0, base, base + 9 * kPad * nPad);
+    for (let tap = 0; tap < 9; tap++) {
+      for (let ci = 0; ci < cin; ci++) {
+        const from = (tap * cin + ci) * cout;
+        mem.set(kernel.subarray(from, from + cout), base + (tap * kPad + ci) * nPad);
+      }
+    }
+    ctx.team.run('winogradWeights', kPad, [src, kPad, nPad, dst]);
+  } finally {
+    ctx.arena.release(src);
+  }
 }
