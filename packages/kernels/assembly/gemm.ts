@@ -91,12 +91,19 @@ export function gemmJob(ctrl: usize, j: i32): void {
   const c = argPtr(ctrl, 5) + (<usize>p) * (<usize>arg(ctrl, 7));
   const bias = argPtr(ctrl, 12);
   const relu = arg(ctrl, 13);
+  gemmBlock(a, lda, b, c, ldc, r0, r1, k, c0, n, bias, relu);
+}
+
+/** C[r0..r1, n0..n1) = A·B (+bias, ReLU) with B packed as [N/8][K][8]; r1 − r0 a multiple of MR. */
+export function gemmBlock(
+  a: usize, lda: usize, b: usize, c: usize, ldc: usize, r0: i32, r1: i32, k: i32, n0: i32, n1: i32, bias: usize, relu: i32,
+): void {
   const panelBytes = (<usize>k) << 5;
-  for (let n0 = c0; n0 < n; n0 += NR) {
-    const bp = b + (<usize>(n0 >> 3)) * panelBytes;
-    const bb = bias ? bias + ((<usize>n0) << 2) : 0;
+  for (let n = n0; n < n1; n += NR) {
+    const bp = b + (<usize>(n >> 3)) * panelBytes;
+    const bb = bias ? bias + ((<usize>n) << 2) : 0;
     for (let r = r0; r < r1; r += MR) {
-      tile4x8(a + (<usize>r) * lda, lda, bp, c + (<usize>r) * ldc + ((<usize>n0) << 2), ldc, k, bb, relu);
+      tile4x8(a + (<usize>r) * lda, lda, bp, c + (<usize>r) * ldc + ((<usize>n) << 2), ldc, k, bb, relu);
     }
   }
 }

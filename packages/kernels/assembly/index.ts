@@ -3,6 +3,7 @@
 import { gemmJob } from './gemm';
 import { im2colJob } from './im2col';
 import { maxPoolJob } from './max-pool';
+import { winogradFusedJob } from './winograd-fused';
 import { winogradInputJob } from './winograd-input';
 import { winogradOutputJob } from './winograd-output';
 import { winogradWeightsJob } from './winograd-weights';
@@ -13,6 +14,7 @@ const OP_WINOGRAD_OUTPUT = 3;
 const OP_IM2COL = 4;
 const OP_MAX_POOL = 5;
 const OP_WINOGRAD_WEIGHTS = 6;
+const OP_WINOGRAD_FUSED = 7;
 
 /**
  * Takes jobs of the current op from the shared counter until none is left, so a thread slowed
@@ -29,6 +31,7 @@ export function work(ctrl: usize, scratch: usize): void {
     else if (op == OP_WINOGRAD_OUTPUT) winogradOutputJob(ctrl, j, scratch);
     else if (op == OP_IM2COL) im2colJob(ctrl, j);
     else if (op == OP_MAX_POOL) maxPoolJob(ctrl, j);
+    else if (op == OP_WINOGRAD_FUSED) winogradFusedJob(ctrl, j, scratch);
     else if (op == OP_WINOGRAD_WEIGHTS) winogradWeightsJob(ctrl, j, scratch);
     else unreachable();
   }

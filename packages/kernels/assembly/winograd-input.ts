@@ -33,20 +33,24 @@ import { arg, argPtr, min } from './common';
  * Scratch: 36·16 bytes patch + 36·16 bytes row-transformed.
  */
 export function winogradInputJob(ctrl: usize, j: i32, scratch: usize): void {
-  const src = argPtr(ctrl, 0);
-  const h = arg(ctrl, 1);
-  const w = arg(ctrl, 2);
-  const cp = arg(ctrl, 3);
-  const v = argPtr(ctrl, 4);
-  const tilesW = arg(ctrl, 5);
-  const tiles = arg(ctrl, 6);
   const padded = arg(ctrl, 7);
   const perJob = arg(ctrl, 8);
   const t0 = j * perJob;
   const t1 = min(padded, t0 + perJob);
+  const cp = arg(ctrl, 3);
+  const v = argPtr(ctrl, 4);
+  inputTiles(argPtr(ctrl, 0), arg(ctrl, 1), arg(ctrl, 2), cp, arg(ctrl, 5), arg(ctrl, 6), t0, t1, v, (<usize>padded) * ((<usize>cp) << 2), scratch);
+}
+
+/**
+ * Input transform of tiles [t0, t1) (zeros from `tiles` on) into V[p][t][c] at v + t·pixel +
+ * p·strideP; callers with a tile-block buffer pass v already shifted back by t0·pixel.
+ */
+export function inputTiles(
+  src: usize, h: i32, w: i32, cp: i32, tilesW: i32, tiles: i32, t0: i32, t1: i32, v: usize, strideP: usize, scratch: usize,
+): void {
   const pixel = (<usize>cp) << 2;
   const row = (<usize>w) * pixel;
-  const strideP = (<usize>padded) * pixel; // bytes between transform positions in V
   const patch = scratch;
   const tmp = scratch + 576;
   for (let t = t0; t < t1; t++) {

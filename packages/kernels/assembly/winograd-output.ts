@@ -29,21 +29,21 @@ import { arg, argPtr, min } from './common';
  * Scratch: 24·16 bytes column-transformed + 16·16 bytes result.
  */
 export function winogradOutputJob(ctrl: usize, j: i32, scratch: usize): void {
-  const m = argPtr(ctrl, 0);
-  const bias = argPtr(ctrl, 1);
-  const out = argPtr(ctrl, 2);
-  const h = arg(ctrl, 3);
-  const w = arg(ctrl, 4);
   const cp = arg(ctrl, 5);
-  const tilesW = arg(ctrl, 6);
   const tiles = arg(ctrl, 7);
-  const padded = arg(ctrl, 8);
   const perJob = arg(ctrl, 9);
   const t0 = j * perJob;
   const t1 = min(tiles, t0 + perJob);
+  const strideP = (<usize>arg(ctrl, 8)) * ((<usize>cp) << 2);
+  outputTiles(argPtr(ctrl, 0), strideP, argPtr(ctrl, 1), argPtr(ctrl, 2), arg(ctrl, 3), arg(ctrl, 4), cp, arg(ctrl, 6), t0, t1, scratch);
+}
+
+/** Output transform of tiles [t0, t1) from M[p][t][c] at m + t·pixel + p·strideP (see inputTiles). */
+export function outputTiles(
+  m: usize, strideP: usize, bias: usize, out: usize, h: i32, w: i32, cp: i32, tilesW: i32, t0: i32, t1: i32, scratch: usize,
+): void {
   const pixel = (<usize>cp) << 2;
   const row = (<usize>w) * pixel;
-  const strideP = (<usize>padded) * pixel;
   const tmp = scratch; // [4][6] vectors
   const res = scratch + 384; // [4][4] vectors
   const zero = f32x4.splat(0);

@@ -7,6 +7,8 @@ export interface SimdContext {
   readonly memory: WebAssembly.Memory;
   readonly arena: Arena;
   readonly team: Team;
+  /** Winograd tile-block fusion: 'auto' picks it per layer (see conv-winograd.ts). */
+  readonly fusion: 'auto' | 'always' | 'never';
 }
 
 /** A float32 view of the whole memory; re-made per use because growing replaces `memory.buffer`. */

@@ -1,7 +1,7 @@
 /**
  * The fixed low part of the shared memory, mirrored by assembly/index.ts: one control block
  * (32-bit words) through which the main thread posts an op and every thread takes its jobs, then
- * 4 KiB of scratch per thread. The arena for weights and activations starts at ARENA_BASE.
+ * one scratch area per thread. The arena for weights and activations starts at ARENA_BASE.
  */
 export const CTRL_PTR = 1024;
 /** Word indices in the control block. */
@@ -27,10 +27,13 @@ export const W = {
 } as const;
 export const CTRL_WORDS = 32;
 export const CLOSED = 1 << 30;
-export const SCRATCH_BASE = 4096;
-export const SCRATCH_BYTES = 4096; // the Winograd input transform uses 1152 bytes
+export const SCRATCH_BASE = 65536;
+/** A thread's scratch: 4 KiB for the transforms (1152 bytes used), then a fused Winograd block's V and M. */
+export const FUSED_BYTES = 512 * 1024;
+export const SCRATCH_BYTES = 4096 + FUSED_BYTES;
 export const MAX_THREADS = 64;
-export const ARENA_BASE = 1 << 20;
+/** Above every thread's scratch (33 MiB of address space; untouched pages cost no RSS). */
+export const ARENA_BASE = SCRATCH_BASE + MAX_THREADS * SCRATCH_BYTES;
 
 /** Op codes of assembly/index.ts. */
 export const OP = {
@@ -40,6 +43,7 @@ export const OP = {
   im2col: 4,
   maxPool: 5,
   winogradWeights: 6,
+  winogradFused: 7,
 } as const;
 export type OpName = keyof typeof OP;
 

@@ -33,9 +33,9 @@ describe('simd backend lifecycle', () => {
   });
 
   it('reports a memory limit as E_OUT_OF_MEMORY, not a wasm trap', async () => {
-    const backend = await createSimdBackend({ threads: 1, maxMemoryMiB: 32 });
+    const backend = await createSimdBackend({ threads: 1, maxMemoryMiB: 64 });
     try {
-      backend.input(tensor([1, 1024, 1024, 3], 1)); // 32 MiB once padded to 8 channels, over the limit
+      backend.input(tensor([1, 2048, 1024, 3], 1)); // 64 MiB once padded to 8 channels, over the limit
       expect.unreachable();
     } catch (e) {
       expect(isVggError(e, 'E_OUT_OF_MEMORY')).toBe(true);

@@ -22,6 +22,8 @@ export interface SimdBackendOptions extends BackendOptions {
   readonly fma?: boolean;
   /** Force one convolution algorithm for every layer (tests, benchmarks); default: chosen per layer. */
   readonly convAlgorithm?: ConvAlgorithm;
+  /** Winograd tile-block fusion (tests, benchmarks); default 'auto': early layers, where U is small. */
+  readonly winogradFusion?: 'auto' | 'always' | 'never';
   /** Upper bound of the shared wasm memory, reserved (not committed) up front; default and maximum 4096 MiB. */
   readonly maxMemoryMiB?: number;
 }
@@ -49,7 +51,7 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
   const { module, fma } = await compileKernels(options.fma);
   const memory = new WebAssembly.Memory({ initial: ARENA_BASE / 65536, maximum, shared: true });
   const team = await Team.start(module, memory, threads);
-  const ctx: SimdContext = { memory, arena: new Arena(memory, maximum * 65536), team };
+  const ctx: SimdContext = { memory, arena: new Arena(memory, maximum * 65536), team, fusion: options.winogradFusion ?? 'auto' };
   try {
     warmUp(ctx);
   } catch (e) {

@@ -9,7 +9,7 @@ import { convCase, denseCase, tensor } from './test-data.js';
 import { relaxedSimdAvailable } from './wasm-module.js';
 
 // Worst relative L2 error observed per algorithm, printed once (the Winograd error is documented).
-const worst = { winograd: 0, im2col: 0 };
+const worst = { winograd: 0, 'winograd-fused': 0, im2col: 0 };
 
 const builds = [
   { fma: true, threads: 1 },
@@ -31,22 +31,25 @@ const convShapes: [number, number, number, number][] = [
 
 describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) => {
   let backend: SimdBackend;
+  let fused: SimdBackend;
   let im2col: SimdBackend;
   beforeAll(async () => {
     if (fma && !relaxedSimdAvailable()) throw new Error('relaxed SIMD unavailable: the FMA build cannot be tested');
-    backend = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd' });
+    backend = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd', winogradFusion: 'never' });
+    fused = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd', winogradFusion: 'always' });
     im2col = await createSimdBackend({ fma, threads: 1, convAlgorithm: 'im2col' });
     expect(backend.fma).toBe(fma);
   });
   afterAll(async () => {
     await backend?.close();
+    await fused?.close();
     await im2col?.close();
   });
 
   for (const [h, w, cin, cout] of convShapes) {
-    for (const algorithm of ['winograd', 'im2col'] as const) {
+    for (const algorithm of ['winograd', 'winograd-fused', 'im2col'] as const) {
       it(`conv2dRelu ${algorithm} x=[1,${h},${w},${cin}] w=[3,3,${cin},${cout}]`, async () => {
-        const b = algorithm === 'winograd' ? backend : im2col;
+        const b = algorithm === 'winograd' ? backend : algorithm === 'im2col' ? im2col : fused;
         const { layer, weights, x } = convCase(h, w, cin, cout, h * 100 + cin);
         const want = conv2dRelu(x, weights.kernel, weights.bias);
         const prepared = await b.prepareLayer(layer, weights);
@@ -64,11 +67,14 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
     }
   }
 
-  it('conv2dRelu on a batch of 3 images x=[3,13,11,8] w=[3,3,8,8]', async () => {
+  it('conv2dRelu on a batch of 3 images x=[3,13,11,8] w=[3,3,8,8], phased and fused', async () => {
     const { layer, weights } = convCase(13, 11, 8, 8, 7);
     const x = tensor([3, 13, 11, 8], 8);
-    const got = await backend.read(await backend.conv2dRelu(await backend.input(x), await backend.prepareLayer(layer, weights)));
-    expect(relativeL2(got.data, conv2dRelu(x, weights.kernel, weights.bias).data)).toBeLessThan(1e-4);
+    const want = conv2dRelu(x, weights.kernel, weights.bias).data;
+    for (const b of [backend, fused]) {
+      const got = await b.read(await b.conv2dRelu(await b.input(x), await b.prepareLayer(layer, weights)));
+      expect(relativeL2(got.data, want)).toBeLessThan(1e-4);
+    }
   });
 
   for (const shape of [[1, 2, 2, 4], [2, 7, 5, 12], [1, 33, 47, 16], [1, 1, 3, 8]]) {
@@ -113,5 +119,5 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
 });
 
 afterAll(() => {
-  console.log(`simd ops: worst relative L2 vs float64 reference: Winograd ${worst.winograd.toExponential(2)}, im2col ${worst.im2col.toExponential(2)}`);
+  console.log(`simd ops: worst relative L2 vs float64 reference: Winograd ${worst.winograd.toExponential(2)}, fused ${worst['winograd-fused'].toExponential(2)}, im2col ${worst.im2col.toExponential(2)}`);
 });

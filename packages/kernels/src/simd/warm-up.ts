@@ -24,7 +24,9 @@ export function warmUp(ctx: SimdContext, rounds = 4): void {
   const v = allocVector(ctx, 1, c, c, 'warm-up');
   try {
     for (let r = 0; r < rounds; r++) {
-      convWinograd(ctx, x, wino, y);
+      convWinograd({ ...ctx, fusion: 'never' }, x, wino, y);
+      convWinograd({ ...ctx, fusion: 'always' }, y, wino, x);
+      convWinograd({ ...ctx, fusion: 'never' }, x, wino, y);
       convIm2col(ctx, y, im2col, x);
       ctx.arena.release(maxPool(ctx, x).ptr);
       ctx.arena.release(dense(ctx, v, fc, 'relu').ptr);
