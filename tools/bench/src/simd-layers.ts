@@ -3,13 +3,15 @@
  * in Node), every VGG16 conv at 224×224 with random weights, then the whole 13-conv stack (with the
  * pools: block5_pool). Medians of tinybench iterations; /proc/loadavg at start and end, because
  * this machine is shared: compare numbers within one run only, and re-run when the load is high.
+ * Before each case it waits (up to 30 s) for a moment when the cores were ≥ 90 % idle over
+ * 0.4 s, and prints that fraction, so that a run can be judged. Medians and minima are printed.
  * Usage: node tools/bench/dist/simd-layers.js [--iterations 5] [--threads 2] [--layers block3_conv2,…]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
 import { buildGraph, type FloatTensor, type GraphLayer } from '@vggscope/core';
-import { initWasm } from '@vggscope/kernels';
 import { createSimdBackend, type SimdBackend } from '@vggscope/kernels/simd';
 import { Bench } from 'tinybench';
 import { machine, median } from './stats.js';
@@ -32,19 +34,43 @@ function random(shape: readonly number[], scale: number, seed: number): FloatTen
   return { data, shape: [...shape] };
 }
 
+/** Fraction of CPU time the whole machine spent idle over `ms`, from /proc/stat. */
+async function idleFraction(ms: number): Promise<number> {
+  const sample = (): [number, number] => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return [f[3]! + f[4]!, f.reduce((a, b) => a + b, 0)];
+  };
+  const [i0, t0] = sample();
+  await new Promise((r) => setTimeout(r, ms));
+  const [i1, t1] = sample();
+  return (i1 - i0) / Math.max(1, t1 - t0);
+}
+
+const idleSeen: number[] = [];
+async function waitIdle(): Promise<void> {
+  const until = Date.now() + 30_000;
+  let f = await idleFraction(400);
+  while (f < 0.9 && Date.now() < until) f = await idleFraction(400);
+  idleSeen.push(f);
+}
+
+const minima: number[] = [];
 async function time(fn: () => unknown): Promise<number> {
+  await waitIdle();
   const bench = new Bench({ iterations, time: 0, warmup: true, warmupIterations: 1, warmupTime: 0 });
   bench.add('case', async () => {
     await fn();
   });
   await bench.run();
-  const r = bench.tasks[0]!.result as { latency: { samples?: number[]; p50?: number } };
+  const r = bench.tasks[0]!.result as { latency: { samples?: number[]; p50?: number; min: number } };
+  minima.push(r.latency.min);
   return r.latency.samples?.length ? median(r.latency.samples) : r.latency.p50!;
 }
 
 console.log(`machine: ${machine()}`);
 console.log(`loadavg at start: ${loadavg()}`);
-await initWasm();
+if (!(await tf.setBackend('wasm'))) throw new Error('simd-layers: the tfjs wasm backend failed to initialise');
+await tf.ready();
 const graph = buildGraph('vgg16');
 const convs = graph.layers.filter((l) => l.spec.kind === 'conv' && (!values.layers || values.layers.split(',').includes(l.name)));
 const weights = new Map(
@@ -58,7 +84,7 @@ const backends: SimdBackend[] = [];
 for (const threads of threadCounts) backends.push(await createSimdBackend({ threads }));
 console.log(`simd build: ${backends[0]!.fma ? 'relaxed-SIMD FMA' : 'mul+add'}; threads ${threadCounts.join(', ')}; ${iterations} iterations, medians in ms\n`);
 
-const header = ['layer', 'input', 'tfjs-wasm', ...threadCounts.map((t) => `simd ${t}T`), ...threadCounts.map((t) => `× tfjs ${t}T`)];
+const header = ['layer', 'input', 'tfjs-wasm', ...threadCounts.map((t) => `simd ${t}T`), ...threadCounts.map((t) => `× tfjs ${t}T`), 'idle', 'minima'];
 console.log(header.join('\t'));
 const totals = new Array<number>(1 + threadCounts.length).fill(0);
 for (const layer of convs) {
@@ -82,7 +108,9 @@ for (const layer of convs) {
     b.disposeLayer(prepared);
   }
   [tfMs, ...ours].forEach((v, i) => (totals[i]! += v));
-  console.log([layer.name, layer.inputShape.join('×'), tfMs.toFixed(1), ...ours.map((v) => v.toFixed(1)), ...ours.map((v) => (tfMs / v).toFixed(2))].join('\t'));
+  const idle = Math.min(...idleSeen.splice(0));
+  const mins = minima.splice(0).map((v) => v.toFixed(1)).join('/');
+  console.log([layer.name, layer.inputShape.join('×'), tfMs.toFixed(1), ...ours.map((v) => v.toFixed(1)), ...ours.map((v) => (tfMs / v).toFixed(2)), idle.toFixed(2), mins].join('\t'));
 }
 console.log(['sum', '', ...totals.map((v) => v.toFixed(1)), ...totals.slice(1).map((v) => (totals[0]! / v).toFixed(2))].join('\t'));
 
@@ -105,7 +133,8 @@ if (!values.layers) {
   });
   const ours: number[] = [];
   for (const b of backends) ours.push(await time(await stackRunner(b, stack, input)));
-  console.log(`\nwhole 13-conv stack to block5_pool (224×224): tfjs-wasm ${tfMs.toFixed(0)} ms; ` +
+  console.log(`\nwhole 13-conv stack to block5_pool (224×224), medians (minima ${minima.splice(0).map((v) => v.toFixed(0)).join('/')} ms; ` +
+    `idle before each: ${idleSeen.splice(0).map((v) => v.toFixed(2)).join('/')}): tfjs-wasm ${tfMs.toFixed(0)} ms; ` +
     threadCounts.map((t, i) => `simd ${t}T ${ours[i]!.toFixed(0)} ms (${(tfMs / ours[i]!).toFixed(2)}×)`).join('; ') +
     (ours.length > 1 ? `; ${threadCounts.at(-1)}T vs 1T ${(ours[0]! / ours.at(-1)!).toFixed(2)}×` : ''));
 }
