@@ -81,6 +81,11 @@ export class Arena {
     }
   }
 
+  /** Grows the memory now for `bytes` more (fails early, before a pass, when they cannot fit). */
+  reserve(bytes: number, what: string): void {
+    this.ensure(this.top + bytes, what);
+  }
+
   /** Grows the memory so that `end` bytes are addressable. */
   ensure(end: number, what: string): void {
     const have = this.memory.buffer.byteLength;

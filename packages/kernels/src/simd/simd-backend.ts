@@ -76,7 +76,7 @@ class SimdBackendImpl implements SimdBackend {
   }
 
   plan(graph: VggGraph, batch: number): void {
-    this.ctx.arena.ensure(this.ctx.arena.allocated + planBytes(graph, batch), `a batch of ${batch} through ${graph.model}`);
+    this.ctx.arena.reserve(planBytes(graph, batch), `a batch of ${batch} through ${graph.model}`);
   }
 
   prepareLayer(layer: GraphLayer, weights: LayerWeights): SimdLayer {
