@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isVggError } from '@vggscope/core';
 import { describe, expect, it } from 'vitest';
 import { createSimdBackend } from './simd-backend.js';
-import { tensor } from './test-data.js';
+import { convCase, tensor } from './test-data.js';
 
 /** OS threads of this process (Linux): a worker that really ended is gone from here. */
 function osThreads(): number {
@@ -39,6 +39,17 @@ describe('simd backend lifecycle', () => {
       expect.unreachable();
     } catch (e) {
       expect(isVggError(e, 'E_OUT_OF_MEMORY')).toBe(true);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('rejects weights whose shape does not match the layer with E_WEIGHTS_SHAPE', async () => {
+    const backend = await createSimdBackend({ threads: 1 });
+    const { layer, weights } = convCase(4, 4, 8, 16, 1);
+    const wrong = { kernel: tensor([3, 3, 8, 12], 2), bias: weights.bias };
+    try {
+      expect(() => backend.prepareLayer(layer, wrong)).toThrow(/needs kernel \[3, 3, 8, 16\]/);
     } finally {
       await backend.close();
     }

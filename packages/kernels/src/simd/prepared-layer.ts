@@ -34,6 +34,14 @@ export function prepareLayer(ctx: SimdContext, layer: GraphLayer, w: LayerWeight
   const ks = w.kernel.shape;
   const inputs = kind === 'conv' ? ks[2]! : ks[0]!;
   const outputs = ks[ks.length - 1]!;
+  const want = kind === 'conv' ? [3, 3, layer.inputShape[2], layer.outputShape[2]] : [layer.inputShape[0], layer.outputShape[0]];
+  if (ks.length !== want.length || ks.some((d, i) => d !== want[i]) || w.bias.shape[0] !== outputs || w.kernel.data.length !== ks.reduce((a, b) => a * b, 1)) {
+    throw new VggError(
+      'E_WEIGHTS_SHAPE',
+      `simd backend: prepareLayer: '${layer.name}' needs kernel [${want.join(', ')}] and bias [${want.at(-1)}], ` +
+        `got kernel [${ks.join(', ')}] and bias [${w.bias.shape.join(', ')}]`,
+    );
+  }
   const outStride = roundUp(outputs, 8);
   const bias = ctx.arena.alloc(outStride * 4, `${layer.name} bias`);
   let weights = 0;
