@@ -3,8 +3,9 @@
  * in Node), every VGG16 conv at 224×224 with random weights, then the whole 13-conv stack (with the
  * pools: block5_pool). Medians of tinybench iterations; /proc/loadavg at start and end, because
  * this machine is shared: compare numbers within one run only, and re-run when the load is high.
- * Before each case it waits (up to 30 s) for a moment when the cores were ≥ 90 % idle over
- * 0.4 s, and prints that fraction, so that a run can be judged. Medians and minima are printed.
+ * Before each case it waits (up to 10 s) for a moment when the cores were ≥ 90 % idle over
+ * 0.4 s, and prints that fraction, so that a run can be judged. Medians and minima of wall time
+ * are printed, and the median process CPU time (for one thread: its time on an idle core).
  * Usage: node tools/bench/dist/simd-layers.js [--iterations 5] [--threads 2] [--layers block3_conv2,…]
  */
 import { readFileSync } from 'node:fs';
@@ -48,14 +49,28 @@ async function idleFraction(ms: number): Promise<number> {
 
 const idleSeen: number[] = [];
 async function waitIdle(): Promise<void> {
-  const until = Date.now() + 30_000;
+  const until = Date.now() + 10_000;
   let f = await idleFraction(400);
   while (f < 0.9 && Date.now() < until) f = await idleFraction(400);
   idleSeen.push(f);
 }
 
 const minima: number[] = [];
+const cpuTimes: number[] = [];
+/**
+ * Median wall time of `fn` by tinybench; also records its minimum and the median process CPU time
+ * of a few more calls: for one thread that is the time it would take on an idle core, robust to
+ * other processes on this shared machine (for N threads it is the sum over threads).
+ */
 async function time(fn: () => unknown): Promise<number> {
+  const cpu: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const c = process.cpuUsage();
+    await fn();
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
+  }
+  cpuTimes.push(median(cpu));
   await waitIdle();
   const bench = new Bench({ iterations, time: 0, warmup: true, warmupIterations: 1, warmupTime: 0 });
   bench.add('case', async () => {
@@ -84,9 +99,10 @@ const backends: SimdBackend[] = [];
 for (const threads of threadCounts) backends.push(await createSimdBackend({ threads }));
 console.log(`simd build: ${backends[0]!.fma ? 'relaxed-SIMD FMA' : 'mul+add'}; threads ${threadCounts.join(', ')}; ${iterations} iterations, medians in ms\n`);
 
-const header = ['layer', 'input', 'tfjs-wasm', ...threadCounts.map((t) => `simd ${t}T`), ...threadCounts.map((t) => `× tfjs ${t}T`), 'idle', 'minima'];
+const header = ['layer', 'input', 'tfjs-wasm', ...threadCounts.map((t) => `simd ${t}T`), ...threadCounts.map((t) => `× tfjs ${t}T`), 'idle', 'minima', 'cpu ms', '× tfjs cpu 1T'];
 console.log(header.join('\t'));
 const totals = new Array<number>(1 + threadCounts.length).fill(0);
+const cpuTotals = new Array<number>(1 + threadCounts.length).fill(0);
 for (const layer of convs) {
   const w = weights.get(layer.name)!;
   const x = random([1, ...layer.inputShape], 1, 99);
@@ -110,9 +126,15 @@ for (const layer of convs) {
   [tfMs, ...ours].forEach((v, i) => (totals[i]! += v));
   const idle = Math.min(...idleSeen.splice(0));
   const mins = minima.splice(0).map((v) => v.toFixed(1)).join('/');
-  console.log([layer.name, layer.inputShape.join('×'), tfMs.toFixed(1), ...ours.map((v) => v.toFixed(1)), ...ours.map((v) => (tfMs / v).toFixed(2)), idle.toFixed(2), mins].join('\t'));
+  const cpu = cpuTimes.splice(0);
+  cpu.forEach((v, i) => (cpuTotals[i]! += v));
+  console.log([
+    layer.name, layer.inputShape.join('×'), tfMs.toFixed(1), ...ours.map((v) => v.toFixed(1)), ...ours.map((v) => (tfMs / v).toFixed(2)),
+    idle.toFixed(2), mins, cpu.map((v) => v.toFixed(1)).join('/'), (cpu[0]! / cpu[1]!).toFixed(2),
+  ].join('\t'));
 }
-console.log(['sum', '', ...totals.map((v) => v.toFixed(1)), ...totals.slice(1).map((v) => (totals[0]! / v).toFixed(2))].join('\t'));
+console.log(['sum', '', ...totals.map((v) => v.toFixed(1)), ...totals.slice(1).map((v) => (totals[0]! / v).toFixed(2)), '', '',
+  cpuTotals.map((v) => v.toFixed(0)).join('/'), (cpuTotals[0]! / cpuTotals[1]!).toFixed(2)].join('\t'));
 
 if (!values.layers) {
   // The whole stack as one chain, input → block5_pool, each engine with its weights prepared once.
@@ -136,6 +158,8 @@ if (!values.layers) {
   console.log(`\nwhole 13-conv stack to block5_pool (224×224), medians (minima ${minima.splice(0).map((v) => v.toFixed(0)).join('/')} ms; ` +
     `idle before each: ${idleSeen.splice(0).map((v) => v.toFixed(2)).join('/')}): tfjs-wasm ${tfMs.toFixed(0)} ms; ` +
     threadCounts.map((t, i) => `simd ${t}T ${ours[i]!.toFixed(0)} ms (${(tfMs / ours[i]!).toFixed(2)}×)`).join('; ') +
+    `; CPU time tfjs/${threadCounts.map((t) => `${t}T`).join('/')} ${cpuTimes.map((v) => v.toFixed(0)).join('/')} ms` +
+    ` (1T ${(cpuTimes[0]! / cpuTimes[1]!).toFixed(2)}× less than tfjs)` +
     (ours.length > 1 ? `; ${threadCounts.at(-1)}T vs 1T ${(ours[0]! / ours.at(-1)!).toFixed(2)}×` : ''));
 }
 console.log(`loadavg at end: ${loadavg()}`);
