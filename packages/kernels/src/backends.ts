@@ -1,5 +1,6 @@
 import { type Backend, type BackendFactory, type BackendOptions, VggError } from '@vggscope/core';
 import { createReferenceBackend } from './reference/reference-backend.js';
+import { createSimdBackend } from './simd/simd-backend.js';
 import { createTfjsWasmBackend } from './tfjs-wasm/tfjs-wasm-backend.js';
 
 /**
@@ -8,8 +9,12 @@ import { createTfjsWasmBackend } from './tfjs-wasm/tfjs-wasm-backend.js';
  * (tfjs stays unloaded when it is not used). The golden-op and parity tests iterate this table.
  */
 export const BACKENDS = {
+  simd: {
+    summary: 'our WebAssembly SIMD kernels: Winograd F(4×4,3×3) with FMA, one image on all threads (default)',
+    create: (o) => createSimdBackend(o) as Promise<Backend>,
+  },
   'tfjs-wasm': {
-    summary: 'tfjs-backend-wasm (XNNPACK, one thread in Node); the reference the tests compare against',
+    summary: 'tfjs-backend-wasm (XNNPACK, one thread in Node): the previous engine, kept as a reference',
     create: (o) => createTfjsWasmBackend(o) as Promise<Backend>,
   },
   reference: {

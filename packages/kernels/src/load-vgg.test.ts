@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { FIXTURES, NO_FIXTURES_REASON, REPO_ROOT, fixture, relativeL2, skipNote, tinyWeights, type WeightsFileFormat } from '@vggscope/test-utils';
 import { kerasReference } from '@vggscope/test-utils/keras-reference';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_BACKEND } from './backends.js';
 import { loadVgg } from './load-vgg.js';
 
 describe('loadVgg', () => {
@@ -92,7 +93,7 @@ describe.skipIf(!FIXTURES)(`real ImageNet VGG19 weights (partial tfjs folder)${s
     const dir = fixture('vgg19-tfjs-partial');
     const graph = buildGraph('vgg19');
     const m = await loadVgg({ model: 'vgg19', weights: dir, layers: ['block3_pool'] });
-    expect(m.backend).toBe('tfjs-wasm');
+    expect(m.backend).toBe(DEFAULT_BACKEND);
     const { loadInput } = await import('@vggscope/core');
     const input = await loadInput(fixture('images', 'chelsea.png'));
     const [ours] = await m.extract(input, { layers: ['block3_pool'] });

@@ -1,0 +1,25 @@
+// Shared helpers of the SIMD kernels. No static data anywhere in this module: every instantiation
+// on the shared memory would re-run the data segments and overwrite live activations.
+
+/** a·b + c: a fused FMA in the relaxed-SIMD build, mul then add in the portable one. */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** The i-th 32-bit argument of the job in the control block (see src/simd/control-block.ts). */
+// @ts-ignore: decorator
+@inline export function arg(ctrl: usize, i: i32): i32 {
+  return load<i32>(ctrl + ((<usize>(i + 8)) << 2));
+}
+
+// @ts-ignore: decorator
+@inline export function argPtr(ctrl: usize, i: i32): usize {
+  return <usize>load<u32>(ctrl + ((<usize>(i + 8)) << 2));
+}
+
+// @ts-ignore: decorator
+@inline export function min(a: i32, b: i32): i32 {
+  return a < b ? a : b;
+}

@@ -1,0 +1,109 @@
+import { argPtr, arg, madd, min } from './common';
+
+/** Rows of the register tile: the A matrix is padded to a multiple of this. */
+export const MR: i32 = 4;
+/** Columns of the register tile (two f32x4): B is packed in panels of this width. */
+export const NR: i32 = 8;
+
+/**
+ * C[4×8] (= or +bias, ReLU) ← A[4×K] · Bpanel[K×8]. Eight accumulators and a plain k-loop: V8
+ * hoists every load of a source-unrolled loop and spills, so it stays simple (toolchain note 15).
+ */
+// @ts-ignore: decorator
+@inline function tile4x8(a: usize, lda: usize, b: usize, c: usize, ldc: usize, k: i32, bias: usize, relu: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let a0 = a;
+  let a1 = a + lda;
+  let a2 = a + (lda << 1);
+  let a3 = a + lda * 3;
+  for (let i = 0; i < k; i++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a0);
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a1);
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a2);
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a3);
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
+    a0 += 4;
+    a1 += 4;
+    a2 += 4;
+    a3 += 4;
+    b += 32;
+  }
+  if (bias) {
+    const z0 = v128.load(bias);
+    const z1 = v128.load(bias, 16);
+    c00 = f32x4.add(c00, z0); c01 = f32x4.add(c01, z1);
+    c10 = f32x4.add(c10, z0); c11 = f32x4.add(c11, z1);
+    c20 = f32x4.add(c20, z0); c21 = f32x4.add(c21, z1);
+    c30 = f32x4.add(c30, z0); c31 = f32x4.add(c31, z1);
+  }
+  if (relu) {
+    const z = f32x4.splat(0);
+    c00 = f32x4.max(c00, z); c01 = f32x4.max(c01, z);
+    c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z);
+    c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z);
+    c30 = f32x4.max(c30, z); c31 = f32x4.max(c31, z);
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  c += ldc;
+  v128.store(c, c10); v128.store(c, c11, 16);
+  c += ldc;
+  v128.store(c, c20); v128.store(c, c21, 16);
+  c += ldc;
+  v128.store(c, c30); v128.store(c, c31, 16);
+}
+
+/**
+ * One job of a batch of GEMMs C_p = A_p · B_p (+bias, ReLU): job j is one (row block, column
+ * block) of matrix p. B_p is packed as [N/8][K][8]; rows are padded to MR, N to NR.
+ * Args: A, lda(bytes), strideA, B, strideB, C, ldc(bytes), strideC, rows, K, N, rowsPerJob, bias,
+ * relu, colsPerJob (a multiple of NR).
+ */
+export function gemmJob(ctrl: usize, j: i32): void {
+  const rows = arg(ctrl, 8);
+  const rowsPerJob = arg(ctrl, 11);
+  const colsPerJob = arg(ctrl, 14);
+  const rowBlocks = (rows + rowsPerJob - 1) / rowsPerJob;
+  const colBlocks = (arg(ctrl, 10) + colsPerJob - 1) / colsPerJob;
+  const perMatrix = rowBlocks * colBlocks;
+  const p = j / perMatrix;
+  const rest = j % perMatrix;
+  const r0 = (rest / colBlocks) * rowsPerJob;
+  const r1 = min(rows, r0 + rowsPerJob);
+  const c0 = (rest % colBlocks) * colsPerJob;
+  const lda = <usize>arg(ctrl, 1);
+  const ldc = <usize>arg(ctrl, 6);
+  const k = arg(ctrl, 9);
+  const n = min(arg(ctrl, 10), c0 + colsPerJob);
+  const a = argPtr(ctrl, 0) + (<usize>p) * (<usize>arg(ctrl, 2));
+  const b = argPtr(ctrl, 3) + (<usize>p) * (<usize>arg(ctrl, 4));
+  const c = argPtr(ctrl, 5) + (<usize>p) * (<usize>arg(ctrl, 7));
+  const bias = argPtr(ctrl, 12);
+  const relu = arg(ctrl, 13);
+  gemmBlock(a, lda, b, c, ldc, r0, r1, k, c0, n, bias, relu);
+}
+
+/** C[r0..r1, n0..n1) = A·B (+bias, ReLU) with B packed as [N/8][K][8]; r1 − r0 a multiple of MR. */
+export function gemmBlock(
+  a: usize, lda: usize, b: usize, c: usize, ldc: usize, r0: i32, r1: i32, k: i32, n0: i32, n1: i32, bias: usize, relu: i32,
+): void {
+  const panelBytes = (<usize>k) << 5;
+  for (let n = n0; n < n1; n += NR) {
+    const bp = b + (<usize>(n >> 3)) * panelBytes;
+    const bb = bias ? bias + ((<usize>n) << 2) : 0;
+    for (let r = r0; r < r1; r += MR) {
+      tile4x8(a + (<usize>r) * lda, lda, bp, c + (<usize>r) * ldc + ((<usize>n) << 2), ldc, k, bb, relu);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { arg, argPtr, min } from './common';
+
+/**
+ * Aᵀ·m over six vectors m_k = src + k·stride → four vectors at dst + r·dstStride (F(4×4,3×3)):
+ * rows of Aᵀ = [1 1 1 1 1 0], [0 1 -1 2 -2 0], [0 1 1 4 4 0], [0 1 -1 8 -8 1].
+ */
+// @ts-ignore: decorator
+@inline function at6(src: usize, stride: usize, dst: usize, dstStride: usize): void {
+  const m0 = v128.load(src);
+  const m1 = v128.load(src + stride);
+  const m2 = v128.load(src + (stride << 1));
+  const m3 = v128.load(src + stride * 3);
+  const m4 = v128.load(src + (stride << 2));
+  const m5 = v128.load(src + stride * 5);
+  const s12 = f32x4.add(m1, m2);
+  const d12 = f32x4.sub(m1, m2);
+  const s34 = f32x4.add(m3, m4);
+  const d34 = f32x4.sub(m3, m4);
+  v128.store(dst, f32x4.add(f32x4.add(m0, s12), s34));
+  v128.store(dst + dstStride, f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)));
+  v128.store(dst + (dstStride << 1), f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)));
+  v128.store(dst + dstStride * 3, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
+}
+
+/**
+ * One job of the Winograd output transform: tiles [j·perJob, …) of one image, M[p][tile][c] →
+ * 4×4 outputs + bias, ReLU, clipped at the map's bottom and right edges.
+ * Args: M, bias, out, H, W, Cp(out), tilesW, tiles, paddedTiles, perJob.
+ * Scratch: 24·16 bytes column-transformed + 16·16 bytes result.
+ */
+export function winogradOutputJob(ctrl: usize, j: i32, scratch: usize): void {
+  const cp = arg(ctrl, 5);
+  const tiles = arg(ctrl, 7);
+  const perJob = arg(ctrl, 9);
+  const t0 = j * perJob;
+  const t1 = min(tiles, t0 + perJob);
+  const strideP = (<usize>arg(ctrl, 8)) * ((<usize>cp) << 2);
+  outputTiles(argPtr(ctrl, 0), strideP, argPtr(ctrl, 1), argPtr(ctrl, 2), arg(ctrl, 3), arg(ctrl, 4), cp, arg(ctrl, 6), t0, t1, scratch);
+}
+
+/** Output transform of tiles [t0, t1) from M[p][t][c] at m + t·pixel + p·strideP (see inputTiles). */
+export function outputTiles(
+  m: usize, strideP: usize, bias: usize, out: usize, h: i32, w: i32, cp: i32, tilesW: i32, t0: i32, t1: i32, scratch: usize,
+): void {
+  const pixel = (<usize>cp) << 2;
+  const row = (<usize>w) * pixel;
+  const tmp = scratch; // [4][6] vectors
+  const res = scratch + 384; // [4][4] vectors
+  const zero = f32x4.splat(0);
+  for (let t = t0; t < t1; t++) {
+    const y0 = (t / tilesW) * 4;
+    const x0 = (t % tilesW) * 4;
+    const ny = min(4, h - y0);
+    const nx = min(4, w - x0);
+    const mt = m + (<usize>t) * pixel;
+    for (let c = 0; c < cp; c += 4) {
+      const src = mt + ((<usize>c) << 2);
+      // Columns: tmp[r][x] = Σ_i Aᵀ[r][i]·m[i][x].
+      for (let x = 0; x < 6; x++) at6(src + (<usize>x) * strideP, strideP * 6, tmp + ((<usize>x) << 4), 96);
+      // Rows: res[r][q] = Σ_k tmp[r][k]·Aᵀ[q][k].
+      for (let r = 0; r < 4; r++) at6(tmp + (<usize>r) * 96, 16, res + ((<usize>r) << 6), 16);
+      const b = v128.load(bias + ((<usize>c) << 2));
+      for (let r = 0; r < ny; r++) {
+        const dst = out + (<usize>(y0 + r)) * row + (<usize>x0) * pixel + ((<usize>c) << 2);
+        for (let q = 0; q < nx; q++) {
+          const v = f32x4.add(v128.load(res + ((<usize>(r * 4 + q)) << 4)), b);
+          v128.store(dst + (<usize>q) * pixel, f32x4.max(v, zero));
+        }
+      }
+    }
+  }
+}

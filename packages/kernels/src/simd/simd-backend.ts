@@ -1,0 +1,168 @@
+import './webassembly-types.js';
+import { availableParallelism } from 'node:os';
+import { type Backend, type BackendOptions, type FloatTensor, type GraphLayer, type LayerWeights, type VggGraph, VggError } from '@vggscope/core';
+import { Arena } from './arena.js';
+import { ARENA_BASE } from './control-block.js';
+import type { SimdContext } from './context.js';
+import { convIm2col } from './conv-im2col.js';
+import { convWinograd } from './conv-winograd.js';
+import { dense } from './dense.js';
+import { planBytes } from './plan-memory.js';
+import { flatten, globalPool, maxPool } from './pool-ops.js';
+import { disposeLayer, prepareLayer, type ConvAlgorithm, type SimdLayer } from './prepared-layer.js';
+import { allocMap, allocVector, isMap, readCompact, writeCompact, type SimdTensor } from './simd-tensor.js';
+import { roundUp } from './control-block.js';
+import { Team } from './team.js';
+import { warmUp } from './warm-up.js';
+import { compileKernels } from './wasm-module.js';
+
+export interface SimdBackendOptions extends BackendOptions {
+  /** Threads one pass runs on (default: `os.availableParallelism()`); a pool worker passes 1. */
+  readonly threads?: number;
+  /** `true`: the relaxed-SIMD FMA build (fails without it); `false`: mul+add; default: FMA when available. */
+  readonly fma?: boolean;
+  /** Force one convolution algorithm for every layer (tests, benchmarks); default: chosen per layer. */
+  readonly convAlgorithm?: ConvAlgorithm;
+  /** Winograd tile-block fusion (tests, benchmarks); default 'auto': early layers, where U is small. */
+  readonly winogradFusion?: 'auto' | 'always' | 'never';
+  /** Upper bound of the shared wasm memory, reserved (not committed) up front; default and maximum 4096 MiB. */
+  readonly maxMemoryMiB?: number;
+}
+
+export interface SimdBackend extends Backend<SimdTensor, SimdLayer> {
+  /** True when the relaxed-SIMD (FMA) build runs. */
+  readonly fma: boolean;
+}
+
+const MAX_PAGES = 65536; // must not exceed the maximum the modules declare (scripts/build-wasm.mjs)
+
+/**
+ * Our own WebAssembly SIMD kernels: Winograd F(4×4,3×3) convolutions (im2col for few input
+ * channels), NHWC with channels in SIMD lanes, one image split across a persistent thread team.
+ * @example const b = await createSimdBackend({ threads: 2 }); // b.threads === 2, b.fma === true on x86 Node ≥ 20
+ */
+export async function createSimdBackend(options: SimdBackendOptions = {}): Promise<SimdBackend> {
+  const threads = options.threads ?? availableParallelism();
+  const maxMiB = options.maxMemoryMiB ?? MAX_PAGES / 16;
+  const minMiB = Math.ceil(ARENA_BASE / 2 ** 20) + 8;
+  if (!(maxMiB >= minMiB && maxMiB <= MAX_PAGES / 16)) {
+    throw new VggError('E_USAGE', `simd backend: maxMemoryMiB must be from ${minMiB} to ${MAX_PAGES / 16}, got ${maxMiB}`);
+  }
+  const maximum = Math.floor(maxMiB * 16);
+  const { module, fma } = await compileKernels(options.fma);
+  const memory = new WebAssembly.Memory({ initial: ARENA_BASE / 65536, maximum, shared: true });
+  const team = await Team.start(module, memory, threads);
+  const ctx: SimdContext = { memory, arena: new Arena(memory, maximum * 65536), team, fusion: options.winogradFusion ?? 'auto' };
+  try {
+    warmUp(ctx);
+  } catch (e) {
+    await team.close();
+    throw e;
+  }
+  return new SimdBackendImpl(ctx, fma, options.convAlgorithm);
+}
+
+class SimdBackendImpl implements SimdBackend {
+  readonly name = 'simd';
+  private closed = false;
+
+  constructor(
+    private readonly ctx: SimdContext,
+    readonly fma: boolean,
+    private readonly convAlgorithm: ConvAlgorithm | undefined,
+  ) {}
+
+  get threads(): number {
+    return this.ctx.team.threads;
+  }
+
+  plan(graph: VggGraph, batch: number): void {
+    this.ctx.arena.reserve(planBytes(graph, batch), `a batch of ${batch} through ${graph.model}`);
+  }
+
+  prepareLayer(layer: GraphLayer, weights: LayerWeights): SimdLayer {
+    this.check();
+    return prepareLayer(this.ctx, layer, weights, this.convAlgorithm);
+  }
+
+  disposeLayer(layer: SimdLayer): void {
+    if (!this.closed) disposeLayer(this.ctx, layer);
+  }
+
+  input(batch: FloatTensor): SimdTensor {
+    this.check();
+    if (batch.shape.length === 2) {
+      // A batch of vectors (`[N, F]`, e.g. a dense layer's input given directly): rows padded like flatten's.
+      const [n, f] = batch.shape as [number, number];
+      const v = allocVector(this.ctx, n, f, roundUp(f, 8), 'input');
+      writeCompact(this.ctx, v, batch.data);
+      return v;
+    }
+    if (batch.shape.length !== 4) {
+      throw new VggError('E_INPUT_SHAPE', `simd backend: input must be NHWC [N, H, W, C] or [N, F], got [${batch.shape.join(', ')}]`);
+    }
+    const [n, h, w, c] = batch.shape as [number, number, number, number];
+    const x = allocMap(this.ctx, n, h, w, c, 'input');
+    writeCompact(this.ctx, x, batch.data);
+    return x;
+  }
+
+  conv2dRelu(x: SimdTensor, layer: SimdLayer): SimdTensor {
+    this.check();
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    if (!isMap(x) || c !== layer.inputs || layer.kind !== 'conv') {
+      throw new VggError('E_INPUT_SHAPE', `simd backend: ${layer.name} expects [N, H, W, ${layer.inputs}], got [${x.shape.join(', ')}]`);
+    }
+    const out = allocMap(this.ctx, n, h, w, layer.outputs, `${layer.name} output`);
+    try {
+      if (layer.algorithm === 'winograd') convWinograd(this.ctx, x, layer, out);
+      else convIm2col(this.ctx, x, layer, out);
+    } catch (e) {
+      this.ctx.arena.release(out.ptr);
+      throw e;
+    }
+    return out;
+  }
+
+  maxPool2x2(x: SimdTensor): SimdTensor {
+    this.check();
+    return maxPool(this.ctx, x);
+  }
+
+  globalPool(x: SimdTensor, mode: 'avg' | 'max'): SimdTensor {
+    this.check();
+    return globalPool(this.ctx, x, mode);
+  }
+
+  flatten(x: SimdTensor): SimdTensor {
+    this.check();
+    return flatten(this.ctx, x);
+  }
+
+  dense(x: SimdTensor, layer: SimdLayer, activation: 'relu' | 'softmax'): SimdTensor {
+    this.check();
+    if (isMap(x) || x.shape[1] !== layer.inputs || layer.kind !== 'dense') {
+      throw new VggError('E_INPUT_SHAPE', `simd backend: ${layer.name} expects [N, ${layer.inputs}], got [${x.shape.join(', ')}]`);
+    }
+    return dense(this.ctx, x, layer, activation);
+  }
+
+  async read(x: SimdTensor): Promise<FloatTensor> {
+    this.check();
+    return { data: readCompact(this.ctx, x), shape: [...x.shape] };
+  }
+
+  dispose(x: SimdTensor): void {
+    if (!this.closed) this.ctx.arena.release(x.ptr);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ctx.team.close();
+  }
+
+  private check(): void {
+    if (this.closed) throw new VggError('E_USAGE', 'simd backend: used after close(); create a new backend');
+  }
+}
