@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The published packages as a user gets them: `npm pack` core, kernels, viz and cli, install the
+// The published packages as a user gets them: `npm pack` core, kernels, viz, queue and cli, install the
 // tarballs in a folder outside the repository, and extract features from there — through the
 // `vggscope` bin (single image and folder mode, whose workers load from the installed dist) and
 // through the library.
-const BUILT = ['core', 'kernels', 'viz', 'cli'].every((p) => existsSync(join(REPO_ROOT, 'packages', p, 'dist/index.js')));
+const BUILT = ['core', 'kernels', 'viz', 'queue', 'cli'].every((p) => existsSync(join(REPO_ROOT, 'packages', p, 'dist/index.js')));
 const NOT_BUILT = skipNote(!BUILT, "the packages are not built (run 'npm run build' first; CI does)");
 let consumer: string;
 let weights: string;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   if (!BUILT) return;
   weights = await tinyWeights('vgg16', 'packed');
   const packs = mkdtempSync(join(tmpdir(), 'vggscope-packs-'));
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', packs, ...['core', 'kernels', 'viz', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`])], { cwd: REPO_ROOT, stdio: 'ignore' });
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', packs, ...['core', 'kernels', 'viz', 'queue', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`])], { cwd: REPO_ROOT, stdio: 'ignore' });
   consumer = mkdtempSync(join(tmpdir(), 'vggscope-consumer-'));
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const tarballs = readdirSync(packs).map((f) => join(packs, f));

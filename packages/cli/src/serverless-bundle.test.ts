@@ -31,7 +31,7 @@ const invoke = (cwd: string) =>
 
 describe.skipIf(!BUILT)(`serverless bundle (esbuild)${NOT_BUILT}`, () => {
   it('the folder holds one .mjs and the .wasm files (plus the weights and image the test adds)', () => {
-    expect(readdirSync(dir).sort()).toEqual(['cat.png', 'handler.mjs', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm.wasm', 'vgg16-notop.f16.vggw']);
+    expect(readdirSync(dir).sort()).toEqual(['cat.png', 'handler.mjs', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm.wasm', 'vgg16-notop.f16.vggw', 'vggscope-simd-fma.wasm', 'vggscope-simd.wasm']);
   });
 
   it('runs in a fresh process from that folder: block5_pool features', () => {
@@ -45,7 +45,8 @@ describe.skipIf(!BUILT)(`serverless bundle (esbuild)${NOT_BUILT}`, () => {
     for (const f of ['handler.mjs', 'vgg16-notop.f16.vggw', 'cat.png']) copyFileSync(join(dir, f), join(bare, f));
     const r = invoke(bare);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('tfjs-backend-wasm-simd.wasm');
+    expect(r.stderr).toContain('vggscope-simd-fma.wasm not found (looked in');
+    expect(r.stderr).toContain(bare); // names where it looked, beside the bundle included
     rmSync(bare, { recursive: true });
   });
 });

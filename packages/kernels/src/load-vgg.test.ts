@@ -105,6 +105,16 @@ describe.skipIf(!FIXTURES)(`real ImageNet VGG19 weights (partial tfjs folder)${s
     expect(stats(ours!.data).max).toBeGreaterThan(1); // real features, not zeros
   });
 
+  it('a 4:2:0 JPEG gives exactly the features of the same pixels as a PNG (libjpeg-turbo, as Pillow decodes it)', async () => {
+    // chelsea_420_pillow.png holds Pillow's decode of chelsea_420.jpg: identical features, not just close.
+    const m = await loadVgg({ model: 'vgg19', weights: fixture('vgg19-tfjs-partial'), layers: ['block3_pool'] });
+    const [jpg] = await m.extract(fixture('images', 'chelsea_420.jpg'));
+    const [png] = await m.extract(fixture('images', 'chelsea_420_pillow.png'));
+    await m.close();
+    expect(jpg!.data.length).toBe(28 * 28 * 256);
+    expect(Buffer.from(jpg!.data.buffer).equals(Buffer.from(png!.data.buffer))).toBe(true);
+  });
+
   it('the VGG19 fixture given for VGG16 → E_WEIGHTS_MODEL naming vgg19', async () => {
     await expect(loadVgg({ model: 'vgg16', weights: fixture('vgg19-tfjs-partial'), layers: ['block1_conv1'] })).rejects.toMatchObject({
       code: 'E_WEIGHTS_MODEL',

@@ -31,4 +31,7 @@ await build({
 // The wasm binaries tfjs-backend-wasm picks from (SIMD in Node 20; the others are its fallbacks).
 const wasmDir = join(dirname(createRequire(entry).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(out, f));
+// Our simd kernels (the default backend): found beside the bundle (or via VGGSCOPE_WASM_DIR).
+const kernelsWasm = join(dirname(createRequire(entry).resolve('@vggscope/kernels')), '../wasm');
+for (const f of readdirSync(kernelsWasm).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(kernelsWasm, f), join(out, f));
 console.log(`bundled ${entry} → ${out}: ${readdirSync(out).join(', ')}`);

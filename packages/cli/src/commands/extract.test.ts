@@ -106,7 +106,7 @@ describe('cli exit codes and messages (real process)', () => {
   it('--backend and --threads are checked: unknown backend or zero threads → exit 2', () => {
     const b = spawnCli(['extract', '--backend', 'cuda']);
     expect(b.code).toBe(2);
-    expect(b.err).toContain("--backend must be one of tfjs-wasm, reference, got 'cuda'");
+    expect(b.err).toContain("--backend must be one of simd, tfjs-wasm, reference, got 'cuda'");
     expect(spawnCli(['extract', '--threads', '0']).code).toBe(2);
   });
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashFile } from '@vggscope/core';
-import { synthH5 } from '@vggscope/test-utils';
+import { synthH5, tinyWeights } from '@vggscope/test-utils';
 import { serveBytes, startServer } from '@vggscope/test-utils/http-server';
 import { describe, expect, it } from 'vitest';
 import { spawnCli, spawnCliAsync } from '../test-cli.js';
@@ -81,6 +81,20 @@ describe('cli weights', () => {
     expect(v.err).not.toMatch(/\n\s+at /);
     const one = spawnCli(['weights', 'verify', join(cache, 'vgg16-notop.vggw')], env);
     expect(one.code).toBe(4);
+  });
+
+  it('verify on a file that is not one of the official ones says so plainly, and checks what it can', async () => {
+    const own = join(tmp(), 'my_vgg16.h5');
+    writeFileSync(own, readFileSync(await synthH5('vgg16')));
+    const ok = spawnCli(['weights', 'verify', own]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/not an official file \(md5 [0-9a-f]{32} matches none\); readable, 13 layers with vgg16's shapes: ok/);
+    const tiny = join(tmp(), 'tiny.h5');
+    writeFileSync(tiny, readFileSync(await tinyWeights('vgg16', 'h5')));
+    const bad = spawnCli(['weights', 'verify', tiny, '--json']);
+    expect(bad.code).toBe(4);
+    expect(bad.out).toContain('not an official file');
+    expect(bad.out).toContain('E_WEIGHTS_SHAPE');
   });
 
   it('unknown action → exit 2', () => {

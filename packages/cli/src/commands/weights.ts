@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { cliErrors } from '../errors.js';
 import {
   cacheDirs, convertToPacked, detectVariant, hashFile, kerasCacheDir, loadManifest, packedName, PACKED_EXT,
-  isPackedFile, VggError, verifyPacked,
+  isPackedFile, VggError, verifyPacked, buildGraph, loadWeights, isVggError,
 } from '@vggscope/core';
 import type { CommandContext } from '../context.js';
 import { parseModel, usageErrors } from '../options.js';
@@ -181,6 +181,27 @@ async function verifyOne(path: string): Promise<Entry> {
   const official = loadManifest().find((f) => f.name === basename(path));
   const md5 = await md5Of(path);
   if (md5.startsWith('UNREADABLE')) return { place: '', file: path, kind: 'h5', model: official?.model ?? '?', bytes, verified: md5 };
-  if (!official) return { place: '', file: path, kind: 'h5', model: '?', bytes, verified: `md5 ${md5} (not an official file name: nothing to compare; ok)` };
+  if (!official) return verifyUnofficial(path, bytes, md5);
   return { place: '', file: path, kind: 'h5', model: official.model, bytes, verified: md5 === official.md5 ? 'md5 ok' : `MD5 MISMATCH (${md5}, expected ${official.md5})` };
+}
+
+/**
+ * An `.h5` that is not one of the four official files by name: the official file renamed (by its
+ * md5), or someone's own weights — then say so plainly and check what can be checked: that it reads,
+ * which VGG it holds, and that every tensor has that model's shape.
+ */
+async function verifyUnofficial(path: string, bytes: number, md5: string): Promise<Entry> {
+  const renamed = loadManifest().find((f) => f.md5 === md5);
+  const entry = { place: '', file: path, kind: 'h5' as const, bytes };
+  if (renamed) return { ...entry, model: `${renamed.model}${renamed.includeTop ? ' top' : ''}`, verified: `md5 ok (the official ${renamed.name}, renamed)` };
+  try {
+    const v = await detectVariant(path);
+    const graph = buildGraph(v.model, { includeTop: v.includeTop });
+    const w = await loadWeights(path, graph);
+    const model = `${v.model}${v.includeTop ? ' top' : ''}`;
+    return { ...entry, model, verified: `not an official file (md5 ${md5} matches none); readable, ${w.layers.size} layers with ${model}'s shapes: ok` };
+  } catch (e) {
+    const why = isVggError(e) ? `${e.code}: ${e.message}` : String(e);
+    return { ...entry, model: '?', verified: `not an official file (md5 ${md5} matches none), and not usable: ${why}` };
+  }
 }

@@ -1,10 +1,18 @@
 import './webassembly-types.js';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { VggError } from '@vggscope/core';
 
-/** Where `npm run build:wasm` (kernels:build-wasm) writes the two builds; same depth from src/ and dist/. */
-const WASM_DIR = new URL('../../wasm/', import.meta.url);
+/**
+ * Where the two builds are looked for, in order: `$VGGSCOPE_WASM_DIR`; where `npm run build:wasm`
+ * writes them (`packages/kernels/wasm/`, the same depth from src/ and dist/, and shipped in the
+ * package); beside this module, which is where a bundle's folder keeps them (see the serverless example).
+ */
+function wasmDirs(): URL[] {
+  const env = process.env.VGGSCOPE_WASM_DIR;
+  return [...(env ? [pathToFileURL(env.endsWith('/') ? env : `${env}/`)] : []), new URL('../../wasm/', import.meta.url), new URL('./', import.meta.url)];
+}
 const FMA_FILE = 'vggscope-simd-fma.wasm';
 const PLAIN_FILE = 'vggscope-simd.wasm';
 
@@ -37,13 +45,16 @@ async function compile(useFma: boolean, required: boolean): Promise<KernelModule
     throw new VggError('E_USAGE', 'simd backend: fma: true needs relaxed SIMD, which this JavaScript engine does not support');
   }
   const file = useFma ? FMA_FILE : PLAIN_FILE;
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(new URL(file, WASM_DIR));
-  } catch (e) {
-    throw new VggError('E_INTERNAL', `simd backend: ${file} is not built; run 'npm run build:wasm' (or 'npm run build')`, { cause: e });
+  const places = wasmDirs().map((d) => new URL(file, d));
+  for (const place of places) {
+    const bytes = await readFile(place).catch(() => undefined);
+    if (bytes) return { module: await WebAssembly.compile(bytes), fma: useFma };
   }
-  return { module: await WebAssembly.compile(bytes), fma: useFma };
+  throw new VggError(
+    'E_INTERNAL',
+    `simd backend: ${file} not found (looked in ${places.map((p) => fileURLToPath(p)).join(', ')}); ` +
+      "in the repository run 'npm run build:wasm' (or 'npm run build'); for a bundle, copy packages/kernels/wasm/*.wasm beside it or set VGGSCOPE_WASM_DIR",
+  );
 }
 
 // The smallest module using a relaxed-SIMD instruction: (func (param v128 v128 v128) (result v128) f32x4.relaxed_madd).
