@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 
 const main = new URL('../dist/main.js', import.meta.url);
 if (!existsSync(main)) {
-  process.stderr.write(`vggscope: the CLI is not built (${main.pathname} is missing); run 'npm run build' in the repository\n`);
+  process.stderr.write(
+    `vggscope: the CLI is not built (${main.pathname} is missing); run 'npm run build' in the repository\n`,
+  );
   process.exit(1);
 }
 await import(main.href);

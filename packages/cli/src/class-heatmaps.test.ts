@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {
-  buildGraph, channelMap, gradCam, type LayerWeights, loadWeights, readTopWeights, scoreCam, tinyVgg, upsampleBilinear, type Vgg, type WeightSet,
+  buildGraph,
+  channelMap,
+  gradCam,
+  type LayerWeights,
+  loadWeights,
+  readTopWeights,
+  scoreCam,
+  tinyVgg,
+  upsampleBilinear,
+  type Vgg,
+  type WeightSet,
 } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { relativeL2, tinyWeights, wavyInput } from '@vggscope/test-utils';
@@ -23,7 +33,10 @@ const TARGET = 1; // goldfish
 function quadrantWeights(): WeightSet {
   const layers = new Map<string, LayerWeights>();
   for (const l of graph.layers.filter((g) => g.weights.length)) {
-    const [k, b] = l.weights.map((w) => ({ data: new Float32Array(w.shape.reduce((x, y) => x * y, 1)), shape: w.shape }));
+    const [k, b] = l.weights.map((w) => ({
+      data: new Float32Array(w.shape.reduce((x, y) => x * y, 1)),
+      shape: w.shape,
+    }));
     if (l.spec.kind === 'conv') {
       const [, , cin, cout] = k!.shape as number[];
       for (const c of [0, 1]) k!.data[((1 * 3 + 1) * cin! + c) * cout! + c] = 1;
@@ -40,7 +53,8 @@ function quadrantWeights(): WeightSet {
 /** B = 100 in the top-left quadrant, G = 100 in the other three (already preprocessed, BGR). */
 function quadrantInput() {
   const data = new Float32Array(224 * 224 * 3);
-  for (let y = 0; y < 224; y++) for (let x = 0; x < 224; x++) data[(y * 224 + x) * 3 + (y < 112 && x < 112 ? 0 : 1)] = 100;
+  for (let y = 0; y < 224; y++)
+    for (let x = 0; x < 224; x++) data[(y * 224 + x) * 3 + (y < 112 && x < 112 ? 0 : 1)] = 100;
   return { data, shape: [1, 224, 224, 3] };
 }
 
@@ -48,16 +62,24 @@ function topLeftShare(map: { data: Float32Array; shape: readonly number[] }): nu
   const [h, w] = map.shape as [number, number];
   let inside = 0;
   let all = 0;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const v = map.data[y * w + x]!;
-    all += v;
-    if (y < h / 2 && x < w / 2) inside += v;
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const v = map.data[y * w + x]!;
+      all += v;
+      if (y < h / 2 && x < w / 2) inside += v;
+    }
   return inside / all;
 }
 
 async function session(weights: string | WeightSet, backend?: string): Promise<Vgg> {
-  return loadVgg({ model: spec, weights, includeTop: true, layers: ['block5_conv3', 'predictions'], backend, threads: 1 });
+  return loadVgg({
+    model: spec,
+    weights,
+    includeTop: true,
+    layers: ['block5_conv3', 'predictions'],
+    backend,
+    threads: 1,
+  });
 }
 
 describe('a heatmap whose answer is known (tiny vgg16, one class reads one quadrant)', () => {
@@ -110,7 +132,9 @@ async function plainScoreCam(vgg: Vgg, x: { data: Float32Array; shape: number[] 
     const lo = Math.min(...m);
     const hi = Math.max(...m);
     const masked = new Float32Array(x.data.length);
-    for (let p = 0; p < 224 * 224; p++) for (let ch = 0; ch < 3; ch++) masked[p * 3 + ch] = x.data[p * 3 + ch]! * (hi > lo ? (m[p]! - lo) / (hi - lo) : 0);
+    for (let p = 0; p < 224 * 224; p++)
+      for (let ch = 0; ch < 3; ch++)
+        masked[p * 3 + ch] = x.data[p * 3 + ch]! * (hi > lo ? (m[p]! - lo) / (hi - lo) : 0);
     const [pr] = await vgg.extract({ data: masked, shape: x.shape }, { layers: ['predictions'] });
     for (let p = 0; p < h! * w!; p++) heat[p]! += pr!.data[cls]! * maps[k]![p]!;
   }
@@ -118,26 +142,29 @@ async function plainScoreCam(vgg: Vgg, x: { data: Float32Array; shape: number[] 
 }
 
 describe('Score-CAM vs a plain-loop implementation (tiny vgg16, synthetic top)', () => {
-  it.each([16, 5])('maxN=%i, batched on the default backend vs one image at a time on the reference backend', async (maxN) => {
-    const weights = await tinyWeights('vgg16', 'h5', { includeTop: true });
-    const fast = await session(weights);
-    const slow = await session(weights, 'reference');
-    try {
-      const x = wavyInput([1, 224, 224, 3], 0.4) as { data: Float32Array; shape: number[] };
-      const seen: number[] = [];
-      const s = await scoreCam(fast, x, { maxN, batchSize: 4, onProgress: (d) => seen.push(d) });
-      const ref = await plainScoreCam(slow, x, maxN);
-      expect(s.channels).toEqual(ref.chosen);
-      expect(seen.at(-1)).toBe(maxN);
-      expect(s.passes).toBe(maxN + 1);
-      const err = relativeL2(s.heatmap.data, ref.heatmap);
-      expect(err, `relative L2 ${err}`).toBeLessThan(1e-4);
-      expect(Math.max(...s.heatmap.data)).toBeGreaterThan(0);
-    } finally {
-      await fast.close();
-      await slow.close();
-    }
-  });
+  it.each([16, 5])(
+    'maxN=%i, batched on the default backend vs one image at a time on the reference backend',
+    async (maxN) => {
+      const weights = await tinyWeights('vgg16', 'h5', { includeTop: true });
+      const fast = await session(weights);
+      const slow = await session(weights, 'reference');
+      try {
+        const x = wavyInput([1, 224, 224, 3], 0.4) as { data: Float32Array; shape: number[] };
+        const seen: number[] = [];
+        const s = await scoreCam(fast, x, { maxN, batchSize: 4, onProgress: (d) => seen.push(d) });
+        const ref = await plainScoreCam(slow, x, maxN);
+        expect(s.channels).toEqual(ref.chosen);
+        expect(seen.at(-1)).toBe(maxN);
+        expect(s.passes).toBe(maxN + 1);
+        const err = relativeL2(s.heatmap.data, ref.heatmap);
+        expect(err, `relative L2 ${err}`).toBeLessThan(1e-4);
+        expect(Math.max(...s.heatmap.data)).toBeGreaterThan(0);
+      } finally {
+        await fast.close();
+        await slow.close();
+      }
+    },
+  );
 });
 
 describe('gradCam on a session', () => {
@@ -148,8 +175,15 @@ describe('gradCam on a session', () => {
       const top = await readTopWeights(weights, graph);
       const batch = wavyInput([2, 224, 224, 3], 0.9);
       const both = await gradCam(vgg, batch, { top, class: 'tabby' });
-      expect(both.map((r) => [r.class.index, r.class.wnid, r.layer])).toEqual([[281, 'n02123045', 'block5_conv3'], [281, 'n02123045', 'block5_conv3']]);
-      const second = await gradCam(vgg, { data: batch.data.slice(224 * 224 * 3), shape: [1, 224, 224, 3] }, { top, class: 281 });
+      expect(both.map((r) => [r.class.index, r.class.wnid, r.layer])).toEqual([
+        [281, 'n02123045', 'block5_conv3'],
+        [281, 'n02123045', 'block5_conv3'],
+      ]);
+      const second = await gradCam(
+        vgg,
+        { data: batch.data.slice(224 * 224 * 3), shape: [1, 224, 224, 3] },
+        { top, class: 281 },
+      );
       expect(relativeL2(both[1]!.heatmap.data, second[0]!.heatmap.data)).toBeLessThan(1e-6);
       expect(channelMap({ data: both[0]!.gradient.data, shape: [14, 14, 16] }, 0).shape).toEqual([14, 14]);
     } finally {
@@ -160,7 +194,9 @@ describe('gradCam on a session', () => {
   it('no-top weights → E_WEIGHTS_MISSING naming fc1, fc2, predictions', async () => {
     const notop = buildGraph(spec, { includeTop: true });
     const set = await loadWeights(await tinyWeights('vgg16', 'h5'), buildGraph(spec));
-    await expect(readTopWeights(set, notop)).rejects.toThrow(/class heatmaps need the top weights \(fc1, fc2, predictions\)/);
+    await expect(readTopWeights(set, notop)).rejects.toThrow(
+      /class heatmaps need the top weights \(fc1, fc2, predictions\)/,
+    );
   });
 });
 
@@ -168,7 +204,14 @@ describe('Score-CAM through the worker pool', () => {
   it('a pool adapter ({ graph, extract: runSplit }) gives the single-session heatmap', async () => {
     const { VggPool } = await import('@vggscope/kernels/pool');
     const weights = await tinyWeights('vgg16', 'packed', { includeTop: true });
-    const pool = await VggPool.create({ model: 'tiny-vgg16', weights, includeTop: true, layers: ['block5_conv3', 'predictions'], workers: 2, oversubscribe: true });
+    const pool = await VggPool.create({
+      model: 'tiny-vgg16',
+      weights,
+      includeTop: true,
+      layers: ['block5_conv3', 'predictions'],
+      workers: 2,
+      oversubscribe: true,
+    });
     const single = await session(weights);
     try {
       const x = wavyInput([1, 224, 224, 3], 2.1);

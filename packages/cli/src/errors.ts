@@ -8,8 +8,18 @@ export const cliErrors = {
   /** A whole number in [min, max] (max optional), or the error saying so. */
   wholeNumber(flag: string, value: string | undefined, min: number, max?: number): number {
     const n = Number(value);
-    if (value === undefined || value.trim() === '' || !Number.isInteger(n) || n < min || (max !== undefined && n > max)) {
-      throw cliErrors.badValue(flag, max === undefined ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`, value);
+    if (
+      value === undefined ||
+      value.trim() === '' ||
+      !Number.isInteger(n) ||
+      n < min ||
+      (max !== undefined && n > max)
+    ) {
+      throw cliErrors.badValue(
+        flag,
+        max === undefined ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`,
+        value,
+      );
     }
     return n;
   },

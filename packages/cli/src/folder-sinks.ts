@@ -1,7 +1,18 @@
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeNpy, encodeNpyStrings, type LayerOutput, npyFileMatches, NpyStackWriter, type NpzArchive, NpzWriter, openNpz, tempPathFor, writeFileAtomic } from '@vggscope/core';
+import {
+  encodeNpy,
+  encodeNpyStrings,
+  type LayerOutput,
+  npyFileMatches,
+  NpyStackWriter,
+  type NpzArchive,
+  NpzWriter,
+  openNpz,
+  tempPathFor,
+  writeFileAtomic,
+} from '@vggscope/core';
 
 /** One row of `features.jsonl`'s outputs: where an image's array for one layer is. */
 export interface OutputRow {
@@ -56,12 +67,14 @@ export async function npzSink({ outDir, keys, shapes }: SinkSetup, skipExisting:
   const path = join(outDir, 'features.npz');
   const old: NpzArchive | undefined = skipExisting ? await openNpz(path) : undefined;
   const writer = await NpzWriter.create(path);
-  const rows = (i: number) => [...shapes].map(([layer, shape]) => ({ layer, shape, file: path, key: `${keys[i]}/${layer}` }));
+  const rows = (i: number) =>
+    [...shapes].map(([layer, shape]) => ({ layer, shape, file: path, key: `${keys[i]}/${layer}` }));
   return {
     async reuse(i) {
       if (!old) return undefined;
       for (const [layer, shape] of shapes) if (!(await old.matches(`${keys[i]}/${layer}`, shape))) return undefined;
-      for (const r of rows(i)) await writer.addStream(r.key, old.entries.get(r.key)!.size, old.read(r.key), old.entries.get(r.key)!.crc);
+      for (const r of rows(i))
+        await writer.addStream(r.key, old.entries.get(r.key)!.size, old.read(r.key), old.entries.get(r.key)!.crc);
       return rows(i);
     },
     async save(i, outputs) {
@@ -87,7 +100,10 @@ export async function npzSink({ outDir, keys, shapes }: SinkSetup, skipExisting:
  */
 export async function stackSink({ outDir, images, shapes }: SinkSetup, format: 'npy' | 'npz'): Promise<OutputSink> {
   const single = shapes.size === 1;
-  const target = (layer: string) => (format === 'npz' ? tempPathFor(join(outDir, `${layer}.npy`)) : join(outDir, single ? 'features.npy' : `features_${layer}.npy`));
+  const target = (layer: string) =>
+    format === 'npz'
+      ? tempPathFor(join(outDir, `${layer}.npy`))
+      : join(outDir, single ? 'features.npy' : `features_${layer}.npy`);
   const writers = new Map<string, NpyStackWriter>();
   for (const [layer, shape] of shapes) writers.set(layer, await NpyStackWriter.create(target(layer), shape.slice(1)));
   const names: string[] = [];
@@ -98,21 +114,35 @@ export async function stackSink({ outDir, images, shapes }: SinkSetup, format: '
       const row = names.length;
       for (const o of outputs) await writers.get(o.layer)!.append(o);
       names.push(images[i]!);
-      return outputs.map((o) => ({ layer: o.layer, shape: o.shape, file: format === 'npz' ? npzPath : writers.get(o.layer)!.path, ...(format === 'npz' ? { key: o.layer } : {}), row }));
+      return outputs.map((o) => ({
+        layer: o.layer,
+        shape: o.shape,
+        file: format === 'npz' ? npzPath : writers.get(o.layer)!.path,
+        ...(format === 'npz' ? { key: o.layer } : {}),
+        row,
+      }));
     },
     async finish() {
       for (const w of writers.values()) await w.close();
       if (format === 'npy') {
-        await writeFileAtomic(join(outDir, 'images.txt'), new TextEncoder().encode(names.map((n) => `${n}\n`).join('')));
+        await writeFileAtomic(
+          join(outDir, 'images.txt'),
+          new TextEncoder().encode(names.map((n) => `${n}\n`).join('')),
+        );
         return [...[...writers.values()].map((w) => w.path), join(outDir, 'images.txt')];
       }
       const npz = await NpzWriter.create(npzPath);
       try {
-        for (const [layer, w] of writers) await npz.addStream(layer, (await stat(w.path)).size, createReadStream(w.path, { highWaterMark: 1 << 20 }));
+        for (const [layer, w] of writers)
+          await npz.addStream(layer, (await stat(w.path)).size, createReadStream(w.path, { highWaterMark: 1 << 20 }));
         const strings = encodeNpyStrings(names);
-        await npz.addStream('images', strings.reduce((n, p) => n + p.length, 0), (async function* () {
-          yield* strings;
-        })());
+        await npz.addStream(
+          'images',
+          strings.reduce((n, p) => n + p.length, 0),
+          (async function* () {
+            yield* strings;
+          })(),
+        );
         await npz.close();
       } catch (e) {
         await npz.abort();

@@ -7,18 +7,39 @@ const parse = (args: string[]) => parseImageOptions(parseArgs({ args, options: I
 
 describe('image options (--interpolation, --keep-aspect-ratio, --color-mode, --max-pixels)', () => {
   it("defaults are Keras' load_img defaults and Pillow's pixel limit", () => {
-    expect(parse([])).toEqual({ interpolation: 'nearest', keepAspectRatio: false, colorMode: 'rgb', maxPixels: DEFAULT_MAX_PIXELS });
+    expect(parse([])).toEqual({
+      interpolation: 'nearest',
+      keepAspectRatio: false,
+      colorMode: 'rgb',
+      maxPixels: DEFAULT_MAX_PIXELS,
+    });
   });
 
   it('every option parses into loadImg options', () => {
-    expect(parse(['--interpolation', 'Lanczos', '--keep-aspect-ratio', '--color-mode', 'grayscale', '--max-pixels', '300_000_000'])).toEqual({
-      interpolation: 'lanczos', keepAspectRatio: true, colorMode: 'grayscale', maxPixels: 300_000_000,
+    expect(
+      parse([
+        '--interpolation',
+        'Lanczos',
+        '--keep-aspect-ratio',
+        '--color-mode',
+        'grayscale',
+        '--max-pixels',
+        '300_000_000',
+      ]),
+    ).toEqual({
+      interpolation: 'lanczos',
+      keepAspectRatio: true,
+      colorMode: 'grayscale',
+      maxPixels: 300_000_000,
     });
     expect(parse(['--max-pixels', '2e8']).maxPixels).toBe(200_000_000);
   });
 
   it.each([
-    [['--interpolation', 'cubic'], /--interpolation must be one of nearest, bilinear, bicubic, lanczos, box, hamming, got 'cubic'/],
+    [
+      ['--interpolation', 'cubic'],
+      /--interpolation must be one of nearest, bilinear, bicubic, lanczos, box, hamming, got 'cubic'/,
+    ],
     [['--color-mode', 'rgba'], /--color-mode must be one of rgb, grayscale, got 'rgba'/],
     [['--max-pixels=-5'], /--max-pixels must be a positive whole number/],
     [['--max-pixels', 'lots'], /got 'lots'/],

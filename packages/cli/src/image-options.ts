@@ -1,5 +1,13 @@
 import type { ParseArgsConfig } from 'node:util';
-import { COLOR_MODES, DEFAULT_MAX_PIXELS, INTERPOLATIONS, VggError, type ColorMode, type Interpolation, type LoadImageOptions } from '@vggscope/core';
+import {
+  COLOR_MODES,
+  DEFAULT_MAX_PIXELS,
+  INTERPOLATIONS,
+  VggError,
+  type ColorMode,
+  type Interpolation,
+  type LoadImageOptions,
+} from '@vggscope/core';
 
 /**
  * The `load_img` options every command that reads images takes (single image and folder mode).
@@ -32,18 +40,27 @@ export interface ImageOptionValues {
 export function parseImageOptions(values: ImageOptionValues): Omit<LoadImageOptions, 'targetSize'> {
   const interpolation = (values.interpolation ?? 'nearest').toLowerCase();
   if (!(INTERPOLATIONS as readonly string[]).includes(interpolation)) {
-    throw new VggError('E_USAGE', `--interpolation must be one of ${INTERPOLATIONS.join(', ')}, got '${values.interpolation}'`);
+    throw new VggError(
+      'E_USAGE',
+      `--interpolation must be one of ${INTERPOLATIONS.join(', ')}, got '${values.interpolation}'`,
+    );
   }
   const colorMode = (values['color-mode'] ?? 'rgb').toLowerCase();
   if (!(COLOR_MODES as readonly string[]).includes(colorMode)) {
-    throw new VggError('E_USAGE', `--color-mode must be one of ${COLOR_MODES.join(', ')}, got '${values['color-mode']}'`);
+    throw new VggError(
+      'E_USAGE',
+      `--color-mode must be one of ${COLOR_MODES.join(', ')}, got '${values['color-mode']}'`,
+    );
   }
   let maxPixels = DEFAULT_MAX_PIXELS;
   if (values['max-pixels'] !== undefined) {
     const raw = values['max-pixels'].replace(/[_,]/g, '');
     maxPixels = Number(raw);
     if (!/^\d+(e\d+)?$/i.test(raw) || !Number.isSafeInteger(maxPixels) || maxPixels < 1) {
-      throw new VggError('E_USAGE', `--max-pixels must be a positive whole number of pixels (e.g. 300000000), got '${values['max-pixels']}'`);
+      throw new VggError(
+        'E_USAGE',
+        `--max-pixels must be a positive whole number of pixels (e.g. 300000000), got '${values['max-pixels']}'`,
+      );
     }
   }
   return {

@@ -44,7 +44,11 @@ function bytes(l: VggGraph['layers'][number]): number {
 }
 
 /** The largest square input whose peak fits `budget` (binary search; the peak grows with the side). */
-export function largestSquare(spec: string | ModelSpec, options: Omit<GraphOptions, 'inputSize'>, budget = ACTIVATION_BUDGET): number {
+export function largestSquare(
+  spec: string | ModelSpec,
+  options: Omit<GraphOptions, 'inputSize'>,
+  budget = ACTIVATION_BUDGET,
+): number {
   let lo = 32;
   let hi = 1 << 20;
   while (lo < hi) {

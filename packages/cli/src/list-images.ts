@@ -21,26 +21,44 @@ export async function listImages(args: readonly string[], options: ListImagesOpt
   const seen = new Set<string>();
   const push = (p: string) => {
     const abs = resolve(p);
-    if (!seen.has(abs)) seen.add(abs), out.push(p);
+    if (!seen.has(abs)) (seen.add(abs), out.push(p));
   };
   for (const arg of args) {
     const info = await stat(arg).catch(() => undefined);
     if (!info && isDynamicPattern(arg)) {
       const found = await glob(arg, { onlyFiles: true, followSymbolicLinks: false, expandDirectories: false });
-      if (found.length === 0) throw new VggError('E_IMAGE_READ', `--images: no files match the pattern '${arg}' (quote it so the shell does not expand it)`);
+      if (found.length === 0)
+        throw new VggError(
+          'E_IMAGE_READ',
+          `--images: no files match the pattern '${arg}' (quote it so the shell does not expand it)`,
+        );
       found.sort(byPath).forEach(push);
       continue;
     }
-    if (!info) throw new VggError('E_IMAGE_READ', `--images: '${arg}' does not exist (give a folder, a file, or a pattern like 'photos/*.jpg' or 'photos/**/*.png')`);
+    if (!info)
+      throw new VggError(
+        'E_IMAGE_READ',
+        `--images: '${arg}' does not exist (give a folder, a file, or a pattern like 'photos/*.jpg' or 'photos/**/*.png')`,
+      );
     if (!info.isDirectory()) {
       push(arg);
       continue;
     }
-    const found = await glob(options.recursive ? '**/*' : '*', { cwd: arg, onlyFiles: true, followSymbolicLinks: false });
-    found.filter((n) => IMAGE_EXT.test(n)).sort(byPath).forEach((n) => push(`${arg.replace(/[\\/]+$/, '')}/${n}`));
+    const found = await glob(options.recursive ? '**/*' : '*', {
+      cwd: arg,
+      onlyFiles: true,
+      followSymbolicLinks: false,
+    });
+    found
+      .filter((n) => IMAGE_EXT.test(n))
+      .sort(byPath)
+      .forEach((n) => push(`${arg.replace(/[\\/]+$/, '')}/${n}`));
   }
   if (out.length === 0) {
-    throw new VggError('E_IMAGE_READ', `--images: no image files found in ${args.join(', ')}${options.recursive ? '' : ' (add --recursive for subfolders)'}`);
+    throw new VggError(
+      'E_IMAGE_READ',
+      `--images: no image files found in ${args.join(', ')}${options.recursive ? '' : ' (add --recursive for subfolders)'}`,
+    );
   }
   return out;
 }
@@ -48,4 +66,3 @@ export async function listImages(args: readonly string[], options: ListImagesOpt
 const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export { outputKeys, RESERVED_OUTPUT_NAMES } from '@vggscope/core';
-

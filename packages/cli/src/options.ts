@@ -33,7 +33,10 @@ export function usageErrors<T>(command: string, parse: () => T): T {
   try {
     return parse();
   } catch (e) {
-    throw new VggError('E_USAGE', `${command}: ${(e as Error).message.replace(/\. To specify.*$/s, '')}; see 'vggscope ${command} --help'`);
+    throw new VggError(
+      'E_USAGE',
+      `${command}: ${(e as Error).message.replace(/\. To specify.*$/s, '')}; see 'vggscope ${command} --help'`,
+    );
   }
 }
 
@@ -46,7 +49,10 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
   command: string,
   argv: string[],
   options: O,
-): { values: ReturnType<typeof parseArgs<{ args: string[]; strict: true; options: O; tokens: true }>>['values']; positionals: string[] } {
+): {
+  values: ReturnType<typeof parseArgs<{ args: string[]; strict: true; options: O; tokens: true }>>['values'];
+  positionals: string[];
+} {
   const parsed = usageErrors(command, () => parseArgs({ args: argv, strict: true, options, tokens: true }));
   const given = new Map<string, string[]>();
   for (const t of parsed.tokens) {
@@ -57,7 +63,10 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
   }
   for (const [name, values] of given) {
     if (values.length > 1 && options[name]!.type === 'string') {
-      throw new VggError('E_USAGE', `${command}: --${name} takes one value, but was given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}); see 'vggscope ${command} --help'`);
+      throw new VggError(
+        'E_USAGE',
+        `${command}: --${name} takes one value, but was given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}); see 'vggscope ${command} --help'`,
+      );
     }
   }
   return { values: parsed.values, positionals: parsed.positionals };
@@ -93,7 +102,8 @@ export function parseSize(value: string | undefined): [number, number] | undefin
 export function parseGrid(flag: string, value: string, max: number): [number, number] {
   const m = /^(\d{1,6})[x×X](\d{1,6})$/.exec(value.trim());
   const dims = m ? [Number(m[1]), Number(m[2])] : [];
-  if (!m || dims.some((d) => d < 1 || d > max)) throw cliErrors.badValue(flag, `ROWSxCOLS with each side from 1 to ${max} (e.g. 8x8)`, value);
+  if (!m || dims.some((d) => d < 1 || d > max))
+    throw cliErrors.badValue(flag, `ROWSxCOLS with each side from 1 to ${max} (e.g. 8x8)`, value);
   return dims as [number, number];
 }
 
@@ -107,7 +117,10 @@ export function parseEngine(values: { backend?: string; threads?: string }): { b
   if (values.backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(values.backend)) {
     throw cliErrors.badValue('--backend', `one of ${BACKEND_NAMES.join(', ')}`, values.backend);
   }
-  const threads = values.threads === undefined ? undefined : cliErrors.wholeNumber('--threads', values.threads, 1, Math.max(64, availableParallelism()));
+  const threads =
+    values.threads === undefined
+      ? undefined
+      : cliErrors.wholeNumber('--threads', values.threads, 1, Math.max(64, availableParallelism()));
   return { backend: values.backend, threads };
 }
 

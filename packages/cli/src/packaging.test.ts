@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // tarballs in a folder outside the repository, and extract features from there — through the
 // `vggscope` bin (single image and folder mode, whose workers load from the installed dist) and
 // through the library.
-const BUILT = ['core', 'kernels', 'viz', 'queue', 'cli'].every((p) => existsSync(join(REPO_ROOT, 'packages', p, 'dist/index.js')));
+const BUILT = ['core', 'kernels', 'viz', 'queue', 'cli'].every((p) =>
+  existsSync(join(REPO_ROOT, 'packages', p, 'dist/index.js')),
+);
 const NOT_BUILT = skipNote(!BUILT, "the packages are not built (run 'npm run build' first; CI does)");
 let consumer: string;
 let weights: string;
@@ -18,11 +20,24 @@ beforeAll(async () => {
   if (!BUILT) return;
   weights = await tinyWeights('vgg16', 'packed');
   const packs = mkdtempSync(join(tmpdir(), 'vggscope-packs-'));
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', packs, ...['core', 'kernels', 'viz', 'queue', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`])], { cwd: REPO_ROOT, stdio: 'ignore' });
+  execFileSync(
+    'npm',
+    [
+      'pack',
+      '--silent',
+      '--pack-destination',
+      packs,
+      ...['core', 'kernels', 'viz', 'queue', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`]),
+    ],
+    { cwd: REPO_ROOT, stdio: 'ignore' },
+  );
   consumer = mkdtempSync(join(tmpdir(), 'vggscope-consumer-'));
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const tarballs = readdirSync(packs).map((f) => join(packs, f));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs], { cwd: consumer, stdio: 'ignore' });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs], {
+    cwd: consumer,
+    stdio: 'ignore',
+  });
   rmSync(packs, { recursive: true });
 }, 300_000);
 afterAll(() => consumer && rmSync(consumer, { recursive: true, force: true }));
@@ -37,14 +52,41 @@ describe.skipIf(!BUILT)(`packed and installed outside the repository${NOT_BUILT}
   });
 
   it('npx vggscope extract: one image, then a folder through the worker pool, exit 0', () => {
-    const run = (args: string[]) => spawnSync('npx', ['--no-install', 'vggscope', ...args], { cwd: consumer, encoding: 'utf8' });
-    const one = run(['extract', '--model', 'tiny-vgg16', '--weights', weights, '--layer', 'block5_pool', '--out', 'feats']);
+    const run = (args: string[]) =>
+      spawnSync('npx', ['--no-install', 'vggscope', ...args], { cwd: consumer, encoding: 'utf8' });
+    const one = run([
+      'extract',
+      '--model',
+      'tiny-vgg16',
+      '--weights',
+      weights,
+      '--layer',
+      'block5_pool',
+      '--out',
+      'feats',
+    ]);
     expect(one.status, one.stderr).toBe(0);
     expect(readdirSync(join(consumer, 'feats/chelsea'))).toEqual(['block5_pool.npy']);
     mkdirSync(join(consumer, 'imgs/a'), { recursive: true });
     mkdirSync(join(consumer, 'imgs/b'), { recursive: true });
-    for (const d of ['a', 'b']) copyFileSync(join(REPO_ROOT, 'packages/cli/assets/chelsea.png'), join(consumer, `imgs/${d}/x.png`));
-    const folder = run(['extract', '--model', 'tiny-vgg16', '--weights', weights, '--images', 'imgs', '--recursive', '--size', '32x32', '--format', 'npz', '--out', 'f2']);
+    for (const d of ['a', 'b'])
+      copyFileSync(join(REPO_ROOT, 'packages/cli/assets/chelsea.png'), join(consumer, `imgs/${d}/x.png`));
+    const folder = run([
+      'extract',
+      '--model',
+      'tiny-vgg16',
+      '--weights',
+      weights,
+      '--images',
+      'imgs',
+      '--recursive',
+      '--size',
+      '32x32',
+      '--format',
+      'npz',
+      '--out',
+      'f2',
+    ]);
     expect(folder.status, folder.stderr).toBe(0);
     expect(readdirSync(join(consumer, 'f2')).sort()).toEqual(['features.jsonl', 'features.npz']);
     expect(run(['extract', '--layer', 'block6_pool']).status).toBe(2);

@@ -23,21 +23,41 @@ beforeAll(async () => {
 afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
 
 const invoke = (cwd: string) =>
-  spawnSync(process.execPath, ['--input-type=module', '-e', "const { handler } = await import('./handler.mjs'); console.log(JSON.stringify(await handler({ model: 'tiny-vgg16', image: 'cat.png' })));"], {
-    cwd,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '' }, // nothing of the repository's environment
-  });
+  spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      "const { handler } = await import('./handler.mjs'); console.log(JSON.stringify(await handler({ model: 'tiny-vgg16', image: 'cat.png' })));",
+    ],
+    {
+      cwd,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' }, // nothing of the repository's environment
+    },
+  );
 
 describe.skipIf(!BUILT)(`serverless bundle (esbuild)${NOT_BUILT}`, () => {
   it('the folder holds one .mjs and the .wasm files (plus the weights and image the test adds)', () => {
-    expect(readdirSync(dir).sort()).toEqual(['cat.png', 'handler.mjs', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm.wasm', 'vgg16-notop.f16.vggw', 'vggscope-simd-fma.wasm', 'vggscope-simd.wasm']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'cat.png',
+      'handler.mjs',
+      'tfjs-backend-wasm-simd.wasm',
+      'tfjs-backend-wasm-threaded-simd.wasm',
+      'tfjs-backend-wasm.wasm',
+      'vgg16-notop.f16.vggw',
+      'vggscope-simd-fma.wasm',
+      'vggscope-simd.wasm',
+    ]);
   });
 
   it('runs in a fresh process from that folder: block5_pool features', () => {
     const r = invoke(dir);
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ layer: 'block5_pool', shape: [1, 7, 7, 16] });
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({
+      layer: 'block5_pool',
+      shape: [1, 7, 7, 16],
+    });
   });
 
   it('a missing .wasm file fails the invocation with an error naming the file', () => {

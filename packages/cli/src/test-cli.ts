@@ -10,7 +10,10 @@ export async function runCaptured(argv: string[]): Promise<{ code: number; out: 
   let err = '';
   const ctx: CommandContext = {
     stdout: { write: (s: string) => (out += s) },
-    stderr: Object.assign(Object.create(process.stderr) as NodeJS.WriteStream, { isTTY: false, write: (s: string) => ((err += s), true) }),
+    stderr: Object.assign(Object.create(process.stderr) as NodeJS.WriteStream, {
+      isTTY: false,
+      write: (s: string) => ((err += s), true),
+    }),
   };
   const code = await runCli(argv, ctx);
   return { code, out, err };
@@ -18,16 +21,23 @@ export async function runCaptured(argv: string[]): Promise<{ code: number; out: 
 
 /** Runs the real CLI entry point in a child process (exit codes, stderr), as `npm run vgg` does. */
 export function spawnCli(argv: string[], env: Record<string, string> = {}): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--conditions=@vggscope/source', '--import', 'tsx', join(REPO_ROOT, 'packages/cli/src/main.ts'), ...argv], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0', ...env },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=@vggscope/source', '--import', 'tsx', join(REPO_ROOT, 'packages/cli/src/main.ts'), ...argv],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, FORCE_COLOR: '0', ...env },
+    },
+  );
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
 /** Like spawnCli, but async: the test process stays free to serve (e.g. a loopback download server). */
-export function spawnCliAsync(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+export function spawnCliAsync(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

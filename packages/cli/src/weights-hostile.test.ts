@@ -17,8 +17,12 @@ function tiny(): WeightSet {
   const layers = new Map<string, LayerWeights>();
   for (const layer of weightedLayers(graph).slice(0, 2)) {
     const [k, b] = layer.weights;
-    const fill = (shape: readonly number[]) => Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, (_, i) => Math.sin(i) * 0.1);
-    layers.set(layer.name, { kernel: { data: fill(k!.shape), shape: k!.shape }, bias: { data: fill(b!.shape), shape: b!.shape } });
+    const fill = (shape: readonly number[]) =>
+      Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, (_, i) => Math.sin(i) * 0.1);
+    layers.set(layer.name, {
+      kernel: { data: fill(k!.shape), shape: k!.shape },
+      bias: { data: fill(b!.shape), shape: b!.shape },
+    });
   }
   return { source: 'tiny', format: 'synthetic', layers, unavailable: [], bytesRead: 0 };
 }
@@ -48,7 +52,17 @@ describe('cli extract on hostile weight files → exit 4, a typed one-line error
   // only its truncated form is used below, where the reader fails first.)
   it('the tiny packed file and tfjs folder themselves work (exit 0)', () => {
     for (const w of ['tiny.vggw', 'tfjs']) {
-      const r = spawnCli(['extract', '--weights', join(dir, w), '--layer', 'block1_conv2', '--size', '32x32', '--out', join(tmp(), 'f')]);
+      const r = spawnCli([
+        'extract',
+        '--weights',
+        join(dir, w),
+        '--layer',
+        'block1_conv2',
+        '--size',
+        '32x32',
+        '--out',
+        join(tmp(), 'f'),
+      ]);
       expect(r.code, `${w}: ${r.err}`).toBe(0);
     }
   });
@@ -74,7 +88,11 @@ describe('cli extract on hostile weight files → exit 4, a typed one-line error
     cpSync(join(dir, 'tfjs'), d, { recursive: true });
     const shard = join(d, 'group1-shard1of1.bin');
     truncateSync(shard, readFileSync(shard).length - 4);
-    expectRefused(d, 'E_WEIGHTS_FORMAT', /shard 'group1-shard1of1\.bin' is \d+ bytes, but the manifest's weights need \d+/);
+    expectRefused(
+      d,
+      'E_WEIGHTS_FORMAT',
+      /shard 'group1-shard1of1\.bin' is \d+ bytes, but the manifest's weights need \d+/,
+    );
   });
 
   it('tfjs manifest with paths that are not an array (was an untyped TypeError)', () => {

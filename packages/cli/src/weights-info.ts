@@ -22,12 +22,24 @@ export async function describeWeights(path: string): Promise<WeightsInfo> {
   const info = await stat(abs).catch(() => undefined);
   if (info?.isDirectory()) {
     const names = await readdir(abs).catch(() => [] as string[]);
-    const sizes = await Promise.all(names.map((n) => stat(join(abs, n)).then((s) => (s.isFile() ? s.size : 0), () => 0)));
+    const sizes = await Promise.all(
+      names.map((n) =>
+        stat(join(abs, n)).then(
+          (s) => (s.isFile() ? s.size : 0),
+          () => 0,
+        ),
+      ),
+    );
     const md5 = await hashFile(join(abs, 'model.json')).catch(() => '?');
     return { path: abs, format: 'tfjs-folder', bytes: sizes.reduce((a, b) => a + b, 0), md5 };
   }
   const packed = await isPackedFile(abs).catch(() => false);
-  return { path: abs, format: packed ? 'packed-vggw' : 'keras-h5', bytes: info?.size ?? 0, md5: await hashFile(abs).catch(() => '?') };
+  return {
+    path: abs,
+    format: packed ? 'packed-vggw' : 'keras-h5',
+    bytes: info?.size ?? 0,
+    md5: await hashFile(abs).catch(() => '?'),
+  };
 }
 
 /** `weights: /abs/vgg16-notop.vggw (packed-vggw, 56.2 MiB, md5 6d6bbae1…)` */

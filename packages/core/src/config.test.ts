@@ -8,19 +8,32 @@ describe('resolveVggConfig: one validated config', () => {
   it('fills the defaults: vgg16, no top, 224×224, the last layer, all cores', () => {
     const { config, graph } = resolveVggConfig({ weights: 'w.h5' });
     expect(config).toEqual({
-      model: 'vgg16', weights: 'w.h5', includeTop: false, pooling: null, inputSize: [224, 224],
-      layers: ['block5_pool'], backend: undefined, threads: availableParallelism(),
+      model: 'vgg16',
+      weights: 'w.h5',
+      includeTop: false,
+      pooling: null,
+      inputSize: [224, 224],
+      layers: ['block5_pool'],
+      backend: undefined,
+      threads: availableParallelism(),
     });
     expect(graph.layers).toHaveLength(19);
   });
 
   it('resolves layer indices to Keras names, keeps request order, drops duplicates', () => {
-    const { config } = resolveVggConfig({ weights: 'w.h5', model: 'vgg19', layers: [21, 'block1_conv1', 'block5_pool'] });
+    const { config } = resolveVggConfig({
+      weights: 'w.h5',
+      model: 'vgg19',
+      layers: [21, 'block1_conv1', 'block5_pool'],
+    });
     expect(config.layers).toEqual(['block5_pool', 'block1_conv1']);
   });
 
   it('pooling is ignored with the top, as in Keras; the pooled layer is the default output without it', () => {
-    expect(resolveVggConfig({ weights: 'w', includeTop: true, pooling: 'avg' }).config).toMatchObject({ pooling: null, layers: ['predictions'] });
+    expect(resolveVggConfig({ weights: 'w', includeTop: true, pooling: 'avg' }).config).toMatchObject({
+      pooling: null,
+      layers: ['predictions'],
+    });
     expect(resolveVggConfig({ weights: 'w', pooling: 'max' }).config.layers).toEqual(['global_max_pooling2d']);
   });
 
@@ -32,11 +45,21 @@ describe('resolveVggConfig: one validated config', () => {
   });
 
   it('is idempotent: a resolved config resolves to itself (what a pool worker receives)', () => {
-    const { config } = resolveVggConfig({ weights: 'w', model: tinyVgg('vgg16'), layers: [14], inputSize: [64, 48], threads: 1 });
+    const { config } = resolveVggConfig({
+      weights: 'w',
+      model: tinyVgg('vgg16'),
+      layers: [14],
+      inputSize: [64, 48],
+      threads: 1,
+    });
     expect(resolveVggConfig(structuredClone(config)).config).toEqual(config);
   });
 
   it('neededLayers: the weighted layers up to the deepest output', () => {
-    expect([...neededLayers(buildGraph('vgg16'), ['block1_pool', 'block2_conv1'])]).toEqual(['block1_conv1', 'block1_conv2', 'block2_conv1']);
+    expect([...neededLayers(buildGraph('vgg16'), ['block1_pool', 'block2_conv1'])]).toEqual([
+      'block1_conv1',
+      'block1_conv2',
+      'block2_conv1',
+    ]);
   });
 });

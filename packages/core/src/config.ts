@@ -40,7 +40,10 @@ export type VggConfigInput = Partial<Omit<VggConfig, 'layers' | 'inputSize'>> & 
  */
 export function resolveVggConfig(input: VggConfigInput): { config: VggConfig; graph: VggGraph } {
   if (input.weights === undefined || input.weights === '') {
-    throw new VggError('E_USAGE', 'vgg: `weights` is required (a .h5 file, a tfjs folder, a packed .vggw or a WeightSet)');
+    throw new VggError(
+      'E_USAGE',
+      'vgg: `weights` is required (a .h5 file, a tfjs folder, a packed .vggw or a WeightSet)',
+    );
   }
   const model = input.model ?? 'vgg16';
   const includeTop = input.includeTop ?? false;
@@ -48,7 +51,10 @@ export function resolveVggConfig(input: VggConfigInput): { config: VggConfig; gr
   const layers = findLayers(graph, input.layers?.length ? input.layers : [graph.layers.length - 1]).map((l) => l.name);
   const threads = input.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > Math.max(64, availableParallelism())) {
-    throw new VggError('E_USAGE', `vgg: threads must be a whole number from 1 to ${Math.max(64, availableParallelism())}, got ${threads}`);
+    throw new VggError(
+      'E_USAGE',
+      `vgg: threads must be a whole number from 1 to ${Math.max(64, availableParallelism())}, got ${threads}`,
+    );
   }
   const config: VggConfig = {
     model,

@@ -31,7 +31,8 @@ function shapeBackend(options: { async?: boolean } = {}) {
     disposeLayer: () => {},
     input: (b) => make([...b.shape], 'input'),
     conv2dRelu: (x, l) => make([x.shape[0]!, x.shape[1]!, x.shape[2]!, l.outputShape[2]!], 'conv'),
-    maxPool2x2: (x) => make([x.shape[0]!, Math.floor(x.shape[1]! / 2), Math.floor(x.shape[2]! / 2), x.shape[3]!], 'pool'),
+    maxPool2x2: (x) =>
+      make([x.shape[0]!, Math.floor(x.shape[1]! / 2), Math.floor(x.shape[2]! / 2), x.shape[3]!], 'pool'),
     globalPool: (x) => make([x.shape[0]!, x.shape[3]!], 'gpool'),
     flatten: (x) => make([x.shape[0]!, x.shape.slice(1).reduce((a, b) => a * b, 1)], 'flatten'),
     dense: (x, l) => make([x.shape[0]!, l.outputShape[0]!], 'dense'),
@@ -45,16 +46,25 @@ function shapeBackend(options: { async?: boolean } = {}) {
 /** The graph's own layers as the "prepared" form: the shape backend only needs their shapes. */
 function shapeWeights(model: string, opts = {}, except: string[] = []): Map<string, GraphLayer> {
   const g = buildGraph(model, opts);
-  return new Map(weightedLayers(g).filter((l) => !except.includes(l.name)).map((l) => [l.name, l]));
+  return new Map(
+    weightedLayers(g)
+      .filter((l) => !except.includes(l.name))
+      .map((l) => [l.name, l]),
+  );
 }
 
-const input = (h: number, w: number, n = 1): FloatTensor => ({ data: new Float32Array(n * h * w * 3), shape: [n, h, w, 3] });
+const input = (h: number, w: number, n = 1): FloatTensor => ({
+  data: new Float32Array(n * h * w * 3),
+  shape: [n, h, w, 3],
+});
 
 describe('runGraph', () => {
   it('computes only up to the deepest requested layer and returns outputs in request order', async () => {
     const { backend, calls } = shapeBackend();
     const g = buildGraph('vgg16');
-    const out = await runGraph(backend, g, shapeWeights('vgg16'), input(224, 224), { layers: ['block3_pool', 'block1_conv1'] });
+    const out = await runGraph(backend, g, shapeWeights('vgg16'), input(224, 224), {
+      layers: ['block3_pool', 'block1_conv1'],
+    });
     expect(out.map((o) => [o.layer, o.index, o.shape])).toEqual([
       ['block3_pool', 10, [1, 28, 28, 256]],
       ['block1_conv1', 1, [1, 224, 224, 64]],
@@ -64,7 +74,13 @@ describe('runGraph', () => {
 
   it('awaits asynchronous ops and plans the pass once with the batch size first', async () => {
     const t = shapeBackend({ async: true });
-    const out = await runGraph(t.backend, buildGraph('vgg16', { inputSize: [64, 64] }), shapeWeights('vgg16'), input(64, 64, 3), { layers: ['block2_pool'] });
+    const out = await runGraph(
+      t.backend,
+      buildGraph('vgg16', { inputSize: [64, 64] }),
+      shapeWeights('vgg16'),
+      input(64, 64, 3),
+      { layers: ['block2_pool'] },
+    );
     expect(out[0]!.shape).toEqual([3, 16, 16, 128]);
     expect(t.plans).toEqual(['vgg16:3']);
     expect(t.live.size).toBe(0);
@@ -72,27 +88,53 @@ describe('runGraph', () => {
 
   it('frees every intermediate as soon as the next layer consumed it (never more than 2 live)', async () => {
     const t = shapeBackend();
-    await runGraph(t.backend, buildGraph('vgg19', { includeTop: true }), shapeWeights('vgg19', { includeTop: true }), input(224, 224, 2), {
-      layers: ['predictions', 'block1_conv2', 'fc1'],
-    });
+    await runGraph(
+      t.backend,
+      buildGraph('vgg19', { includeTop: true }),
+      shapeWeights('vgg19', { includeTop: true }),
+      input(224, 224, 2),
+      {
+        layers: ['predictions', 'block1_conv2', 'fc1'],
+      },
+    );
     expect(t.maxLive()).toBe(2);
     expect(t.live.size).toBe(0);
   });
 
   it('defaults to the last layer of the graph (block5_pool, or the global pool)', async () => {
     const { backend } = shapeBackend();
-    const [o] = await runGraph(backend, buildGraph('vgg16', { pooling: 'max', inputSize: [64, 96] }), shapeWeights('vgg16'), input(64, 96));
+    const [o] = await runGraph(
+      backend,
+      buildGraph('vgg16', { pooling: 'max', inputSize: [64, 96] }),
+      shapeWeights('vgg16'),
+      input(64, 96),
+    );
     expect([o!.layer, o!.shape]).toEqual(['global_max_pooling2d', [1, 512]]);
   });
 
   it('missing weights: names the missing layers and the deepest layer these weights reach', async () => {
     const { backend } = shapeBackend();
-    const w = shapeWeights('vgg19', {}, ['block4_conv1', 'block4_conv2', 'block4_conv3', 'block4_conv4', 'block5_conv1', 'block5_conv2', 'block5_conv3', 'block5_conv4']);
-    await expect(runGraph(backend, buildGraph('vgg19'), w, input(224, 224), { layers: ['block4_pool'] })).rejects.toMatchObject({
+    const w = shapeWeights('vgg19', {}, [
+      'block4_conv1',
+      'block4_conv2',
+      'block4_conv3',
+      'block4_conv4',
+      'block5_conv1',
+      'block5_conv2',
+      'block5_conv3',
+      'block5_conv4',
+    ]);
+    await expect(
+      runGraph(backend, buildGraph('vgg19'), w, input(224, 224), { layers: ['block4_pool'] }),
+    ).rejects.toMatchObject({
       code: 'E_WEIGHTS_MISSING',
-      message: expect.stringMatching(/computing 'block4_pool' needs weights for block4_conv1, block4_conv2, block4_conv3, block4_conv4, .*reach up to 'block3_pool'/),
+      message: expect.stringMatching(
+        /computing 'block4_pool' needs weights for block4_conv1, block4_conv2, block4_conv3, block4_conv4, .*reach up to 'block3_pool'/,
+      ),
     });
-    await expect(runGraph(backend, buildGraph('vgg19'), w, input(224, 224), { layers: ['block3_pool'] })).resolves.toHaveLength(1);
+    await expect(
+      runGraph(backend, buildGraph('vgg19'), w, input(224, 224), { layers: ['block3_pool'] }),
+    ).resolves.toHaveLength(1);
   });
 
   it('rejects an input of the wrong shape, saying the expected one', async () => {
@@ -105,7 +147,9 @@ describe('runGraph', () => {
 
   it('unknown layers fail before any work is done', async () => {
     const t = shapeBackend();
-    await expect(runGraph(t.backend, buildGraph('vgg16'), shapeWeights('vgg16'), input(224, 224), { layers: ['block5_conv4'] })).rejects.toMatchObject({ code: 'E_UNKNOWN_LAYER' });
+    await expect(
+      runGraph(t.backend, buildGraph('vgg16'), shapeWeights('vgg16'), input(224, 224), { layers: ['block5_conv4'] }),
+    ).rejects.toMatchObject({ code: 'E_UNKNOWN_LAYER' });
     expect(t.calls).toEqual([]);
   });
 });

@@ -4,7 +4,6 @@ import type { GraphLayer, VggGraph } from './graph.js';
 import { findLayers } from './layer-lookup.js';
 import type { FloatTensor } from './tensor.js';
 
-
 export interface RunRequest {
   /** Layers to return, by Keras name or index; default: the graph's last layer. */
   readonly layers?: readonly (string | number)[];
@@ -56,7 +55,12 @@ export async function runGraph<T, L>(
   return targets.map((l) => outputs.get(l.index)!);
 }
 
-function applyLayer<T, L>(backend: Backend<T, L>, layer: GraphLayer, x: T, prepared: ReadonlyMap<string, L>): MaybePromise<T> {
+function applyLayer<T, L>(
+  backend: Backend<T, L>,
+  layer: GraphLayer,
+  x: T,
+  prepared: ReadonlyMap<string, L>,
+): MaybePromise<T> {
   const spec = layer.spec;
   switch (spec.kind) {
     case 'conv':
@@ -81,7 +85,9 @@ async function readOut<T, L>(backend: Backend<T, L>, x: T, layer: GraphLayer, t0
 
 /** Weighted layers that a pass up to `deepest` needs but `weights` lacks. */
 export function missingWeights(graph: VggGraph, available: { has(name: string): boolean }, deepest: number): string[] {
-  return graph.layers.filter((l) => l.index <= deepest && l.weights.length > 0 && !available.has(l.name)).map((l) => l.name);
+  return graph.layers
+    .filter((l) => l.index <= deepest && l.weights.length > 0 && !available.has(l.name))
+    .map((l) => l.name);
 }
 
 function assertWeightsFor(graph: VggGraph, weights: { has(name: string): boolean }, deepest: number): void {
@@ -101,7 +107,10 @@ function assertInputShape(graph: VggGraph, batch: FloatTensor): void {
   const [h, w] = graph.inputSize;
   const s = batch.shape;
   if (s.length !== 4 || s[1] !== h || s[2] !== w || s[3] !== 3) {
-    throw new VggError('E_INPUT_SHAPE', `runGraph: the input must be [N, ${h}, ${w}, 3] (NHWC, BGR), got [${s.join(', ')}]`);
+    throw new VggError(
+      'E_INPUT_SHAPE',
+      `runGraph: the input must be [N, ${h}, ${w}, 3] (NHWC, BGR), got [${s.join(', ')}]`,
+    );
   }
   if (batch.data.length !== s.reduce((a, b) => a * b, 1)) {
     throw new VggError('E_INPUT_SHAPE', `runGraph: input has ${batch.data.length} values but shape [${s.join(', ')}]`);

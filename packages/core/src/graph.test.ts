@@ -5,21 +5,56 @@ import { buildGraph, weightedLayers } from './graph.js';
 // Hand-written from Keras' applications/vgg16.py and vgg19.py (layer order, names, shapes at 224×224).
 const VGG16_224: [string, number[]][] = [
   ['input_1', [224, 224, 3]],
-  ['block1_conv1', [224, 224, 64]], ['block1_conv2', [224, 224, 64]], ['block1_pool', [112, 112, 64]],
-  ['block2_conv1', [112, 112, 128]], ['block2_conv2', [112, 112, 128]], ['block2_pool', [56, 56, 128]],
-  ['block3_conv1', [56, 56, 256]], ['block3_conv2', [56, 56, 256]], ['block3_conv3', [56, 56, 256]], ['block3_pool', [28, 28, 256]],
-  ['block4_conv1', [28, 28, 512]], ['block4_conv2', [28, 28, 512]], ['block4_conv3', [28, 28, 512]], ['block4_pool', [14, 14, 512]],
-  ['block5_conv1', [14, 14, 512]], ['block5_conv2', [14, 14, 512]], ['block5_conv3', [14, 14, 512]], ['block5_pool', [7, 7, 512]],
-  ['flatten', [25088]], ['fc1', [4096]], ['fc2', [4096]], ['predictions', [1000]],
+  ['block1_conv1', [224, 224, 64]],
+  ['block1_conv2', [224, 224, 64]],
+  ['block1_pool', [112, 112, 64]],
+  ['block2_conv1', [112, 112, 128]],
+  ['block2_conv2', [112, 112, 128]],
+  ['block2_pool', [56, 56, 128]],
+  ['block3_conv1', [56, 56, 256]],
+  ['block3_conv2', [56, 56, 256]],
+  ['block3_conv3', [56, 56, 256]],
+  ['block3_pool', [28, 28, 256]],
+  ['block4_conv1', [28, 28, 512]],
+  ['block4_conv2', [28, 28, 512]],
+  ['block4_conv3', [28, 28, 512]],
+  ['block4_pool', [14, 14, 512]],
+  ['block5_conv1', [14, 14, 512]],
+  ['block5_conv2', [14, 14, 512]],
+  ['block5_conv3', [14, 14, 512]],
+  ['block5_pool', [7, 7, 512]],
+  ['flatten', [25088]],
+  ['fc1', [4096]],
+  ['fc2', [4096]],
+  ['predictions', [1000]],
 ];
 const VGG19_224: [string, number[]][] = [
   ['input_1', [224, 224, 3]],
-  ['block1_conv1', [224, 224, 64]], ['block1_conv2', [224, 224, 64]], ['block1_pool', [112, 112, 64]],
-  ['block2_conv1', [112, 112, 128]], ['block2_conv2', [112, 112, 128]], ['block2_pool', [56, 56, 128]],
-  ['block3_conv1', [56, 56, 256]], ['block3_conv2', [56, 56, 256]], ['block3_conv3', [56, 56, 256]], ['block3_conv4', [56, 56, 256]], ['block3_pool', [28, 28, 256]],
-  ['block4_conv1', [28, 28, 512]], ['block4_conv2', [28, 28, 512]], ['block4_conv3', [28, 28, 512]], ['block4_conv4', [28, 28, 512]], ['block4_pool', [14, 14, 512]],
-  ['block5_conv1', [14, 14, 512]], ['block5_conv2', [14, 14, 512]], ['block5_conv3', [14, 14, 512]], ['block5_conv4', [14, 14, 512]], ['block5_pool', [7, 7, 512]],
-  ['flatten', [25088]], ['fc1', [4096]], ['fc2', [4096]], ['predictions', [1000]],
+  ['block1_conv1', [224, 224, 64]],
+  ['block1_conv2', [224, 224, 64]],
+  ['block1_pool', [112, 112, 64]],
+  ['block2_conv1', [112, 112, 128]],
+  ['block2_conv2', [112, 112, 128]],
+  ['block2_pool', [56, 56, 128]],
+  ['block3_conv1', [56, 56, 256]],
+  ['block3_conv2', [56, 56, 256]],
+  ['block3_conv3', [56, 56, 256]],
+  ['block3_conv4', [56, 56, 256]],
+  ['block3_pool', [28, 28, 256]],
+  ['block4_conv1', [28, 28, 512]],
+  ['block4_conv2', [28, 28, 512]],
+  ['block4_conv3', [28, 28, 512]],
+  ['block4_conv4', [28, 28, 512]],
+  ['block4_pool', [14, 14, 512]],
+  ['block5_conv1', [14, 14, 512]],
+  ['block5_conv2', [14, 14, 512]],
+  ['block5_conv3', [14, 14, 512]],
+  ['block5_conv4', [14, 14, 512]],
+  ['block5_pool', [7, 7, 512]],
+  ['flatten', [25088]],
+  ['fc1', [4096]],
+  ['fc2', [4096]],
+  ['predictions', [1000]],
 ];
 
 describe('buildGraph', () => {
@@ -39,13 +74,16 @@ describe('buildGraph', () => {
 
   it('last conv of each block sits at the Keras indices the workflow uses', () => {
     const lastConvs = (m: string) =>
-      buildGraph(m).layers.filter((l, i, all) => l.spec.kind === 'conv' && all[i + 1]?.spec.kind === 'pool').map((l) => l.index);
+      buildGraph(m)
+        .layers.filter((l, i, all) => l.spec.kind === 'conv' && all[i + 1]?.spec.kind === 'pool')
+        .map((l) => l.index);
     expect(lastConvs('vgg16')).toEqual([2, 5, 9, 13, 17]);
     expect(lastConvs('vgg19')).toEqual([2, 5, 10, 15, 20]);
   });
 
   it('parameter counts equal Keras model.summary() totals', () => {
-    const total = (m: string, top: boolean) => buildGraph(m, { includeTop: top }).layers.reduce((n, l) => n + l.params, 0);
+    const total = (m: string, top: boolean) =>
+      buildGraph(m, { includeTop: top }).layers.reduce((n, l) => n + l.params, 0);
     expect(total('vgg16', false)).toBe(14_714_688);
     expect(total('vgg16', true)).toBe(138_357_544);
     expect(total('vgg19', false)).toBe(20_024_384);
@@ -62,13 +100,24 @@ describe('buildGraph', () => {
   it('x=67×45 infers floor-halved pools down to 2×1', () => {
     const g = buildGraph('vgg16', { inputSize: [67, 45] });
     expect(g.layers.filter((l) => l.spec.kind === 'pool').map((l) => l.outputShape)).toEqual([
-      [33, 22, 64], [16, 11, 128], [8, 5, 256], [4, 2, 512], [2, 1, 512],
+      [33, 22, 64],
+      [16, 11, 128],
+      [8, 5, 256],
+      [4, 2, 512],
+      [2, 1, 512],
     ]);
   });
 
   it('pooling avg/max appends the Keras global pooling layer', () => {
-    expect(buildGraph('vgg16', { pooling: 'avg' }).layers.at(-1)).toMatchObject({ index: 19, name: 'global_average_pooling2d', outputShape: [512] });
-    expect(buildGraph('vgg19', { pooling: 'max' }).layers.at(-1)).toMatchObject({ index: 22, name: 'global_max_pooling2d' });
+    expect(buildGraph('vgg16', { pooling: 'avg' }).layers.at(-1)).toMatchObject({
+      index: 19,
+      name: 'global_average_pooling2d',
+      outputShape: [512],
+    });
+    expect(buildGraph('vgg19', { pooling: 'max' }).layers.at(-1)).toMatchObject({
+      index: 22,
+      name: 'global_max_pooling2d',
+    });
     expect(buildGraph('vgg16', { includeTop: true, pooling: 'avg' }).layers.at(-1)!.name).toBe('predictions');
   });
 

@@ -86,7 +86,10 @@ function checkInputSize(size: readonly [number, number], includeTop: boolean): [
     );
   }
   if (h < MIN_INPUT_SIDE || w < MIN_INPUT_SIDE) {
-    throw new VggError('E_INPUT_SIZE', `input must be at least ${MIN_INPUT_SIDE}×${MIN_INPUT_SIDE} (as in Keras), got ${h}×${w}`);
+    throw new VggError(
+      'E_INPUT_SIZE',
+      `input must be at least ${MIN_INPUT_SIDE}×${MIN_INPUT_SIDE} (as in Keras), got ${h}×${w}`,
+    );
   }
   return [h, w];
 }

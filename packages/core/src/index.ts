@@ -1,5 +1,15 @@
 export type { Backend, BackendFactory, BackendOptions, MaybePromise } from './backend.js';
-export { ERROR_CODES, EXIT_CODES, VggError, coreErrors, isVggError, wrapError, type ErrorCategory, type ErrorCode, type VggErrorOptions } from './errors.js';
+export {
+  ERROR_CODES,
+  EXIT_CODES,
+  VggError,
+  coreErrors,
+  isVggError,
+  wrapError,
+  type ErrorCategory,
+  type ErrorCode,
+  type VggErrorOptions,
+} from './errors.js';
 export { runGraph, missingWeights, type LayerOutput, type RunRequest } from './executor.js';
 export { resolveVggConfig, neededLayers, type VggConfig, type VggConfigInput } from './config.js';
 export { createVgg, type CreateVggOptions, type ExtractOptions, type Vgg, type VggInput } from './session.js';
@@ -31,8 +41,16 @@ export { resample, type Box, type PixelBuffer, type ResampleFilter } from './pre
 export { rgbToLuma, lumaToRgb } from './preprocess/grayscale.js';
 export { preprocessInput, stackBatch, CAFFE_MEAN_BGR } from './preprocess/caffe.js';
 export {
-  loadImg, loadImgFromBytes, loadInput, aspectCropBox, INTERPOLATIONS, COLOR_MODES,
-  type LoadImageOptions, type LoadedImage, type Interpolation, type ColorMode,
+  loadImg,
+  loadImgFromBytes,
+  loadInput,
+  aspectCropBox,
+  INTERPOLATIONS,
+  COLOR_MODES,
+  type LoadImageOptions,
+  type LoadedImage,
+  type Interpolation,
+  type ColorMode,
 } from './preprocess/load-image.js';
 export { stats, sizeOf, formatShape, type FloatTensor, type Stats } from './tensor.js';
 export { loadWeights, type LoadWeightsOptions } from './weights/load-weights.js';
@@ -52,16 +70,64 @@ export { loadManifest, manifestEntry, REPO_WEIGHTS_DIR, type ManifestFile } from
 export { hashFile } from './weights/md5-file.js';
 export { downloadVerified, type DownloadOptions } from './weights/download.js';
 export {
-  writePacked, readPacked, readPackedLayers, readPackedHeader, isPackedFile, verifyPacked, packedName, PACKED_EXT, PACKED_MAGIC,
-  type PackedDtype, type PackedHeader, type PackedTensor,
+  writePacked,
+  readPacked,
+  readPackedLayers,
+  readPackedHeader,
+  isPackedFile,
+  verifyPacked,
+  packedName,
+  PACKED_EXT,
+  PACKED_MAGIC,
+  type PackedDtype,
+  type PackedHeader,
+  type PackedTensor,
 } from './weights/packed.js';
 export { floatToHalf, toHalf, fromHalf } from './weights/float16.js';
 export { convertToPacked, detectVariant } from './weights/convert.js';
-export { resolveWeights, cacheDirs, kerasCacheDir, type ResolveWeightsOptions, type ResolvedWeights, type WeightsOrigin } from './weights/resolve-weights.js';
-export { filterSummary, featureMapSizes, modelSummary, lastConvOfEachBlock, type FilterRow, type FeatureMapRow, type SummaryRow } from './summaries.js';
+export {
+  resolveWeights,
+  cacheDirs,
+  kerasCacheDir,
+  type ResolveWeightsOptions,
+  type ResolvedWeights,
+  type WeightsOrigin,
+} from './weights/resolve-weights.js';
+export {
+  filterSummary,
+  featureMapSizes,
+  modelSummary,
+  lastConvOfEachBlock,
+  type FilterRow,
+  type FeatureMapRow,
+  type SummaryRow,
+} from './summaries.js';
 export { NpzWriter, crc32, type NpzWriterOptions } from './io/npz-writer.js';
-export { readTopWeights, topForward, topBackward, softmax, TOP_LAYERS, type TopWeights, type TopPass } from './explain/top-path.js';
-export { gradCam, gradCamFromActivation, lastConvLayer, weightedSum, type ClassHeatmap, type GradCamOptions, type GradCamResult } from './explain/grad-cam.js';
-export { scoreCam, byVariance, unitMask, type ScoreCamModel, type ScoreCamOptions, type ScoreCamResult } from './explain/score-cam.js';
+export {
+  readTopWeights,
+  topForward,
+  topBackward,
+  softmax,
+  TOP_LAYERS,
+  type TopWeights,
+  type TopPass,
+} from './explain/top-path.js';
+export {
+  gradCam,
+  gradCamFromActivation,
+  lastConvLayer,
+  weightedSum,
+  type ClassHeatmap,
+  type GradCamOptions,
+  type GradCamResult,
+} from './explain/grad-cam.js';
+export {
+  scoreCam,
+  byVariance,
+  unitMask,
+  type ScoreCamModel,
+  type ScoreCamOptions,
+  type ScoreCamResult,
+} from './explain/score-cam.js';
 export { upsampleBilinear, channelMap } from './explain/upsample.js';
 export { imagenetClass, classAt, type ImagenetClass } from './explain/class-ref.js';

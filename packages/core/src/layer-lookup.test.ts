@@ -12,7 +12,9 @@ describe('findLayer', () => {
   });
 
   it('suggests the closest name and lists the valid ones', () => {
-    expect(() => findLayer(vgg16, 'block6_conv1')).toThrow(/unknown layer 'block6_conv1' in vgg16 \(no top\); did you mean 'block5_conv1'\? \(valid: input_1, block1_conv1/);
+    expect(() => findLayer(vgg16, 'block6_conv1')).toThrow(
+      /unknown layer 'block6_conv1' in vgg16 \(no top\); did you mean 'block5_conv1'\? \(valid: input_1, block1_conv1/,
+    );
     expect(() => findLayer(vgg16, 'blokc4_pool')).toThrow(/did you mean 'block4_pool'/);
   });
 
@@ -22,7 +24,9 @@ describe('findLayer', () => {
   });
 
   it('rejects out-of-range indices with the valid range', () => {
-    expect(() => findLayer(vgg16, 19)).toThrow(/layer index 19 is out of range for vgg16 \(no top\): valid indices are 0…18/);
+    expect(() => findLayer(vgg16, 19)).toThrow(
+      /layer index 19 is out of range for vgg16 \(no top\): valid indices are 0…18/,
+    );
   });
 
   it('findLayers keeps request order and drops duplicates', () => {

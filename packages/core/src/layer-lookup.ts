@@ -20,9 +20,13 @@ export function findLayer(graph: VggGraph, ref: string | number): GraphLayer {
   const name = String(ref).trim();
   const layer = graph.layers.find((l) => l.name === name);
   if (layer) return layer;
-  const closest = closestName(name, graph.layers.map((l) => l.name));
+  const closest = closestName(
+    name,
+    graph.layers.map((l) => l.name),
+  );
   const hint = closest ? `did you mean '${closest}'? ` : '';
-  const topHint = ['flatten', 'fc1', 'fc2', 'predictions'].includes(name) && !graph.includeTop ? 'it needs --include-top; ' : '';
+  const topHint =
+    ['flatten', 'fc1', 'fc2', 'predictions'].includes(name) && !graph.includeTop ? 'it needs --include-top; ' : '';
   throw new VggError(
     'E_UNKNOWN_LAYER',
     `unknown layer '${name}' in ${describe(graph)}; ${topHint}${hint}(valid: ${graph.layers.map((l) => l.name).join(', ')})`,

@@ -4,11 +4,13 @@ import { decodePredictions, imagenetClassIndex } from './predictions.js';
 
 describe('decodePredictions', () => {
   it('ships the Keras class index byte for byte (md5 c2c37ea5…)', async () => {
-    expect(await hashFile(new URL('../data/imagenet_class_index.json', import.meta.url).pathname)).toBe('c2c37ea517e94d9795004a39431a14cb');
+    expect(await hashFile(new URL('../data/imagenet_class_index.json', import.meta.url).pathname)).toBe(
+      'c2c37ea517e94d9795004a39431a14cb',
+    );
     expect(Object.keys(imagenetClassIndex())).toHaveLength(1000);
   });
 
-  it('top-k per row, most probable first (281 = tabby, 285 = Egyptian_cat in Keras\' index)', () => {
+  it("top-k per row, most probable first (281 = tabby, 285 = Egyptian_cat in Keras' index)", () => {
     const data = new Float32Array(2000);
     data[281] = 0.6;
     data[285] = 0.3;
@@ -23,6 +25,8 @@ describe('decodePredictions', () => {
   });
 
   it('rejects outputs that are not [N, 1000]', () => {
-    expect(() => decodePredictions({ data: new Float32Array(10), shape: [1, 10] })).toThrow(/expects a \[N, 1000\] ImageNet output, got \[1, 10\]/);
+    expect(() => decodePredictions({ data: new Float32Array(10), shape: [1, 10] })).toThrow(
+      /expects a \[N, 1000\] ImageNet output, got \[1, 10\]/,
+    );
   });
 });

@@ -12,7 +12,9 @@ let classIndex: Record<string, [string, string]> | undefined;
 
 /** Keras' `imagenet_class_index.json` (md5 c2c37ea517e94d9795004a39431a14cb), shipped in core/data. */
 export function imagenetClassIndex(): Record<string, [string, string]> {
-  classIndex ??= JSON.parse(readFileSync(new URL('../data/imagenet_class_index.json', import.meta.url), 'utf8')) as Record<string, [string, string]>;
+  classIndex ??= JSON.parse(
+    readFileSync(new URL('../data/imagenet_class_index.json', import.meta.url), 'utf8'),
+  ) as Record<string, [string, string]>;
   return classIndex;
 }
 
@@ -24,7 +26,10 @@ export function imagenetClassIndex(): Record<string, [string, string]> {
 export function decodePredictions(preds: FloatTensor, top = 5): Prediction[][] {
   const [n, classes] = preds.shape as [number, number];
   if (preds.shape.length !== 2 || classes !== 1000) {
-    throw new VggError('E_INPUT_SHAPE', `decodePredictions expects a [N, 1000] ImageNet output, got [${preds.shape.join(', ')}]`);
+    throw new VggError(
+      'E_INPUT_SHAPE',
+      `decodePredictions expects a [N, 1000] ImageNet output, got [${preds.shape.join(', ')}]`,
+    );
   }
   const index = imagenetClassIndex();
   const out: Prediction[][] = [];

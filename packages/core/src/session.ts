@@ -25,7 +25,12 @@ export interface Vgg {
   readonly graph: VggGraph;
   readonly config: VggConfig;
   readonly backend: string;
-  readonly weights: { readonly source: string; readonly format: WeightFormat; readonly layers: readonly string[]; readonly bytesRead: number };
+  readonly weights: {
+    readonly source: string;
+    readonly format: WeightFormat;
+    readonly layers: readonly string[];
+    readonly bytesRead: number;
+  };
   /**
    * Runs one pass up to the deepest requested layer and returns each requested activation.
    * @example (await m.extract('cat.png', { layers: ['block4_pool'] }))[0].shape // [1, 14, 14, 512]
@@ -48,7 +53,11 @@ export interface CreateVggOptions {
  * passes. `kernels`' `loadVgg(config)` picks the backend from its table and calls this.
  * @example const m = await createVgg(backend, { weights: 'vgg16_notop.h5', layers: ['block5_pool'] })
  */
-export async function createVgg<T, L>(backend: Backend<T, L>, input: VggConfigInput | VggConfig, options: CreateVggOptions = {}): Promise<Vgg> {
+export async function createVgg<T, L>(
+  backend: Backend<T, L>,
+  input: VggConfigInput | VggConfig,
+  options: CreateVggOptions = {},
+): Promise<Vgg> {
   const { config, graph } = resolveVggConfig(input);
   const only = neededLayers(graph, config.layers);
   const prepared = new Map<string, L>();
@@ -84,7 +93,8 @@ export async function createVgg<T, L>(backend: Backend<T, L>, input: VggConfigIn
     backend: backend.name,
     weights: { source: stream.source, format: stream.format, layers: [...prepared.keys()], bytesRead },
     async extract(x, extractOptions = {}) {
-      if (closed) throw new VggError('E_USAGE', 'extract: this model was closed; create it again (loadVgg / createVgg)');
+      if (closed)
+        throw new VggError('E_USAGE', 'extract: this model was closed; create it again (loadVgg / createVgg)');
       const batch = await toBatch(x, graph, extractOptions.image);
       return runGraph(backend, graph, prepared, batch, {
         layers: extractOptions.layers ?? config.layers,

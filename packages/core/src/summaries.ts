@@ -24,7 +24,15 @@ export function filterSummary(graph: VggGraph, weights?: WeightSet): FilterRow[]
     .map((l) => {
       const w = weights?.layers.get(l.name);
       const s = w ? stats(w.kernel.data) : undefined;
-      return { index: l.index, name: l.name, kernelShape: [...l.weights[0]!.shape], biasShape: [...l.weights[1]!.shape], params: l.params, min: s?.min, max: s?.max };
+      return {
+        index: l.index,
+        name: l.name,
+        kernelShape: [...l.weights[0]!.shape],
+        biasShape: [...l.weights[1]!.shape],
+        params: l.params,
+        min: s?.min,
+        max: s?.max,
+      };
     });
 }
 
@@ -40,10 +48,23 @@ export interface FeatureMapRow {
 
 /** Every layer's output shape for the graph's input size (the "feature map sizes" table). */
 export function featureMapSizes(graph: VggGraph): FeatureMapRow[] {
-  return graph.layers.map((l) => ({ index: l.index, name: l.name, kind: l.spec.kind, outputShape: [null, ...l.outputShape], bytes: activationBytes(l) }));
+  return graph.layers.map((l) => ({
+    index: l.index,
+    name: l.name,
+    kind: l.spec.kind,
+    outputShape: [null, ...l.outputShape],
+    bytes: activationBytes(l),
+  }));
 }
 
-const KERAS_CLASS = { input: 'InputLayer', conv: 'Conv2D', pool: 'MaxPooling2D', flatten: 'Flatten', dense: 'Dense', global_pool: 'GlobalPooling2D' } as const;
+const KERAS_CLASS = {
+  input: 'InputLayer',
+  conv: 'Conv2D',
+  pool: 'MaxPooling2D',
+  flatten: 'Flatten',
+  dense: 'Dense',
+  global_pool: 'GlobalPooling2D',
+} as const;
 
 export interface SummaryRow {
   name: string;
@@ -56,7 +77,12 @@ export interface SummaryRow {
 export function modelSummary(graph: VggGraph): { rows: SummaryRow[]; totalParams: number } {
   const rows = graph.layers.map((l) => ({
     name: l.name,
-    type: l.spec.kind === 'global_pool' ? (l.spec.mode === 'avg' ? 'GlobalAveragePooling2D' : 'GlobalMaxPooling2D') : KERAS_CLASS[l.spec.kind],
+    type:
+      l.spec.kind === 'global_pool'
+        ? l.spec.mode === 'avg'
+          ? 'GlobalAveragePooling2D'
+          : 'GlobalMaxPooling2D'
+        : KERAS_CLASS[l.spec.kind],
     outputShape: [null, ...l.outputShape],
     params: l.params,
   }));
@@ -65,5 +91,7 @@ export function modelSummary(graph: VggGraph): { rows: SummaryRow[]; totalParams
 
 /** Keras indices of the last conv of each block (VGG16: 2, 5, 9, 13, 17; VGG19: 2, 5, 10, 15, 20). */
 export function lastConvOfEachBlock(graph: VggGraph): number[] {
-  return graph.layers.filter((l, i, all) => l.spec.kind === 'conv' && all[i + 1]?.spec.kind === 'pool').map((l) => l.index);
+  return graph.layers
+    .filter((l, i, all) => l.spec.kind === 'conv' && all[i + 1]?.spec.kind === 'pool')
+    .map((l) => l.index);
 }

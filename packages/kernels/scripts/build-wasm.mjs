@@ -21,7 +21,10 @@ await mkdir(outDir, { recursive: true });
 // Up to date when every build is newer than every source (and this script): `npm run vgg` and the
 // Nx targets call this before each run, so a no-op must cost milliseconds, not a compile.
 const mtime = async (p) => (await stat(p).catch(() => undefined))?.mtimeMs;
-const sources = [fileURLToPath(import.meta.url), ...(await readdir(join(root, 'assembly'))).map((f) => join(root, 'assembly', f))];
+const sources = [
+  fileURLToPath(import.meta.url),
+  ...(await readdir(join(root, 'assembly'))).map((f) => join(root, 'assembly', f)),
+];
 const newestSource = Math.max(...(await Promise.all(sources.map(mtime))).map((t) => t ?? Infinity));
 const outputs = await Promise.all(builds.map((b) => mtime(join(outDir, b.file))));
 if (!process.argv.includes('--force') && outputs.every((t) => t !== undefined && t > newestSource)) {
@@ -32,14 +35,25 @@ const { default: asc } = await import('assemblyscript/asc');
 for (const build of builds) {
   const args = [
     join(root, 'assembly/index.ts'),
-    '--outFile', join(outDir, build.file),
-    '--textFile', join(outDir, build.file.replace(/\.wasm$/, '.wat')),
-    '--enable', build.features,
-    '--runtime', 'stub',
-    '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', String(MAX_PAGES),
+    '--outFile',
+    join(outDir, build.file),
+    '--textFile',
+    join(outDir, build.file.replace(/\.wasm$/, '.wat')),
+    '--enable',
+    build.features,
+    '--runtime',
+    'stub',
+    '--importMemory',
+    '--sharedMemory',
+    '--initialMemory',
+    '1',
+    '--maximumMemory',
+    String(MAX_PAGES),
     '--noExportMemory',
-    '--use', 'abort=',
-    '-O3', '--noAssert',
+    '--use',
+    'abort=',
+    '-O3',
+    '--noAssert',
   ];
   const { error, stderr } = await asc.main(args);
   if (error) {

@@ -3,7 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, createBackend } from './backends.js';
 import { GOLDEN_CASES, type GoldenCase } from './golden-ops.js';
 
-const t = (c: { shape: number[]; data: number[] }): FloatTensor => ({ data: Float32Array.from(c.data), shape: c.shape });
+const t = (c: { shape: number[]; data: number[] }): FloatTensor => ({
+  data: Float32Array.from(c.data),
+  shape: c.shape,
+});
 
 /** The graph layer a case's weights belong to, as `prepareLayer` receives it. */
 function layerOf(c: Extract<GoldenCase, { kernel: unknown }>): GraphLayer {
@@ -11,13 +14,29 @@ function layerOf(c: Extract<GoldenCase, { kernel: unknown }>): GraphLayer {
   if (c.op === 'conv2dRelu') {
     const [, h, w, cin] = c.x.shape as [number, number, number, number];
     return {
-      index: 1, name: 'conv', spec: { kind: 'conv', name: 'conv', filters: k[3]! }, inputShape: [h, w, cin], outputShape: [h, w, k[3]!],
-      weights: [{ role: 'kernel', shape: k }, { role: 'bias', shape: [k[3]!] }], params: 0,
+      index: 1,
+      name: 'conv',
+      spec: { kind: 'conv', name: 'conv', filters: k[3]! },
+      inputShape: [h, w, cin],
+      outputShape: [h, w, k[3]!],
+      weights: [
+        { role: 'kernel', shape: k },
+        { role: 'bias', shape: [k[3]!] },
+      ],
+      params: 0,
     };
   }
   return {
-    index: 1, name: 'dense', spec: { kind: 'dense', name: 'dense', units: k[1]!, activation: c.activation }, inputShape: [k[0]!], outputShape: [k[1]!],
-    weights: [{ role: 'kernel', shape: k }, { role: 'bias', shape: [k[1]!] }], params: 0,
+    index: 1,
+    name: 'dense',
+    spec: { kind: 'dense', name: 'dense', units: k[1]!, activation: c.activation },
+    inputShape: [k[0]!],
+    outputShape: [k[1]!],
+    weights: [
+      { role: 'kernel', shape: k },
+      { role: 'bias', shape: [k[1]!] },
+    ],
+    params: 0,
   };
 }
 

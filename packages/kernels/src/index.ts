@@ -7,4 +7,11 @@ export { conv2dRelu } from './reference/conv2d-relu.js';
 export { maxPool2x2 } from './reference/max-pool.js';
 export { dense } from './reference/dense.js';
 export { globalPool } from './reference/global-pool.js';
-export { createVgg, type ExtractOptions, type Vgg, type VggConfig, type VggConfigInput, type VggInput } from '@vggscope/core';
+export {
+  createVgg,
+  type ExtractOptions,
+  type Vgg,
+  type VggConfig,
+  type VggConfigInput,
+  type VggInput,
+} from '@vggscope/core';

@@ -12,7 +12,9 @@ const FAST = BACKEND_NAMES.filter((n) => n !== 'reference');
 
 /** Every layer after the input: each conv, pool and (with the top) flatten and dense layer. */
 function checkedLayers(spec: ModelSpec, includeTop: boolean): string[] {
-  return buildGraph(spec, { includeTop }).layers.slice(1).map((l) => l.name);
+  return buildGraph(spec, { includeTop })
+    .layers.slice(1)
+    .map((l) => l.name);
 }
 
 interface Case {
@@ -54,18 +56,65 @@ const tiny19 = tinyVgg('vgg19');
 
 describe.each(FAST)('%s engine vs the tfjs-layers Keras model', (backend) => {
   describe('tiny models from .h5 files, cpu reference, odd sizes', () => {
-    it('tiny vgg16 x=[1,32,32,3]', () => compare(backend, { spec: tiny16, size: [32, 32], includeTop: false, refBackend: 'cpu', weights: () => tinyWeights('vgg16', 'h5') }));
-    it('tiny vgg16 x=[2,67,45,3]', () => compare(backend, { spec: tiny16, size: [67, 45], includeTop: false, refBackend: 'cpu', batch: 2, weights: () => tinyWeights('vgg16', 'h5') }));
-    it('tiny vgg19 x=[1,33,47,3]', () => compare(backend, { spec: tiny19, size: [33, 47], includeTop: false, refBackend: 'cpu', weights: () => tinyWeights('vgg19', 'h5') }));
-    it('tiny vgg19 include_top x=[1,224,224,3]', () => compare(backend, { spec: tiny19, size: [224, 224], includeTop: true, refBackend: 'cpu', weights: () => tinyWeights('vgg19', 'h5', { includeTop: true }) }));
+    it('tiny vgg16 x=[1,32,32,3]', () =>
+      compare(backend, {
+        spec: tiny16,
+        size: [32, 32],
+        includeTop: false,
+        refBackend: 'cpu',
+        weights: () => tinyWeights('vgg16', 'h5'),
+      }));
+    it('tiny vgg16 x=[2,67,45,3]', () =>
+      compare(backend, {
+        spec: tiny16,
+        size: [67, 45],
+        includeTop: false,
+        refBackend: 'cpu',
+        batch: 2,
+        weights: () => tinyWeights('vgg16', 'h5'),
+      }));
+    it('tiny vgg19 x=[1,33,47,3]', () =>
+      compare(backend, {
+        spec: tiny19,
+        size: [33, 47],
+        includeTop: false,
+        refBackend: 'cpu',
+        weights: () => tinyWeights('vgg19', 'h5'),
+      }));
+    it('tiny vgg19 include_top x=[1,224,224,3]', () =>
+      compare(backend, {
+        spec: tiny19,
+        size: [224, 224],
+        includeTop: true,
+        refBackend: 'cpu',
+        weights: () => tinyWeights('vgg19', 'h5', { includeTop: true }),
+      }));
   });
 
   describe('real widths', () => {
     it('vgg16 x=[1,67,45,3], weights in memory, cpu reference', () =>
-      compare(backend, { spec: buildGraph('vgg16').spec, size: [67, 45], includeTop: false, refBackend: 'cpu', weights: async () => synthWeights(buildGraph('vgg16'), 11) }));
+      compare(backend, {
+        spec: buildGraph('vgg16').spec,
+        size: [67, 45],
+        includeTop: false,
+        refBackend: 'cpu',
+        weights: async () => synthWeights(buildGraph('vgg16'), 11),
+      }));
     it('vgg19 x=[1,300,451,3] (tile edges on every side), weights in memory, wasm reference', () =>
-      compare(backend, { spec: buildGraph('vgg19').spec, size: [300, 451], includeTop: false, refBackend: 'wasm', weights: async () => synthWeights(buildGraph('vgg19'), 5) }));
+      compare(backend, {
+        spec: buildGraph('vgg19').spec,
+        size: [300, 451],
+        includeTop: false,
+        refBackend: 'wasm',
+        weights: async () => synthWeights(buildGraph('vgg19'), 5),
+      }));
     it('vgg16 include_top x=[1,224,224,3], weights in memory, wasm reference', () =>
-      compare(backend, { spec: buildGraph('vgg16').spec, size: [224, 224], includeTop: true, refBackend: 'wasm', weights: async () => synthWeights(buildGraph('vgg16', { includeTop: true }), 7) }));
+      compare(backend, {
+        spec: buildGraph('vgg16').spec,
+        size: [224, 224],
+        includeTop: true,
+        refBackend: 'wasm',
+        weights: async () => synthWeights(buildGraph('vgg16', { includeTop: true }), 7),
+      }));
   });
 });

@@ -45,4 +45,3 @@ describe.each(FAST)('%s backend vs the reference backend on tiny models (relativ
     expect(b[2]!.data.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 4);
   });
 });
-

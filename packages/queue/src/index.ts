@@ -1,5 +1,13 @@
 export { queueErrors } from './errors.js';
-export { canonicalConfig, planRun, shardItems, type QueueModelConfig, type RunPlan, type ShardItem, type ShardJob } from './plan.js';
+export {
+  canonicalConfig,
+  planRun,
+  shardItems,
+  type QueueModelConfig,
+  type RunPlan,
+  type ShardItem,
+  type ShardJob,
+} from './plan.js';
 export { CONNECT_TIMEOUT_MS, probeRedis, redisOptions, type RedisInfo } from './redis.js';
 export { QUEUE_NAME, RunStore, type RunMeta, type ShardRecord } from './run-store.js';
 export { DEFAULT_SHARD_SIZE, submitRun, type SubmitOptions, type SubmitResult } from './submit.js';

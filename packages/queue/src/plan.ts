@@ -69,17 +69,36 @@ export interface RunPlan {
  * the same run twice gives the same ids, so a second submit adds nothing.
  * @example planRun(['/p/a.png', '/p/b.png', '/p/c.png'], cfg, '/out', 2).shards.map((s) => s.data.paths) // [['a.png', 'b.png'], ['c.png']]
  */
-export function planRun(images: readonly string[], config: QueueModelConfig, outDir: string, shardSize: number): RunPlan {
+export function planRun(
+  images: readonly string[],
+  config: QueueModelConfig,
+  outDir: string,
+  shardSize: number,
+): RunPlan {
   const names = outputKeys(images); // the keys folder mode uses: a/x.png and b/x.png never collide
   const canonical = canonicalConfig(config);
   const runId = hash({ config: canonical, outDir, images, shardSize }).slice(0, 16);
   const count = Math.ceil(images.length / shardSize);
   const root = commonFolder(images);
   const shards = Array.from({ length: count }, (_, seq) => {
-    const items = images.slice(seq * shardSize, (seq + 1) * shardSize).map((image, i) => ({ image, name: names[seq * shardSize + i]! }));
+    const items = images
+      .slice(seq * shardSize, (seq + 1) * shardSize)
+      .map((image, i) => ({ image, name: names[seq * shardSize + i]! }));
     const jobId = `${runId}-${String(seq).padStart(6, '0')}-${hash({ config: canonical, outDir, items }).slice(0, 12)}`;
-    const renamed = Object.fromEntries(items.flatMap((it, i) => (it.name === basename(it.image, extname(it.image)) ? [] : [[i, it.name]])));
-    const data: ShardJob = { v: 1, runId, seq, shards: count, outDir, config: canonical, root, paths: items.map((it) => it.image.slice(root.length)), ...(Object.keys(renamed).length ? { names: renamed } : {}) };
+    const renamed = Object.fromEntries(
+      items.flatMap((it, i) => (it.name === basename(it.image, extname(it.image)) ? [] : [[i, it.name]])),
+    );
+    const data: ShardJob = {
+      v: 1,
+      runId,
+      seq,
+      shards: count,
+      outDir,
+      config: canonical,
+      root,
+      paths: items.map((it) => it.image.slice(root.length)),
+      ...(Object.keys(renamed).length ? { names: renamed } : {}),
+    };
     return { jobId, data };
   });
   return { runId, outDir, config: canonical, images: images.length, shardSize, shards };
@@ -91,7 +110,6 @@ function commonFolder(paths: readonly string[]): string {
   for (const p of paths) while (!p.startsWith(prefix)) prefix = prefix.slice(0, -1);
   return prefix.slice(0, prefix.lastIndexOf('/') + 1);
 }
-
 
 /** A key-order-independent copy without undefined fields, so equal configs hash equally. */
 export function canonicalConfig(c: QueueModelConfig): QueueModelConfig {

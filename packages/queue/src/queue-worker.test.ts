@@ -16,7 +16,14 @@ describe.skipIf(skip)(`QueueWorker on a real redis-server${skipNote(skip, NO_RED
   let photos: string[];
   beforeAll(async () => {
     redis = await TestRedis.start();
-    config = { model: 'tiny-vgg16', includeTop: false, pooling: 'avg', inputSize: [32, 32], layers: ['global_average_pooling2d'], weights: await tinyWeights('vgg16', 'packed') };
+    config = {
+      model: 'tiny-vgg16',
+      includeTop: false,
+      pooling: 'avg',
+      inputSize: [32, 32],
+      layers: ['global_average_pooling2d'],
+      weights: await tinyWeights('vgg16', 'packed'),
+    };
     const dir = mkdtempSync(join(tmpdir(), 'qw-photos-'));
     photos = ['a', 'b', 'c', 'd'].map((n) => join(dir, `${n}.png`));
     for (const p of photos) copyFileSync(join(REPO_ROOT, 'packages/cli/assets/chelsea.png'), p);
@@ -38,7 +45,15 @@ describe.skipIf(skip)(`QueueWorker on a real redis-server${skipNote(skip, NO_RED
   it('a transient failure (output folder not writable) is retried with backoff; fixed in between → done', async () => {
     const out = mkdtempSync(join(tmpdir(), 'qw-out-'));
     writeFileSync(join(out, 'a'), 'a file where the folder a/ must go'); // every write of a/… fails
-    const { runId } = await submitRun({ redis: redis.url, images: photos.slice(0, 2), config, outDir: out, shardSize: 2, attempts: 3, backoffMs: 500 });
+    const { runId } = await submitRun({
+      redis: redis.url,
+      images: photos.slice(0, 2),
+      config,
+      outDir: out,
+      shardSize: 2,
+      attempts: 3,
+      backoffMs: 500,
+    });
     const log: string[] = [];
     const w = await QueueWorker.start({ redis: redis.url, workers: 1, log: (l) => log.push(l) });
     try {
@@ -59,14 +74,25 @@ describe.skipIf(skip)(`QueueWorker on a real redis-server${skipNote(skip, NO_RED
   it('a shard that keeps failing stops after --attempts: recorded as failed with its reason; the run still ends', async () => {
     const out = mkdtempSync(join(tmpdir(), 'qw-out-'));
     writeFileSync(join(out, 'c'), 'blocks c/');
-    const { runId } = await submitRun({ redis: redis.url, images: photos, config, outDir: out, shardSize: 2, attempts: 2, backoffMs: 200 });
+    const { runId } = await submitRun({
+      redis: redis.url,
+      images: photos,
+      config,
+      outDir: out,
+      shardSize: 2,
+      attempts: 2,
+      backoffMs: 200,
+    });
     const w = await QueueWorker.start({ redis: redis.url, workers: 1 });
     try {
       const s = await finished(runId);
       expect(s.shards).toMatchObject({ total: 2, done: 1, failed: 1 });
       expect(s.images).toMatchObject({ done: 2, failed: 2 });
       expect(s.failedShards).toEqual([{ shard: 2, reason: expect.stringMatching(/EEXIST|ENOTDIR/) }]);
-      expect(s.failedImages.map((f) => f.reason)).toEqual([expect.stringContaining('shard 2 failed after 2 attempt(s)'), expect.stringContaining('shard 2 failed after 2 attempt(s)')]);
+      expect(s.failedImages.map((f) => f.reason)).toEqual([
+        expect.stringContaining('shard 2 failed after 2 attempt(s)'),
+        expect.stringContaining('shard 2 failed after 2 attempt(s)'),
+      ]);
     } finally {
       await w.stop(0);
     }
@@ -81,7 +107,10 @@ describe.skipIf(skip)(`QueueWorker on a real redis-server${skipNote(skip, NO_RED
       const s = await finished(runId);
       expect(s.images).toMatchObject({ done: 4, failed: 0 });
       expect(log.filter((l) => l.startsWith('pool ready'))).toHaveLength(1);
-      const merged = readFileSync(join(out, 'features.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { image: string }).image);
+      const merged = readFileSync(join(out, 'features.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { image: string }).image);
       expect(merged).toEqual(photos);
     } finally {
       await w.stop(0);
@@ -90,7 +119,14 @@ describe.skipIf(skip)(`QueueWorker on a real redis-server${skipNote(skip, NO_RED
 
   it('stop() past its grace period releases the shard (no attempt used); another worker finishes it', async () => {
     const out = mkdtempSync(join(tmpdir(), 'qw-out-'));
-    const { runId } = await submitRun({ redis: redis.url, images: photos, config, outDir: out, shardSize: 4, attempts: 1 });
+    const { runId } = await submitRun({
+      redis: redis.url,
+      images: photos,
+      config,
+      outDir: out,
+      shardSize: 4,
+      attempts: 1,
+    });
     const log: string[] = [];
     const first = await QueueWorker.start({ redis: redis.url, workers: 1, imageDelayMs: 400, log: (l) => log.push(l) });
     const t0 = Date.now();

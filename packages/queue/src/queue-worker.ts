@@ -77,7 +77,11 @@ export class QueueWorker {
       drainDelay: 2,
     });
     self.worker.on('error', (e) => self.logRedisError(e));
-    self.worker.on('failed', (job, err) => void self.onFailed(job, err).catch((e: Error) => self.log(`could not record a failed shard: ${e.message}`)));
+    self.worker.on(
+      'failed',
+      (job, err) =>
+        void self.onFailed(job, err).catch((e: Error) => self.log(`could not record a failed shard: ${e.message}`)),
+    );
     await self.worker.waitUntilReady();
     return self;
   }
@@ -124,10 +128,15 @@ export class QueueWorker {
 
   private async process(job: Job, token?: string, signal?: AbortSignal): Promise<{ done: number; failed: number }> {
     const data = job.data as ShardJob;
-    if (data.v !== 1) throw new UnrecoverableError(`shard job format v${String(data.v)} is not known to this worker; upgrade vggscope here`);
+    if (data.v !== 1)
+      throw new UnrecoverableError(
+        `shard job format v${String(data.v)} is not known to this worker; upgrade vggscope here`,
+      );
     const tag = `run ${data.runId} shard ${data.seq + 1}/${data.shards}`;
     const retry = job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
-    this.log(`${tag}: started (${data.paths.length} images${retry ? `, retry: attempt ${job.attemptsMade + 1}, taken over ${job.stalledCounter ?? 0}×` : ''})`);
+    this.log(
+      `${tag}: started (${data.paths.length} images${retry ? `, retry: attempt ${job.attemptsMade + 1}, taken over ${job.stalledCounter ?? 0}×` : ''})`,
+    );
     await this.store.started(data.runId, Date.now());
     const stop = AbortSignal.any([this.release.signal, ...(signal ? [signal] : [])]);
     let pool: VggPool | undefined;
@@ -145,10 +154,20 @@ export class QueueWorker {
           }
         },
       });
-      const rec = { seq: data.seq, state: 'done' as const, done: outcome.done, failed: outcome.failures.length, seconds: Number(outcome.seconds.toFixed(3)), worker: this.name, finishedAt: Date.now() };
+      const rec = {
+        seq: data.seq,
+        state: 'done' as const,
+        done: outcome.done,
+        failed: outcome.failures.length,
+        seconds: Number(outcome.seconds.toFixed(3)),
+        worker: this.name,
+        finishedAt: Date.now(),
+      };
       const { runFinished } = await this.store.recordShard(data.runId, rec, outcome.failures);
       this.shardsDone++;
-      this.log(`${tag}: done ${outcome.done}, failed ${outcome.failures.length} in ${outcome.seconds.toFixed(1)} s (${(data.paths.length / outcome.seconds).toFixed(2)} img/s)`);
+      this.log(
+        `${tag}: done ${outcome.done}, failed ${outcome.failures.length} in ${outcome.seconds.toFixed(1)} s (${(data.paths.length / outcome.seconds).toFixed(2)} img/s)`,
+      );
       if (runFinished) await this.mergeIfLast(data.runId);
       return { done: outcome.done, failed: outcome.failures.length };
     } catch (e) {
@@ -169,8 +188,24 @@ export class QueueWorker {
   private async onFailed(job: Job | undefined, err: Error): Promise<void> {
     if (!job || !(await job.isFailed())) return; // retried later: not final yet
     const data = job.data as ShardJob;
-    const rec = { seq: data.seq, state: 'failed' as const, done: 0, failed: data.paths.length, seconds: 0, worker: this.name, finishedAt: Date.now(), reason: err.message };
-    const { added, runFinished } = await this.store.recordShard(data.runId, rec, shardItems(data).map((i) => ({ image: i.image, reason: `shard ${data.seq + 1} failed after ${job.attemptsMade} attempt(s): ${err.message}` })));
+    const rec = {
+      seq: data.seq,
+      state: 'failed' as const,
+      done: 0,
+      failed: data.paths.length,
+      seconds: 0,
+      worker: this.name,
+      finishedAt: Date.now(),
+      reason: err.message,
+    };
+    const { added, runFinished } = await this.store.recordShard(
+      data.runId,
+      rec,
+      shardItems(data).map((i) => ({
+        image: i.image,
+        reason: `shard ${data.seq + 1} failed after ${job.attemptsMade} attempt(s): ${err.message}`,
+      })),
+    );
     if (added) this.log(`run ${data.runId} shard ${data.seq + 1}/${data.shards}: failed for good: ${err.message}`);
     if (runFinished) await this.mergeIfLast(data.runId);
   }
@@ -184,7 +219,9 @@ export class QueueWorker {
     const meta = (await this.store.meta(runId))!;
     const merged = await mergeRun(meta);
     await this.store.setMerged(runId, merged.path);
-    this.log(`run ${runId}: finished; merged ${merged.images} images into ${merged.path}${merged.missingShards.length ? ` (${merged.missingShards.length} failed shard(s) missing)` : ''}`);
+    this.log(
+      `run ${runId}: finished; merged ${merged.images} images into ${merged.path}${merged.missingShards.length ? ` (${merged.missingShards.length} failed shard(s) missing)` : ''}`,
+    );
   }
 
   /** The pool for this config: reused while the config stays; replaced once no shard uses the old one. */
@@ -195,8 +232,19 @@ export class QueueWorker {
       while (this.pool && this.pool.users > 0) await new Promise((r) => setTimeout(r, 50));
       await this.pool?.pool.destroy();
       this.pool = undefined;
-      const { path } = await resolveWeights({ model: config.model, includeTop: config.includeTop, path: config.weights, offline: this.o.offline, onStatus: (m) => this.log(m) });
-      const pool = await VggPool.create({ ...config, weights: path, threads: this.o.threads ?? 1, workers: this.o.workers });
+      const { path } = await resolveWeights({
+        model: config.model,
+        includeTop: config.includeTop,
+        path: config.weights,
+        offline: this.o.offline,
+        onStatus: (m) => this.log(m),
+      });
+      const pool = await VggPool.create({
+        ...config,
+        weights: path,
+        threads: this.o.threads ?? 1,
+        workers: this.o.workers,
+      });
       this.log(`pool ready: ${config.model}, ${pool.workers} worker thread(s), weights ${path}`);
       this.pool = { key, pool, users: 0 };
       return this.pool;
@@ -207,4 +255,3 @@ export class QueueWorker {
     return entry.pool;
   }
 }
-

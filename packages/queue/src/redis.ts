@@ -15,7 +15,8 @@ export function redisOptions(url: string): RedisOptions {
   } catch {
     throw queueErrors.badUrl(url, 'not a URL');
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw queueErrors.badUrl(url, `scheme '${u.protocol.replace(/:$/, '')}', expected redis or rediss`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw queueErrors.badUrl(url, `scheme '${u.protocol.replace(/:$/, '')}', expected redis or rediss`);
   if (!u.hostname) throw queueErrors.badUrl(url, 'no host');
   const db = u.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) throw queueErrors.badUrl(url, `database '${db}' is not a number`);
@@ -43,7 +44,14 @@ export interface RedisInfo {
  * only after this succeeds, and those reconnect for ever (a Redis restart is survived, not fatal).
  */
 export async function probeRedis(url: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<RedisInfo> {
-  const client = new Redis({ ...redisOptions(url), connectTimeout: timeoutMs, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+  const client = new Redis({
+    ...redisOptions(url),
+    connectTimeout: timeoutMs,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  });
   let first: Error | undefined; // ioredis rejects with "Connection is closed"; the socket's error says why
   client.on('error', (e: Error) => (first ??= e));
   let timer: NodeJS.Timeout | undefined;
@@ -51,15 +59,18 @@ export async function probeRedis(url: string, timeoutMs = CONNECT_TIMEOUT_MS): P
     timer = setTimeout(() => reject(new Error('timed out')), timeoutMs + 500);
   });
   try {
-    return await Promise.race([deadline, (async () => {
-      await client.connect();
-      await client.ping();
-      const info = await client.info('server');
-      const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
-      const [, appendOnly = 'no'] = ((await client.config('GET', 'appendonly').catch(() => [])) as string[]);
-      const [, maxmemoryPolicy = '?'] = ((await client.config('GET', 'maxmemory-policy').catch(() => [])) as string[]);
-      return { version, appendOnly: appendOnly === 'yes', maxmemoryPolicy };
-    })()]);
+    return await Promise.race([
+      deadline,
+      (async () => {
+        await client.connect();
+        await client.ping();
+        const info = await client.info('server');
+        const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
+        const [, appendOnly = 'no'] = (await client.config('GET', 'appendonly').catch(() => [])) as string[];
+        const [, maxmemoryPolicy = '?'] = (await client.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
+        return { version, appendOnly: appendOnly === 'yes', maxmemoryPolicy };
+      })(),
+    ]);
   } catch (e) {
     throw queueErrors.unreachable(url, first ?? e, timeoutMs);
   } finally {
@@ -74,14 +85,22 @@ export async function probeRedis(url: string, timeoutMs = CONNECT_TIMEOUT_MS): P
  * with `E_QUEUE` instead of waiting for a Redis that is gone.
  */
 export function shortLivedClient(url: string): Redis {
-  const client = new Redis({ ...redisOptions(url), maxRetriesPerRequest: 2, retryStrategy: (times) => (times > 5 ? null : 200 * times) });
+  const client = new Redis({
+    ...redisOptions(url),
+    maxRetriesPerRequest: 2,
+    retryStrategy: (times) => (times > 5 ? null : 200 * times),
+  });
   client.on('error', () => {});
   return client;
 }
 
 /** A client that outlives Redis restarts: commands wait in the offline queue and go out on reconnect. */
 export function durableClient(url: string): Redis {
-  const client = new Redis({ ...redisOptions(url), maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(200 * times, 2000) });
+  const client = new Redis({
+    ...redisOptions(url),
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(200 * times, 2000),
+  });
   client.on('error', () => {});
   return client;
 }

@@ -57,7 +57,14 @@ export class RunStore {
   async create(meta: RunMeta): Promise<boolean> {
     const created = await this.redis.hsetnx(key(meta.runId), 'meta', JSON.stringify(meta));
     if (created) {
-      await this.redis.hset(key(meta.runId), { shards: meta.shards, images: meta.images, doneShards: 0, failedShards: 0, doneImages: 0, failedImages: 0 });
+      await this.redis.hset(key(meta.runId), {
+        shards: meta.shards,
+        images: meta.images,
+        doneShards: 0,
+        failedShards: 0,
+        doneImages: 0,
+        failedImages: 0,
+      });
       await this.redis.zadd(RUNS_KEY, meta.createdAt, meta.runId);
     }
     return created === 1;
@@ -75,7 +82,11 @@ export class RunStore {
 
   async counters(runId: string): Promise<Record<string, number>> {
     const h = await this.redis.hgetall(key(runId));
-    return Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'meta' && k !== 'merged').map(([k, v]) => [k, Number(v)]));
+    return Object.fromEntries(
+      Object.entries(h)
+        .filter(([k]) => k !== 'meta' && k !== 'merged')
+        .map(([k, v]) => [k, Number(v)]),
+    );
   }
 
   /** Notes the first time any worker started a shard of the run (for the fleet's rate). */
@@ -89,13 +100,34 @@ export class RunStore {
   }
 
   async shardRecords(runId: string): Promise<ShardRecord[]> {
-    return (await this.redis.hvals(key(runId, 'shards'))).map((s) => JSON.parse(s) as ShardRecord).sort((a, b) => a.seq - b.seq);
+    return (await this.redis.hvals(key(runId, 'shards')))
+      .map((s) => JSON.parse(s) as ShardRecord)
+      .sort((a, b) => a.seq - b.seq);
   }
 
   /** Records a finished shard once; says whether the whole run is now finished. */
-  async recordShard(runId: string, rec: ShardRecord, failures: readonly { image: string; reason: string }[]): Promise<{ added: boolean; runFinished: boolean }> {
-    const args = [String(rec.seq), JSON.stringify(rec), rec.state, String(rec.done), String(rec.failed), String(rec.finishedAt), ...failures.flatMap((f) => [f.image, f.reason])];
-    const [added, finished, total] = (await this.redis.eval(RECORD_SHARD, 3, key(runId), key(runId, 'shards'), key(runId, 'failures'), ...args)) as [number, number, number];
+  async recordShard(
+    runId: string,
+    rec: ShardRecord,
+    failures: readonly { image: string; reason: string }[],
+  ): Promise<{ added: boolean; runFinished: boolean }> {
+    const args = [
+      String(rec.seq),
+      JSON.stringify(rec),
+      rec.state,
+      String(rec.done),
+      String(rec.failed),
+      String(rec.finishedAt),
+      ...failures.flatMap((f) => [f.image, f.reason]),
+    ];
+    const [added, finished, total] = (await this.redis.eval(
+      RECORD_SHARD,
+      3,
+      key(runId),
+      key(runId, 'shards'),
+      key(runId, 'failures'),
+      ...args,
+    )) as [number, number, number];
     return { added: added === 1, runFinished: finished >= total };
   }
 

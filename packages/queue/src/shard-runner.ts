@@ -56,7 +56,14 @@ export async function runShard(job: ShardJob, pool: VggPool, o: RunShardOptions 
         const reason = `[E_NON_FINITE] layer '${bad.layer}' of '${r.item.image}' produced NaN or Inf; the weights are probably corrupt`;
         failures.push({ image: r.item.image, reason });
         rows.push(JSON.stringify({ image: r.item.image, error: reason }));
-      } else rows.push(JSON.stringify({ image: r.item.image, key: r.item.name, outputs: await save(job.outDir, r.item.name, r.outputs!) }));
+      } else
+        rows.push(
+          JSON.stringify({
+            image: r.item.image,
+            key: r.item.name,
+            outputs: await save(job.outDir, r.item.name, r.outputs!),
+          }),
+        );
     }
     o.onImage?.(rows.length);
   }
@@ -83,6 +90,8 @@ async function removeTempFiles(job: ShardJob): Promise<void> {
   for (const { name } of shardItems(job)) {
     const dir = join(job.outDir, name);
     const files = await readdir(dir).catch(() => [] as string[]);
-    await Promise.all(files.filter((f) => f.startsWith('.') && f.endsWith('.tmp')).map((f) => rm(join(dir, f), { force: true })));
+    await Promise.all(
+      files.filter((f) => f.startsWith('.') && f.endsWith('.tmp')).map((f) => rm(join(dir, f), { force: true })),
+    );
   }
 }

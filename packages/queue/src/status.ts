@@ -32,10 +32,20 @@ export interface RunStatus {
  * newest run.
  * @example (await runStatus('redis://127.0.0.1:6379')).shards // { total: 157, done: 40, failed: 0, active: 4, waiting: 113 }
  */
-export async function runStatus(redis: string, runId?: string, options: { maxFailures?: number } = {}): Promise<RunStatus> {
+export async function runStatus(
+  redis: string,
+  runId?: string,
+  options: { maxFailures?: number } = {},
+): Promise<RunStatus> {
   const info = await probeRedis(redis);
   const client = shortLivedClient(redis);
-  const queue = new Queue(QUEUE_NAME, { connection: { ...redisOptions(redis), maxRetriesPerRequest: 2, retryStrategy: (t: number) => (t > 5 ? null : 200 * t) } });
+  const queue = new Queue(QUEUE_NAME, {
+    connection: {
+      ...redisOptions(redis),
+      maxRetriesPerRequest: 2,
+      retryStrategy: (t: number) => (t > 5 ? null : 200 * t),
+    },
+  });
   queue.on('error', () => {});
   try {
     const store = new RunStore(client);
@@ -46,7 +56,12 @@ export async function runStatus(redis: string, runId?: string, options: { maxFai
     const c = await store.counters(id);
     const active = (await queue.getActive(0, 999)).filter((j) => (j.data as ShardJob).runId === id);
     const activeImages = active.reduce((s, j) => s + (typeof j.progress === 'number' ? j.progress : 0), 0);
-    const [doneShards = 0, failedShards = 0, doneImages = 0, failedImages = 0] = [c.doneShards, c.failedShards, c.doneImages, c.failedImages];
+    const [doneShards = 0, failedShards = 0, doneImages = 0, failedImages = 0] = [
+      c.doneShards,
+      c.failedShards,
+      c.doneImages,
+      c.failedImages,
+    ];
     const finished = doneShards + failedShards >= meta.shards;
     const now = Date.now();
     const elapsed = c.firstStart ? ((finished && c.lastFinish ? c.lastFinish : now) - c.firstStart) / 1000 : 0;
@@ -60,7 +75,13 @@ export async function runStatus(redis: string, runId?: string, options: { maxFai
       model: meta.config.model,
       createdAt: new Date(meta.createdAt).toISOString(),
       finished,
-      shards: { total: meta.shards, done: doneShards, failed: failedShards, active: active.length, waiting: Math.max(0, meta.shards - doneShards - failedShards - active.length) },
+      shards: {
+        total: meta.shards,
+        done: doneShards,
+        failed: failedShards,
+        active: active.length,
+        waiting: Math.max(0, meta.shards - doneShards - failedShards - active.length),
+      },
       images: { total: meta.images, done: doneImages, failed: failedImages, active: activeImages, remaining },
       imagesPerSecond: Number(rate.toFixed(2)),
       ...(finished || rate === 0 ? {} : { etaSeconds: Math.round(Math.max(0, remaining - activeImages) / rate) }),
@@ -68,7 +89,9 @@ export async function runStatus(redis: string, runId?: string, options: { maxFai
       workers: [...new Set(active.map((j) => j.processedBy).filter((w): w is string => !!w))].sort(),
       merged: await store.merged(id),
       failedImages: await store.failures(id, options.maxFailures ?? 1000),
-      failedShards: records.filter((r) => r.state === 'failed').map((r) => ({ shard: r.seq + 1, reason: r.reason ?? '?' })),
+      failedShards: records
+        .filter((r) => r.state === 'failed')
+        .map((r) => ({ shard: r.seq + 1, reason: r.reason ?? '?' })),
       redis: { version: info.version, appendOnly: info.appendOnly },
     };
   } catch (e) {

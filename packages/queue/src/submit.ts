@@ -44,11 +44,26 @@ export async function submitRun(o: SubmitOptions): Promise<SubmitResult> {
   const info = await probeRedis(o.redis);
   const plan = planRun(o.images, o.config, o.outDir, o.shardSize ?? DEFAULT_SHARD_SIZE);
   const client = shortLivedClient(o.redis);
-  const queue = new Queue(QUEUE_NAME, { connection: { ...redisOptions(o.redis), maxRetriesPerRequest: 2, retryStrategy: (t: number) => (t > 5 ? null : 200 * t) } });
+  const queue = new Queue(QUEUE_NAME, {
+    connection: {
+      ...redisOptions(o.redis),
+      maxRetriesPerRequest: 2,
+      retryStrategy: (t: number) => (t > 5 ? null : 200 * t),
+    },
+  });
   queue.on('error', () => {}); // surfaced by the failing call
   try {
     const store = new RunStore(client);
-    await store.create({ runId: plan.runId, outDir: plan.outDir, config: plan.config, images: plan.images, shards: plan.shards.length, shardSize: plan.shardSize, createdAt: Date.now(), stack: o.stack ?? false });
+    await store.create({
+      runId: plan.runId,
+      outDir: plan.outDir,
+      config: plan.config,
+      images: plan.images,
+      shards: plan.shards.length,
+      shardSize: plan.shardSize,
+      createdAt: Date.now(),
+      stack: o.stack ?? false,
+    });
     const finished = await store.finishedSeqs(plan.runId);
     let added = 0;
     const chunk = 500;
@@ -63,12 +78,25 @@ export async function submitRun(o: SubmitOptions): Promise<SubmitResult> {
           name: 'shard',
           data: s.data,
           // Completed jobs are dropped (the run's own record keeps the result); failed ones stay for inspection.
-          opts: { jobId: s.jobId, attempts: o.attempts ?? 5, backoff: { type: 'exponential', delay: o.backoffMs ?? 2000 }, removeOnComplete: true, removeOnFail: false },
+          opts: {
+            jobId: s.jobId,
+            attempts: o.attempts ?? 5,
+            backoff: { type: 'exponential', delay: o.backoffMs ?? 2000 },
+            removeOnComplete: true,
+            removeOnFail: false,
+          },
         })),
       );
       added += fresh.length;
     }
-    return { runId: plan.runId, images: plan.images, shards: plan.shards.length, added, existing: plan.shards.length - added, redis: info };
+    return {
+      runId: plan.runId,
+      images: plan.images,
+      shards: plan.shards.length,
+      added,
+      existing: plan.shards.length - added,
+      redis: info,
+    };
   } catch (e) {
     throw isVggError(e) ? e : wrapError('E_QUEUE', `queue submit: Redis failed while adding the run's jobs`, e);
   } finally {

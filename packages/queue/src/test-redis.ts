@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /** Path of redis-server, or undefined where it is not installed (the tests then skip, saying why). */
-export const REDIS_SERVER = ['redis-server', '/usr/bin/redis-server'].find((b) => spawnSync(b, ['--version'], { stdio: 'ignore' }).status === 0);
-export const NO_REDIS_REASON = 'redis-server not installed (.ci/run installs Debian\'s redis-server)';
+export const REDIS_SERVER = ['redis-server', '/usr/bin/redis-server'].find(
+  (b) => spawnSync(b, ['--version'], { stdio: 'ignore' }).status === 0,
+);
+export const NO_REDIS_REASON = "redis-server not installed (.ci/run installs Debian's redis-server)";
 
 /**
  * A private redis-server for one test file: 127.0.0.1, a free port, a temp dir, the append-only
@@ -28,7 +30,11 @@ export class TestRedis {
 
   /** `appendfsync`: 'always' (tests: a restart loses nothing) or 'everysec' (production's usual). */
   static async start(options: { appendfsync?: string } = {}): Promise<TestRedis> {
-    const r = new TestRedis(await freePort(), mkdtempSync(join(tmpdir(), 'vggscope-redis-')), options.appendfsync ?? 'always');
+    const r = new TestRedis(
+      await freePort(),
+      mkdtempSync(join(tmpdir(), 'vggscope-redis-')),
+      options.appendfsync ?? 'always',
+    );
     await r.launch();
     return r;
   }
@@ -47,15 +53,47 @@ export class TestRedis {
   }
 
   private async launch(): Promise<void> {
-    this.proc = spawn(REDIS_SERVER!, ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', this.appendfsync, '--save', '', '--logfile', join(this.dir, 'redis.log')], { stdio: 'ignore' });
+    this.proc = spawn(
+      REDIS_SERVER!,
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        this.appendfsync,
+        '--save',
+        '',
+        '--logfile',
+        join(this.dir, 'redis.log'),
+      ],
+      { stdio: 'ignore' },
+    );
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const c = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const c = new Redis({
+        port: this.port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+      });
       c.on('error', () => {});
-      const ok = await c.connect().then(() => c.ping()).then(() => true, () => false);
+      const ok = await c
+        .connect()
+        .then(() => c.ping())
+        .then(
+          () => true,
+          () => false,
+        );
       if (c.status !== 'end') await c.quit().catch(() => c.disconnect());
       if (ok) return;
-      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port} (see ${join(this.dir, 'redis.log')})`);
+      if (Date.now() > deadline)
+        throw new Error(`redis-server did not start on port ${this.port} (see ${join(this.dir, 'redis.log')})`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

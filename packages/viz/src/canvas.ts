@@ -17,7 +17,15 @@ export function createImage(width: number, height: number, background: Rgb): Rgb
  * Draws a `cols × rows` source grid at (x0, y0), each source pixel as a `scale × scale` block
  * (nearest-neighbour upscaling: kernels and maps stay crisp, nothing is invented between pixels).
  */
-export function blitScaled(img: RgbaImage, x0: number, y0: number, cols: number, rows: number, scale: number, colorAt: (x: number, y: number) => Rgb): void {
+export function blitScaled(
+  img: RgbaImage,
+  x0: number,
+  y0: number,
+  cols: number,
+  rows: number,
+  scale: number,
+  colorAt: (x: number, y: number) => Rgb,
+): void {
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < cols; x++) {
       const [r, g, b] = colorAt(x, y);
@@ -35,7 +43,13 @@ export function blitScaled(img: RgbaImage, x0: number, y0: number, cols: number,
 }
 
 /** Size of a grid of `cols × rows` cells of `cellW × cellH` px, `gutter` px between and around them. */
-export function gridSize(cols: number, rows: number, cellW: number, cellH: number, gutter: number): { width: number; height: number } {
+export function gridSize(
+  cols: number,
+  rows: number,
+  cellW: number,
+  cellH: number,
+  gutter: number,
+): { width: number; height: number } {
   return { width: cols * cellW + (cols + 1) * gutter, height: rows * cellH + (rows + 1) * gutter };
 }
 

@@ -4,7 +4,9 @@ import { viridis } from './colormap.js';
 import { renderFeatureMapGrid } from './feature-map-grid.js';
 import { GUTTER_COLOR } from './filter-grid.js';
 
-const px = (img: RgbaImage, x: number, y: number) => [...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3)];
+const px = (img: RgbaImage, x: number, y: number) => [
+  ...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3),
+];
 const gray = (v: number) => [v, v, v];
 
 /** [1,2,2,3] maps in NHWC: map0 = 0,1,2,3; map1 = constant 7; map2 = −4,−2,0,−1. */
@@ -21,10 +23,21 @@ describe('renderFeatureMapGrid', () => {
     const img = renderFeatureMapGrid(maps(), { rows: 1, cols: 3, cell: 4, gutter: 1 });
     expect([img.width, img.height]).toEqual([3 * 4 + 4, 4 + 2]);
     // map 0, pixel (x=1,y=0) = 1 → 85, drawn as a 2×2 block at x 3..4, y 1..2
-    expect([px(img, 1, 1), px(img, 3, 1), px(img, 4, 2), px(img, 1, 3), px(img, 3, 4)]).toEqual([gray(0), gray(85), gray(85), gray(170), gray(255)]);
+    expect([px(img, 1, 1), px(img, 3, 1), px(img, 4, 2), px(img, 1, 3), px(img, 3, 4)]).toEqual([
+      gray(0),
+      gray(85),
+      gray(85),
+      gray(170),
+      gray(255),
+    ]);
     // map 1 is constant → black; map 2 (negative values) normalised on its own range −4…0
     expect(px(img, 6, 1)).toEqual(gray(0));
-    expect([px(img, 11, 1), px(img, 13, 1), px(img, 11, 3), px(img, 13, 3)]).toEqual([gray(0), gray(128), gray(255), gray(191)]);
+    expect([px(img, 11, 1), px(img, 13, 1), px(img, 11, 3), px(img, 13, 3)]).toEqual([
+      gray(0),
+      gray(128),
+      gray(255),
+      gray(191),
+    ]);
     expect(px(img, 5, 1)).toEqual([...GUTTER_COLOR]);
   });
 
@@ -36,7 +49,11 @@ describe('renderFeatureMapGrid', () => {
   });
 
   it('viridis colormap endpoints and middle match matplotlib (68,1,84) (33,145,140) (253,231,37) within 4', () => {
-    for (const [t, rgb] of [[0, [68, 1, 84]], [0.5, [33, 145, 140]], [1, [253, 231, 37]]] as const) {
+    for (const [t, rgb] of [
+      [0, [68, 1, 84]],
+      [0.5, [33, 145, 140]],
+      [1, [253, 231, 37]],
+    ] as const) {
       viridis(t).forEach((v, i) => expect(Math.abs(v - rgb[i]!)).toBeLessThanOrEqual(4));
     }
     const img = renderFeatureMapGrid(maps(), { rows: 1, cols: 3, cell: 2, gutter: 0, colormap: 'viridis' });

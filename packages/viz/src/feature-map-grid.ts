@@ -28,22 +28,34 @@ export interface FeatureMapGridOptions {
 export function renderFeatureMapGrid(maps: FloatTensor, options: FeatureMapGridOptions = {}): RgbaImage {
   const shape = maps.shape.length === 4 ? maps.shape.slice(1) : maps.shape;
   if (shape.length !== 3 || (maps.shape.length === 4 && maps.shape[0] !== 1)) {
-    throw new VggError('E_INPUT_SHAPE', `renderFeatureMapGrid: expects one image's maps [1, H, W, C] or [H, W, C], got [${maps.shape.join(', ')}]`);
+    throw new VggError(
+      'E_INPUT_SHAPE',
+      `renderFeatureMapGrid: expects one image's maps [1, H, W, C] or [H, W, C], got [${maps.shape.join(', ')}]`,
+    );
   }
   const [h, w, c] = shape as [number, number, number];
   const rows = options.rows ?? 8;
   const cols = options.cols ?? 8;
   const count = Math.min(options.count ?? rows * cols, c);
-  if (count > rows * cols) throw new VggError('E_USAGE', `renderFeatureMapGrid: ${count} maps do not fit a ${rows}×${cols} grid; use a larger --grid or a smaller --count`);
+  if (count > rows * cols)
+    throw new VggError(
+      'E_USAGE',
+      `renderFeatureMapGrid: ${count} maps do not fit a ${rows}×${cols} grid; use a larger --grid or a smaller --count`,
+    );
   if (count < 1) throw new VggError('E_USAGE', `renderFeatureMapGrid: count must be at least 1, got ${count}`);
   assertFinite(maps.data, 'renderFeatureMapGrid activation');
   const colormap = COLORMAPS[options.colormap ?? 'gray'];
-  if (!colormap) throw new VggError('E_USAGE', `renderFeatureMapGrid: unknown colormap '${options.colormap}'; use gray or viridis`);
+  if (!colormap)
+    throw new VggError('E_USAGE', `renderFeatureMapGrid: unknown colormap '${options.colormap}'; use gray or viridis`);
   const scale = Math.max(1, Math.floor((options.cell ?? 112) / Math.max(h, w)));
   const gutter = options.gutter ?? 2;
   const size = gridSize(cols, rows, w * scale, h * scale, gutter);
   // viridis starts dark purple, which hides the blue-gray gutter; light gutters separate its cells.
-  const img = createImage(size.width, size.height, options.background ?? (options.colormap === 'viridis' ? LIGHT_GUTTER : GUTTER_COLOR));
+  const img = createImage(
+    size.width,
+    size.height,
+    options.background ?? (options.colormap === 'viridis' ? LIGHT_GUTTER : GUTTER_COLOR),
+  );
 
   const rangeOf = (k: number) => {
     let min = Infinity;

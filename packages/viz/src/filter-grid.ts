@@ -31,17 +31,30 @@ const INPUT_CHANNELS = ['B', 'G', 'R'];
  */
 export function renderFilterGrid(kernel: FloatTensor, options: FilterGridOptions = {}): RgbaImage {
   const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number];
-  if (kernel.shape.length !== 4) throw new VggError('E_INPUT_SHAPE', `renderFilterGrid: kernel must be [kh, kw, in, out], got [${kernel.shape.join(', ')}]`);
+  if (kernel.shape.length !== 4)
+    throw new VggError(
+      'E_INPUT_SHAPE',
+      `renderFilterGrid: kernel must be [kh, kw, in, out], got [${kernel.shape.join(', ')}]`,
+    );
   const mode = options.mode ?? 'channels';
   const count = options.count ?? 6;
   const channels = mode === 'rgb' ? 3 : (options.channels ?? 3);
-  if (count < 1 || count > cout) throw new VggError('E_USAGE', `renderFilterGrid: count must be 1…${cout} (this layer has ${cout} filters), got ${count}`);
-  if (channels < 1 || channels > cin) throw new VggError('E_USAGE', `renderFilterGrid: channels must be 1…${cin} (this layer has ${cin} input channels), got ${channels}`);
+  if (count < 1 || count > cout)
+    throw new VggError(
+      'E_USAGE',
+      `renderFilterGrid: count must be 1…${cout} (this layer has ${cout} filters), got ${count}`,
+    );
+  if (channels < 1 || channels > cin)
+    throw new VggError(
+      'E_USAGE',
+      `renderFilterGrid: channels must be 1…${cin} (this layer has ${cin} input channels), got ${channels}`,
+    );
   assertFinite(kernel.data, 'renderFilterGrid kernel');
   const { min, max } = valueRange(kernel.data);
   const px = Math.max(1, Math.round((options.cell ?? DEFAULT_CELL) / Math.max(kh, kw)));
   const gutter = options.gutter ?? 2;
-  const at = (y: number, x: number, c: number, f: number) => toUnit(kernel.data[((y * kw + x) * cin + c) * cout + f]!, min, max);
+  const at = (y: number, x: number, c: number, f: number) =>
+    toUnit(kernel.data[((y * kw + x) * cin + c) * cout + f]!, min, max);
 
   if (mode === 'rgb') {
     const cols = Math.min(count, 8);
@@ -50,7 +63,11 @@ export function renderFilterGrid(kernel: FloatTensor, options: FilterGridOptions
     const img = createImage(size.width, size.height, options.background ?? GUTTER_COLOR);
     for (let f = 0; f < count; f++) {
       const [x0, y0] = cellOrigin(f % cols, Math.floor(f / cols), kw * px, kh * px, gutter);
-      blitScaled(img, x0, y0, kw, kh, px, (x, y) => [gray(at(y, x, 2, f))[0], gray(at(y, x, 1, f))[0], gray(at(y, x, 0, f))[0]]);
+      blitScaled(img, x0, y0, kw, kh, px, (x, y) => [
+        gray(at(y, x, 2, f))[0],
+        gray(at(y, x, 1, f))[0],
+        gray(at(y, x, 0, f))[0],
+      ]);
     }
     return img;
   }
@@ -70,7 +87,10 @@ export function renderFilterGrid(kernel: FloatTensor, options: FilterGridOptions
  * column (B, G, R for block1_conv1, numbers deeper in) and the filter index left of each row.
  * @example filterGridAxes([3,3,3,64]).columns.map((t) => t.text) // ['B', 'G', 'R']
  */
-export function filterGridAxes(shape: readonly number[], options: FilterGridOptions = {}): { columns: Tick[]; rows: Tick[] } {
+export function filterGridAxes(
+  shape: readonly number[],
+  options: FilterGridOptions = {},
+): { columns: Tick[]; rows: Tick[] } {
   const [kh, kw, cin, cout] = shape as [number, number, number, number];
   const px = Math.max(1, Math.round((options.cell ?? DEFAULT_CELL) / Math.max(kh, kw)));
   const gutter = options.gutter ?? 2;
@@ -86,7 +106,10 @@ export function filterGridAxes(shape: readonly number[], options: FilterGridOpti
   }
   const channels = Math.min(options.channels ?? 3, cin);
   return {
-    columns: Array.from({ length: channels }, (_, c) => ({ at: centre(c, kw * px), text: cin === 3 ? INPUT_CHANNELS[c]! : String(c) })),
+    columns: Array.from({ length: channels }, (_, c) => ({
+      at: centre(c, kw * px),
+      text: cin === 3 ? INPUT_CHANNELS[c]! : String(c),
+    })),
     rows: Array.from({ length: count }, (_, f) => ({ at: centre(f, kh * px), text: String(f) })),
   };
 }

@@ -4,7 +4,10 @@ import { VggError } from '@vggscope/core';
 export function assertFinite(data: ArrayLike<number>, what: string): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new VggError('E_NON_FINITE', `${what}: value ${data[i]} at flat index ${i}; NaN/Inf cannot be normalised — check the weights or the input`);
+      throw new VggError(
+        'E_NON_FINITE',
+        `${what}: value ${data[i]} at flat index ${i}; NaN/Inf cannot be normalised — check the weights or the input`,
+      );
     }
   }
 }

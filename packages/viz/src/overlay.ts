@@ -18,12 +18,21 @@ export interface OverlayOptions {
  * @example renderHeatmapOverlay(photo /* 640×480 *\/, cam.heatmap /* [14,14] *\/).width // 640
  */
 export function renderHeatmapOverlay(photo: RgbImage, heatmap: FloatTensor, options: OverlayOptions = {}): RgbaImage {
-  if (heatmap.shape.length !== 2) throw new VggError('E_INPUT_SHAPE', `renderHeatmapOverlay: heatmap must be [h, w], got [${heatmap.shape.join(', ')}]`);
+  if (heatmap.shape.length !== 2)
+    throw new VggError(
+      'E_INPUT_SHAPE',
+      `renderHeatmapOverlay: heatmap must be [h, w], got [${heatmap.shape.join(', ')}]`,
+    );
   assertFinite(heatmap.data, 'renderHeatmapOverlay heatmap');
   const alpha = options.alpha ?? 0.4;
-  if (!(alpha >= 0 && alpha <= 1)) throw new VggError('E_USAGE', `renderHeatmapOverlay: alpha must be 0…1, got ${alpha}`);
+  if (!(alpha >= 0 && alpha <= 1))
+    throw new VggError('E_USAGE', `renderHeatmapOverlay: alpha must be 0…1, got ${alpha}`);
   const colormap = COLORMAPS[options.colormap ?? 'jet'];
-  if (!colormap) throw new VggError('E_USAGE', `renderHeatmapOverlay: unknown colormap '${options.colormap}'; use jet, viridis or gray`);
+  if (!colormap)
+    throw new VggError(
+      'E_USAGE',
+      `renderHeatmapOverlay: unknown colormap '${options.colormap}'; use jet, viridis or gray`,
+    );
   const { width, height } = photo;
   const up = upsampleBilinear(heatmap, height, width).data;
   const max = options.max ?? Math.max(0, valueRange(heatmap.data).max);
@@ -41,6 +50,7 @@ export function renderHeatmapOverlay(photo: RgbImage, heatmap: FloatTensor, opti
 /** An RGB photo as an RGBA image (for showing the `load_img` input itself). */
 export function rgbToRgba(photo: RgbImage): RgbaImage {
   const data = new Uint8ClampedArray(photo.width * photo.height * 4);
-  for (let p = 0; p < photo.width * photo.height; p++) data.set([photo.data[3 * p]!, photo.data[3 * p + 1]!, photo.data[3 * p + 2]!, 255], 4 * p);
+  for (let p = 0; p < photo.width * photo.height; p++)
+    data.set([photo.data[3 * p]!, photo.data[3 * p + 1]!, photo.data[3 * p + 2]!, 255], 4 * p);
   return { width: photo.width, height: photo.height, data };
 }

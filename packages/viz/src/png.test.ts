@@ -17,7 +17,9 @@ describe('PNG output', () => {
   });
 
   it('a title adds a bar above; a narrow image is widened so no word is clipped', async () => {
-    const back = PNG.sync.read(await encodePng(createImage(20, 10, [0, 0, 0]), { title: 'block1_conv1 (3, 3, 3, 64)' }));
+    const back = PNG.sync.read(
+      await encodePng(createImage(20, 10, [0, 0, 0]), { title: 'block1_conv1 (3, 3, 3, 64)' }),
+    );
     expect(back.width).toBeGreaterThan(20);
     expect(back.height).toBeGreaterThan(10);
   });

@@ -51,7 +51,12 @@ export function titleFontSize(width: number): 16 | 32 | 64 {
  */
 export async function renderPng(img: RgbaImage, options: PngOptions = {}): Promise<EncodedPng> {
   const plain = !options.title && !options.colorbar && !options.axes;
-  const bitmap = (i: RgbaImage) => Jimp.fromBitmap({ width: i.width, height: i.height, data: Buffer.from(i.data.buffer, i.data.byteOffset, i.data.byteLength) });
+  const bitmap = (i: RgbaImage) =>
+    Jimp.fromBitmap({
+      width: i.width,
+      height: i.height,
+      data: Buffer.from(i.data.buffer, i.data.byteOffset, i.data.byteLength),
+    });
   const encode = async (j: ReturnType<typeof bitmap>) => ({
     // Every figure is opaque: RGB (or gray) without an alpha channel.
     bytes: await j.getBuffer('image/png', { colorType: options.grayscale ? 0 : 2 }),
@@ -66,7 +71,9 @@ export async function renderPng(img: RgbaImage, options: PngOptions = {}): Promi
   const left = rows.length ? Math.max(...rows.map((t) => measureText(small, t.text))) + 2 * PAD : 0;
   const top = columns.length ? measureTextHeight(small, 'Bg', 100) + PAD : 0;
   const bar = options.colorbar;
-  const right = bar ? PAD + BAR_WIDTH + PAD + Math.max(measureText(small, bar.low), measureText(small, bar.high)) + PAD : 0;
+  const right = bar
+    ? PAD + BAR_WIDTH + PAD + Math.max(measureText(small, bar.low), measureText(small, bar.high)) + PAD
+    : 0;
   const bodyWidth = left + img.width + right;
 
   let titleHeight = 0;
@@ -85,8 +92,15 @@ export async function renderPng(img: RgbaImage, options: PngOptions = {}): Promi
   const y0 = titleHeight + top;
   out.composite(bitmap(img), x0, y0);
   const lineHeight = measureTextHeight(small, 'Bg', 100);
-  for (const t of columns) out.print({ font: small, x: x0 + Math.round(t.at - measureText(small, t.text) / 2), y: titleHeight, text: t.text });
-  for (const t of rows) out.print({ font: small, x: x0 - PAD - measureText(small, t.text), y: y0 + Math.round(t.at - lineHeight / 2), text: t.text });
+  for (const t of columns)
+    out.print({ font: small, x: x0 + Math.round(t.at - measureText(small, t.text) / 2), y: titleHeight, text: t.text });
+  for (const t of rows)
+    out.print({
+      font: small,
+      x: x0 - PAD - measureText(small, t.text),
+      y: y0 + Math.round(t.at - lineHeight / 2),
+      text: t.text,
+    });
   if (bar) {
     const strip = createImage(BAR_WIDTH, img.height, [0, 0, 0]);
     for (let y = 0; y < img.height; y++) {
@@ -107,7 +121,11 @@ export async function encodePng(img: RgbaImage, options: PngOptions = {}): Promi
 }
 
 /** Writes the PNG atomically (temp file + rename): a crash never leaves half a picture. Returns the file's size in pixels. */
-export async function writePng(path: string, img: RgbaImage, options: PngOptions = {}): Promise<{ width: number; height: number; bytes: number }> {
+export async function writePng(
+  path: string,
+  img: RgbaImage,
+  options: PngOptions = {},
+): Promise<{ width: number; height: number; bytes: number }> {
   const png = await renderPng(img, options);
   await writeFileAtomic(path, png.bytes);
   return { width: png.width, height: png.height, bytes: png.bytes.length };

@@ -14,5 +14,7 @@ const t1 = performance.now();
 const [out] = await vgg.extract(await loadInput(image));
 const t2 = performance.now();
 if (!out || out.shape[3] !== 512) throw new Error('cold-start: no block5_pool');
-process.stdout.write(JSON.stringify({ ms: t2, loadMs: t1 - t0, passMs: t2 - t1, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+process.stdout.write(
+  JSON.stringify({ ms: t2, loadMs: t1 - t0, passMs: t2 - t1, peakRssMb: process.resourceUsage().maxRSS / 1024 }),
+);
 await vgg.close();

@@ -11,7 +11,8 @@ if (kind === 'raw') {
   const { closeSync, openSync, readSync } = await import('node:fs');
   const { readPackedHeader } = await import('@vggscope/core');
   const fd = openSync(path, 'r');
-  for (const t of (await readPackedHeader(path)).tensors) bytes += readSync(fd, new Uint8Array(t.byteLength), 0, t.byteLength, t.offset);
+  for (const t of (await readPackedHeader(path)).tensors)
+    bytes += readSync(fd, new Uint8Array(t.byteLength), 0, t.byteLength, t.offset);
   closeSync(fd);
 } else {
   const { buildGraph, loadWeights } = await import('@vggscope/core');

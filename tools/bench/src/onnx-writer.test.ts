@@ -14,7 +14,10 @@ describe('ONNX export for the onnxruntime-web baseline', () => {
     const session = await ort.InferenceSession.create(vggToOnnx(graph, weights), { executionProviders: ['wasm'] });
     const x = wavyInput([2, 45, 37, 3]);
     const nchw = new Float32Array(x.data.length);
-    for (let b = 0; b < 2; b++) for (let y = 0; y < 45; y++) for (let i = 0; i < 37; i++) for (let c = 0; c < 3; c++) nchw[((b * 3 + c) * 45 + y) * 37 + i] = x.data[((b * 45 + y) * 37 + i) * 3 + c]!;
+    for (let b = 0; b < 2; b++)
+      for (let y = 0; y < 45; y++)
+        for (let i = 0; i < 37; i++)
+          for (let c = 0; c < 3; c++) nchw[((b * 3 + c) * 45 + y) * 37 + i] = x.data[((b * 45 + y) * 37 + i) * 3 + c]!;
     const out = (await session.run({ input: new ort.Tensor('float32', nchw, [2, 3, 45, 37]) })).output!;
     expect(out.dims).toEqual([2, 512, 1, 1]);
     const vgg = await loadVgg({ model: 'vgg19', weights, inputSize: [45, 37] });

@@ -55,7 +55,11 @@ const FLOAT = 1;
 const attrInts = (name: string, values: number[]) => new Pb().str(1, name).int(20, INTS).ints(8, values);
 
 function tensor(name: string, dims: number[], data: Float32Array): Pb {
-  return new Pb().ints(1, dims).int(2, FLOAT).str(8, name).bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return new Pb()
+    .ints(1, dims)
+    .int(2, FLOAT)
+    .str(8, name)
+    .bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
 
 function valueInfo(name: string, dims: (number | string)[]): Pb {
@@ -67,9 +71,12 @@ function valueInfo(name: string, dims: (number | string)[]): Pb {
 /** HWIO (Keras) → OIHW (ONNX Conv). */
 function toOihw(k: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
   const out = new Float32Array(k.length);
-  for (let h = 0; h < kh!; h++) for (let w = 0; w < kw!; w++) for (let i = 0; i < cin!; i++) for (let o = 0; o < cout!; o++) {
-    out[((o * cin! + i) * kh! + h) * kw! + w] = k[((h * kw! + w) * cin! + i) * cout! + o]!;
-  }
+  for (let h = 0; h < kh!; h++)
+    for (let w = 0; w < kw!; w++)
+      for (let i = 0; i < cin!; i++)
+        for (let o = 0; o < cout!; o++) {
+          out[((o * cin! + i) * kh! + h) * kw! + w] = k[((h * kw! + w) * cin! + i) * cout! + o]!;
+        }
   return out;
 }
 
@@ -81,13 +88,40 @@ export function vggToOnnx(graph: VggGraph, weights: WeightSet): Uint8Array {
     const y = i === graph.layers.length - 1 ? 'output' : `t${i}`;
     if (l.spec.kind === 'conv') {
       const w = weights.layers.get(l.name)!;
-      g.msg(5, tensor(`${l.name}_W`, [w.kernel.shape[3]!, w.kernel.shape[2]!, 3, 3], toOihw(w.kernel.data, [...w.kernel.shape])));
+      g.msg(
+        5,
+        tensor(
+          `${l.name}_W`,
+          [w.kernel.shape[3]!, w.kernel.shape[2]!, 3, 3],
+          toOihw(w.kernel.data, [...w.kernel.shape]),
+        ),
+      );
       g.msg(5, tensor(`${l.name}_B`, [...w.bias.shape], w.bias.data));
-      g.msg(1, new Pb().str(1, x).str(1, `${l.name}_W`).str(1, `${l.name}_B`).str(2, `${y}_pre`).str(3, l.name).str(4, 'Conv')
-        .msg(5, attrInts('kernel_shape', [3, 3])).msg(5, attrInts('pads', [1, 1, 1, 1])).msg(5, attrInts('strides', [1, 1])));
+      g.msg(
+        1,
+        new Pb()
+          .str(1, x)
+          .str(1, `${l.name}_W`)
+          .str(1, `${l.name}_B`)
+          .str(2, `${y}_pre`)
+          .str(3, l.name)
+          .str(4, 'Conv')
+          .msg(5, attrInts('kernel_shape', [3, 3]))
+          .msg(5, attrInts('pads', [1, 1, 1, 1]))
+          .msg(5, attrInts('strides', [1, 1])),
+      );
       g.msg(1, new Pb().str(1, `${y}_pre`).str(2, y).str(3, `${l.name}_relu`).str(4, 'Relu'));
     } else if (l.spec.kind === 'pool') {
-      g.msg(1, new Pb().str(1, x).str(2, y).str(3, l.name).str(4, 'MaxPool').msg(5, attrInts('kernel_shape', [2, 2])).msg(5, attrInts('strides', [2, 2])));
+      g.msg(
+        1,
+        new Pb()
+          .str(1, x)
+          .str(2, y)
+          .str(3, l.name)
+          .str(4, 'MaxPool')
+          .msg(5, attrInts('kernel_shape', [2, 2]))
+          .msg(5, attrInts('strides', [2, 2])),
+      );
     } else if (l.spec.kind !== 'input') {
       throw new Error(`vggToOnnx: only the no-top model is exported, found ${l.name}`);
     }

@@ -18,7 +18,11 @@ import { Bench } from 'tinybench';
 import { machine, median } from './stats.js';
 
 const { values } = parseArgs({
-  options: { iterations: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' }, layers: { type: 'string' } },
+  options: {
+    iterations: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '2' },
+    layers: { type: 'string' },
+  },
 });
 const iterations = Number(values.iterations);
 const maxThreads = Number(values.threads);
@@ -87,19 +91,36 @@ console.log(`loadavg at start: ${loadavg()}`);
 if (!(await tf.setBackend('wasm'))) throw new Error('simd-layers: the tfjs wasm backend failed to initialise');
 await tf.ready();
 const graph = buildGraph('vgg16');
-const convs = graph.layers.filter((l) => l.spec.kind === 'conv' && (!values.layers || values.layers.split(',').includes(l.name)));
+const convs = graph.layers.filter(
+  (l) => l.spec.kind === 'conv' && (!values.layers || values.layers.split(',').includes(l.name)),
+);
 const weights = new Map(
   convs.map((l, i) => {
     const [, , cin, cout] = l.weights[0]!.shape as [number, number, number, number];
-    return [l.name, { kernel: random([3, 3, cin, cout], Math.sqrt(3 / (9 * cin)), 2 * i + 1), bias: random([cout], 0.1, 2 * i + 2) }];
+    return [
+      l.name,
+      { kernel: random([3, 3, cin, cout], Math.sqrt(3 / (9 * cin)), 2 * i + 1), bias: random([cout], 0.1, 2 * i + 2) },
+    ];
   }),
 );
 const threadCounts = [...new Set([1, maxThreads])];
 const backends: SimdBackend[] = [];
 for (const threads of threadCounts) backends.push(await createSimdBackend({ threads }));
-console.log(`simd build: ${backends[0]!.fma ? 'relaxed-SIMD FMA' : 'mul+add'}; threads ${threadCounts.join(', ')}; ${iterations} iterations, medians in ms\n`);
+console.log(
+  `simd build: ${backends[0]!.fma ? 'relaxed-SIMD FMA' : 'mul+add'}; threads ${threadCounts.join(', ')}; ${iterations} iterations, medians in ms\n`,
+);
 
-const header = ['layer', 'input', 'tfjs-wasm', ...threadCounts.map((t) => `simd ${t}T`), ...threadCounts.map((t) => `× tfjs ${t}T`), 'idle', 'minima', 'cpu ms', '× tfjs cpu 1T'];
+const header = [
+  'layer',
+  'input',
+  'tfjs-wasm',
+  ...threadCounts.map((t) => `simd ${t}T`),
+  ...threadCounts.map((t) => `× tfjs ${t}T`),
+  'idle',
+  'minima',
+  'cpu ms',
+  '× tfjs cpu 1T',
+];
 console.log(header.join('\t'));
 const totals = new Array<number>(1 + threadCounts.length).fill(0);
 const cpuTotals = new Array<number>(1 + threadCounts.length).fill(0);
@@ -125,28 +146,63 @@ for (const layer of convs) {
   }
   [tfMs, ...ours].forEach((v, i) => (totals[i]! += v));
   const idle = Math.min(...idleSeen.splice(0));
-  const mins = minima.splice(0).map((v) => v.toFixed(1)).join('/');
+  const mins = minima
+    .splice(0)
+    .map((v) => v.toFixed(1))
+    .join('/');
   const cpu = cpuTimes.splice(0);
   cpu.forEach((v, i) => (cpuTotals[i]! += v));
-  console.log([
-    layer.name, layer.inputShape.join('×'), tfMs.toFixed(1), ...ours.map((v) => v.toFixed(1)), ...ours.map((v) => (tfMs / v).toFixed(2)),
-    idle.toFixed(2), mins, cpu.map((v) => v.toFixed(1)).join('/'), (cpu[0]! / cpu[1]!).toFixed(2),
-  ].join('\t'));
+  console.log(
+    [
+      layer.name,
+      layer.inputShape.join('×'),
+      tfMs.toFixed(1),
+      ...ours.map((v) => v.toFixed(1)),
+      ...ours.map((v) => (tfMs / v).toFixed(2)),
+      idle.toFixed(2),
+      mins,
+      cpu.map((v) => v.toFixed(1)).join('/'),
+      (cpu[0]! / cpu[1]!).toFixed(2),
+    ].join('\t'),
+  );
 }
-console.log(['sum', '', ...totals.map((v) => v.toFixed(1)), ...totals.slice(1).map((v) => (totals[0]! / v).toFixed(2)), '', '',
-  cpuTotals.map((v) => v.toFixed(0)).join('/'), (cpuTotals[0]! / cpuTotals[1]!).toFixed(2)].join('\t'));
+console.log(
+  [
+    'sum',
+    '',
+    ...totals.map((v) => v.toFixed(1)),
+    ...totals.slice(1).map((v) => (totals[0]! / v).toFixed(2)),
+    '',
+    '',
+    cpuTotals.map((v) => v.toFixed(0)).join('/'),
+    (cpuTotals[0]! / cpuTotals[1]!).toFixed(2),
+  ].join('\t'),
+);
 
 if (!values.layers) {
   // The whole stack as one chain, input → block5_pool, each engine with its weights prepared once.
   const input = random([1, 224, 224, 3], 100, 7);
   const stack = graph.layers.filter((l) => l.spec.kind === 'conv' || l.spec.kind === 'pool');
-  const tfWeights = new Map(convs.map((l) => [l.name, { k: tf.tensor4d(weights.get(l.name)!.kernel.data, weights.get(l.name)!.kernel.shape as [number, number, number, number]), b: tf.tensor1d(weights.get(l.name)!.bias.data) }]));
+  const tfWeights = new Map(
+    convs.map((l) => [
+      l.name,
+      {
+        k: tf.tensor4d(
+          weights.get(l.name)!.kernel.data,
+          weights.get(l.name)!.kernel.shape as [number, number, number, number],
+        ),
+        b: tf.tensor1d(weights.get(l.name)!.bias.data),
+      },
+    ]),
+  );
   const tfMs = await time(() => {
     const out = tf.tidy(() => {
       let x: tf.Tensor4D = tf.tensor4d(input.data, [1, 224, 224, 3]);
       for (const l of stack) {
         const w = tfWeights.get(l.name);
-        x = w ? tf.fused.conv2d({ x, filter: w.k as tf.Tensor4D, bias: w.b, strides: 1, pad: 'same', activation: 'relu' }) : tf.maxPool(x, 2, 2, 'valid');
+        x = w
+          ? tf.fused.conv2d({ x, filter: w.k as tf.Tensor4D, bias: w.b, strides: 1, pad: 'same', activation: 'relu' })
+          : tf.maxPool(x, 2, 2, 'valid');
       }
       return x;
     });
@@ -155,19 +211,28 @@ if (!values.layers) {
   });
   const ours: number[] = [];
   for (const b of backends) ours.push(await time(await stackRunner(b, stack, input)));
-  console.log(`\nwhole 13-conv stack to block5_pool (224×224), medians (minima ${minima.splice(0).map((v) => v.toFixed(0)).join('/')} ms; ` +
-    `idle before each: ${idleSeen.splice(0).map((v) => v.toFixed(2)).join('/')}): tfjs-wasm ${tfMs.toFixed(0)} ms; ` +
-    threadCounts.map((t, i) => `simd ${t}T ${ours[i]!.toFixed(0)} ms (${(tfMs / ours[i]!).toFixed(2)}×)`).join('; ') +
-    `; CPU time tfjs/${threadCounts.map((t) => `${t}T`).join('/')} ${cpuTimes.map((v) => v.toFixed(0)).join('/')} ms` +
-    ` (1T ${(cpuTimes[0]! / cpuTimes[1]!).toFixed(2)}× less than tfjs)` +
-    (ours.length > 1 ? `; ${threadCounts.at(-1)}T vs 1T ${(ours[0]! / ours.at(-1)!).toFixed(2)}×` : ''));
+  console.log(
+    `\nwhole 13-conv stack to block5_pool (224×224), medians (minima ${minima
+      .splice(0)
+      .map((v) => v.toFixed(0))
+      .join('/')} ms; ` +
+      `idle before each: ${idleSeen
+        .splice(0)
+        .map((v) => v.toFixed(2))
+        .join('/')}): tfjs-wasm ${tfMs.toFixed(0)} ms; ` +
+      threadCounts.map((t, i) => `simd ${t}T ${ours[i]!.toFixed(0)} ms (${(tfMs / ours[i]!).toFixed(2)}×)`).join('; ') +
+      `; CPU time tfjs/${threadCounts.map((t) => `${t}T`).join('/')} ${cpuTimes.map((v) => v.toFixed(0)).join('/')} ms` +
+      ` (1T ${(cpuTimes[0]! / cpuTimes[1]!).toFixed(2)}× less than tfjs)` +
+      (ours.length > 1 ? `; ${threadCounts.at(-1)}T vs 1T ${(ours[0]! / ours.at(-1)!).toFixed(2)}×` : ''),
+  );
 }
 console.log(`loadavg at end: ${loadavg()}`);
 for (const b of backends) await b.close();
 
 async function stackRunner(b: SimdBackend, stack: GraphLayer[], input: FloatTensor): Promise<() => Promise<void>> {
   const prepared = new Map<string, Awaited<ReturnType<SimdBackend['prepareLayer']>>>();
-  for (const l of stack) if (l.spec.kind === 'conv') prepared.set(l.name, await b.prepareLayer(l, weights.get(l.name)!));
+  for (const l of stack)
+    if (l.spec.kind === 'conv') prepared.set(l.name, await b.prepareLayer(l, weights.get(l.name)!));
   return async () => {
     let x = await b.input(input);
     for (const l of stack) {

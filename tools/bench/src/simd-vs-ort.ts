@@ -18,7 +18,11 @@ import { vggToOnnx } from './onnx-writer.js';
 import { machine, median } from './stats.js';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '8' }, model: { type: 'string', default: 'vgg16' }, 'ort-from': { type: 'string', default: process.cwd() } },
+  options: {
+    rounds: { type: 'string', default: '8' },
+    model: { type: 'string', default: 'vgg16' },
+    'ort-from': { type: 'string', default: process.cwd() },
+  },
 });
 const model = values.model as 'vgg16' | 'vgg19';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,7 +30,9 @@ let ort: any;
 try {
   ort = createRequire(join(values['ort-from']!, 'package.json'))('onnxruntime-node');
 } catch (e) {
-  console.error(`simd-vs-ort: onnxruntime-node not found from ${values['ort-from']} (${(e as Error).message}); see the usage note`);
+  console.error(
+    `simd-vs-ort: onnxruntime-node not found from ${values['ort-from']} (${(e as Error).message}); see the usage note`,
+  );
   process.exit(2);
 }
 
@@ -36,15 +42,20 @@ function idleFraction(ms: number): Promise<number> {
     return [f[3]! + f[4]!, f.reduce((a, b) => a + b, 0)];
   };
   const [i0, t0] = sample();
-  return new Promise((resolve) => setTimeout(() => {
-    const [i1, t1] = sample();
-    resolve((i1 - i0) / Math.max(1, t1 - t0));
-  }, ms));
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      const [i1, t1] = sample();
+      resolve((i1 - i0) / Math.max(1, t1 - t0));
+    }, ms),
+  );
 }
 
 const graph = buildGraph(model);
 const weights = synthWeights(graph, 1);
-const input: FloatTensor = { data: Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => 100 * Math.sin(i * 0.37)), shape: [1, 224, 224, 3] };
+const input: FloatTensor = {
+  data: Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => 100 * Math.sin(i * 0.37)),
+  shape: [1, 224, 224, 3],
+};
 const session = await ort.InferenceSession.create(vggToOnnx(graph, weights));
 const nchw = new Float32Array(input.data.length);
 const runOrt = async (): Promise<void> => {
@@ -81,16 +92,24 @@ const until = Date.now() + 300_000;
 while (times.ort.length < Number(values.rounds) && Date.now() < until) {
   const idle = await idleFraction(400);
   if (idle < 0.85) continue;
-  for (const [k, f] of [['simd2', two], ['simd1', one], ['ort', runOrt]] as const) {
+  for (const [k, f] of [
+    ['simd2', two],
+    ['simd1', one],
+    ['ort', runOrt],
+  ] as const) {
     const t = performance.now();
     await f();
     times[k].push(performance.now() - t);
   }
-  console.log(`idle ${idle.toFixed(2)}: simd 2T ${times.simd2.at(-1)!.toFixed(0)} ms, simd 1T ${times.simd1.at(-1)!.toFixed(0)} ms, onnxruntime-node ${times.ort.at(-1)!.toFixed(0)} ms`);
+  console.log(
+    `idle ${idle.toFixed(2)}: simd 2T ${times.simd2.at(-1)!.toFixed(0)} ms, simd 1T ${times.simd1.at(-1)!.toFixed(0)} ms, onnxruntime-node ${times.ort.at(-1)!.toFixed(0)} ms`,
+  );
 }
 const m = { simd2: median(times.simd2), simd1: median(times.simd1), ort: median(times.ort) };
-console.log(`${model} no-top 224² batch 1, medians of ${times.ort.length} rounds: simd 1T ${m.simd1.toFixed(0)} ms, simd 2T ${m.simd2.toFixed(0)} ms ` +
-  `(${(m.simd1 / m.simd2).toFixed(2)}× 1T), onnxruntime-node ${m.ort.toFixed(0)} ms (simd 2T is ${(m.ort / m.simd2).toFixed(2)}× its speed)`);
+console.log(
+  `${model} no-top 224² batch 1, medians of ${times.ort.length} rounds: simd 1T ${m.simd1.toFixed(0)} ms, simd 2T ${m.simd2.toFixed(0)} ms ` +
+    `(${(m.simd1 / m.simd2).toFixed(2)}× 1T), onnxruntime-node ${m.ort.toFixed(0)} ms (simd 2T is ${(m.ort / m.simd2).toFixed(2)}× its speed)`,
+);
 console.log(`loadavg at end: ${loadavg()}`);
 await b1.close();
 await b2.close();

@@ -16,7 +16,12 @@ import { Bench } from 'tinybench';
 import { machine, median } from './stats.js';
 
 const { values } = parseArgs({
-  options: { iterations: { type: 'string', default: '7' }, model: { type: 'string', default: 'vgg16' }, cold: { type: 'string', default: '5' }, smoke: { type: 'boolean', default: false } },
+  options: {
+    iterations: { type: 'string', default: '7' },
+    model: { type: 'string', default: 'vgg16' },
+    cold: { type: 'string', default: '5' },
+    smoke: { type: 'boolean', default: false },
+  },
 });
 const smoke = values.smoke ?? false;
 const model = values.model as 'vgg16' | 'vgg19';
@@ -34,7 +39,9 @@ const CONFIGS = [
 ];
 
 console.log(`### Single image, ${model} no-top 224×224 → block5_pool\n`);
-console.log(`${new Date().toISOString().slice(0, 10)} · ${machine()} · \`npx nx run bench:single\` · load average at start ${loadavg()}\n`);
+console.log(
+  `${new Date().toISOString().slice(0, 10)} · ${machine()} · \`npx nx run bench:single\` · load average at start ${loadavg()}\n`,
+);
 const perLayer = new Map<string, number[]>();
 const rows: string[] = [];
 for (const c of CONFIGS) {
@@ -55,21 +62,37 @@ for (const c of CONFIGS) {
   });
   await bench.run();
   const samples = (bench.tasks[0]!.result as { latency: { samples?: number[] } }).latency.samples ?? [];
-  rows.push(`| ${c.label} | **${median(samples).toFixed(0)}** | ${Math.min(...samples).toFixed(0)} | ${Math.max(...samples).toFixed(0)} | ${coldMs.toFixed(0)} |`);
+  rows.push(
+    `| ${c.label} | **${median(samples).toFixed(0)}** | ${Math.min(...samples).toFixed(0)} | ${Math.max(...samples).toFixed(0)} | ${coldMs.toFixed(0)} |`,
+  );
   perLayer.set(c.label, [...layerMs.values()].map(median));
   await vgg.close();
 }
-console.log(`| backend | warm median ms | min | max | first pass ms |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n`);
+console.log(
+  `| backend | warm median ms | min | max | first pass ms |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n`,
+);
 
 const layers = buildGraph(model).layers.slice(1);
-console.log(`Per layer (median ms, warm):\n\n| # | layer | ${CONFIGS.map((c) => c.label).join(' | ')} |\n|---:|---|${CONFIGS.map(() => '---:').join('|')}|`);
-layers.forEach((l, i) => console.log(`| ${l.index} | ${l.name} | ${CONFIGS.map((c) => perLayer.get(c.label)![i]!.toFixed(1)).join(' | ')} |`));
+console.log(
+  `Per layer (median ms, warm):\n\n| # | layer | ${CONFIGS.map((c) => c.label).join(' | ')} |\n|---:|---|${CONFIGS.map(() => '---:').join('|')}|`,
+);
+layers.forEach((l, i) =>
+  console.log(`| ${l.index} | ${l.name} | ${CONFIGS.map((c) => perLayer.get(c.label)![i]!.toFixed(1)).join(' | ')} |`),
+);
 
 const colds = smoke ? 1 : Number(values.cold);
 const child = fileURLToPath(new URL('./cold-start.js', import.meta.url));
-console.log(`\nCold start (fresh process → first block5_pool, packed weights; median of ${colds}):\n\n| backend | total ms | of which load | of which first pass | peak RSS MB |\n|---|---:|---:|---:|---:|`);
+console.log(
+  `\nCold start (fresh process → first block5_pool, packed weights; median of ${colds}):\n\n| backend | total ms | of which load | of which first pass | peak RSS MB |\n|---|---:|---:|---:|---:|`,
+);
 for (const c of CONFIGS) {
-  const runs = Array.from({ length: colds }, () => JSON.parse(execFileSync(process.execPath, [child, weights, c.backend, String(c.threads)], { encoding: 'utf8' })) as { ms: number; loadMs: number; passMs: number; peakRssMb: number });
+  const runs = Array.from(
+    { length: colds },
+    () =>
+      JSON.parse(
+        execFileSync(process.execPath, [child, weights, c.backend, String(c.threads)], { encoding: 'utf8' }),
+      ) as { ms: number; loadMs: number; passMs: number; peakRssMb: number },
+  );
   const m = (k: 'ms' | 'loadMs' | 'passMs' | 'peakRssMb') => median(runs.map((r) => r[k])).toFixed(0);
   console.log(`| ${c.label} | **${m('ms')}** | ${m('loadMs')} | ${m('passMs')} | ${m('peakRssMb')} |`);
 }

@@ -8,12 +8,17 @@ import { readFileSync } from 'node:fs';
 import { buildGraph, type FloatTensor, readPacked } from '@vggscope/core';
 import { Bench } from 'tinybench';
 
-const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg, backendArg, threadsArg] = process.argv.slice(2) as string[];
+const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg, backendArg, threadsArg] = process.argv.slice(
+  2,
+) as string[];
 const engine = { backend: backendArg || undefined, threads: threadsArg ? Number(threadsArg) : undefined };
 const size: [number, number] = [Number(h), Number(w)];
 const batch = Number(batchArg);
 const iterations = Number(itArg);
-const input: FloatTensor = { data: Float32Array.from({ length: batch * size[0] * size[1] * 3 }, (_, i) => 100 * Math.sin(i * 0.37)), shape: [batch, size[0], size[1], 3] };
+const input: FloatTensor = {
+  data: Float32Array.from({ length: batch * size[0] * size[1] * 3 }, (_, i) => 100 * Math.sin(i * 0.37)),
+  shape: [batch, size[0], size[1], 3],
+};
 const graph = buildGraph(model!, { inputSize: size });
 
 if (kind === 'overhead') {
@@ -34,7 +39,9 @@ if (kind === 'overhead') {
     await raw();
     ops.push(performance.now() - t);
   }
-  process.stdout.write(JSON.stringify({ samples: engine, raw: ops, setupMs: 0, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(
+    JSON.stringify({ samples: engine, raw: ops, setupMs: 0, peakRssMb: process.resourceUsage().maxRSS / 1024 }),
+  );
   process.exit(0);
 }
 
@@ -47,7 +54,8 @@ const bench = new Bench({ iterations, time: 0, warmup: true, warmupIterations: 1
 bench.add(kind!, step);
 await bench.run();
 const samples = [...((bench.tasks[0]!.result as { latency: { samples?: number[] } }).latency.samples ?? [])];
-if (samples.length === 0) throw new Error(`${kind}: tinybench returned no samples (${JSON.stringify(bench.tasks[0]!.result)})`);
+if (samples.length === 0)
+  throw new Error(`${kind}: tinybench returned no samples (${JSON.stringify(bench.tasks[0]!.result)})`);
 await teardown?.();
 process.stdout.write(JSON.stringify({ samples, setupMs, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
 
@@ -64,7 +72,13 @@ async function setup(): Promise<() => Promise<unknown>> {
     case 'pool': {
       const { VggPool } = await import('@vggscope/kernels/pool'); // the main thread needs no tfjs
       // create() returns once every worker has loaded its weights (start-up handshake).
-      const pool = await VggPool.create({ model, weights: weights!, inputSize: size, workers: Number(workersArg), ...engine });
+      const pool = await VggPool.create({
+        model,
+        weights: weights!,
+        inputSize: size,
+        workers: Number(workersArg),
+        ...engine,
+      });
       teardown = () => pool.destroy();
       return () => pool.runSplit({ data: input.data.slice(), shape: input.shape });
     }
@@ -78,11 +92,13 @@ async function setup(): Promise<() => Promise<unknown>> {
       await tf.setBackend('wasm');
       const m = await tfl.models.modelFromJSON({ modelTopology: kerasModelConfig(graph) as never });
       const ws = await readPacked(weights!, graph);
-      m.setWeights(m.weights.map((v) => {
-        const [layer, role] = v.originalName.split('/') as [string, string];
-        const l = ws.layers.get(layer)!;
-        return tf.tensor(role.startsWith('kernel') ? l.kernel.data : l.bias.data, v.shape as number[]);
-      }));
+      m.setWeights(
+        m.weights.map((v) => {
+          const [layer, role] = v.originalName.split('/') as [string, string];
+          const l = ws.layers.get(layer)!;
+          return tf.tensor(role.startsWith('kernel') ? l.kernel.data : l.bias.data, v.shape as number[]);
+        }),
+      );
       return async () => {
         const x = tf.tensor(input.data, [...input.shape]);
         const y = m.predict(x) as import('@tensorflow/tfjs-core').Tensor;
@@ -121,13 +137,26 @@ async function rawOps(): Promise<() => Promise<void>> {
   await import('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend('wasm');
   const ws = await readPacked(weights!, graph);
-  const params = new Map([...ws.layers].map(([n, l]) => [n, [tf.tensor(l.kernel.data, [...l.kernel.shape]), tf.tensor(l.bias.data, [...l.bias.shape])] as const]));
+  const params = new Map(
+    [...ws.layers].map(([n, l]) => [
+      n,
+      [tf.tensor(l.kernel.data, [...l.kernel.shape]), tf.tensor(l.bias.data, [...l.bias.shape])] as const,
+    ]),
+  );
   return async () => {
     let x: import('@tensorflow/tfjs-core').Tensor = tf.tensor(input.data, [...input.shape]);
     for (const l of graph.layers.slice(1)) {
-      const y = l.spec.kind === 'conv'
-        ? tf.fused.conv2d({ x: x as import('@tensorflow/tfjs-core').Tensor4D, filter: params.get(l.name)![0] as import('@tensorflow/tfjs-core').Tensor4D, bias: params.get(l.name)![1], strides: 1, pad: 'same', activation: 'relu' })
-        : tf.maxPool(x as import('@tensorflow/tfjs-core').Tensor4D, 2, 2, 'valid');
+      const y =
+        l.spec.kind === 'conv'
+          ? tf.fused.conv2d({
+              x: x as import('@tensorflow/tfjs-core').Tensor4D,
+              filter: params.get(l.name)![0] as import('@tensorflow/tfjs-core').Tensor4D,
+              bias: params.get(l.name)![1],
+              strides: 1,
+              pad: 'same',
+              activation: 'relu',
+            })
+          : tf.maxPool(x as import('@tensorflow/tfjs-core').Tensor4D, 2, 2, 'valid');
       x.dispose();
       x = y;
     }

@@ -46,16 +46,68 @@ interface Case {
   threads?: number;
 }
 const CASES: Case[] = [
-  { id: 'tfjs-1', label: 'vggscope tfjs-wasm backend, batch 1, 1 thread', kind: 'engine', batch: 1, backend: 'tfjs-wasm', threads: 1 },
-  { id: 'simd-1t', label: 'vggscope simd backend, batch 1, 1 thread', kind: 'engine', batch: 1, backend: 'simd', threads: 1 },
-  { id: 'simd-nt', label: `vggscope simd backend, batch 1, ${n} threads`, kind: 'engine', batch: 1, backend: 'simd', threads: n },
+  {
+    id: 'tfjs-1',
+    label: 'vggscope tfjs-wasm backend, batch 1, 1 thread',
+    kind: 'engine',
+    batch: 1,
+    backend: 'tfjs-wasm',
+    threads: 1,
+  },
+  {
+    id: 'simd-1t',
+    label: 'vggscope simd backend, batch 1, 1 thread',
+    kind: 'engine',
+    batch: 1,
+    backend: 'simd',
+    threads: 1,
+  },
+  {
+    id: 'simd-nt',
+    label: `vggscope simd backend, batch 1, ${n} threads`,
+    kind: 'engine',
+    batch: 1,
+    backend: 'simd',
+    threads: n,
+  },
   { id: 'tfl-1', label: 'tfjs-layers model.predict (wasm), batch 1', kind: 'tfjs-layers', batch: 1 },
   { id: 'ort-1', label: `onnxruntime-web (wasm, ${n} threads), batch 1`, kind: 'ort', batch: 1, workers: n },
   { id: 'ortn-1', label: 'onnxruntime-node (native, default threads), batch 1', kind: 'ort-node', batch: 1 },
-  { id: 'simd-pool1-8', label: 'vggscope simd pool, batch 8, 1 worker × 1 thread', kind: 'pool', batch: 8, workers: 1, backend: 'simd', threads: 1 },
-  { id: 'simd-poolN-8', label: `vggscope simd pool, batch 8, ${n} workers × 1 thread`, kind: 'pool', batch: 8, workers: n, backend: 'simd', threads: 1 },
-  { id: 'simd-nt-8', label: `vggscope simd backend, batch 8, ${n} threads`, kind: 'engine', batch: 8, backend: 'simd', threads: n },
-  { id: 'tfjs-poolN-8', label: `vggscope tfjs-wasm pool, batch 8, ${n} workers`, kind: 'pool', batch: 8, workers: n, backend: 'tfjs-wasm', threads: 1 },
+  {
+    id: 'simd-pool1-8',
+    label: 'vggscope simd pool, batch 8, 1 worker × 1 thread',
+    kind: 'pool',
+    batch: 8,
+    workers: 1,
+    backend: 'simd',
+    threads: 1,
+  },
+  {
+    id: 'simd-poolN-8',
+    label: `vggscope simd pool, batch 8, ${n} workers × 1 thread`,
+    kind: 'pool',
+    batch: 8,
+    workers: n,
+    backend: 'simd',
+    threads: 1,
+  },
+  {
+    id: 'simd-nt-8',
+    label: `vggscope simd backend, batch 8, ${n} threads`,
+    kind: 'engine',
+    batch: 8,
+    backend: 'simd',
+    threads: n,
+  },
+  {
+    id: 'tfjs-poolN-8',
+    label: `vggscope tfjs-wasm pool, batch 8, ${n} workers`,
+    kind: 'pool',
+    batch: 8,
+    workers: n,
+    backend: 'tfjs-wasm',
+    threads: 1,
+  },
   { id: 'tfl-8', label: 'tfjs-layers model.predict (wasm), batch 8', kind: 'tfjs-layers', batch: 8 },
   { id: 'ort-8', label: `onnxruntime-web (wasm, ${n} threads), batch 8`, kind: 'ort', batch: 8, workers: n },
   { id: 'ortn-8', label: 'onnxruntime-node (native, default threads), batch 8', kind: 'ort-node', batch: 8 },
@@ -69,16 +121,37 @@ for (const model of models) {
   const w = synthWeights(buildGraph(model), 1);
   if (!existsSync(weights)) await writePacked(weights, buildGraph(model), w);
   writeFileSync(onnx, vggToOnnx(graph, w)); // regenerated each run, kept out of git
-  const results = new Map<string, { samples: number[]; rss: number[]; setup: number[] }>(CASES.map((c) => [c.id, { samples: [], rss: [], setup: [] }]));
+  const results = new Map<string, { samples: number[]; rss: number[]; setup: number[] }>(
+    CASES.map((c) => [c.id, { samples: [], rss: [], setup: [] }]),
+  );
   const overhead = { engine: [] as number[], raw: [] as number[] };
   const loads: string[] = [];
   for (let r = 0; r < rounds; r++) {
     loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!);
-    const o = JSON.parse(execFileSync(process.execPath, [child, 'overhead', model, String(size[0]), String(size[1]), '1', String(iterations * 3), weights, onnx], { encoding: 'utf8' })) as { samples: number[]; raw: number[] };
+    const o = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [child, 'overhead', model, String(size[0]), String(size[1]), '1', String(iterations * 3), weights, onnx],
+        { encoding: 'utf8' },
+      ),
+    ) as { samples: number[]; raw: number[] };
     overhead.engine.push(...o.samples);
     overhead.raw.push(...o.raw);
     for (const c of CASES) {
-      const args = [child, c.kind, model, String(size[0]), String(size[1]), String(c.batch), String(iterations), weights, onnx, String(c.workers ?? 1), c.backend ?? '', String(c.threads ?? '')];
+      const args = [
+        child,
+        c.kind,
+        model,
+        String(size[0]),
+        String(size[1]),
+        String(c.batch),
+        String(iterations),
+        weights,
+        onnx,
+        String(c.workers ?? 1),
+        c.backend ?? '',
+        String(c.threads ?? ''),
+      ];
       const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
       const res = JSON.parse(out) as { samples: number[]; setupMs: number; peakRssMb: number };
       const slot = results.get(c.id)!;

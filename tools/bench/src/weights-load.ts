@@ -18,7 +18,9 @@ import { synthWeights, writeLegacyH5 } from '@vggscope/synth-weights';
 import { relativeL2 as relL2 } from '@vggscope/test-utils';
 import { machine, median } from './stats.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, smoke: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '15' }, smoke: { type: 'boolean', default: false } },
+});
 const runs = values.smoke ? 1 : Number(values.runs);
 
 const dir = join(tmpdir(), 'vggscope-bench');
@@ -52,7 +54,9 @@ for (let r = 0; r < runs; r++) {
 const ms = (n: string) => median(samples.get(n)!);
 const h5Ms = ms(tasks[0]![0]);
 const rawMs = ms(tasks[2]![0]);
-const rows = tasks.map(([n]) => `| ${n} | ${ms(n).toFixed(1)} | ${(h5Ms / ms(n)).toFixed(1)}× | ${(ms(n) / rawMs).toFixed(2)}× |`);
+const rows = tasks.map(
+  ([n]) => `| ${n} | ${ms(n).toFixed(1)} | ${(h5Ms / ms(n)).toFixed(1)}× | ${(ms(n) / rawMs).toFixed(2)}× |`,
+);
 
 // float16 accuracy cost: the same image through f32 and f16 weights.
 const input = await loadInput(fileURLToPath(new URL('../../../packages/cli/assets/chelsea.png', import.meta.url)));
@@ -64,7 +68,9 @@ const outputs = async (w: string) => {
 };
 const [f32, f16] = [await outputs(packed), await outputs(packed16)];
 const acc = f32.map((o, i) => `| ${o.layer} | ${relL2(f16[i]!.data, o.data).toExponential(2)} |`);
-const sizes = [(await stat(h5)).size, (await stat(packed)).size, (await stat(packed16)).size].map((b) => (b / 2 ** 20).toFixed(1));
+const sizes = [(await stat(h5)).size, (await stat(packed)).size, (await stat(packed16)).size].map((b) =>
+  (b / 2 ** 20).toFixed(1),
+);
 
 console.log(`### Weight loading, VGG16 no-top (synthetic weights in the official layout)
 

@@ -44,8 +44,14 @@ function layerConfig(l: GraphLayer, h: number, w: number): object {
       return { batch_input_shape: [null, h, w, 3], dtype: 'float32', sparse: false };
     case 'conv':
       return {
-        filters: s.filters, kernel_size: [3, 3], strides: [1, 1], padding: 'same', data_format: 'channels_last',
-        dilation_rate: [1, 1], activation: 'relu', use_bias: true,
+        filters: s.filters,
+        kernel_size: [3, 3],
+        strides: [1, 1],
+        padding: 'same',
+        data_format: 'channels_last',
+        dilation_rate: [1, 1],
+        activation: 'relu',
+        use_bias: true,
       };
     case 'pool':
       return { pool_size: [2, 2], strides: [2, 2], padding: 'valid', data_format: 'channels_last' };

@@ -32,7 +32,9 @@ const graph = buildGraph(values.model!, { includeTop: values.top });
 const weights = synthWeights(graph, Number(values.seed));
 if (values.out) {
   await writeLegacyH5(values.out, graph, weights);
-  process.stdout.write(`wrote ${values.out} (${graph.model}, ${values.top ? 'with top' : 'no top'}, seed ${values.seed})\n`);
+  process.stdout.write(
+    `wrote ${values.out} (${graph.model}, ${values.top ? 'with top' : 'no top'}, seed ${values.seed})\n`,
+  );
 }
 if (values.tfjs) {
   await writeTfjsFolder(values.tfjs, graph, weights);

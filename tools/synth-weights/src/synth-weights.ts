@@ -1,4 +1,11 @@
-import { type LayerWeights, type WeightSpec, sizeOf, type VggGraph, type WeightSet, weightedLayers } from '@vggscope/core';
+import {
+  type LayerWeights,
+  type WeightSpec,
+  sizeOf,
+  type VggGraph,
+  type WeightSet,
+  weightedLayers,
+} from '@vggscope/core';
 import { fillNormal, mulberry32 } from './prng.js';
 
 /**

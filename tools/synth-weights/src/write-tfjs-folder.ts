@@ -16,7 +16,10 @@ export async function writeTfjsFolder(dir: string, graph: VggGraph, weights: Wei
   for (const layer of weightedLayers(graph)) {
     const w = weights.layers.get(layer.name);
     if (!w) continue;
-    for (const [role, t] of [['kernel', w.kernel], ['bias', w.bias]] as const) {
+    for (const [role, t] of [
+      ['kernel', w.kernel],
+      ['bias', w.bias],
+    ] as const) {
       entries.push({ name: `${layer.name}/${role}`, shape: [...t.shape], dtype: 'float32' });
       chunks.push(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     }

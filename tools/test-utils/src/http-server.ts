@@ -50,12 +50,20 @@ export interface ServeOptions {
 }
 
 /** Serves `body` like a static file server, with the failure modes tests need. */
-export function serveBytes(req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array, o: ServeOptions = {}): void {
+export function serveBytes(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: Uint8Array,
+  o: ServeOptions = {},
+): void {
   let start = 0;
   const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
   if (m && (o.honourRange ?? true)) {
     start = Number(m[1]);
-    res.writeHead(206, { 'Content-Length': body.length - start, 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` });
+    res.writeHead(206, {
+      'Content-Length': body.length - start,
+      'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}`,
+    });
   } else {
     res.writeHead(200, { 'Content-Length': body.length });
   }

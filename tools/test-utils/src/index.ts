@@ -10,7 +10,9 @@ import { synthWeights, writeLegacyH5, writeTfjsFolder } from '@vggscope/synth-we
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** `../shared/fixtures` beside the repo (read-only), or undefined when this checkout has none. */
-export const FIXTURES = [process.env.VGGSCOPE_FIXTURES, join(REPO_ROOT, '../shared/fixtures')].find((p) => p && existsSync(p));
+export const FIXTURES = [process.env.VGGSCOPE_FIXTURES, join(REPO_ROOT, '../shared/fixtures')].find(
+  (p) => p && existsSync(p),
+);
 export const NO_FIXTURES_REASON = `../shared/fixtures not found beside ${REPO_ROOT} (set VGGSCOPE_FIXTURES to its path)`;
 
 export function fixture(...parts: string[]): string {
@@ -33,7 +35,10 @@ export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** A deterministic, non-trivial input batch (values in the caffe-preprocessed range). */
 export function wavyInput(shape: readonly number[], phase = 0): FloatTensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return { data: Float32Array.from({ length: n }, (_, i) => 110 * Math.sin(i * 0.37 + phase) + 20 * Math.cos(i * 0.011)), shape };
+  return {
+    data: Float32Array.from({ length: n }, (_, i) => 110 * Math.sin(i * 0.37 + phase) + 20 * Math.cos(i * 0.011)),
+    shape,
+  };
 }
 
 // Bump the version when the generator's values change, so stale cached files are not reused.
@@ -43,7 +48,10 @@ const CACHE = join(tmpdir(), 'vggscope-test-weights-v3');
  * Path of a synthetic legacy-layout `.h5` (and optionally its tfjs folder) for this model,
  * generated once per machine and reused: tests share them across files and runs.
  */
-export async function synthH5(model: 'vgg16' | 'vgg19', options: GraphOptions & { seed?: number; tfjs?: boolean } = {}): Promise<string> {
+export async function synthH5(
+  model: 'vgg16' | 'vgg19',
+  options: GraphOptions & { seed?: number; tfjs?: boolean } = {},
+): Promise<string> {
   const top = options.includeTop ? 'top' : 'notop';
   const seed = options.seed ?? 7;
   const base = join(CACHE, `${model}-${top}-s${seed}`);
@@ -96,7 +104,10 @@ export function synthTfjsDir(h5Path: string): string {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The first python3 with numpy, for proving `.npy` files load in NumPy; undefined if none. */

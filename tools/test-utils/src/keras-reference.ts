@@ -22,11 +22,18 @@ export async function kerasReference(
   // Build only up to the deepest requested layer, so partial weights suffice (as in the engine).
   const deepest = Math.max(...layers.map((n) => graph.layers.findIndex((l) => l.name === n)));
   const truncated = { ...graph, layers: graph.layers.slice(0, deepest + 1) };
-  const model = await tfl.models.modelFromJSON({ modelTopology: kerasModelConfig(truncated) as tf.io.ModelJSON['modelTopology'] });
+  const model = await tfl.models.modelFromJSON({
+    modelTopology: kerasModelConfig(truncated) as tf.io.ModelJSON['modelTopology'],
+  });
   return predictLayers(model, weights, input, layers);
 }
 
-async function predictLayers(model: tfl.LayersModel, weights: WeightSet | undefined, input: FloatTensor, layers: readonly string[]) {
+async function predictLayers(
+  model: tfl.LayersModel,
+  weights: WeightSet | undefined,
+  input: FloatTensor,
+  layers: readonly string[],
+) {
   try {
     if (weights) {
       const values = model.weights.map((v) => {
@@ -38,12 +45,16 @@ async function predictLayers(model: tfl.LayersModel, weights: WeightSet | undefi
       model.setWeights(values);
       tf.dispose(values);
     }
-    const multi = tfl.model({ inputs: model.inputs, outputs: layers.map((n) => model.getLayer(n).output as tfl.SymbolicTensor) });
+    const multi = tfl.model({
+      inputs: model.inputs,
+      outputs: layers.map((n) => model.getLayer(n).output as tfl.SymbolicTensor),
+    });
     const x = tf.tensor(input.data, [...input.shape]);
     const ys = multi.predict(x) as tf.Tensor | tf.Tensor[];
     const list = Array.isArray(ys) ? ys : [ys];
     const out = new Map<string, FloatTensor>();
-    for (const [i, y] of list.entries()) out.set(layers[i]!, { data: (await y.data()) as Float32Array, shape: y.shape });
+    for (const [i, y] of list.entries())
+      out.set(layers[i]!, { data: (await y.data()) as Float32Array, shape: y.shape });
     tf.dispose([x, ...list]);
     return out;
   } finally {

@@ -33,5 +33,6 @@ const wasmDir = join(dirname(createRequire(entry).resolve('@tensorflow/tfjs-back
 for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(out, f));
 // Our simd kernels (the default backend): found beside the bundle (or via VGGSCOPE_WASM_DIR).
 const kernelsWasm = join(dirname(createRequire(entry).resolve('@vggscope/kernels')), '../wasm');
-for (const f of readdirSync(kernelsWasm).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(kernelsWasm, f), join(out, f));
+for (const f of readdirSync(kernelsWasm).filter((n) => n.endsWith('.wasm')))
+  copyFileSync(join(kernelsWasm, f), join(out, f));
 console.log(`bundled ${entry} → ${out}: ${readdirSync(out).join(', ')}`);

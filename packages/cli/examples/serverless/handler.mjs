@@ -10,5 +10,9 @@ let model;
 export async function handler(event) {
   model ??= loadVgg({ model: event.model ?? 'vgg16', weights: WEIGHTS, layers: ['block5_pool'], threads: 1 });
   const [features] = await (await model).extract(event.image); // a path, or { width, height, data } RGB pixels
-  return { layer: features.layer, shape: features.shape, mean: features.data.reduce((a, b) => a + b, 0) / features.data.length };
+  return {
+    layer: features.layer,
+    shape: features.shape,
+    mean: features.data.reduce((a, b) => a + b, 0) / features.data.length,
+  };
 }

@@ -16,11 +16,19 @@ const dir = mkdtempSync(join(tmpdir(), 'vggscope-measure-'));
 const fn = join(dir, 'fn');
 execFileSync(process.execPath, [fileURLToPath(new URL('./build.mjs', import.meta.url)), fn], { stdio: 'ignore' });
 const cli = join(repo, 'packages/cli/bin/vggscope.js');
-const convert = (from, to) => execFileSync(process.execPath, [cli, 'weights', 'convert', '--from', from, '--to', to, '--dtype', 'f16'], { stdio: 'ignore' });
+const convert = (from, to) =>
+  execFileSync(process.execPath, [cli, 'weights', 'convert', '--from', from, '--to', to, '--dtype', 'f16'], {
+    stdio: 'ignore',
+  });
 convert(vgg16h5, join(fn, 'vgg16-notop.f16.vggw'));
 const size = (p) => statSync(p).size;
 const zipped = (files) => files.reduce((n, f) => n + deflateRawSync(readFileSync(f), { level: 9 }).length + 100, 22);
-const fnFiles = ['handler.mjs', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm.wasm'].map((f) => join(fn, f));
+const fnFiles = [
+  'handler.mjs',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+  'tfjs-backend-wasm.wasm',
+].map((f) => join(fn, f));
 const results = {
   bundle: mb(size(join(fn, 'handler.mjs'))),
   wasm: mb(fnFiles.slice(1).reduce((n, f) => n + size(f), 0)),
@@ -36,7 +44,15 @@ writeFileSync(join(fn, 'cat.png'), readFileSync(join(repo, 'packages/cli/assets/
 const runs = [];
 for (let i = 0; i < 5; i++) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', "const { handler } = await import('./handler.mjs'); await handler({ image: 'cat.png' }); console.log(process.resourceUsage().maxRSS);"], { cwd: fn, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      "const { handler } = await import('./handler.mjs'); await handler({ image: 'cat.png' }); console.log(process.resourceUsage().maxRSS);",
+    ],
+    { cwd: fn, encoding: 'utf8', env: { PATH: process.env.PATH } },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   runs.push({ ms: performance.now() - t0, rssKB: Number(r.stdout.trim().split('\n').pop()) });
 }
@@ -48,12 +64,35 @@ results.peakRss = mb(Math.max(...runs.map((r) => r.rssKB)) * 1024);
 const packs = join(dir, 'packs');
 mkdirSync(packs);
 console.error(JSON.stringify(results));
-execFileSync('npm', ['pack', '--silent', '--pack-destination', packs, ...['core', 'kernels', 'viz', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`])], { cwd: repo, stdio: 'ignore' });
+execFileSync(
+  'npm',
+  [
+    'pack',
+    '--silent',
+    '--pack-destination',
+    packs,
+    ...['core', 'kernels', 'viz', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`]),
+  ],
+  { cwd: repo, stdio: 'ignore' },
+);
 const consumer = join(dir, 'consumer');
 execFileSync('mkdir', ['-p', consumer]);
 writeFileSync(join(consumer, 'package.json'), '{"name":"c","private":true,"type":"module"}');
-execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', ...readdirSync(packs).map((f) => join(packs, f))], { cwd: consumer, stdio: 'ignore' });
+execFileSync(
+  'npm',
+  [
+    'install',
+    '--omit=dev',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    ...readdirSync(packs).map((f) => join(packs, f)),
+  ],
+  { cwd: consumer, stdio: 'ignore' },
+);
 results.installed = execFileSync('du', ['-sh', join(consumer, 'node_modules')], { encoding: 'utf8' }).split('\t')[0];
-results.tarballs = readdirSync(packs).map((f) => `${f} ${mb(size(join(packs, f)))}`).join(', ');
+results.tarballs = readdirSync(packs)
+  .map((f) => `${f} ${mb(size(join(packs, f)))}`)
+  .join(', ');
 console.log(JSON.stringify(results, null, 2));
 rmSync(dir, { recursive: true, force: true });

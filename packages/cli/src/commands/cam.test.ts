@@ -26,14 +26,44 @@ describe('cli cam', () => {
   it('both methods on two images: PNG overlays at the photo size, .npy at 14×14 and upsampled, one class', async () => {
     const dir = tmp();
     const weights = await tinyWeights('vgg16', 'h5', { includeTop: true });
-    const r = await runCaptured(['cam', '--model', 'tiny-vgg16', '--weights', weights, '--method', 'both', '--image', 'packages/cli/assets/chelsea.png',
-      '--image', 'packages/cli/assets/chelsea.png', '--max-n', '6', '--batch', '4', '--class', 'tabby', '--out', dir, '--json']);
+    const r = await runCaptured([
+      'cam',
+      '--model',
+      'tiny-vgg16',
+      '--weights',
+      weights,
+      '--method',
+      'both',
+      '--image',
+      'packages/cli/assets/chelsea.png',
+      '--image',
+      'packages/cli/assets/chelsea.png',
+      '--max-n',
+      '6',
+      '--batch',
+      '4',
+      '--class',
+      'tabby',
+      '--out',
+      dir,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const { results } = JSON.parse(r.out) as { results: Result[] };
     expect(results.map((x) => x.method)).toEqual(['grad-cam', 'score-cam', 'grad-cam', 'score-cam']);
-    const files = ['grad-cam.npy', 'grad-cam.png', 'grad-cam_upsampled.npy', 'score-cam.npy', 'score-cam.png', 'score-cam_upsampled.npy'];
+    const files = [
+      'grad-cam.npy',
+      'grad-cam.png',
+      'grad-cam_upsampled.npy',
+      'score-cam.npy',
+      'score-cam.png',
+      'score-cam_upsampled.npy',
+    ];
     // The same name twice: numbered, so the second does not overwrite the first.
-    expect(readdirSync(dir).sort()).toEqual([...files.map((f) => `chelsea-1_${f}`), ...files.map((f) => `chelsea-2_${f}`)]);
+    expect(readdirSync(dir).sort()).toEqual([
+      ...files.map((f) => `chelsea-1_${f}`),
+      ...files.map((f) => `chelsea-2_${f}`),
+    ]);
     for (const x of results) {
       expect(x.class).toEqual({ index: 281, wnid: 'n02123045', label: 'tabby' });
       expect(x.layer).toBe('block5_conv3');
@@ -54,7 +84,8 @@ describe('cli cam', () => {
     const weights = await tinyWeights('vgg16', 'h5', { includeTop: true });
     const cam = await runCaptured(['cam', '--model', 'tiny-vgg16', '--weights', weights, '--out', tmp(), '--json']);
     const pred = await runCaptured(['predict', '--model', 'tiny-vgg16', '--weights', weights, '--top', '1', '--json']);
-    const top1 = (JSON.parse(pred.out) as { results: { predictions: { wnid: string; probability: number }[] }[] }).results[0]!.predictions[0]!;
+    const top1 = (JSON.parse(pred.out) as { results: { predictions: { wnid: string; probability: number }[] }[] })
+      .results[0]!.predictions[0]!;
     const g = (JSON.parse(cam.out) as { results: Result[] }).results[0]!;
     expect(g.class.wnid).toBe(top1.wnid);
     expect(g.probability).toBeCloseTo(top1.probability, 4);
@@ -62,7 +93,21 @@ describe('cli cam', () => {
 
   it('Score-CAM progress goes to stderr; the table names method, class and passes', async () => {
     const weights = await tinyWeights('vgg16', 'h5', { includeTop: true });
-    const r = await runCaptured(['cam', '--model', 'tiny-vgg16', '--weights', weights, '--method', 'score', '--layer', 'block4_conv3', '--max-n', '4', '--out', tmp()]);
+    const r = await runCaptured([
+      'cam',
+      '--model',
+      'tiny-vgg16',
+      '--weights',
+      weights,
+      '--method',
+      'score',
+      '--layer',
+      'block4_conv3',
+      '--max-n',
+      '4',
+      '--out',
+      tmp(),
+    ]);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/score-cam chelsea\.png 100% 4 maps\/4 maps/);
     expect(r.out).toMatch(/chelsea\.png\s+score-cam\s+block4_conv3\s+\d+ \S+\s+[\d.]+%\s+5/);
@@ -80,17 +125,32 @@ describe('cli cam', () => {
   });
 
   it('no-top weights → exit 4 naming the top layers', async () => {
-    const noTop = spawnCli(['cam', '--model', 'tiny-vgg16', '--weights', await tinyWeights('vgg16', 'h5'), '--out', tmp()]);
+    const noTop = spawnCli([
+      'cam',
+      '--model',
+      'tiny-vgg16',
+      '--weights',
+      await tinyWeights('vgg16', 'h5'),
+      '--out',
+      tmp(),
+    ]);
     expect(noTop.code).toBe(4);
     expect(noTop.err).toContain('class heatmaps need the top weights (fc1, fc2, predictions)');
   });
 
   it('usage errors name the flag', async () => {
     const top = await tinyWeights('vgg16', 'h5', { includeTop: true });
-    const usage = (args: string[], message: RegExp) => expect(runCaptured(['cam', ...args])).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(message) });
+    const usage = (args: string[], message: RegExp) =>
+      expect(runCaptured(['cam', ...args])).rejects.toMatchObject({
+        code: 'E_USAGE',
+        message: expect.stringMatching(message),
+      });
     await usage(['--method', 'lime'], /--method must be grad, score or both, got 'lime'/);
     await usage(['--layer', 'block4_conv3'], /--layer is for Score-CAM/);
     await usage(['--alpha', '1.5'], /--alpha must be a number from 0 to 1/);
-    await usage(['--model', 'tiny-vgg16', '--weights', top, '--class', 'not-a-class', '--out', tmp()], /unknown ImageNet class 'not-a-class'/);
+    await usage(
+      ['--model', 'tiny-vgg16', '--weights', top, '--class', 'not-a-class', '--out', tmp()],
+      /unknown ImageNet class 'not-a-class'/,
+    );
   });
 });

@@ -2,15 +2,41 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  buildGraph, type ClassHeatmap, decodeImage, encodeNpy, gradCam, lastConvLayer, loadInput, loadManifest, manifestEntry, readTopWeights, type RgbImage,
-  resizeNearest, scoreCam, type ScoreCamModel, type TopWeights, upsampleBilinear, type Vgg, VggError, wrapError, writeFileAtomic,
+  buildGraph,
+  type ClassHeatmap,
+  decodeImage,
+  encodeNpy,
+  gradCam,
+  lastConvLayer,
+  loadInput,
+  loadManifest,
+  manifestEntry,
+  readTopWeights,
+  type RgbImage,
+  resizeNearest,
+  scoreCam,
+  type ScoreCamModel,
+  type TopWeights,
+  upsampleBilinear,
+  type Vgg,
+  VggError,
+  wrapError,
+  writeFileAtomic,
 } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import type { VggPool } from '@vggscope/kernels/pool';
 import { COLORMAPS, type ColormapName, renderHeatmapOverlay, writePng } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { cliErrors } from '../errors.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, many, parseEngine, parseModel, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
+import {
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  many,
+  parseEngine,
+  parseModel,
+  usageErrors,
+  WEIGHTS_OPTIONS,
+} from '../options.js';
 import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
@@ -96,27 +122,59 @@ export async function camCommand(argv: string[], ctx: CommandContext): Promise<n
   const method = values.method!;
   if (!['grad', 'score', 'both'].includes(method)) throw cliErrors.badValue('--method', 'grad, score or both', method);
   const colormap = values.colormap as ColormapName;
-  if (colormap !== 'jet' && colormap !== 'viridis') throw cliErrors.badValue('--colormap', 'jet or viridis', values.colormap);
+  if (colormap !== 'jet' && colormap !== 'viridis')
+    throw cliErrors.badValue('--colormap', 'jet or viridis', values.colormap);
   const alpha = Number(values.alpha);
-  if (values.alpha!.trim() === '' || !(alpha >= 0 && alpha <= 1)) throw cliErrors.badValue('--alpha', 'a number from 0 to 1', values.alpha);
+  if (values.alpha!.trim() === '' || !(alpha >= 0 && alpha <= 1))
+    throw cliErrors.badValue('--alpha', 'a number from 0 to 1', values.alpha);
   const maxN = values['max-n'] === undefined ? undefined : cliErrors.wholeNumber('--max-n', values['max-n'], 1);
   const batchSize = cliErrors.wholeNumber('--batch', values.batch, 1, 256);
   const workers = values.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', values.workers, 1, 64);
-  if (values.layer !== undefined && method === 'grad') throw new VggError('E_USAGE', 'cam: --layer is for Score-CAM (--method score|both); Grad-CAM always uses the last conv layer');
+  if (values.layer !== undefined && method === 'grad')
+    throw new VggError(
+      'E_USAGE',
+      'cam: --layer is for Score-CAM (--method score|both); Grad-CAM always uses the last conv layer',
+    );
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
 
-  const weights = await resolveWeightsPath({ model, includeTop: true, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
-  const cams = await openCams({ model, weights, methods: method === 'both' ? ['grad', 'score'] : [method as 'grad' | 'score'], scoreLayer: values.layer, workers, ...parseEngine(values) });
+  const weights = await resolveWeightsPath(
+    { model, includeTop: true, path: values.weights, offline: values.offline, quiet: values.json },
+    ctx,
+  );
+  const cams = await openCams({
+    model,
+    weights,
+    methods: method === 'both' ? ['grad', 'score'] : [method as 'grad' | 'score'],
+    scoreLayer: values.layer,
+    workers,
+    ...parseEngine(values),
+  });
   const records: CamRecord[] = [];
   try {
     const stems = uniqueStems(images);
     for (const [i, image] of images.entries()) {
       for (const m of cams.methods) {
-        const bar = new Progress(`score-cam ${basename(image)}`, undefined, { stream: ctx.stderr, quiet: values.json, unit: ' maps' });
+        const bar = new Progress(`score-cam ${basename(image)}`, undefined, {
+          stream: ctx.stderr,
+          quiet: values.json,
+          unit: ' maps',
+        });
         const t0 = performance.now();
-        const cam = await cams.run(m, image, { class: values.class, maxN, batchSize, onProgress: (d, n) => bar.update(d, n) });
-        records.push(await writeCam(cam, image, resolve(values.out!), model, { colormap, alpha, ms: performance.now() - t0, stem: stems[i] }));
+        const cam = await cams.run(m, image, {
+          class: values.class,
+          maxN,
+          batchSize,
+          onProgress: (d, n) => bar.update(d, n),
+        });
+        records.push(
+          await writeCam(cam, image, resolve(values.out!), model, {
+            colormap,
+            alpha,
+            ms: performance.now() - t0,
+            stem: stems[i],
+          }),
+        );
       }
     }
   } finally {
@@ -126,7 +184,16 @@ export async function camCommand(argv: string[], ctx: CommandContext): Promise<n
     ctx.stdout.write(`${JSON.stringify({ model, weights, results: records }, null, 2)}\n`);
     return 0;
   }
-  const rows = records.map((r) => [basename(r.image), r.method, r.layer, `${r.class.index} ${r.class.label}`, `${(r.probability * 100).toFixed(2)}%`, r.passes, `${(r.ms / 1000).toFixed(1)} s`, r.png]);
+  const rows = records.map((r) => [
+    basename(r.image),
+    r.method,
+    r.layer,
+    `${r.class.index} ${r.class.label}`,
+    `${(r.probability * 100).toFixed(2)}%`,
+    r.passes,
+    `${(r.ms / 1000).toFixed(1)} s`,
+    r.png,
+  ]);
   ctx.stdout.write(`${formatTable(['image', 'method', 'layer', 'class', 'p', 'passes', 'time', 'png'], rows)}\n`);
   return 0;
 }
@@ -134,7 +201,11 @@ export async function camCommand(argv: string[], ctx: CommandContext): Promise<n
 export interface CamSession {
   readonly vgg: Vgg;
   readonly methods: readonly ('grad' | 'score')[];
-  run(method: 'grad' | 'score', image: string, options: { class?: string; maxN?: number; batchSize?: number; onProgress?: (done: number, total: number) => void }): Promise<ClassHeatmap & { passes: number }>;
+  run(
+    method: 'grad' | 'score',
+    image: string,
+    options: { class?: string; maxN?: number; batchSize?: number; onProgress?: (done: number, total: number) => void },
+  ): Promise<ClassHeatmap & { passes: number }>;
   close(): Promise<void>;
 }
 
@@ -156,7 +227,14 @@ export async function openCams(o: {
   const graph = buildGraph(o.model, { includeTop: true });
   const last = lastConvLayer(graph);
   const layers = score ? [o.scoreLayer ?? last, last, 'predictions'] : [last];
-  const vgg = await loadVgg({ model: o.model, weights: o.weights, includeTop: true, layers, backend: o.backend, threads: o.threads });
+  const vgg = await loadVgg({
+    model: o.model,
+    weights: o.weights,
+    includeTop: true,
+    layers,
+    backend: o.backend,
+    threads: o.threads,
+  });
   let top: TopWeights | undefined;
   let pool: VggPool | undefined;
   try {
@@ -165,7 +243,15 @@ export async function openCams(o: {
     if (score && o.workers) {
       // tfjs-wasm runs one thread per instance in Node: more cores for Score-CAM means more workers.
       const { VggPool } = await import('@vggscope/kernels/pool');
-      pool = await VggPool.create({ model: o.model, weights: o.weights, includeTop: true, layers: [o.scoreLayer ?? last, 'predictions'], backend: o.backend, workers: o.workers, threads: 1 });
+      pool = await VggPool.create({
+        model: o.model,
+        weights: o.weights,
+        includeTop: true,
+        layers: [o.scoreLayer ?? last, 'predictions'],
+        backend: o.backend,
+        workers: o.workers,
+        threads: 1,
+      });
     }
   } catch (e) {
     await vgg.close();
@@ -180,7 +266,13 @@ export async function openCams(o: {
         const [cam] = await gradCam(vgg, await loadInput(image, graph.inputSize), { top: top!, class: options.class });
         return { ...cam!, passes: 1 };
       }
-      return scoreCam(scorer, image, { layer: o.scoreLayer, class: options.class, maxN: options.maxN, batchSize: options.batchSize, onProgress: options.onProgress });
+      return scoreCam(scorer, image, {
+        layer: o.scoreLayer,
+        class: options.class,
+        maxN: options.maxN,
+        batchSize: options.batchSize,
+        onProgress: options.onProgress,
+      });
     },
     close: async () => {
       await pool?.destroy();
@@ -193,9 +285,13 @@ function assertTopLoaded(vgg: Vgg, weights: string): void {
   const missing = ['fc1', 'fc2', 'predictions'].filter((l) => !vgg.weights.layers.includes(l));
   if (!missing.length) return;
   const entry = manifestEntry(loadManifest(), vgg.graph.model, true);
-  throw new VggError('E_WEIGHTS_MISSING', `class heatmaps need the top weights (${missing.join(', ')}), which '${weights}' does not have (a no-top file?)`, {
-    hint: `use the official ${entry.name}: run without --weights to fetch it, or 'npx nx run cli:weights -- fetch --model ${vgg.graph.model} --top'`,
-  });
+  throw new VggError(
+    'E_WEIGHTS_MISSING',
+    `class heatmaps need the top weights (${missing.join(', ')}), which '${weights}' does not have (a no-top file?)`,
+    {
+      hint: `use the official ${entry.name}: run without --weights to fetch it, or 'npx nx run cli:weights -- fetch --model ${vgg.graph.model} --top'`,
+    },
+  );
 }
 
 /** The image as decoded (not squashed to 224×224), its longest side capped for display. */
@@ -224,10 +320,14 @@ export async function writeCam(
   const max = Math.max(0, ...cam.heatmap.data);
   const png = join(outDir, `${stem}.png`);
   const label = `${cam.class.label} (${cam.class.index}, ${cam.class.wnid}) p=${cam.probability.toFixed(3)}`;
-  const size = await writePng(png, renderHeatmapOverlay(photo, cam.heatmap, { colormap: o.colormap, alpha: o.alpha, max }), {
-    title: `${model} ${cam.method === 'grad-cam' ? 'Grad-CAM' : 'Score-CAM'} ${cam.layer}: ${label} - ${basename(image)}`,
-    colorbar: { colormap: COLORMAPS[o.colormap], low: '0', high: max > 0 ? max.toPrecision(3) : '0' },
-  });
+  const size = await writePng(
+    png,
+    renderHeatmapOverlay(photo, cam.heatmap, { colormap: o.colormap, alpha: o.alpha, max }),
+    {
+      title: `${model} ${cam.method === 'grad-cam' ? 'Grad-CAM' : 'Score-CAM'} ${cam.layer}: ${label} - ${basename(image)}`,
+      colorbar: { colormap: COLORMAPS[o.colormap], low: '0', high: max > 0 ? max.toPrecision(3) : '0' },
+    },
+  );
   const npy = join(outDir, `${stem}.npy`);
   const npyUpsampled = join(outDir, `${stem}_upsampled.npy`);
   await writeFileAtomic(npy, encodeNpy(cam.heatmap));

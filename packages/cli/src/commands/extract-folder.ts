@@ -1,6 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { cleanStaleTemps, EXIT_CODES, findLayer, type LayerOutput, type LoadImageOptions, loadInput, type VggConfig, VggError, type VggGraph, writeFileAtomic } from '@vggscope/core';
+import {
+  cleanStaleTemps,
+  EXIT_CODES,
+  findLayer,
+  type LayerOutput,
+  type LoadImageOptions,
+  loadInput,
+  type VggConfig,
+  VggError,
+  type VggGraph,
+  writeFileAtomic,
+} from '@vggscope/core';
 import { VggPool } from '@vggscope/kernels/pool'; // no tfjs in the coordinating thread
 import type { CommandContext } from '../context.js';
 import { npySink, npzSink, type OutputRow, type OutputSink, stackSink } from '../folder-sinks.js';
@@ -45,13 +56,20 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
   const shapes = new Map(job.config.layers.map((l) => [l, [1, ...findLayer(job.graph, l).outputShape]] as const));
   const note = (s: string) => job.json || ctx.stderr.write(`note: ${s}\n`);
 
-  const dirs = new Set([job.outDir, ...(job.format === 'npy' && !job.stack ? keys.map((k) => dirname(join(job.outDir, k, 'x'))) : [])]);
+  const dirs = new Set([
+    job.outDir,
+    ...(job.format === 'npy' && !job.stack ? keys.map((k) => dirname(join(job.outDir, k, 'x'))) : []),
+  ]);
   let stale = 0;
   for (const d of dirs) stale += (await cleanStaleTemps(d)).length;
   if (stale) note(`removed ${stale} unfinished temp file(s) left by an earlier run that was killed`);
 
   const setup = { outDir: job.outDir, keys, images, shapes };
-  const sink: OutputSink = job.stack ? await stackSink(setup, job.format) : job.format === 'npz' ? await npzSink(setup, job.skipExisting) : npySink(setup);
+  const sink: OutputSink = job.stack
+    ? await stackSink(setup, job.format)
+    : job.format === 'npz'
+      ? await npzSink(setup, job.skipExisting)
+      : npySink(setup);
   const index = new Map<number, OutputRow[]>();
   const todo: { image: string; i: number }[] = [];
   let pool: VggPool | undefined;
@@ -65,7 +83,9 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
     if (++sigints > 1) process.exit(EXIT_CODES.interrupted);
     interrupted = true;
     abort.abort();
-    ctx.stderr.write('\ninterrupted: stopping the workers and saving what is finished (Ctrl-C again to quit at once)\n');
+    ctx.stderr.write(
+      '\ninterrupted: stopping the workers and saving what is finished (Ctrl-C again to quit at once)\n',
+    );
   };
   process.on('SIGINT', onSigint);
   const t0 = performance.now();
@@ -81,15 +101,21 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
       // Workers beyond the images would only load weights: cap at the work (and the pool caps at the cores).
       const fit = Math.max(1, Math.floor(availableParallelism() / job.config.threads));
       const requested = job.workers;
-      if (requested !== undefined && requested > todo.length) note(`${requested} workers asked for ${todo.length} image(s) to compute; using ${Math.min(todo.length, fit)}`);
+      if (requested !== undefined && requested > todo.length)
+        note(`${requested} workers asked for ${todo.length} image(s) to compute; using ${Math.min(todo.length, fit)}`);
       // Resolves once every worker has loaded its weights: a configuration error (bad weights, weights
       // of another model) fails here with its own code, before any image is read.
       pool = await VggPool.create({ ...job.config, workers: Math.min(requested ?? fit, todo.length) });
       workers = pool.workers;
-      if (pool.capped) note(`${pool.capped.requested} workers × ${job.config.threads} thread(s) would exceed the ${pool.capped.cores} cores; using ${pool.workers}`);
+      if (pool.capped)
+        note(
+          `${pool.capped.requested} workers × ${job.config.threads} thread(s) would exceed the ${pool.capped.cores} cores; using ${pool.workers}`,
+        );
       const progress = new Progress('extract', todo.length, { unit: ' img', stream: ctx.stderr, quiet: job.json });
       const size = job.config.inputSize;
-      for await (const r of pool.map(todo, ({ image }) => loadInput(image, size, job.imageOptions), { signal: abort.signal })) {
+      for await (const r of pool.map(todo, ({ image }) => loadInput(image, size, job.imageOptions), {
+        signal: abort.signal,
+      })) {
         if (r.error) {
           if (interrupted) continue; // cancelled by Ctrl-C: neither done nor failed
           failures.push({ image: r.item.image, reason: `[${r.error.code}] ${r.error.message}` });
@@ -112,14 +138,31 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
     }
     const seconds = (performance.now() - t0) / 1000;
     const summary = {
-      images: images.length, done, skipped, failed: failures.length, seconds: Number(seconds.toFixed(2)),
-      imagesPerSecond: Number((done / Math.max(seconds, 1e-3)).toFixed(2)), workers, outDir: job.outDir, files: written, weights: job.weightsInfo, failures,
+      images: images.length,
+      done,
+      skipped,
+      failed: failures.length,
+      seconds: Number(seconds.toFixed(2)),
+      imagesPerSecond: Number((done / Math.max(seconds, 1e-3)).toFixed(2)),
+      workers,
+      outDir: job.outDir,
+      files: written,
+      weights: job.weightsInfo,
+      failures,
     };
     if (job.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {
-      ctx.stdout.write(`${modelName(job.config)} · ${images.length} images · ${workers} workers · ${summary.imagesPerSecond} img/s\n${weightsLine(job.weightsInfo)}\n`);
+      ctx.stdout.write(
+        `${modelName(job.config)} · ${images.length} images · ${workers} workers · ${summary.imagesPerSecond} img/s\n${weightsLine(job.weightsInfo)}\n`,
+      );
       ctx.stdout.write(`done ${done}, skipped ${skipped} (outputs exist), failed ${failures.length}\n`);
-      if (failures.length) ctx.stdout.write(`${formatTable(['failed image', 'reason'], failures.map((f) => [f.image, f.reason]))}\n`);
+      if (failures.length)
+        ctx.stdout.write(
+          `${formatTable(
+            ['failed image', 'reason'],
+            failures.map((f) => [f.image, f.reason]),
+          )}\n`,
+        );
       const where = written.length ? written.join(', ') : job.outDir;
       ctx.stdout.write(`features in ${where}, index in ${join(job.outDir, 'features.jsonl')}\n`);
     }
@@ -139,7 +182,9 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
 
   async function writeIndex() {
     if (index.size === 0) return;
-    const lines = [...index.keys()].sort((a, b) => a - b).map((i) => JSON.stringify({ image: images[i], key: keys[i], outputs: index.get(i) }));
+    const lines = [...index.keys()]
+      .sort((a, b) => a - b)
+      .map((i) => JSON.stringify({ image: images[i], key: keys[i], outputs: index.get(i) }));
     await writeFileAtomic(join(job.outDir, 'features.jsonl'), new TextEncoder().encode(`${lines.join('\n')}\n`));
   }
 }

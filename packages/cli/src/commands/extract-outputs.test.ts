@@ -22,10 +22,29 @@ beforeAll(async () => {
 });
 const tmp = () => mkdtempSync(join(tmpdir(), 'out-'));
 const extract = (out: string, images: string[], extra: string[] = [], size = '32x32') =>
-  runCaptured(['extract', '--model', 'tiny-vgg16', '--weights', weights, ...images.flatMap((i) => ['--images', i]), '--size', size, '--workers', '1', '--out', out, ...extra]);
+  runCaptured([
+    'extract',
+    '--model',
+    'tiny-vgg16',
+    '--weights',
+    weights,
+    ...images.flatMap((i) => ['--images', i]),
+    '--size',
+    size,
+    '--workers',
+    '1',
+    '--out',
+    out,
+    ...extra,
+  ]);
 type IndexRow = { image: string; key: string; outputs: { layer: string; file: string; key?: string; row?: number }[] };
-const index = (out: string) => readFileSync(join(out, 'features.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as IndexRow);
-const py = (code: string) => JSON.parse(spawnSync(PYTHON_WITH_NUMPY!, ['-c', code], { encoding: 'utf8' }).stdout) as unknown;
+const index = (out: string) =>
+  readFileSync(join(out, 'features.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as IndexRow);
+const py = (code: string) =>
+  JSON.parse(spawnSync(PYTHON_WITH_NUMPY!, ['-c', code], { encoding: 'utf8' }).stdout) as unknown;
 
 describe('outputKeys', () => {
   it('relative: paths under the common folder; suffix: stems, with parents only where needed', () => {
@@ -45,7 +64,11 @@ describe('outputKeys', () => {
 describe('folder outputs never collide (a/x.png and b/x.png)', () => {
   it('npy: each image keeps its relative path under --out; index keys unique; nothing overwritten', async () => {
     const out = tmp();
-    const r = await extract(out, [join(tree, 'a'), join(tree, 'b')], ['--recursive', '--layer', 'block5_pool', '--json']);
+    const r = await extract(
+      out,
+      [join(tree, 'a'), join(tree, 'b')],
+      ['--recursive', '--layer', 'block5_pool', '--json'],
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ done: 3, failed: 0 });
     const rows = index(out);
@@ -55,14 +78,17 @@ describe('folder outputs never collide (a/x.png and b/x.png)', () => {
     expect(readdirSync(out).sort()).toEqual(['a', 'b', 'features.jsonl']);
   });
 
-  it.skipIf(!PYTHON_WITH_NUMPY)(`npz: one entry per image, keys unique, NumPy sees all of them${NO_NUMPY}`, async () => {
-    const out = tmp();
-    const r = await extract(out, [`${tree}/**/*.png`], ['--pooling', 'avg', '--format', 'npz']);
-    expect(r.code).toBe(0);
-    expect(py(`import numpy as np, json; print(json.dumps(sorted(np.load('${out}/features.npz').files)))`)).toEqual(
-      ['a/x', 'b/deep/y', 'b/x', 'top'].map((k) => `${k}/global_average_pooling2d`),
-    );
-  });
+  it.skipIf(!PYTHON_WITH_NUMPY)(
+    `npz: one entry per image, keys unique, NumPy sees all of them${NO_NUMPY}`,
+    async () => {
+      const out = tmp();
+      const r = await extract(out, [`${tree}/**/*.png`], ['--pooling', 'avg', '--format', 'npz']);
+      expect(r.code).toBe(0);
+      expect(py(`import numpy as np, json; print(json.dumps(sorted(np.load('${out}/features.npz').files)))`)).toEqual(
+        ['a/x', 'b/deep/y', 'b/x', 'top'].map((k) => `${k}/global_average_pooling2d`),
+      );
+    },
+  );
 });
 
 describe('--skip-existing trusts only complete outputs of this run’s shape', () => {
@@ -87,10 +113,18 @@ describe('--skip-existing trusts only complete outputs of this run’s shape', (
   it('npz: finished entries are reused and copied, the rest computed; the archive stays complete', async () => {
     const out = tmp();
     await extract(out, [join(tree, 'a')], ['--format', 'npz']);
-    const r = await extract(out, [join(tree, 'a'), join(tree, 'b')], ['--recursive', '--format', 'npz', '--skip-existing', '--json']);
+    const r = await extract(
+      out,
+      [join(tree, 'a'), join(tree, 'b')],
+      ['--recursive', '--format', 'npz', '--skip-existing', '--json'],
+    );
     // The common folder changed (tree/a → tree), so a/x is a new key: nothing reused, all computed.
     expect(JSON.parse(r.out)).toMatchObject({ done: 3, skipped: 0 });
-    const again = await extract(out, [join(tree, 'a'), join(tree, 'b')], ['--recursive', '--format', 'npz', '--skip-existing', '--json']);
+    const again = await extract(
+      out,
+      [join(tree, 'a'), join(tree, 'b')],
+      ['--recursive', '--format', 'npz', '--skip-existing', '--json'],
+    );
     expect(JSON.parse(again.out)).toMatchObject({ done: 0, skipped: 3 });
     const npz = await openNpz(join(out, 'features.npz'));
     expect([...npz!.entries.keys()].sort()).toEqual(['a/x/block5_pool', 'b/deep/y/block5_pool', 'b/x/block5_pool']);
@@ -100,32 +134,51 @@ describe('--skip-existing trusts only complete outputs of this run’s shape', (
 });
 
 describe('--stack: one [N, …] array per layer, in input order', () => {
-  it.skipIf(!PYTHON_WITH_NUMPY)(`npy: features.npy + images.txt, loadable with the README's three lines${NO_NUMPY}`, async () => {
-    const out = tmp();
-    const r = await extract(out, [tree], ['--recursive', '--pooling', 'avg', '--stack']);
-    expect(r.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['features.jsonl', 'features.npy', 'images.txt']);
-    const names = readFileSync(join(out, 'images.txt'), 'utf8').trim().split('\n');
-    expect(names.map((n) => n.slice(tree.length + 1))).toEqual(['a/x.png', 'b/deep/y.png', 'b/x.png', 'top.png']);
-    const code = `import numpy as np, json
+  it.skipIf(!PYTHON_WITH_NUMPY)(
+    `npy: features.npy + images.txt, loadable with the README's three lines${NO_NUMPY}`,
+    async () => {
+      const out = tmp();
+      const r = await extract(out, [tree], ['--recursive', '--pooling', 'avg', '--stack']);
+      expect(r.code).toBe(0);
+      expect(readdirSync(out).sort()).toEqual(['features.jsonl', 'features.npy', 'images.txt']);
+      const names = readFileSync(join(out, 'images.txt'), 'utf8').trim().split('\n');
+      expect(names.map((n) => n.slice(tree.length + 1))).toEqual(['a/x.png', 'b/deep/y.png', 'b/x.png', 'top.png']);
+      const code = `import numpy as np, json
 X = np.load('${out}/features.npy')
 names = open('${out}/images.txt').read().splitlines()
 print(json.dumps([list(X.shape), str(X.dtype), len(names), bool(np.allclose(X[0], X[3]))]))`;
-    expect(py(code)).toEqual([[4, 16], 'float32', 4, true]); // the same photo four times: equal rows
-  });
+      expect(py(code)).toEqual([[4, 16], 'float32', 4, true]); // the same photo four times: equal rows
+    },
+  );
 
-  it.skipIf(!PYTHON_WITH_NUMPY)(`npz: each layer stacked under its name plus 'images'; several layers${NO_NUMPY}`, async () => {
-    const out = tmp();
-    const r = await extract(out, [join(tree, 'a'), join(tree, 'b')], ['--recursive', '--layer', 'block4_pool', '--layer', 'block5_pool', '--stack', '--format', 'npz']);
-    expect(r.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['features.jsonl', 'features.npz']);
-    const z = py(`import numpy as np, json; z = np.load('${out}/features.npz'); print(json.dumps({k: [list(z[k].shape), str(z[k].dtype)] for k in z.files}))`);
-    expect(z).toEqual({ block4_pool: [[3, 2, 2, 16], 'float32'], block5_pool: [[3, 1, 1, 16], 'float32'], images: [[3], expect.stringMatching(/^<U\d+$/)] });
-    expect(index(out).map((x) => x.outputs[0]!.row)).toEqual([0, 1, 2]);
-  });
+  it.skipIf(!PYTHON_WITH_NUMPY)(
+    `npz: each layer stacked under its name plus 'images'; several layers${NO_NUMPY}`,
+    async () => {
+      const out = tmp();
+      const r = await extract(
+        out,
+        [join(tree, 'a'), join(tree, 'b')],
+        ['--recursive', '--layer', 'block4_pool', '--layer', 'block5_pool', '--stack', '--format', 'npz'],
+      );
+      expect(r.code).toBe(0);
+      expect(readdirSync(out).sort()).toEqual(['features.jsonl', 'features.npz']);
+      const z = py(
+        `import numpy as np, json; z = np.load('${out}/features.npz'); print(json.dumps({k: [list(z[k].shape), str(z[k].dtype)] for k in z.files}))`,
+      );
+      expect(z).toEqual({
+        block4_pool: [[3, 2, 2, 16], 'float32'],
+        block5_pool: [[3, 1, 1, 16], 'float32'],
+        images: [[3], expect.stringMatching(/^<U\d+$/)],
+      });
+      expect(index(out).map((x) => x.outputs[0]!.row)).toEqual([0, 1, 2]);
+    },
+  );
 
   it('--stack with --skip-existing is a usage error saying why', async () => {
-    await expect(extract(tmp(), [tree], ['--stack', '--skip-existing'])).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('--stack rewrites') });
+    await expect(extract(tmp(), [tree], ['--stack', '--skip-existing'])).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringContaining('--stack rewrites'),
+    });
   });
 });
 
@@ -134,7 +187,10 @@ describe('--images patterns', () => {
     const out = tmp();
     const r = await extract(out, [`${tree}/b/**/*.png`], ['--json']);
     expect(JSON.parse(r.out)).toMatchObject({ images: 2, done: 2 });
-    await expect(extract(out, [`${tree}/**/*.jpg`])).rejects.toMatchObject({ code: 'E_IMAGE_READ', message: expect.stringContaining('no files match the pattern') });
+    await expect(extract(out, [`${tree}/**/*.jpg`])).rejects.toMatchObject({
+      code: 'E_IMAGE_READ',
+      message: expect.stringContaining('no files match the pattern'),
+    });
   });
 
   it('a folder without --recursive takes only its own images, and says how to get subfolders', async () => {
@@ -143,6 +199,9 @@ describe('--images patterns', () => {
     const empty = mkdtempSync(join(tmpdir(), 'nested-'));
     mkdirSync(join(empty, 'sub'));
     copyFileSync(CAT, join(empty, 'sub', 'z.png'));
-    await expect(extract(tmp(), [empty])).rejects.toMatchObject({ code: 'E_IMAGE_READ', message: expect.stringContaining('add --recursive') });
+    await expect(extract(tmp(), [empty])).rejects.toMatchObject({
+      code: 'E_IMAGE_READ',
+      message: expect.stringContaining('add --recursive'),
+    });
   });
 });

@@ -1,10 +1,28 @@
 import { dirname, join, resolve } from 'node:path';
 import { cliErrors } from '../errors.js';
-import { cleanStaleTemps, encodeNpy, formatShape, type LayerOutput, probeWritable, resolveVggConfig, VggError, writeFileAtomic } from '@vggscope/core';
+import {
+  cleanStaleTemps,
+  encodeNpy,
+  formatShape,
+  type LayerOutput,
+  probeWritable,
+  resolveVggConfig,
+  VggError,
+  writeFileAtomic,
+} from '@vggscope/core';
 import { checkInputFits } from '../input-size.js';
 import { outputKeys } from '../list-images.js';
 import { outputStats } from '../output-stats.js';
-import { ENGINE_HELP, MODEL_OPTIONS, many, parseCommandArgs, parseEngine, parseModel, parsePooling, parseSize } from '../options.js';
+import {
+  ENGINE_HELP,
+  MODEL_OPTIONS,
+  many,
+  parseCommandArgs,
+  parseEngine,
+  parseModel,
+  parsePooling,
+  parseSize,
+} from '../options.js';
 import { describeWeights, type WeightsInfo, weightsLine } from '../weights-info.js';
 import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
@@ -97,28 +115,64 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   if (images.length === 0) images.push(DEFAULT_IMAGE);
   const layers = many(values.layer);
   const folder = values.images !== undefined;
-  if (values.format !== 'npy' && values.format !== 'npz') throw cliErrors.badValue('--format', 'npy or npz', values.format);
+  if (values.format !== 'npy' && values.format !== 'npz')
+    throw cliErrors.badValue('--format', 'npy or npz', values.format);
   for (const flag of ['recursive', 'skip-existing', 'stack', 'workers'] as const) {
-    if (!folder && values[flag] !== undefined && values[flag] !== false) throw new VggError('E_USAGE', `extract: --${flag} applies to folder mode; give the images with --images DIR|GLOB`);
+    if (!folder && values[flag] !== undefined && values[flag] !== false)
+      throw new VggError(
+        'E_USAGE',
+        `extract: --${flag} applies to folder mode; give the images with --images DIR|GLOB`,
+      );
   }
-  if (!folder && values.format !== 'npy') throw new VggError('E_USAGE', 'extract: --format npz applies to folder mode; give the images with --images DIR|GLOB');
-  if (values.stack && values['skip-existing']) throw new VggError('E_USAGE', 'extract: --stack rewrites the stacked arrays whole, so --skip-existing does not apply; drop one of them');
-  if (folder && values.image) throw new VggError('E_USAGE', 'extract: give either --image (single images) or --images (folder mode), not both');
-  const workers = values.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', values.workers, 1, 1024);
+  if (!folder && values.format !== 'npy')
+    throw new VggError(
+      'E_USAGE',
+      'extract: --format npz applies to folder mode; give the images with --images DIR|GLOB',
+    );
+  if (values.stack && values['skip-existing'])
+    throw new VggError(
+      'E_USAGE',
+      'extract: --stack rewrites the stacked arrays whole, so --skip-existing does not apply; drop one of them',
+    );
+  if (folder && values.image)
+    throw new VggError('E_USAGE', 'extract: give either --image (single images) or --images (folder mode), not both');
+  const workers =
+    values.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', values.workers, 1, 1024);
   // Validated once (model, size, layers, threads) before weights are looked for or anything runs.
-  const draft = { model, includeTop, pooling, inputSize, layers, ...engine, threads: engine.threads ?? (folder ? 1 : undefined) };
+  const draft = {
+    model,
+    includeTop,
+    pooling,
+    inputSize,
+    layers,
+    ...engine,
+    threads: engine.threads ?? (folder ? 1 : undefined),
+  };
   const { graph } = resolveVggConfig({ ...draft, weights: 'unresolved' });
   checkInputFits(graph);
   const outDir = resolve(values.out ?? 'features');
   await probeWritable(outDir); // a bad --out fails now, not after minutes of work
-  const weights = await resolveWeightsPath({ model, includeTop, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
+  const weights = await resolveWeightsPath(
+    { model, includeTop, path: values.weights, offline: values.offline, quiet: values.json },
+    ctx,
+  );
   const { config } = resolveVggConfig({ ...draft, weights });
   const weightsInfo = await describeWeights(weights);
   if (folder) {
     return extractFolder(
       {
-        config: { ...config, weights }, graph, weightsInfo, images: values.images!, recursive: values.recursive ?? false, outDir, workers, imageOptions,
-        skipExisting: values['skip-existing'] ?? false, format: values.format, stack: values.stack ?? false, json: values.json ?? false,
+        config: { ...config, weights },
+        graph,
+        weightsInfo,
+        images: values.images!,
+        recursive: values.recursive ?? false,
+        outDir,
+        workers,
+        imageOptions,
+        skipExisting: values['skip-existing'] ?? false,
+        format: values.format,
+        stack: values.stack ?? false,
+        json: values.json ?? false,
       },
       ctx,
     );
@@ -128,7 +182,11 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   const { loadVgg } = await import('@vggscope/kernels');
   const vgg = await loadVgg(config);
   const keys = outputKeys(images, 'suffix');
-  const progress = new Progress('extract', images.length, { unit: ' img', stream: ctx.stderr, quiet: values.json || images.length < 2 });
+  const progress = new Progress('extract', images.length, {
+    unit: ' img',
+    stream: ctx.stderr,
+    quiet: values.json || images.length < 2,
+  });
   const results: ImageResult[] = [];
   try {
     for (const [i, image] of images.entries()) {
@@ -139,14 +197,24 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   } finally {
     await vgg.close();
   }
-  if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights: weightsInfo, outDir, images: results }, null, 2)}\n`);
+  if (values.json)
+    ctx.stdout.write(`${JSON.stringify({ model, weights: weightsInfo, outDir, images: results }, null, 2)}\n`);
   else for (const r of results) ctx.stdout.write(`${renderResult(r, model, weightsInfo)}\n\n`);
   return 0;
 }
 
 interface ImageResult {
   image: string;
-  outputs: { layer: string; index: number; shape: number[]; min: number; mean: number; max: number; ms: number; file: string }[];
+  outputs: {
+    layer: string;
+    index: number;
+    shape: number[];
+    min: number;
+    mean: number;
+    max: number;
+    ms: number;
+    file: string;
+  }[];
 }
 
 async function saveOutputs(image: string, outputs: LayerOutput[], dir: string): Promise<ImageResult> {

@@ -31,7 +31,17 @@ describe('cli filters', () => {
 
   it('--json and --rgb', async () => {
     const out = join(tmp(), 'f.png');
-    const r = await runCaptured(['filters', '--weights', await synthH5('vgg16'), '--rgb', '--count', '16', '--out', out, '--json']);
+    const r = await runCaptured([
+      'filters',
+      '--weights',
+      await synthH5('vgg16'),
+      '--rgb',
+      '--count',
+      '16',
+      '--out',
+      out,
+      '--json',
+    ]);
     const json = JSON.parse(r.out) as { filters: unknown[]; png: { width: number; height: number } };
     expect(json.filters).toHaveLength(13);
     expect(json.png.width).toBeGreaterThan(8 * 96 + 9 * 2);
@@ -42,7 +52,9 @@ describe('cli filters', () => {
   it('a pool layer has no filters → exit 2 naming the conv layers', () => {
     const r = spawnCli(['filters', '--layer', 'block1_pool']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("'block1_pool' has no filters (it is a pool layer); pick a conv layer: block1_conv1, block1_conv2");
+    expect(r.err).toContain(
+      "'block1_pool' has no filters (it is a pool layer); pick a conv layer: block1_conv1, block1_conv2",
+    );
   });
 });
 
@@ -51,10 +63,15 @@ describe('cli maps', () => {
     const dir = tmp();
     const r = await runCaptured(['maps', '--weights', await synthH5('vgg16'), '--blocks', '--out', dir]);
     expect(r.code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['block1_conv2', 'block2_conv2', 'block3_conv3', 'block4_conv3', 'block5_conv3'].map((l) => `chelsea_${l}.png`));
-    expect(r.out).toMatch(/ 2\s+block1_conv2[\s\S]* 5\s+block2_conv2[\s\S]* 9\s+block3_conv3[\s\S]*13\s+block4_conv3[\s\S]*17\s+block5_conv3/);
+    expect(readdirSync(dir).sort()).toEqual(
+      ['block1_conv2', 'block2_conv2', 'block3_conv3', 'block4_conv3', 'block5_conv3'].map((l) => `chelsea_${l}.png`),
+    );
+    expect(r.out).toMatch(
+      / 2\s+block1_conv2[\s\S]* 5\s+block2_conv2[\s\S]* 9\s+block3_conv3[\s\S]*13\s+block4_conv3[\s\S]*17\s+block5_conv3/,
+    );
     expect(png(join(dir, 'chelsea_block1_conv2.png')).width).toBe(1810);
-    for (const l of ['block2_conv2', 'block3_conv3', 'block4_conv3', 'block5_conv3']) expect(png(join(dir, `chelsea_${l}.png`)).width, l).toBe(914);
+    for (const l of ['block2_conv2', 'block3_conv3', 'block4_conv3', 'block5_conv3'])
+      expect(png(join(dir, `chelsea_${l}.png`)).width, l).toBe(914);
     const first = png(join(dir, 'chelsea_block1_conv2.png'));
     expect(r.out).toContain(`${first.width}×${first.height}`); // the title row included
     expect(colorType(join(dir, 'chelsea_block1_conv2.png'))).toBe(0);
@@ -78,13 +95,41 @@ describe('cli maps', () => {
     const w = await tinyWeights('vgg16', 'h5');
     await runCaptured(['maps', '--model', 'tiny-vgg16', '--weights', w, '--count', '4', '--grid', '2x2', '--out', dir]);
     const plain = png(join(dir, 'chelsea_block1_conv1.png')).width;
-    await runCaptured(['maps', '--model', 'tiny-vgg16', '--weights', w, '--count', '4', '--grid', '2x2', '--colorbar', '--shared-scale', '--out', dir]);
+    await runCaptured([
+      'maps',
+      '--model',
+      'tiny-vgg16',
+      '--weights',
+      w,
+      '--count',
+      '4',
+      '--grid',
+      '2x2',
+      '--colorbar',
+      '--shared-scale',
+      '--out',
+      dir,
+    ]);
     expect(png(join(dir, 'chelsea_block1_conv1.png')).width).toBeGreaterThan(plain + 18);
   });
 
   it('a layer by index, viridis, 16 maps in 4×4', async () => {
     const dir = tmp();
-    await runCaptured(['maps', '--weights', await synthH5('vgg16'), '--layer', '3', '--colormap', 'viridis', '--count', '16', '--grid', '4x4', '--out', dir]);
+    await runCaptured([
+      'maps',
+      '--weights',
+      await synthH5('vgg16'),
+      '--layer',
+      '3',
+      '--colormap',
+      'viridis',
+      '--count',
+      '16',
+      '--grid',
+      '4x4',
+      '--out',
+      dir,
+    ]);
     expect(png(join(dir, 'chelsea_block1_pool.png')).width).toBe(4 * 112 + 5 * 2);
   });
 
@@ -104,8 +149,15 @@ describe('cli summary', () => {
 
   it('--size and --json follow the input size', async () => {
     const r = await runCaptured(['summary', '--model', 'vgg19', '--size', '300x451', '--json']);
-    const json = JSON.parse(r.out) as { layers: { name: string; outputShape: (number | null)[]; bytes: number }[]; totalParams: number };
-    expect(json.layers.at(-1)).toMatchObject({ name: 'block5_pool', outputShape: [null, 9, 14, 512], bytes: 9 * 14 * 512 * 4 });
+    const json = JSON.parse(r.out) as {
+      layers: { name: string; outputShape: (number | null)[]; bytes: number }[];
+      totalParams: number;
+    };
+    expect(json.layers.at(-1)).toMatchObject({
+      name: 'block5_pool',
+      outputShape: [null, 9, 14, 512],
+      bytes: 9 * 14 * 512 * 4,
+    });
     expect(json.totalParams).toBe(20_024_384);
   });
 });

@@ -1,6 +1,14 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { cliErrors } from '../errors.js';
-import { buildGraph, filterSummary, findLayers, formatShape, loadWeights, probeWritable, VggError } from '@vggscope/core';
+import {
+  buildGraph,
+  filterSummary,
+  findLayers,
+  formatShape,
+  loadWeights,
+  probeWritable,
+  VggError,
+} from '@vggscope/core';
 import { filterGridAxes, renderFilterGrid, writePng } from '@vggscope/viz';
 import type { CommandContext } from '../context.js';
 import { parseCommandArgs, parseModel, WEIGHTS_OPTIONS } from '../options.js';
@@ -52,20 +60,33 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
   for (const layer of layers) {
     if (layer.spec.kind !== 'conv') {
       const convs = graph.layers.filter((l) => l.spec.kind === 'conv').map((l) => l.name);
-      throw new VggError('E_USAGE', `filters: '${layer.name}' has no filters (it is a ${layer.spec.kind} layer); pick a conv layer: ${convs.join(', ')}`);
+      throw new VggError(
+        'E_USAGE',
+        `filters: '${layer.name}' has no filters (it is a ${layer.spec.kind} layer); pick a conv layer: ${convs.join(', ')}`,
+      );
     }
   }
   const count = cliErrors.wholeNumber('--count', values.count, 1, 512);
   const channels = cliErrors.wholeNumber('--channels', values.channels, 1, 512);
   const cell = cliErrors.wholeNumber('--cell', values.cell, 1, 512);
   const px = Math.max(1, Math.round(cell / 3));
-  const [gridCols, gridRows] = values.rgb ? [Math.min(count, 8), Math.ceil(count / Math.min(count, 8))] : [channels, count];
-  checkPngSize('filters', { width: gridCols * 3 * px + (gridCols + 1) * 2, height: gridRows * 3 * px + (gridRows + 1) * 2 }, '--cell, --count or --channels smaller');
+  const [gridCols, gridRows] = values.rgb
+    ? [Math.min(count, 8), Math.ceil(count / Math.min(count, 8))]
+    : [channels, count];
+  checkPngSize(
+    'filters',
+    { width: gridCols * 3 * px + (gridCols + 1) * 2, height: gridRows * 3 * px + (gridRows + 1) * 2 },
+    '--cell, --count or --channels smaller',
+  );
   const out = resolve(values.out!);
   // Several layers: one PNG each, named after the layer (filters.png → filters_block1_conv1.png).
-  const outFor = (layer: string) => (layers.length === 1 ? out : join(dirname(out), `${basename(out, extname(out))}_${layer}${extname(out) || '.png'}`));
+  const outFor = (layer: string) =>
+    layers.length === 1 ? out : join(dirname(out), `${basename(out, extname(out))}_${layer}${extname(out) || '.png'}`);
   await probeWritable(dirname(out));
-  const weightsPath = await resolveWeightsPath({ model, includeTop: false, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
+  const weightsPath = await resolveWeightsPath(
+    { model, includeTop: false, path: values.weights, offline: values.offline, quiet: values.json },
+    ctx,
+  );
   const weightsInfo = await describeWeights(weightsPath);
   const weights = await loadWeights(weightsPath, graph);
   const pngs: { layer: string; path: string; width: number; height: number; what: string }[] = [];
@@ -93,7 +114,15 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
   ctx.stdout.write(
     `${formatTable(
       ['#', 'layer', 'kernel', 'bias', 'params', 'min', 'max'],
-      rows.map((r) => [r.index, r.name, formatShape(r.kernelShape), formatShape(r.biasShape), r.params, r.min ?? '–', r.max ?? '–']),
+      rows.map((r) => [
+        r.index,
+        r.name,
+        formatShape(r.kernelShape),
+        formatShape(r.biasShape),
+        r.params,
+        r.min ?? '–',
+        r.max ?? '–',
+      ]),
     )}\n${weightsLine(weightsInfo)}\n\n${pngs.map((p) => `wrote ${p.path} (${p.width}×${p.height}): ${p.layer}, ${p.what}`).join('\n')}\n`,
   );
   return 0;
@@ -104,6 +133,9 @@ export const MAX_PNG_PIXELS = 64 * 2 ** 20;
 
 export function checkPngSize(command: string, size: { width: number; height: number }, fix: string): void {
   if (size.width * size.height > MAX_PNG_PIXELS) {
-    throw new VggError('E_USAGE', `${command}: the PNG would be ${size.width}×${size.height} px, over the ${MAX_PNG_PIXELS / 2 ** 20} megapixel limit; make ${fix}`);
+    throw new VggError(
+      'E_USAGE',
+      `${command}: the PNG would be ${size.width}×${size.height} px, over the ${MAX_PNG_PIXELS / 2 ** 20} megapixel limit; make ${fix}`,
+    );
   }
 }

@@ -1,13 +1,32 @@
 import { join, resolve, sep } from 'node:path';
 import { cliErrors } from '../errors.js';
-import { buildGraph, EXIT_CODES, findLayers, formatShape, lastConvOfEachBlock, missingWeights, probeWritable, VggError } from '@vggscope/core';
+import {
+  buildGraph,
+  EXIT_CODES,
+  findLayers,
+  formatShape,
+  lastConvOfEachBlock,
+  missingWeights,
+  probeWritable,
+  VggError,
+} from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { COLORMAPS, type ColormapName, renderFeatureMapGrid, writePng } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { checkInputFits } from '../input-size.js';
 import { outputKeys } from '../list-images.js';
 import { IMAGE_OPTIONS, IMAGE_OPTIONS_HELP, parseImageOptions } from '../image-options.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, many, parseCommandArgs, parseEngine, parseGrid, parseModel, parseSize, WEIGHTS_OPTIONS } from '../options.js';
+import {
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  many,
+  parseCommandArgs,
+  parseEngine,
+  parseGrid,
+  parseModel,
+  parseSize,
+  WEIGHTS_OPTIONS,
+} from '../options.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 import { describeWeights, weightsLine } from '../weights-info.js';
@@ -65,7 +84,8 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   const imageOptions = parseImageOptions(values); // checked before any weights load
   const model = parseModel(values.model);
   const colormap = values.colormap as ColormapName;
-  if (colormap !== 'gray' && colormap !== 'viridis') throw cliErrors.badValue('--colormap', 'gray or viridis', values.colormap);
+  if (colormap !== 'gray' && colormap !== 'viridis')
+    throw cliErrors.badValue('--colormap', 'gray or viridis', values.colormap);
   const [rows, cols] = parseGrid('--grid', values.grid!, MAX_GRID_SIDE);
   const count = Math.min(cliErrors.wholeNumber('--count', values.count, 1, MAX_GRID_SIDE * MAX_GRID_SIDE), rows * cols);
   const inputSize = parseSize(values.size);
@@ -75,7 +95,11 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   const requested = values.blocks ? lastConvOfEachBlock(graph) : many(values.layer);
   const layers = findLayers(graph, requested.length ? requested : ['block1_conv1']);
   for (const l of layers) {
-    if (l.outputShape.length !== 3) throw new VggError('E_USAGE', `maps: '${l.name}' has no feature maps (output ${formatShape(l.outputShape)}); pick a conv or pool layer`);
+    if (l.outputShape.length !== 3)
+      throw new VggError(
+        'E_USAGE',
+        `maps: '${l.name}' has no feature maps (output ${formatShape(l.outputShape)}); pick a conv or pool layer`,
+      );
     checkPngSize('maps', mapsGridSize(l.outputShape, rows, cols), '--grid or --count smaller');
   }
   const images = many(values.image);
@@ -84,7 +108,10 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   const outDir = resolve(values.out!);
   await probeWritable(outDir);
 
-  const weights = await resolveWeightsPath({ model, includeTop: false, path: values.weights, offline: values.offline }, ctx);
+  const weights = await resolveWeightsPath(
+    { model, includeTop: false, path: values.weights, offline: values.offline },
+    ctx,
+  );
   const weightsInfo = await describeWeights(weights);
   const vgg = await loadVgg({ model, weights, inputSize, layers: layers.map((l) => l.name), ...parseEngine(values) });
   // Partial weights: draw the layers they reach, name the rest (a pass stops at the deepest drawable one).
@@ -93,7 +120,10 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   const skipped = layers.filter((l) => !drawable.includes(l));
   if (drawable.length === 0) {
     await vgg.close();
-    throw new VggError('E_WEIGHTS_MISSING', `maps: '${weights}' has no weights for ${missingWeights(vgg.graph, loaded, layers[0]!.index).join(', ')}, which ${layers.map((l) => l.name).join(', ')} need`);
+    throw new VggError(
+      'E_WEIGHTS_MISSING',
+      `maps: '${weights}' has no weights for ${missingWeights(vgg.graph, loaded, layers[0]!.index).join(', ')}, which ${layers.map((l) => l.name).join(', ')} need`,
+    );
   }
   const written: (string | number)[][] = [];
   try {
@@ -108,7 +138,13 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
         const png = await writePng(file, img, {
           title: `${model} #${o.index} ${o.layer} ${formatShape(o.shape)}: first ${shown} maps`,
           grayscale: colormap === 'gray',
-          colorbar: values.colorbar ? { colormap: COLORMAPS[colormap], low: range ? range.min.toPrecision(3) : 'min', high: range ? range.max.toPrecision(3) : 'max' } : undefined,
+          colorbar: values.colorbar
+            ? {
+                colormap: COLORMAPS[colormap],
+                low: range ? range.min.toPrecision(3) : 'min',
+                high: range ? range.max.toPrecision(3) : 'max',
+              }
+            : undefined,
         });
         written.push([o.index, o.layer, formatShape(o.shape), `${png.width}×${png.height}`, file]);
       }
@@ -116,10 +152,14 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   } finally {
     await vgg.close();
   }
-  ctx.stdout.write(`${formatTable(['#', 'layer', 'shape', 'png size', 'file'], written)}\n${weightsLine(weightsInfo)}\n`);
+  ctx.stdout.write(
+    `${formatTable(['#', 'layer', 'shape', 'png size', 'file'], written)}\n${weightsLine(weightsInfo)}\n`,
+  );
   if (skipped.length === 0) return 0;
   const missing = missingWeights(vgg.graph, loaded, Math.max(...skipped.map((l) => l.index)));
-  ctx.stderr.write(`maps: not drawn: ${skipped.map((l) => l.name).join(', ')} — '${weights}' has no weights for ${missing.join(', ')}\n`);
+  ctx.stderr.write(
+    `maps: not drawn: ${skipped.map((l) => l.name).join(', ')} — '${weights}' has no weights for ${missing.join(', ')}\n`,
+  );
   return EXIT_CODES.partial;
 }
 

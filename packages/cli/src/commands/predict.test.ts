@@ -4,16 +4,30 @@ import { REPO_ROOT, tinyWeights } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
 import { runCaptured, spawnCli } from '../test-cli.js';
 
-const classIndex = JSON.parse(readFileSync(join(REPO_ROOT, 'packages/core/data/imagenet_class_index.json'), 'utf8')) as Record<string, [string, string]>;
+const classIndex = JSON.parse(
+  readFileSync(join(REPO_ROOT, 'packages/core/data/imagenet_class_index.json'), 'utf8'),
+) as Record<string, [string, string]>;
 
 describe('cli predict', () => {
   it('prints the top-k classes per image, most probable first, labels from the Keras class index', async () => {
-    const r = await runCaptured(['predict', '--model', 'tiny-vgg16', '--weights', await tinyWeights('vgg16', 'h5', { includeTop: true }), '--top', '4', '--json']);
+    const r = await runCaptured([
+      'predict',
+      '--model',
+      'tiny-vgg16',
+      '--weights',
+      await tinyWeights('vgg16', 'h5', { includeTop: true }),
+      '--top',
+      '4',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
-    const { results } = JSON.parse(r.out) as { results: { predictions: { wnid: string; label: string; probability: number }[] }[] };
+    const { results } = JSON.parse(r.out) as {
+      results: { predictions: { wnid: string; label: string; probability: number }[] }[];
+    };
     const preds = results[0]!.predictions;
     expect(preds).toHaveLength(4);
-    for (let i = 1; i < preds.length; i++) expect(preds[i - 1]!.probability).toBeGreaterThanOrEqual(preds[i]!.probability);
+    for (let i = 1; i < preds.length; i++)
+      expect(preds[i - 1]!.probability).toBeGreaterThanOrEqual(preds[i]!.probability);
     const pairs = new Set(Object.values(classIndex).map(([w, l]) => `${w} ${l}`));
     for (const p of preds) expect(pairs.has(`${p.wnid} ${p.label}`)).toBe(true);
     // The top 4 of a 1000-way softmax: positive, at most the whole mass, and more than a uniform 4/1000.

@@ -3,7 +3,15 @@ import { decodePredictions, loadManifest, manifestEntry, VggError } from '@vggsc
 import { loadVgg } from '@vggscope/kernels';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { IMAGE_OPTIONS, IMAGE_OPTIONS_HELP, parseImageOptions } from '../image-options.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, many, parseCommandArgs, parseEngine, parseModel, WEIGHTS_OPTIONS } from '../options.js';
+import {
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  many,
+  parseCommandArgs,
+  parseEngine,
+  parseModel,
+  WEIGHTS_OPTIONS,
+} from '../options.js';
 import { describeWeights, weightsLine } from '../weights-info.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
@@ -48,7 +56,10 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
 
-  const weights = await resolveWeightsPath({ model, includeTop: true, path: values.weights, offline: values.offline, quiet: values.json }, ctx);
+  const weights = await resolveWeightsPath(
+    { model, includeTop: true, path: values.weights, offline: values.offline, quiet: values.json },
+    ctx,
+  );
   const weightsInfo = await describeWeights(weights);
   const vgg = await loadVgg({ model, weights, includeTop: true, layers: ['predictions'], ...parseEngine(values) });
   try {
@@ -71,7 +82,9 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
     else {
       for (const r of results) {
         const rows = r.predictions.map((p, i) => [i + 1, p.wnid, p.label, `${(p.probability * 100).toFixed(2)}%`]);
-        ctx.stdout.write(`${model} · ${r.image}\n${formatTable(['#', 'wnid', 'label', 'probability'], rows)}\n${weightsLine(weightsInfo)}\n\n`);
+        ctx.stdout.write(
+          `${model} · ${r.image}\n${formatTable(['#', 'wnid', 'label', 'probability'], rows)}\n${weightsLine(weightsInfo)}\n\n`,
+        );
       }
     }
     return 0;

@@ -15,11 +15,27 @@ class WorkerProcess {
   readonly exited: Promise<number | null>;
   private readonly proc: ChildProcess;
   constructor(redis: string, extra: string[] = [], env: Record<string, string> = {}) {
-    this.proc = spawn(process.execPath, ['--conditions=@vggscope/source', '--import', 'tsx', join(REPO_ROOT, 'packages/cli/src/main.ts'), 'queue', 'worker', '--redis', redis, '--workers', '1', ...extra], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, FORCE_COLOR: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.proc = spawn(
+      process.execPath,
+      [
+        '--conditions=@vggscope/source',
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'packages/cli/src/main.ts'),
+        'queue',
+        'worker',
+        '--redis',
+        redis,
+        '--workers',
+        '1',
+        ...extra,
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, FORCE_COLOR: '0', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
     this.proc.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
     this.exited = new Promise((resolve) => this.proc.on('exit', (code) => resolve(code)));
@@ -66,7 +82,9 @@ describe('cli queue: wrong or unreachable Redis', () => {
     const t0 = performance.now();
     const r = await spawnCliAsync(['queue', 'status', '--redis', 'redis://127.0.0.1:1']);
     expect(r.code).toBe(7);
-    expect(r.err).toMatch(/error \[E_QUEUE\]: queue: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 4 s: connect ECONNREFUSED/);
+    expect(r.err).toMatch(
+      /error \[E_QUEUE\]: queue: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 4 s: connect ECONNREFUSED/,
+    );
     expect(performance.now() - t0).toBeLessThan(15_000);
   });
 
@@ -74,11 +92,17 @@ describe('cli queue: wrong or unreachable Redis', () => {
     const r = await runCaptured(['queue', '--help']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/queue submit --redis URL[\s\S]*queue worker[\s\S]*queue status[\s\S]*7 queue/);
-    await expect(runCaptured(['queue', 'launch', '--redis', 'redis://127.0.0.1:1'])).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining("unknown subcommand 'launch'") });
+    await expect(runCaptured(['queue', 'launch', '--redis', 'redis://127.0.0.1:1'])).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringContaining("unknown subcommand 'launch'"),
+    });
   });
 
   it('not a Redis URL → E_QUEUE before any connection; no --redis → usage error', async () => {
-    await expect(runCaptured(['queue', 'worker', '--redis', 'http://localhost:6379'])).rejects.toMatchObject({ code: 'E_QUEUE', message: expect.stringContaining("scheme 'http'") });
+    await expect(runCaptured(['queue', 'worker', '--redis', 'http://localhost:6379'])).rejects.toMatchObject({
+      code: 'E_QUEUE',
+      message: expect.stringContaining("scheme 'http'"),
+    });
     const env = process.env.VGGSCOPE_REDIS;
     delete process.env.VGGSCOPE_REDIS;
     await expect(runCaptured(['queue', 'status'])).rejects.toMatchObject({ code: 'E_USAGE' });
@@ -105,14 +129,55 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
     await redis?.stop();
   });
 
-  const modelFlags = () => ['--model', 'tiny-vgg16', '--weights', weights, '--size', '32x32', '--layer', 'block4_pool', '--layer', 'block5_pool'];
+  const modelFlags = () => [
+    '--model',
+    'tiny-vgg16',
+    '--weights',
+    weights,
+    '--size',
+    '32x32',
+    '--layer',
+    'block4_pool',
+    '--layer',
+    'block5_pool',
+  ];
 
   it('3 worker processes, one SIGKILLed mid-shard, Redis restarted, one SIGTERMed mid-shard: every image once, bit for bit as single-machine extraction', async () => {
     const out = mkdtempSync(join(tmpdir(), 'queue-out-'));
-    const sub = await runCaptured(['queue', 'submit', '--redis', redis.url, '--images', photos, '--out', out, '--shard', String(SHARD), ...modelFlags(), '--json']);
+    const sub = await runCaptured([
+      'queue',
+      'submit',
+      '--redis',
+      redis.url,
+      '--images',
+      photos,
+      '--out',
+      out,
+      '--shard',
+      String(SHARD),
+      ...modelFlags(),
+      '--json',
+    ]);
     const submitted = JSON.parse(sub.out) as { runId: string; shards: number; added: number; images: number };
     expect(submitted).toMatchObject({ images: N + 1, shards: SHARDS, added: SHARDS });
-    const again = JSON.parse((await runCaptured(['queue', 'submit', '--redis', redis.url, '--images', photos, '--out', out, '--shard', String(SHARD), ...modelFlags(), '--json'])).out) as typeof submitted;
+    const again = JSON.parse(
+      (
+        await runCaptured([
+          'queue',
+          'submit',
+          '--redis',
+          redis.url,
+          '--images',
+          photos,
+          '--out',
+          out,
+          '--shard',
+          String(SHARD),
+          ...modelFlags(),
+          '--json',
+        ])
+      ).out,
+    ) as typeof submitted;
     expect(again).toMatchObject({ runId: submitted.runId, added: 0, existing: SHARDS }); // idempotent ids: nothing added
 
     // Slow images (a test hook) so that shards last ~1.5 s and can be killed part-way; short locks
@@ -120,7 +185,11 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
     const flags = ['--lock-duration', '3', '--stalled-interval', '1', '--grace', '20'];
     const env = { VGGSCOPE_QUEUE_TEST_DELAY_MS: '400' };
     const order = ['broken', ...Array.from({ length: N }, (_, i) => `img${String(i).padStart(2, '0')}`)]; // submit order (sorted)
-    const [a, b, c] = [new WorkerProcess(redis.url, flags, env), new WorkerProcess(redis.url, flags, env), new WorkerProcess(redis.url, flags, env)];
+    const [a, b, c] = [
+      new WorkerProcess(redis.url, flags, env),
+      new WorkerProcess(redis.url, flags, env),
+      new WorkerProcess(redis.url, flags, env),
+    ];
     try {
       // SIGKILL a worker in the middle of a shard, as soon as its first image's outputs are written:
       // no chance to clean up or release anything.
@@ -138,7 +207,10 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
 
       // SIGTERM mid-shard: the worker finishes its shard, then exits 0.
       const before = b.log.length;
-      const [, termShard] = await b.waitFor(new RegExp(`[\\s\\S]{${before}}[\\s\\S]*?shard (\\d+)/${SHARDS}: started`), 30_000);
+      const [, termShard] = await b.waitFor(
+        new RegExp(`[\\s\\S]{${before}}[\\s\\S]*?shard (\\d+)/${SHARDS}: started`),
+        30_000,
+      );
       b.kill('SIGTERM');
       expect(await b.exited).toBe(0);
       expect(b.log).toMatch(new RegExp(`shard ${termShard}/${SHARDS}: done`));
@@ -151,10 +223,16 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
         await new Promise((r) => setTimeout(r, 250));
       }
       // The killed worker's shard was taken over by another worker and finished there.
-      expect(`${b.log}${c.log}`).toMatch(new RegExp(`shard ${killedShard}/${SHARDS}: started \\(${SHARD} images, retry[^\\n]*\\n[\\s\\S]*shard ${killedShard}/${SHARDS}: done`));
+      expect(`${b.log}${c.log}`).toMatch(
+        new RegExp(
+          `shard ${killedShard}/${SHARDS}: started \\(${SHARD} images, retry[^\\n]*\\n[\\s\\S]*shard ${killedShard}/${SHARDS}: done`,
+        ),
+      );
       expect(s.images).toMatchObject({ total: N + 1, done: N, failed: 1 });
       expect(s.shards).toMatchObject({ total: SHARDS, done: SHARDS, failed: 0 });
-      expect(s.failedImages).toEqual([{ image: join(photos, 'broken.png'), reason: expect.stringContaining('[E_IMAGE_DECODE]') }]);
+      expect(s.failedImages).toEqual([
+        { image: join(photos, 'broken.png'), reason: expect.stringContaining('[E_IMAGE_DECODE]') },
+      ]);
       const status = await runCaptured(['queue', 'status', '--redis', redis.url]);
       expect(status.out).toMatch(/100% 31\/31 img/);
       expect(status.out).toMatch(/broken\.png\s+\[E_IMAGE_DECODE\]/);
@@ -174,17 +252,38 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
     const r = await runCaptured(['extract', '--images', photos, '--out', local, '--workers', '1', ...modelFlags()]);
     expect(r.code).toBe(5); // the broken image
     for (const n of names) {
-      for (const layer of ['block4_pool', 'block5_pool']) expect(readFileSync(join(out, n, `${layer}.npy`)).equals(readFileSync(join(local, n, `${layer}.npy`)))).toBe(true);
+      for (const layer of ['block4_pool', 'block5_pool'])
+        expect(readFileSync(join(out, n, `${layer}.npy`)).equals(readFileSync(join(local, n, `${layer}.npy`)))).toBe(
+          true,
+        );
     }
-    expect(merged.join('\n').replaceAll(out, 'OUT')).toBe(readFileSync(join(local, 'features.jsonl'), 'utf8').trim().replaceAll(local, 'OUT'));
+    expect(merged.join('\n').replaceAll(out, 'OUT')).toBe(
+      readFileSync(join(local, 'features.jsonl'), 'utf8').trim().replaceAll(local, 'OUT'),
+    );
   });
 
   it('a .txt list and --stack: one [N, …] array per layer in the merged order', async () => {
     const out = mkdtempSync(join(tmpdir(), 'queue-out-'));
     const list = join(mkdtempSync(join(tmpdir(), 'queue-list-')), 'images.txt');
     mkdirSync(out, { recursive: true });
-    writeFileSync(list, `# three of them\n${join(photos, 'img03.png')}\n${join(photos, 'img01.png')}\n\n${join(photos, 'img02.png')}\n`);
-    const sub = await runCaptured(['queue', 'submit', '--redis', redis.url, '--images', list, '--out', out, '--shard', '2', '--stack', ...modelFlags()]);
+    writeFileSync(
+      list,
+      `# three of them\n${join(photos, 'img03.png')}\n${join(photos, 'img01.png')}\n\n${join(photos, 'img02.png')}\n`,
+    );
+    const sub = await runCaptured([
+      'queue',
+      'submit',
+      '--redis',
+      redis.url,
+      '--images',
+      list,
+      '--out',
+      out,
+      '--shard',
+      '2',
+      '--stack',
+      ...modelFlags(),
+    ]);
     const runId = /run ([0-9a-f]{16})/.exec(sub.out)![1]!;
     const w = new WorkerProcess(redis.url);
     try {
@@ -198,6 +297,11 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
     expect(stacked.shape).toEqual([3, 1, 1, 16]);
     const second = decodeNpy(readFileSync(join(out, 'img01', 'block5_pool.npy')));
     expect([...stacked.data.slice(16, 32)]).toEqual([...second.data]);
-    expect(readFileSync(join(out, 'features.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { image: string }).image.slice(-9))).toEqual(['img03.png', 'img01.png', 'img02.png']);
+    expect(
+      readFileSync(join(out, 'features.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { image: string }).image.slice(-9)),
+    ).toEqual(['img03.png', 'img01.png', 'img02.png']);
   });
 });

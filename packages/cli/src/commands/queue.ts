@@ -78,7 +78,8 @@ const OPTIONS = {
 } as const;
 
 type Values = ReturnType<typeof parse>['values'];
-const parse = (argv: string[]) => usageErrors('queue', () => parseArgs({ args: argv, strict: true, allowPositionals: true, options: OPTIONS }));
+const parse = (argv: string[]) =>
+  usageErrors('queue', () => parseArgs({ args: argv, strict: true, allowPositionals: true, options: OPTIONS }));
 
 export async function queueCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const [sub, ...rest] = argv;
@@ -88,7 +89,10 @@ export async function queueCommand(argv: string[], ctx: CommandContext): Promise
     return sub ? 0 : 2;
   }
   const redis = values.redis ?? process.env.VGGSCOPE_REDIS;
-  if (!redis) throw new VggError('E_USAGE', 'queue: --redis URL is required (or set VGGSCOPE_REDIS)', { hint: '--redis redis://HOST:6379' });
+  if (!redis)
+    throw new VggError('E_USAGE', 'queue: --redis URL is required (or set VGGSCOPE_REDIS)', {
+      hint: '--redis redis://HOST:6379',
+    });
   // The queue package loads BullMQ and ioredis: imported here so the other commands start light.
   const q = await import('@vggscope/queue');
   switch (sub) {
@@ -108,11 +112,24 @@ export async function queueCommand(argv: string[], ctx: CommandContext): Promise
 type Q = typeof import('@vggscope/queue');
 
 async function submit(q: Q, redis: string, v: Values, ctx: CommandContext): Promise<number> {
-  if (!v.images?.length) throw new VggError('E_USAGE', 'queue submit: --images is required (a folder, a pattern or a .txt list)');
-  if (!v.out) throw new VggError('E_USAGE', 'queue submit: --out is required (a folder every worker can write, e.g. on a shared mount)');
+  if (!v.images?.length)
+    throw new VggError('E_USAGE', 'queue submit: --images is required (a folder, a pattern or a .txt list)');
+  if (!v.out)
+    throw new VggError(
+      'E_USAGE',
+      'queue submit: --out is required (a folder every worker can write, e.g. on a shared mount)',
+    );
   const model = parseModel(v.model);
   const engine = parseEngine({ backend: v.backend });
-  const draft = { model, includeTop: v['include-top'] ?? false, pooling: parsePooling(v.pooling), inputSize: parseSize(v.size), layers: many(v.layer), backend: engine.backend, threads: 1 };
+  const draft = {
+    model,
+    includeTop: v['include-top'] ?? false,
+    pooling: parsePooling(v.pooling),
+    inputSize: parseSize(v.size),
+    layers: many(v.layer),
+    backend: engine.backend,
+    threads: 1,
+  };
   const { config } = resolveVggConfig({ ...draft, weights: 'unresolved' }); // model, size and layers checked here, before Redis
   const images = (await expandImages(v.images)).map((p) => resolve(p));
   const result = await q.submitRun({
@@ -122,14 +139,32 @@ async function submit(q: Q, redis: string, v: Values, ctx: CommandContext): Prom
     shardSize: cliErrors.wholeNumber('--shard', v.shard, 1, 100_000),
     attempts: cliErrors.wholeNumber('--attempts', v.attempts, 1, 100),
     stack: v.stack ?? false,
-    config: { model, includeTop: config.includeTop, pooling: config.pooling, inputSize: config.inputSize, layers: config.layers, ...(engine.backend ? { backend: engine.backend } : {}), ...(v.weights ? { weights: resolve(v.weights) } : {}) },
+    config: {
+      model,
+      includeTop: config.includeTop,
+      pooling: config.pooling,
+      inputSize: config.inputSize,
+      layers: config.layers,
+      ...(engine.backend ? { backend: engine.backend } : {}),
+      ...(v.weights ? { weights: resolve(v.weights) } : {}),
+    },
   });
   if (v.json) ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
-    ctx.stdout.write(`run ${result.runId}: ${result.images} images in ${result.shards} shards; added ${result.added}${result.existing ? `, ${result.existing} already queued or done` : ''}\n`);
-    if (!result.redis.appendOnly) ctx.stderr.write('note: this Redis has no append-only file (appendonly no): a Redis restart can lose queued shards\n');
-    if (v.weights && !existsSync(v.weights)) ctx.stderr.write(`note: --weights '${v.weights}' does not exist here; every worker must find it at ${resolve(v.weights)}\n`);
-    ctx.stdout.write(`follow it with: vggscope queue status --redis ${q.redisOptions(redis).password ? 'URL' : redis} ${result.runId}\n`); // no password on screen
+    ctx.stdout.write(
+      `run ${result.runId}: ${result.images} images in ${result.shards} shards; added ${result.added}${result.existing ? `, ${result.existing} already queued or done` : ''}\n`,
+    );
+    if (!result.redis.appendOnly)
+      ctx.stderr.write(
+        'note: this Redis has no append-only file (appendonly no): a Redis restart can lose queued shards\n',
+      );
+    if (v.weights && !existsSync(v.weights))
+      ctx.stderr.write(
+        `note: --weights '${v.weights}' does not exist here; every worker must find it at ${resolve(v.weights)}\n`,
+      );
+    ctx.stdout.write(
+      `follow it with: vggscope queue status --redis ${q.redisOptions(redis).password ? 'URL' : redis} ${result.runId}\n`,
+    ); // no password on screen
   }
   return EXIT_CODES.ok;
 }
@@ -145,7 +180,10 @@ async function expandImages(args: readonly string[]): Promise<string[]> {
     const text = await readFile(arg, 'utf8').catch((e: Error) => {
       throw new VggError('E_IMAGE_READ', `--images: cannot read the list '${arg}': ${e.message}`);
     });
-    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const lines = text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     out.push(...lines.map((l) => (isAbsolute(l) ? l : resolve(dirname(arg), l))));
   }
   if (out.length === 0) throw new VggError('E_IMAGE_READ', `--images: no images in ${args.join(', ')}`);
@@ -154,7 +192,8 @@ async function expandImages(args: readonly string[]): Promise<string[]> {
 
 async function worker(q: Q, redis: string, v: Values, ctx: CommandContext): Promise<number> {
   const engine = parseEngine({ threads: v.threads });
-  const seconds = (flag: string, value: string | undefined, min: number) => cliErrors.wholeNumber(flag, value, min, 3600) * 1000;
+  const seconds = (flag: string, value: string | undefined, min: number) =>
+    cliErrors.wholeNumber(flag, value, min, 3600) * 1000;
   const log = (line: string) => ctx.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const delay = Number(process.env.VGGSCOPE_QUEUE_TEST_DELAY_MS ?? 0); // test hook: slow shards to kill mid-way
   const w = await q.QueueWorker.start({
@@ -168,7 +207,9 @@ async function worker(q: Q, redis: string, v: Values, ctx: CommandContext): Prom
     imageDelayMs: delay > 0 ? delay : undefined,
     log,
   });
-  log(`worker ${w.name} ready: redis ${w.redisInfo.version}${w.redisInfo.appendOnly ? '' : ' (no append-only file: a restart can lose shards)'}; waiting for shards`);
+  log(
+    `worker ${w.name} ready: redis ${w.redisInfo.version}${w.redisInfo.appendOnly ? '' : ' (no append-only file: a restart can lose shards)'}; waiting for shards`,
+  );
   const graceMs = seconds('--grace', v.grace, 0);
   await new Promise<void>((done) => {
     let signals = 0;
@@ -215,7 +256,9 @@ async function status(q: Q, redis: string, run: string | undefined, v: Values, c
 
 async function merge(q: Q, redis: string, run: string | undefined, ctx: CommandContext): Promise<number> {
   const r = await q.mergeQueuedRun(redis, run);
-  const missing = r.missingShards.length ? `; ${r.missingShards.length} shard(s) have no index yet: ${r.missingShards.map((n) => n + 1).join(', ')}` : '';
+  const missing = r.missingShards.length
+    ? `; ${r.missingShards.length} shard(s) have no index yet: ${r.missingShards.map((n) => n + 1).join(', ')}`
+    : '';
   ctx.stdout.write(`run ${r.runId}: merged ${r.images} images into ${r.path}${missing}\n`);
   return EXIT_CODES.ok;
 }
@@ -237,8 +280,20 @@ function renderStatus(s: RunStatus): string {
     `images: done ${s.images.done}, failed ${s.images.failed}, in active shards ${s.images.active}, remaining ${s.images.remaining}`,
     `shards: done ${s.shards.done}, failed ${s.shards.failed}, active ${s.shards.active}, waiting ${s.shards.waiting}${s.workers.length ? ` · workers: ${s.workers.join(', ')}` : ''}`,
   ];
-  if (s.failedShards.length) lines.push(formatTable(['failed shard', 'reason'], s.failedShards.map((f) => [f.shard, f.reason])));
-  if (s.failedImages.length) lines.push(formatTable(['failed image', 'reason'], s.failedImages.map((f) => [f.image, f.reason])));
+  if (s.failedShards.length)
+    lines.push(
+      formatTable(
+        ['failed shard', 'reason'],
+        s.failedShards.map((f) => [f.shard, f.reason]),
+      ),
+    );
+  if (s.failedImages.length)
+    lines.push(
+      formatTable(
+        ['failed image', 'reason'],
+        s.failedImages.map((f) => [f.image, f.reason]),
+      ),
+    );
   if (s.merged) lines.push(`features index: ${s.merged}`);
   if (!s.redis.appendOnly) lines.push('note: this Redis has no append-only file: a restart can lose queued shards');
   return `${lines.join('\n')}\n`;

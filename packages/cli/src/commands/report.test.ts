@@ -11,13 +11,26 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'report-'));
 /** Debian's chromium (apt-get install chromium); nothing here downloads a browser. */
 const CHROMIUM = '/usr/bin/chromium';
 const playwright = await import('playwright-core').catch(() => undefined);
-const NO_BROWSER = !existsSync(CHROMIUM) ? `${CHROMIUM} not installed (apt-get install chromium)` : !playwright ? 'playwright-core not installed (npm ci)' : '';
+const NO_BROWSER = !existsSync(CHROMIUM)
+  ? `${CHROMIUM} not installed (apt-get install chromium)`
+  : !playwright
+    ? 'playwright-core not installed (npm ci)'
+    : '';
 /** Screenshots land here (git-ignored) for people to look at. */
 export const ARTIFACTS = join(REPO_ROOT, 'tmp', 'test-artifacts', 'report');
 
 async function writeReport(args: string[] = []): Promise<string> {
   const dir = tmp();
-  const r = await runCaptured(['report', '--model', 'tiny-vgg16', '--weights', await tinyWeights('vgg16', 'h5', { includeTop: true }), '--out', dir, ...args]);
+  const r = await runCaptured([
+    'report',
+    '--model',
+    'tiny-vgg16',
+    '--weights',
+    await tinyWeights('vgg16', 'h5', { includeTop: true }),
+    '--out',
+    dir,
+    ...args,
+  ]);
   expect(r.code, r.err).toBe(0);
   return join(dir, 'report.html');
 }
@@ -31,14 +44,32 @@ describe('cli report', () => {
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html).not.toContain('<script');
     expect(html).toContain("default-src 'none'");
-    for (const id of ['summary-table', 'sizes-table', 'predictions-table', 'grad-cam', 'filters-block1_conv1', 'maps-block1_conv1', 'maps-block5_conv3', 'input-image']) expect(html, id).toContain(`id="${id}"`);
+    for (const id of [
+      'summary-table',
+      'sizes-table',
+      'predictions-table',
+      'grad-cam',
+      'filters-block1_conv1',
+      'maps-block1_conv1',
+      'maps-block5_conv3',
+      'input-image',
+    ])
+      expect(html, id).toContain(`id="${id}"`);
     expect(html).toMatch(/<dt>md5<\/dt><dd><code>[0-9a-f]{32}<\/code> \(tiny-vgg16-top-s7\.h5\)/);
     expect(html).toContain('prefers-color-scheme: dark');
   });
 
   it('no-top weights: no predictions, no Grad-CAM, and the page says why', async () => {
     const dir = tmp();
-    const r = await runCaptured(['report', '--model', 'tiny-vgg16', '--weights', await tinyWeights('vgg16', 'h5'), '--out', dir]);
+    const r = await runCaptured([
+      'report',
+      '--model',
+      'tiny-vgg16',
+      '--weights',
+      await tinyWeights('vgg16', 'h5'),
+      '--out',
+      dir,
+    ]);
     expect(r.code).toBe(0);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).not.toContain('id="predictions-table"');
@@ -56,7 +87,16 @@ describe.skipIf(NO_BROWSER !== '')(`the report in headless Chromium${skipNote(NO
       executablePath: CHROMIUM,
       headless: true,
       offline: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const views = [
@@ -68,22 +108,42 @@ describe.skipIf(NO_BROWSER !== '')(`the report in headless Chromium${skipNote(NO
       for (const v of views) {
         const tab = await context.newPage();
         const problems: string[] = [];
-        tab.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`));
+        tab.on(
+          'console',
+          (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`),
+        );
         tab.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-        tab.on('request', (r) => !r.url().startsWith('file:') && !r.url().startsWith('data:') && problems.push(`request: ${r.url()}`));
+        tab.on(
+          'request',
+          (r) => !r.url().startsWith('file:') && !r.url().startsWith('data:') && problems.push(`request: ${r.url()}`),
+        );
         await tab.setViewportSize(v.viewport);
         await tab.emulateMedia({ colorScheme: v.colorScheme });
         await tab.goto(pathToFileURL(page).href, { waitUntil: 'load' });
-        const images = await tab.$$eval('img', (imgs) => imgs.map((i) => ({ alt: i.alt, complete: i.complete, w: i.naturalWidth, shown: i.getBoundingClientRect().width })));
+        const images = await tab.$$eval('img', (imgs) =>
+          imgs.map((i) => ({
+            alt: i.alt,
+            complete: i.complete,
+            w: i.naturalWidth,
+            shown: i.getBoundingClientRect().width,
+          })),
+        );
         expect(images).toHaveLength(9);
         for (const i of images) {
           expect(i.complete && i.w > 0, `${v.name}: ${i.alt} decoded`).toBe(true);
           expect(i.shown, `${v.name}: ${i.alt} fits the viewport`).toBeLessThanOrEqual(v.viewport.width);
         }
-        expect(await tab.$$eval('table', (t) => t.map((x) => x.id))).toEqual(['predictions-table', 'summary-table', 'sizes-table']);
+        expect(await tab.$$eval('table', (t) => t.map((x) => x.id))).toEqual([
+          'predictions-table',
+          'summary-table',
+          'sizes-table',
+        ]);
         expect(await tab.$$eval('#summary-table tbody tr', (r) => r.length)).toBe(23); // VGG16 with top: input_1, 18 feature layers, flatten, fc1, fc2, predictions
         // Nothing but the tables' own scroll boxes may be wider than a phone. (Strings: the repo's TS has no DOM types.)
-        expect(await tab.evaluate<number>('document.documentElement.scrollWidth'), `${v.name}: no horizontal page scroll`).toBeLessThanOrEqual(v.viewport.width);
+        expect(
+          await tab.evaluate<number>('document.documentElement.scrollWidth'),
+          `${v.name}: no horizontal page scroll`,
+        ).toBeLessThanOrEqual(v.viewport.width);
         const bg = await tab.evaluate<string>('getComputedStyle(document.body).backgroundColor');
         expect(bg, v.name).toBe(v.colorScheme === 'dark' ? 'rgb(21, 22, 27)' : 'rgb(251, 251, 253)');
         await tab.screenshot({ path: join(ARTIFACTS, `${v.name}.png`) });

@@ -30,16 +30,28 @@ export async function summaryCommand(argv: string[], ctx: CommandContext): Promi
     ctx.stdout.write(SUMMARY_HELP);
     return 0;
   }
-  const graph = buildGraph(parseModel(values.model), { includeTop: values['include-top'], inputSize: parseSize(values.size), pooling: parsePooling(values.pooling) });
+  const graph = buildGraph(parseModel(values.model), {
+    includeTop: values['include-top'],
+    inputSize: parseSize(values.size),
+    pooling: parsePooling(values.pooling),
+  });
   const { rows, totalParams } = modelSummary(graph);
   const sizes = featureMapSizes(graph);
   if (values.json) {
-    ctx.stdout.write(`${JSON.stringify({ model: graph.model, inputSize: graph.inputSize, includeTop: graph.includeTop, layers: rows.map((r, i) => ({ index: i, ...r, bytes: sizes[i]!.bytes })), totalParams }, null, 2)}\n`);
+    ctx.stdout.write(
+      `${JSON.stringify({ model: graph.model, inputSize: graph.inputSize, includeTop: graph.includeTop, layers: rows.map((r, i) => ({ index: i, ...r, bytes: sizes[i]!.bytes })), totalParams }, null, 2)}\n`,
+    );
     return 0;
   }
   const table = formatTable(
     ['#', 'layer (type)', 'output shape', 'params', 'activation'],
-    rows.map((r, i) => [i, `${r.name} (${r.type})`, formatShape(r.outputShape), r.params, formatBytes(sizes[i]!.bytes)]),
+    rows.map((r, i) => [
+      i,
+      `${r.name} (${r.type})`,
+      formatShape(r.outputShape),
+      r.params,
+      formatBytes(sizes[i]!.bytes),
+    ]),
   );
   const activations = sizes.reduce((n, s) => n + s.bytes, 0);
   ctx.stdout.write(

@@ -31,7 +31,9 @@ describe('cli weights', () => {
 
   it('convert --dtype f16 halves the file', async () => {
     const out = join(tmp(), 'h.vggw');
-    expect(spawnCli(['weights', 'convert', '--from', await synthH5('vgg16'), '--to', out, '--dtype', 'f16']).code).toBe(0);
+    expect(spawnCli(['weights', 'convert', '--from', await synthH5('vgg16'), '--to', out, '--dtype', 'f16']).code).toBe(
+      0,
+    );
     expect(statSync(out).size).toBeLessThan(30e6);
   });
 
@@ -42,11 +44,31 @@ describe('cli weights', () => {
     try {
       const root = tmp();
       const manifest = join(root, 'manifest.json');
-      writeFileSync(manifest, JSON.stringify({ files: [{ name: NAME, model: 'vgg16', includeTop: false, md5: await hashFile(h5), bytes: body.length, urls: [`${server.url}/${NAME}`] }] }));
-      const env = { VGGSCOPE_MANIFEST: manifest, VGGSCOPE_WEIGHTS: join(root, 'cache'), KERAS_HOME: join(root, 'keras') };
+      writeFileSync(
+        manifest,
+        JSON.stringify({
+          files: [
+            {
+              name: NAME,
+              model: 'vgg16',
+              includeTop: false,
+              md5: await hashFile(h5),
+              bytes: body.length,
+              urls: [`${server.url}/${NAME}`],
+            },
+          ],
+        }),
+      );
+      const env = {
+        VGGSCOPE_MANIFEST: manifest,
+        VGGSCOPE_WEIGHTS: join(root, 'cache'),
+        KERAS_HOME: join(root, 'keras'),
+      };
       const f = await spawnCliAsync(['weights', 'fetch', '--model', 'vgg16'], env);
       expect(f.code).toBe(0);
-      expect(f.err).toMatch(/downloading vgg16_weights_tf_dim_ordering_tf_kernels_notop\.h5 \(56\.1 MiB\) from 127\.0\.0\.1/);
+      expect(f.err).toMatch(
+        /downloading vgg16_weights_tf_dim_ordering_tf_kernels_notop\.h5 \(56\.1 MiB\) from 127\.0\.0\.1/,
+      );
       expect(f.err).toMatch(/download 100% 56\.1 MiB\/56\.1 MiB/); // a plain line per 10% when stderr is not a TTY
       expect(f.out).toContain(`weights ready: ${join(root, 'cache', 'vgg16-notop.vggw')}`);
       const out = join(root, 'features');
@@ -71,7 +93,9 @@ describe('cli weights', () => {
     mkdirSync(join(cache, NAME)); // an official name that is a folder
     const l = spawnCli(['weights', 'list'], env);
     expect(l.code).toBe(0);
-    expect(l.out).toMatch(/vgg16-notop\.vggw\s+packed\s+\?\s+64 B\s+UNREADABLE \(E_WEIGHTS_FORMAT\): packed header length 4294967295 does not fit a 64-byte file/);
+    expect(l.out).toMatch(
+      /vgg16-notop\.vggw\s+packed\s+\?\s+64 B\s+UNREADABLE \(E_WEIGHTS_FORMAT\): packed header length 4294967295 does not fit a 64-byte file/,
+    );
     expect(l.out).toMatch(/vgg19-notop\.vggw .*UNREADABLE \(E_WEIGHTS_FORMAT\): packed header length 2147483648/);
     expect(l.out).toMatch(/UNREADABLE \(EISDIR\)/);
     expect(l.err).toBe('');
@@ -88,7 +112,9 @@ describe('cli weights', () => {
     writeFileSync(own, readFileSync(await synthH5('vgg16')));
     const ok = spawnCli(['weights', 'verify', own]);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/not an official file \(md5 [0-9a-f]{32} matches none\); readable, 13 layers with vgg16's shapes: ok/);
+    expect(ok.out).toMatch(
+      /not an official file \(md5 [0-9a-f]{32} matches none\); readable, 13 layers with vgg16's shapes: ok/,
+    );
     const tiny = join(tmp(), 'tiny.h5');
     writeFileSync(tiny, readFileSync(await tinyWeights('vgg16', 'h5')));
     const bad = spawnCli(['weights', 'verify', tiny, '--json']);

@@ -3,8 +3,20 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cliErrors } from '../errors.js';
 import {
-  cacheDirs, convertToPacked, detectVariant, hashFile, kerasCacheDir, loadManifest, packedName, PACKED_EXT,
-  isPackedFile, VggError, verifyPacked, buildGraph, loadWeights, isVggError,
+  cacheDirs,
+  convertToPacked,
+  detectVariant,
+  hashFile,
+  kerasCacheDir,
+  loadManifest,
+  packedName,
+  PACKED_EXT,
+  isPackedFile,
+  VggError,
+  verifyPacked,
+  buildGraph,
+  loadWeights,
+  isVggError,
 } from '@vggscope/core';
 import type { CommandContext } from '../context.js';
 import { parseModel, usageErrors } from '../options.js';
@@ -74,9 +86,17 @@ export async function weightsCommand(argv: string[], ctx: CommandContext): Promi
   }
 }
 
-async function convert(ctx: CommandContext, v: { from?: string; to?: string; model?: string; top?: boolean; dtype?: string }): Promise<number> {
-  if (!v.from) throw new VggError('E_USAGE', 'weights convert: --from PATH is required (a Keras .h5, a tfjs folder or a packed file)');
-  if (v.dtype !== 'f32' && v.dtype !== 'f16') throw cliErrors.badValue('weights convert: --dtype', 'f32 or f16', v.dtype);
+async function convert(
+  ctx: CommandContext,
+  v: { from?: string; to?: string; model?: string; top?: boolean; dtype?: string },
+): Promise<number> {
+  if (!v.from)
+    throw new VggError(
+      'E_USAGE',
+      'weights convert: --from PATH is required (a Keras .h5, a tfjs folder or a packed file)',
+    );
+  if (v.dtype !== 'f32' && v.dtype !== 'f16')
+    throw cliErrors.badValue('weights convert: --dtype', 'f32 or f16', v.dtype);
   const detected = await detectVariant(v.from);
   const model = v.model ? parseModel(v.model) : detected.model;
   const includeTop = v.top || detected.includeTop;
@@ -111,11 +131,24 @@ async function scan(): Promise<Entry[]> {
       const path = join(dir, name);
       const official = manifest.find((f) => f.name === name);
       if (name.endsWith(PACKED_EXT)) {
-        out.push({ place: label, file: path, kind: 'packed', bytes: (await stat(path)).size, ...(await describePacked(path)) });
+        out.push({
+          place: label,
+          file: path,
+          kind: 'packed',
+          bytes: (await stat(path)).size,
+          ...(await describePacked(path)),
+        });
       } else if (official) {
         const md5 = await md5Of(path);
         const verified = md5.startsWith('UNREADABLE') ? md5 : md5 === official.md5 ? 'md5 ok' : 'MD5 MISMATCH';
-        out.push({ place: label, file: path, kind: 'h5', model: `${official.model}${official.includeTop ? ' top' : ''}`, bytes: (await stat(path)).size, verified });
+        out.push({
+          place: label,
+          file: path,
+          kind: 'h5',
+          model: `${official.model}${official.includeTop ? ' top' : ''}`,
+          bytes: (await stat(path)).size,
+          verified,
+        });
       }
     }
   }
@@ -129,7 +162,10 @@ async function scan(): Promise<Entry[]> {
 async function describePacked(path: string): Promise<{ model: string; verified: string }> {
   try {
     const { header, bad } = await verifyPacked(path);
-    return { model: `${header.model}${header.includeTop ? ' top' : ''} ${header.dtype}`, verified: bad.length ? `${bad.length} BAD TENSORS` : 'sha256 ok' };
+    return {
+      model: `${header.model}${header.includeTop ? ' top' : ''} ${header.dtype}`,
+      verified: bad.length ? `${bad.length} BAD TENSORS` : 'sha256 ok',
+    };
   } catch (e) {
     return { model: '?', verified: unreadable(e) };
   }
@@ -154,7 +190,10 @@ async function list(ctx: CommandContext, json: boolean): Promise<number> {
   ctx.stdout.write(`Weights found (looked in: ${cacheDirs().join(', ')}, ${kerasCacheDir()}):\n`);
   ctx.stdout.write(
     entries.length
-      ? `${formatTable(['place', 'file', 'kind', 'model', 'size', 'verified'], entries.map((e) => [e.place, basename(e.file), e.kind, e.model, formatBytes(e.bytes), e.verified]))}\n`
+      ? `${formatTable(
+          ['place', 'file', 'kind', 'model', 'size', 'verified'],
+          entries.map((e) => [e.place, basename(e.file), e.kind, e.model, formatBytes(e.bytes), e.verified]),
+        )}\n`
       : "  none yet: 'npx nx run cli:weights -- fetch' downloads the official ones\n",
   );
   return 0;
@@ -163,9 +202,19 @@ async function list(ctx: CommandContext, json: boolean): Promise<number> {
 async function verify(ctx: CommandContext, target: string | undefined, json: boolean): Promise<number> {
   const entries = target ? [await verifyOne(target)] : await scan();
   if (json) ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-  else ctx.stdout.write(`${formatTable(['file', 'kind', 'model', 'verified'], entries.map((e) => [e.file, e.kind, e.model, e.verified]))}\n`);
+  else
+    ctx.stdout.write(
+      `${formatTable(
+        ['file', 'kind', 'model', 'verified'],
+        entries.map((e) => [e.file, e.kind, e.model, e.verified]),
+      )}\n`,
+    );
   const bad = entries.filter((e) => !/ok$/.test(e.verified));
-  if (bad.length) throw new VggError('E_WEIGHTS_CHECKSUM', `${bad.length} file(s) failed verification: ${bad.map((e) => e.file).join(', ')}; delete them and fetch or convert again`);
+  if (bad.length)
+    throw new VggError(
+      'E_WEIGHTS_CHECKSUM',
+      `${bad.length} file(s) failed verification: ${bad.map((e) => e.file).join(', ')}; delete them and fetch or convert again`,
+    );
   return 0;
 }
 
@@ -173,16 +222,25 @@ async function verifyOne(path: string): Promise<Entry> {
   const info = await stat(path).catch(() => {
     throw new VggError('E_WEIGHTS_NOT_FOUND', `weights verify: '${path}' not found`);
   });
-  if (!info.isFile()) throw new VggError('E_USAGE', `weights verify: '${path}' is not a file; give a .vggw or an official .h5 file`);
+  if (!info.isFile())
+    throw new VggError('E_USAGE', `weights verify: '${path}' is not a file; give a .vggw or an official .h5 file`);
   const bytes = info.size;
   if (path.endsWith(PACKED_EXT) || (await isPackedFile(path))) {
     return { place: '', file: path, kind: 'packed', bytes, ...(await describePacked(path)) };
   }
   const official = loadManifest().find((f) => f.name === basename(path));
   const md5 = await md5Of(path);
-  if (md5.startsWith('UNREADABLE')) return { place: '', file: path, kind: 'h5', model: official?.model ?? '?', bytes, verified: md5 };
+  if (md5.startsWith('UNREADABLE'))
+    return { place: '', file: path, kind: 'h5', model: official?.model ?? '?', bytes, verified: md5 };
   if (!official) return verifyUnofficial(path, bytes, md5);
-  return { place: '', file: path, kind: 'h5', model: official.model, bytes, verified: md5 === official.md5 ? 'md5 ok' : `MD5 MISMATCH (${md5}, expected ${official.md5})` };
+  return {
+    place: '',
+    file: path,
+    kind: 'h5',
+    model: official.model,
+    bytes,
+    verified: md5 === official.md5 ? 'md5 ok' : `MD5 MISMATCH (${md5}, expected ${official.md5})`,
+  };
 }
 
 /**
@@ -193,13 +251,22 @@ async function verifyOne(path: string): Promise<Entry> {
 async function verifyUnofficial(path: string, bytes: number, md5: string): Promise<Entry> {
   const renamed = loadManifest().find((f) => f.md5 === md5);
   const entry = { place: '', file: path, kind: 'h5' as const, bytes };
-  if (renamed) return { ...entry, model: `${renamed.model}${renamed.includeTop ? ' top' : ''}`, verified: `md5 ok (the official ${renamed.name}, renamed)` };
+  if (renamed)
+    return {
+      ...entry,
+      model: `${renamed.model}${renamed.includeTop ? ' top' : ''}`,
+      verified: `md5 ok (the official ${renamed.name}, renamed)`,
+    };
   try {
     const v = await detectVariant(path);
     const graph = buildGraph(v.model, { includeTop: v.includeTop });
     const w = await loadWeights(path, graph);
     const model = `${v.model}${v.includeTop ? ' top' : ''}`;
-    return { ...entry, model, verified: `not an official file (md5 ${md5} matches none); readable, ${w.layers.size} layers with ${model}'s shapes: ok` };
+    return {
+      ...entry,
+      model,
+      verified: `not an official file (md5 ${md5} matches none); readable, ${w.layers.size} layers with ${model}'s shapes: ok`,
+    };
   } catch (e) {
     const why = isVggError(e) ? `${e.code}: ${e.message}` : String(e);
     return { ...entry, model: '?', verified: `not an official file (md5 ${md5} matches none), and not usable: ${why}` };

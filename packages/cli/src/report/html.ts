@@ -36,7 +36,8 @@ export interface ReportData {
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const shape = (s: readonly (number | null)[]) => `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`;
+const shape = (s: readonly (number | null)[]) =>
+  `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`;
 const num = (n: number) => n.toLocaleString('en-US');
 const bytes = (n: number) => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
 
@@ -47,9 +48,17 @@ function figure(f: ReportFigure): string {
 <figcaption><strong>${esc(f.title)}</strong> ${esc(f.caption)}</figcaption></figure>`;
 }
 
-function table(caption: string, headers: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number>, id: string): string {
+function table(
+  caption: string,
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  numeric: ReadonlySet<number>,
+  id: string,
+): string {
   const th = headers.map((h, i) => `<th scope="col"${numeric.has(i) ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.has(i) ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n');
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${numeric.has(i) ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
+    .join('\n');
   return `<div class="scroll"><table id="${id}"><caption>${esc(caption)}</caption><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
@@ -95,21 +104,35 @@ export function renderReportHtml(d: ReportData): string {
 <dt>layers loaded</dt><dd>${w.layers.length}: ${esc(w.layers.join(', '))}</dd>
 <dt>top (fc1, fc2, predictions)</dt><dd>${w.hasTop ? 'yes' : 'no: no predictions or Grad-CAM'}</dd>
 </dl></section>`);
-  sections.push(`<section id="input"><h2>The input after <code>load_img</code></h2><div class="grid">${figure(d.input)}</div></section>`);
+  sections.push(
+    `<section id="input"><h2>The input after <code>load_img</code></h2><div class="grid">${figure(d.input)}</div></section>`,
+  );
   if (d.predictions) {
     const rows = d.predictions.map((p, i) => [String(i + 1), p.wnid, p.label, `${(p.probability * 100).toFixed(2)}%`]);
     sections.push(`<section id="predictions"><h2>Top-5 predictions</h2>${table('decode_predictions(model.predict(x), top=5)', ['#', 'wnid', 'label', 'probability'], rows, new Set([0, 3]), 'predictions-table')}
 ${d.gradCam ? `<div class="grid" style="margin-top:1rem">${figure(d.gradCam)}</div>` : ''}</section>`);
   }
-  if (d.filters) sections.push(`<section id="filters"><h2>Filters</h2><div class="grid">${figure(d.filters)}</div></section>`);
-  if (d.block1) sections.push(`<section id="block1"><h2>Feature maps of block1_conv1</h2>${figure(d.block1)}</section>`);
-  if (d.blocks.length) sections.push(`<section id="blocks"><h2>The last conv of each block</h2><div class="grid">${d.blocks.map(figure).join('\n')}</div></section>`);
+  if (d.filters)
+    sections.push(`<section id="filters"><h2>Filters</h2><div class="grid">${figure(d.filters)}</div></section>`);
+  if (d.block1)
+    sections.push(`<section id="block1"><h2>Feature maps of block1_conv1</h2>${figure(d.block1)}</section>`);
+  if (d.blocks.length)
+    sections.push(
+      `<section id="blocks"><h2>The last conv of each block</h2><div class="grid">${d.blocks.map(figure).join('\n')}</div></section>`,
+    );
   const summaryRows = d.summary.rows.map((r) => [`${r.name} (${r.type})`, shape(r.outputShape), num(r.params)]);
-  sections.push(`<section id="summary"><h2>Model summary</h2>${table(`model.summary(): ${num(d.summary.totalParams)} parameters`, ['Layer (type)', 'Output shape', 'Param #'], summaryRows, new Set([2]), 'summary-table')}</section>`);
+  sections.push(
+    `<section id="summary"><h2>Model summary</h2>${table(`model.summary(): ${num(d.summary.totalParams)} parameters`, ['Layer (type)', 'Output shape', 'Param #'], summaryRows, new Set([2]), 'summary-table')}</section>`,
+  );
   const sizeRows = d.sizes.map((r) => [String(r.index), r.name, r.kind, shape(r.outputShape), bytes(r.bytes)]);
-  sections.push(`<section id="sizes"><h2>Feature-map sizes</h2>${table('One image, float32', ['#', 'layer', 'kind', 'output shape', 'size'], sizeRows, new Set([0, 4]), 'sizes-table')}</section>`);
+  sections.push(
+    `<section id="sizes"><h2>Feature-map sizes</h2>${table('One image, float32', ['#', 'layer', 'kind', 'output shape', 'size'], sizeRows, new Set([0, 4]), 'sizes-table')}</section>`,
+  );
 
-  const nav = sections.map((s) => /<section id="([^"]+)"><h2>(.*?)<\/h2>/.exec(s)!).map((m) => `<li><a href="#${m[1]}">${m[2]!.replace(/<[^>]+>/g, '')}</a></li>`).join('');
+  const nav = sections
+    .map((s) => /<section id="([^"]+)"><h2>(.*?)<\/h2>/.exec(s)!)
+    .map((m) => `<li><a href="#${m[1]}">${m[2]!.replace(/<[^>]+>/g, '')}</a></li>`)
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -27,7 +27,10 @@ export function imagenetClass(ref: string | number): ImagenetClass {
   }
   const labels = Object.values(index).map(([, l]) => l);
   const closest = closestName(norm(text), labels);
-  throw new VggError('E_USAGE', `unknown ImageNet class '${text}'; give an index 0…999, a WNID (n02123045) or a label${closest ? ` (did you mean '${closest}'?)` : ''}`);
+  throw new VggError(
+    'E_USAGE',
+    `unknown ImageNet class '${text}'; give an index 0…999, a WNID (n02123045) or a label${closest ? ` (did you mean '${closest}'?)` : ''}`,
+  );
 }
 
 /** The class of index `i` (for labelling a top-1 choice). */

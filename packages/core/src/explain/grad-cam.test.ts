@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { buildGraph, type FloatTensor, lastConvLayer, loadWeights, tinyVgg, type TopWeights, type VggGraph, type WeightSet } from '@vggscope/core';
+import {
+  buildGraph,
+  type FloatTensor,
+  lastConvLayer,
+  loadWeights,
+  tinyVgg,
+  type TopWeights,
+  type VggGraph,
+  type WeightSet,
+} from '@vggscope/core';
 import { fillNormal, mulberry32, synthWeights } from '@vggscope/synth-weights';
 import { relativeL2, tinyWeights, wavyInput } from '@vggscope/test-utils';
 import { kerasReference } from '@vggscope/test-utils/keras-reference';
@@ -16,7 +25,11 @@ const TOL = 1e-4;
  * Dense without softmax — Keras' Grad-CAM example sets the last activation to None), and `tf.grad`
  * of the class score with respect to the last conv output, on the cpu backend.
  */
-async function tfGradient(a: FloatTensor, top: TopWeights, cls: number): Promise<{ grad: Float32Array; logits: Float32Array }> {
+async function tfGradient(
+  a: FloatTensor,
+  top: TopWeights,
+  cls: number,
+): Promise<{ grad: Float32Array; logits: Float32Array }> {
   await tf.setBackend('cpu');
   const [, h, w, c] = a.shape as [number, number, number, number];
   const head = tfl.sequential({
@@ -28,7 +41,10 @@ async function tfGradient(a: FloatTensor, top: TopWeights, cls: number): Promise
       tfl.layers.dense({ units: top.predictions.bias.shape[0]! }),
     ],
   });
-  const ts = [top.fc1, top.fc2, top.predictions].flatMap((l) => [tf.tensor(l.kernel.data, [...l.kernel.shape]), tf.tensor(l.bias.data, [...l.bias.shape])]);
+  const ts = [top.fc1, top.fc2, top.predictions].flatMap((l) => [
+    tf.tensor(l.kernel.data, [...l.kernel.shape]),
+    tf.tensor(l.bias.data, [...l.bias.shape]),
+  ]);
   head.setWeights(ts);
   const x = tf.tensor(a.data, [1, h, w, c]);
   const score = (t: tf.Tensor) => tf.sum(tf.gather(head.apply(t) as tf.Tensor, [cls], 1));
@@ -45,7 +61,12 @@ function camFrom(a: FloatTensor, grad: Float32Array): Float32Array {
   const [, h, w, c] = a.shape as [number, number, number, number];
   const alpha = new Float64Array(c);
   for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) alpha[k]! += grad[p * c + k]! / (h * w);
-  return Float32Array.from({ length: h * w }, (_, p) => Math.max(0, alpha.reduce((s, al, k) => s + al * a.data[p * c + k]!, 0)));
+  return Float32Array.from({ length: h * w }, (_, p) =>
+    Math.max(
+      0,
+      alpha.reduce((s, al, k) => s + al * a.data[p * c + k]!, 0),
+    ),
+  );
 }
 
 function topOf(set: WeightSet): TopWeights {
@@ -117,7 +138,10 @@ describe('Grad-CAM gradient vs finite differences', () => {
       const d = Float32Array.from(a.data, (v) => (v > 0 ? rand() - 0.5 : 0));
       const fd = (score(d, eps) - score(d, -eps)) / (2 * eps);
       const analytic = cam.gradient.data.reduce((s, g, i) => s + g * d[i]!, 0);
-      expect(Math.abs(fd - analytic) / Math.max(1e-6, Math.abs(analytic)), `direction ${t}: fd ${fd} vs ${analytic}`).toBeLessThan(1e-3);
+      expect(
+        Math.abs(fd - analytic) / Math.max(1e-6, Math.abs(analytic)),
+        `direction ${t}: fd ${fd} vs ${analytic}`,
+      ).toBeLessThan(1e-3);
     }
     const nonzero = [...cam.gradient.data.keys()].filter((i) => cam.gradient.data[i] !== 0 && a.data[i]! > 0);
     expect(nonzero.length).toBeGreaterThan(10);
@@ -125,7 +149,9 @@ describe('Grad-CAM gradient vs finite differences', () => {
       const e = new Float32Array(a.data.length);
       e[i] = 1;
       const fd = (score(e, eps) - score(e, -eps)) / (2 * eps);
-      expect(Math.abs(fd - cam.gradient.data[i]!), `entry ${i}`).toBeLessThan(1e-3 * Math.max(1, Math.abs(cam.gradient.data[i]!)));
+      expect(Math.abs(fd - cam.gradient.data[i]!), `entry ${i}`).toBeLessThan(
+        1e-3 * Math.max(1, Math.abs(cam.gradient.data[i]!)),
+      );
     }
   });
 });

@@ -45,13 +45,20 @@ export function lastConvLayer(graph: VggGraph): string {
  * channel, heatmap = ReLU(Σₖ αₖ·Aₖ) — Keras' Grad-CAM example, without autodiff.
  * @example gradCamFromActivation(a /* [1,14,14,512] *\/, top).heatmap.shape // [14, 14]
  */
-export function gradCamFromActivation(a: FloatTensor, top: TopWeights, classRef?: string | number, layer = 'last conv'): GradCamResult {
-  if (a.shape.length === 4 && a.shape[0] !== 1) throw new VggError('E_INPUT_SHAPE', `gradCam: one image's activation expected, got [${a.shape.join(', ')}]`);
+export function gradCamFromActivation(
+  a: FloatTensor,
+  top: TopWeights,
+  classRef?: string | number,
+  layer = 'last conv',
+): GradCamResult {
+  if (a.shape.length === 4 && a.shape[0] !== 1)
+    throw new VggError('E_INPUT_SHAPE', `gradCam: one image's activation expected, got [${a.shape.join(', ')}]`);
   const [h, w, c] = a.shape.slice(-3) as [number, number, number];
   const pass = topForward(a, top);
   const classes = pass.logits.length;
   const cls = classRef === undefined ? classAt(argmax(pass.logits)) : imagenetClass(classRef);
-  if (cls.index >= classes) throw new VggError('E_USAGE', `gradCam: class ${cls.index} is beyond this top's ${classes} classes`);
+  if (cls.index >= classes)
+    throw new VggError('E_USAGE', `gradCam: class ${cls.index} is beyond this top's ${classes} classes`);
   const grad = topBackward(a.shape, pass, top, cls.index);
   const alpha = new Float32Array(c);
   for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) alpha[k]! += grad[p * c + k]!;
@@ -73,13 +80,22 @@ export function gradCamFromActivation(a: FloatTensor, top: TopWeights, classRef?
  * include the last conv; the backward pass runs in plain TypeScript from `options.top`.
  * @example (await gradCam(vgg, 'cat.jpg', { top }))[0].heatmap.shape // [14, 14]
  */
-export async function gradCam(vgg: Pick<Vgg, 'graph' | 'extract'>, input: VggInput, options: GradCamOptions): Promise<GradCamResult[]> {
+export async function gradCam(
+  vgg: Pick<Vgg, 'graph' | 'extract'>,
+  input: VggInput,
+  options: GradCamOptions,
+): Promise<GradCamResult[]> {
   const layer = lastConvLayer(vgg.graph);
   const [a] = await vgg.extract(input, { layers: [layer] });
   const [n, h, w, c] = a!.shape as [number, number, number, number];
   const size = h * w * c;
   return Array.from({ length: n }, (_, b) =>
-    gradCamFromActivation({ data: a!.data.subarray(b * size, (b + 1) * size), shape: [1, h, w, c] }, options.top, options.class, layer),
+    gradCamFromActivation(
+      { data: a!.data.subarray(b * size, (b + 1) * size), shape: [1, h, w, c] },
+      options.top,
+      options.class,
+      layer,
+    ),
   );
 }
 

@@ -31,7 +31,12 @@ export interface ScoreCamResult extends ClassHeatmap {
 }
 
 /** What Score-CAM needs of a model: a session (`loadVgg`), or a pool adapter `{ graph, extract: (x) => pool.runSplit(x) }`. */
-export type ScoreCamModel = Pick<Vgg, 'graph'> & { extract(input: FloatTensor, options: { layers: readonly string[] }): Promise<readonly (FloatTensor & { layer?: string })[]> };
+export type ScoreCamModel = Pick<Vgg, 'graph'> & {
+  extract(
+    input: FloatTensor,
+    options: { layers: readonly string[] },
+  ): Promise<readonly (FloatTensor & { layer?: string })[]>;
+};
 
 /**
  * Score-CAM (Wang et al. 2020), forward passes only: each channel's map of `layer` is upsampled to
@@ -40,11 +45,17 @@ export type ScoreCamModel = Pick<Vgg, 'graph'> & { extract(input: FloatTensor, o
  * the layer's resolution. The session needs the top (224×224) with `predictions` among its layers.
  * @example (await scoreCam(vgg, 'cat.jpg', { maxN: 64 })).heatmap.shape // [14, 14]
  */
-export async function scoreCam(vgg: ScoreCamModel, image: string | RgbImage | FloatTensor, options: ScoreCamOptions = {}): Promise<ScoreCamResult> {
+export async function scoreCam(
+  vgg: ScoreCamModel,
+  image: string | RgbImage | FloatTensor,
+  options: ScoreCamOptions = {},
+): Promise<ScoreCamResult> {
   const graph = vgg.graph;
-  if (!graph.includeTop) throw new VggError('E_USAGE', 'scoreCam: the model needs its top (includeTop: true) to score the masked images');
+  if (!graph.includeTop)
+    throw new VggError('E_USAGE', 'scoreCam: the model needs its top (includeTop: true) to score the masked images');
   const layer = findLayer(graph, options.layer ?? lastConvLayer(graph));
-  if (layer.spec.kind !== 'conv') throw new VggError('E_USAGE', `scoreCam: '${layer.name}' is a ${layer.spec.kind} layer; pick a conv layer`);
+  if (layer.spec.kind !== 'conv')
+    throw new VggError('E_USAGE', `scoreCam: '${layer.name}' is a ${layer.spec.kind} layer; pick a conv layer`);
   const x = await toInput(image, graph.inputSize);
   // Outputs are picked by name, so a pool that always returns the layers it was made with works too.
   const first = await vgg.extract(x, { layers: [layer.name, 'predictions'] });
@@ -53,7 +64,8 @@ export async function scoreCam(vgg: ScoreCamModel, image: string | RgbImage | Fl
   const cls = options.class === undefined ? classAt(argmax(probs!.data)) : imagenetClass(options.class);
   const [, h, w, c] = a!.shape as [number, number, number, number];
   const maxN = options.maxN ?? c;
-  if (!Number.isInteger(maxN) || maxN < 1) throw new VggError('E_USAGE', `scoreCam: maxN must be a whole number ≥ 1, got ${maxN}`);
+  if (!Number.isInteger(maxN) || maxN < 1)
+    throw new VggError('E_USAGE', `scoreCam: maxN must be a whole number ≥ 1, got ${maxN}`);
   const channels = byVariance(a!, Math.min(maxN, c));
   const batchSize = Math.max(1, options.batchSize ?? 8);
   const [H, W] = graph.inputSize;
@@ -72,7 +84,10 @@ export async function scoreCam(vgg: ScoreCamModel, image: string | RgbImage | Fl
         batch[o + 3 * p + 2] = x.data[3 * p + 2]! * m;
       }
     });
-    const scored = pick(await vgg.extract({ data: batch, shape: [chunk.length, H, W, 3] }, { layers: ['predictions'] }), 'predictions');
+    const scored = pick(
+      await vgg.extract({ data: batch, shape: [chunk.length, H, W, 3] }, { layers: ['predictions'] }),
+      'predictions',
+    );
     const classes = scored!.shape[1]!;
     chunk.forEach((k, b) => (weights[k] = scored!.data[b * classes + cls.index]!));
     options.onProgress?.(start + chunk.length, channels.length);
@@ -91,7 +106,11 @@ export async function scoreCam(vgg: ScoreCamModel, image: string | RgbImage | Fl
 
 function pick(outputs: readonly (FloatTensor & { layer?: string })[], name: string): FloatTensor {
   const found = outputs.find((o) => o.layer === name) ?? (outputs.length === 1 ? outputs[0] : undefined);
-  if (!found) throw new VggError('E_INTERNAL', `scoreCam: the model returned no '${name}' output (got ${outputs.map((o) => o.layer).join(', ')})`);
+  if (!found)
+    throw new VggError(
+      'E_INTERNAL',
+      `scoreCam: the model returned no '${name}' output (got ${outputs.map((o) => o.layer).join(', ')})`,
+    );
   return found;
 }
 

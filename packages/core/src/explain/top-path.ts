@@ -19,7 +19,8 @@ export const TOP_LAYERS = ['fc1', 'fc2', 'predictions'] as const;
  * @example (await readTopWeights('vgg16.h5', buildGraph('vgg16', { includeTop: true }))).fc1.kernel.shape // [25088, 4096]
  */
 export async function readTopWeights(weights: string | WeightSet, graph: VggGraph): Promise<TopWeights> {
-  if (!graph.includeTop) throw new VggError('E_USAGE', 'readTopWeights: the graph has no top; build it with includeTop: true');
+  if (!graph.includeTop)
+    throw new VggError('E_USAGE', 'readTopWeights: the graph has no top; build it with includeTop: true');
   const stream = await openWeights(weights, graph, new Set(TOP_LAYERS));
   const got = new Map<string, LayerWeights>();
   for await (const layer of stream.layers) got.set(layer.name, layer.weights);
@@ -28,7 +29,9 @@ export async function readTopWeights(weights: string | WeightSet, graph: VggGrap
     throw new VggError(
       'E_WEIGHTS_MISSING',
       `class heatmaps need the top weights (${missing.join(', ')}), which '${stream.source}' does not have (a no-top file?)`,
-      { hint: `give --weights with the include-top file, or fetch it: 'npx nx run cli:weights -- fetch --model ${graph.model} --top'` },
+      {
+        hint: `give --weights with the include-top file, or fetch it: 'npx nx run cli:weights -- fetch --model ${graph.model} --top'`,
+      },
     );
   }
   return { fc1: got.get('fc1')!, fc2: got.get('fc2')!, predictions: got.get('predictions')! };
@@ -90,7 +93,12 @@ export function topForward(a: FloatTensor, top: TopWeights): TopPass {
  * predictions → fc2 ReLU mask → fc1 ReLU mask → matrix–vector products back to the flattened
  * pool output → routed to each window's maximum. No autodiff: this path has nothing else in it.
  */
-export function topBackward(shape: readonly number[], pass: TopPass, top: TopWeights, classIndex: number): Float32Array {
+export function topBackward(
+  shape: readonly number[],
+  pass: TopPass,
+  top: TopWeights,
+  classIndex: number,
+): Float32Array {
   const [h, w, c] = shape.slice(-3) as [number, number, number];
   const classes = top.predictions.bias.data.length;
   const u2 = top.fc2.bias.data.length;

@@ -34,7 +34,12 @@ export async function probeWritable(dir: string): Promise<void> {
     info = await stat(existing).catch(() => undefined);
   }
   if (info && !info.isDirectory()) {
-    throw outputError(dir, Object.assign(new Error(`'${existing}' is not a folder`), { code: existing === resolve(dir) ? 'EEXIST' : 'ENOTDIR' }));
+    throw outputError(
+      dir,
+      Object.assign(new Error(`'${existing}' is not a folder`), {
+        code: existing === resolve(dir) ? 'EEXIST' : 'ENOTDIR',
+      }),
+    );
   }
   const probe = tempPathFor(join(existing, 'probe'));
   try {
@@ -76,7 +81,10 @@ export async function cleanStaleTemps(dir: string, now = Date.now()): Promise<st
     if (!m) continue;
     const pid = Number(m[2]);
     const path = join(dir, name);
-    const old = await stat(path).then((s) => now - s.mtimeMs > 86_400_000, () => false);
+    const old = await stat(path).then(
+      (s) => now - s.mtimeMs > 86_400_000,
+      () => false,
+    );
     if (pid !== process.pid && (old || !processAlive(pid))) {
       await rm(path, { force: true }).catch(() => {});
       removed.push(name);

@@ -11,7 +11,8 @@ export function npyPreamble(descr: string, shape: readonly number[], length?: nu
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
   const unpadded = 10 + header.length + 1;
   const total = length ?? unpadded + ((64 - (unpadded % 64)) % 64);
-  if (total < unpadded || total - 10 > 0xffff) throw new VggError('E_INTERNAL', `npy: header for ${dims} does not fit ${total} bytes`);
+  if (total < unpadded || total - 10 > 0xffff)
+    throw new VggError('E_INTERNAL', `npy: header for ${dims} does not fit ${total} bytes`);
   header += ' '.repeat(total - unpadded) + '\n';
   const out = new Uint8Array(total);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
@@ -69,8 +70,15 @@ export class NpyStackWriter {
 
   /** Appends one image's output (`[1, …rowShape]`). */
   async append(t: FloatTensor): Promise<void> {
-    if (t.shape[0] !== 1 || t.shape.length !== this.rowShape.length + 1 || this.rowShape.some((d, i) => t.shape[i + 1] !== d)) {
-      throw new VggError('E_INTERNAL', `stack: row of shape [${t.shape.join(', ')}] does not match [1, ${this.rowShape.join(', ')}]`);
+    if (
+      t.shape[0] !== 1 ||
+      t.shape.length !== this.rowShape.length + 1 ||
+      this.rowShape.some((d, i) => t.shape[i + 1] !== d)
+    ) {
+      throw new VggError(
+        'E_INTERNAL',
+        `stack: row of shape [${t.shape.join(', ')}] does not match [1, ${this.rowShape.join(', ')}]`,
+      );
     }
     await this.write(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   }
@@ -90,7 +98,7 @@ export class NpyStackWriter {
   }
 
   private async write(bytes: Uint8Array): Promise<void> {
-    for (let done = 0; done < bytes.length; ) {
+    for (let done = 0; done < bytes.length;) {
       const { bytesWritten } = await this.io(() => this.fh.write(bytes, done, bytes.length - done, this.offset));
       done += bytesWritten;
       this.offset += bytesWritten;

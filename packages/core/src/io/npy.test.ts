@@ -21,11 +21,16 @@ describe('encodeNpy', () => {
   });
 
   it('1-D shapes get the tuple comma: (5,)', () => {
-    expect(new TextDecoder().decode(concat(encodeNpy({ data: new Float32Array(5), shape: [5] })))).toContain("'shape': (5,)");
+    expect(new TextDecoder().decode(concat(encodeNpy({ data: new Float32Array(5), shape: [5] })))).toContain(
+      "'shape': (5,)",
+    );
   });
 
   it('decodes from a Node Buffer that is a view into a larger pool', () => {
-    const bytes = Buffer.concat([Buffer.from('junk'), Buffer.concat(encodeNpy({ data: Float32Array.from([7, 8]), shape: [2] }))]).subarray(4);
+    const bytes = Buffer.concat([
+      Buffer.from('junk'),
+      Buffer.concat(encodeNpy({ data: Float32Array.from([7, 8]), shape: [2] })),
+    ]).subarray(4);
     expect([...decodeNpy(bytes).data]).toEqual([7, 8]);
   });
 
@@ -36,16 +41,26 @@ describe('encodeNpy', () => {
     expect([...back.data]).toEqual([...data]);
   });
 
-  it.skipIf(!PYTHON_WITH_NUMPY)(`NumPy loads it with the same shape and values${skipNote(!PYTHON_WITH_NUMPY, 'no python3 with numpy')}`, async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'npy-')), 'x.npy');
-    const data = Float32Array.from({ length: 24 }, (_, i) => i * 0.5 - 3);
-    await writeFileAtomic(file, encodeNpy({ data, shape: [1, 2, 3, 4] }));
-    const py = spawnSync(PYTHON_WITH_NUMPY!, ['-c', `import numpy as np, json; a = np.load('${file}'); print(json.dumps([list(a.shape), str(a.dtype), a.ravel().tolist()]))`], { encoding: 'utf8' });
-    const [shape, dtype, values] = JSON.parse(py.stdout) as [number[], string, number[]];
-    expect(shape).toEqual([1, 2, 3, 4]);
-    expect(dtype).toBe('float32');
-    expect(values).toEqual([...data]);
-  });
+  it.skipIf(!PYTHON_WITH_NUMPY)(
+    `NumPy loads it with the same shape and values${skipNote(!PYTHON_WITH_NUMPY, 'no python3 with numpy')}`,
+    async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'npy-')), 'x.npy');
+      const data = Float32Array.from({ length: 24 }, (_, i) => i * 0.5 - 3);
+      await writeFileAtomic(file, encodeNpy({ data, shape: [1, 2, 3, 4] }));
+      const py = spawnSync(
+        PYTHON_WITH_NUMPY!,
+        [
+          '-c',
+          `import numpy as np, json; a = np.load('${file}'); print(json.dumps([list(a.shape), str(a.dtype), a.ravel().tolist()]))`,
+        ],
+        { encoding: 'utf8' },
+      );
+      const [shape, dtype, values] = JSON.parse(py.stdout) as [number[], string, number[]];
+      expect(shape).toEqual([1, 2, 3, 4]);
+      expect(dtype).toBe('float32');
+      expect(values).toEqual([...data]);
+    },
+  );
 });
 
 describe('writeFileAtomic', () => {

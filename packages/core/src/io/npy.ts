@@ -34,7 +34,12 @@ export function decodeNpy(bytes: Uint8Array): FloatTensor {
   const start = major === 1 ? 10 : 12;
   const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
   if (!header.includes("'<f4'")) throw new Error(`decodeNpy: only <f4 is supported, header: ${header.trim()}`);
-  const shape = /'shape': \(([^)]*)\)/.exec(header)![1]!.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = /'shape': \(([^)]*)\)/
+    .exec(header)![1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const dataStart = start + headerLen;
   // Copy: a Node Buffer's slice() is a view whose .buffer may be a larger shared pool.
   const data = new Float32Array(new Uint8Array(bytes.subarray(dataStart)).buffer);
@@ -54,7 +59,8 @@ export interface NpyHeader {
  * well-formed header (wrong magic, truncated, a dict it cannot read). Reads nothing past the header.
  */
 export function parseNpyHeader(bytes: Uint8Array): NpyHeader | undefined {
-  if (bytes.length < 10 || bytes[0] !== 0x93 || new TextDecoder().decode(bytes.subarray(1, 6)) !== 'NUMPY') return undefined;
+  if (bytes.length < 10 || bytes[0] !== 0x93 || new TextDecoder().decode(bytes.subarray(1, 6)) !== 'NUMPY')
+    return undefined;
   const major = bytes[6]!;
   if (major < 1 || major > 3) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -67,7 +73,10 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader | undefined {
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) return undefined;
-  const parts = shapeText.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!parts.every((p) => /^\d+$/.test(p))) return undefined;
   return { descr, fortranOrder: fortran === 'True', shape: parts.map(Number), dataOffset: start + headerLen };
 }

@@ -46,7 +46,10 @@ export class NpzArchive {
     const at = localDataStart(buf);
     if (at === undefined) return false;
     this.dataOffsets.set(key, e.localOffset + at);
-    const head = at < buf.length ? buf.subarray(at, at + Math.min(e.size, 4096)) : await readAt(this.fh, e.localOffset + at, Math.min(e.size, 4096));
+    const head =
+      at < buf.length
+        ? buf.subarray(at, at + Math.min(e.size, 4096))
+        : await readAt(this.fh, e.localOffset + at, Math.min(e.size, 4096));
     return e.localOffset + at + e.size <= this.fileSize && npyMatches(head, shape, e.size);
   }
 
@@ -59,7 +62,7 @@ export class NpzArchive {
       if (at === undefined) throw new Error(`npz: entry '${key}' has no local header`);
       start = e.localOffset + at;
     }
-    for (let pos = 0; pos < e.size; ) {
+    for (let pos = 0; pos < e.size;) {
       const chunk = new Uint8Array(Math.min(1 << 20, e.size - pos));
       const { bytesRead } = await this.fh.read(chunk, 0, chunk.length, start + pos);
       if (bytesRead === 0) return;
@@ -116,13 +119,13 @@ async function readCentralDirectory(fh: FileHandle): Promise<Map<string, NpzEntr
     const commentLen = cd.readUInt16LE(p + 32);
     let offset = cd.readUInt32LE(p + 42);
     const name = cd.subarray(p + 46, p + 46 + nameLen).toString('utf8');
-    for (let x = p + 46 + nameLen; x + 4 <= p + 46 + nameLen + extraLen; ) {
+    for (let x = p + 46 + nameLen; x + 4 <= p + 46 + nameLen + extraLen;) {
       const id = cd.readUInt16LE(x);
       const len = cd.readUInt16LE(x + 2);
       if (id === 0x0001) {
         let q = x + 4;
-        if (usize === 0xffffffff) (usize = Number(cd.readBigUInt64LE(q))), (q += 8);
-        if (csize === 0xffffffff) (csize = Number(cd.readBigUInt64LE(q))), (q += 8);
+        if (usize === 0xffffffff) ((usize = Number(cd.readBigUInt64LE(q))), (q += 8));
+        if (csize === 0xffffffff) ((csize = Number(cd.readBigUInt64LE(q))), (q += 8));
         if (offset === 0xffffffff) offset = Number(cd.readBigUInt64LE(q));
       }
       x += 4 + len;

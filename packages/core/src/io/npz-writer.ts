@@ -85,9 +85,14 @@ export class NpzWriter {
   async add(key: string, tensor: FloatTensor): Promise<void> {
     const parts = encodeNpy(tensor);
     const size = parts.reduce((n, p) => n + p.length, 0);
-    await this.addEntry(key, size, crc32(parts), (async function* () {
-      yield* parts;
-    })());
+    await this.addEntry(
+      key,
+      size,
+      crc32(parts),
+      (async function* () {
+        yield* parts;
+      })(),
+    );
   }
 
   /**
@@ -107,7 +112,10 @@ export class NpzWriter {
     })();
     const entry = await this.addEntry(key, size, 0, counted);
     if (seen !== size || (crc !== undefined && computed !== crc)) {
-      throw new VggError('E_INTERNAL', `npz: '${key}' had ${seen} bytes (CRC ${computed.toString(16)}), expected ${size}${crc === undefined ? '' : ` (CRC ${crc.toString(16)})`}`);
+      throw new VggError(
+        'E_INTERNAL',
+        `npz: '${key}' had ${seen} bytes (CRC ${computed.toString(16)}), expected ${size}${crc === undefined ? '' : ` (CRC ${crc.toString(16)})`}`,
+      );
     }
     entry.crc = computed;
     const patch = Buffer.alloc(4);
@@ -117,7 +125,8 @@ export class NpzWriter {
   }
 
   private async addEntry(key: string, size: number, crc: number, chunks: AsyncIterable<Uint8Array>): Promise<Entry> {
-    if (this.keys.has(key)) throw new VggError('E_INTERNAL', `npz: duplicate key '${key}' (every array needs its own name)`);
+    if (this.keys.has(key))
+      throw new VggError('E_INTERNAL', `npz: duplicate key '${key}' (every array needs its own name)`);
     this.keys.add(key);
     const name = new TextEncoder().encode(`${key}.npy`);
     const zip64 = this.options.forceZip64 || size >= U32;
@@ -244,7 +253,7 @@ export class NpzWriter {
   }
 
   private async writeAt(chunk: Uint8Array, position: number): Promise<void> {
-    for (let done = 0; done < chunk.length; ) {
+    for (let done = 0; done < chunk.length;) {
       const { bytesWritten } = await this.io(() => this.fh.write(chunk, done, chunk.length - done, position + done));
       done += bytesWritten;
     }

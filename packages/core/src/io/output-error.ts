@@ -10,7 +10,8 @@ const FIXES: Record<string, (path: string) => string> = {
   EPERM: (p) => `not permitted to write '${p}'; choose a writable --out, or fix the folder's permissions`,
   ENOSPC: (p) => `the disk holding '${p}' is full; free space, or choose --out on another disk`,
   EDQUOT: (p) => `the disk quota for '${p}' is exhausted; free space, or choose --out elsewhere`,
-  EFBIG: (p) => `'${p}' exceeds the largest file this system allows; use --format npy (one file per array) or another disk`,
+  EFBIG: (p) =>
+    `'${p}' exceeds the largest file this system allows; use --format npy (one file per array) or another disk`,
   ENAMETOOLONG: (p) => `the path '${p}' is too long for this file system; choose a shorter --out`,
   ENOENT: (p) => `a folder on the way to '${p}' disappeared or cannot be created; choose another --out`,
   EMFILE: () => 'too many open files; raise the limit (ulimit -n) or use fewer --workers',

@@ -10,12 +10,18 @@ import { npyFileMatches } from './npy-file.js';
 import { NpzWriter } from './npz-writer.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'io-'));
-const npy = (shape: number[]) => new Uint8Array(Buffer.concat(encodeNpy({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape })));
+const npy = (shape: number[]) =>
+  new Uint8Array(Buffer.concat(encodeNpy({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape })));
 
 describe('npy headers (what --skip-existing trusts)', () => {
   it('an encodeNpy file of the same shape matches; other shapes, truncation, 0 bytes and junk do not', async () => {
     const bytes = npy([1, 7, 7, 16]);
-    expect(parseNpyHeader(bytes)).toMatchObject({ descr: '<f4', fortranOrder: false, shape: [1, 7, 7, 16], dataOffset: 128 });
+    expect(parseNpyHeader(bytes)).toMatchObject({
+      descr: '<f4',
+      fortranOrder: false,
+      shape: [1, 7, 7, 16],
+      dataOffset: 128,
+    });
     expect(npyMatches(bytes, [1, 7, 7, 16])).toBe(true);
     expect(npyMatches(bytes, [1, 2, 2, 16])).toBe(false);
     expect(npyMatches(bytes.subarray(0, bytes.length - 4), [1, 7, 7, 16])).toBe(false);
@@ -47,7 +53,7 @@ describe('output faults → E_OUTPUT, nothing partial', () => {
 });
 
 describe('cleanStaleTemps', () => {
-  it("removes our temp files of dead processes (and any a day old), keeps live ones and other files", async () => {
+  it('removes our temp files of dead processes (and any a day old), keeps live ones and other files', async () => {
     const dir = tmp();
     // A pid that has exited: a finished child's.
     const child = spawn(process.execPath, ['-e', '']);

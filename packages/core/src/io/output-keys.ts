@@ -24,12 +24,14 @@ export function outputKeys(images: readonly string[], scheme: 'relative' | 'suff
     const parts = abs.map((p) => p.split(sep).filter(Boolean));
     const depth = parts.map(() => 1);
     const suffix = (i: number) => parts[i]!.slice(-depth[i]!).join('/');
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       const count = new Map<string, number>();
-      for (const i of parts.keys()) count.set(fold(stripExt(suffix(i))), (count.get(fold(stripExt(suffix(i)))) ?? 0) + 1);
+      for (const i of parts.keys())
+        count.set(fold(stripExt(suffix(i))), (count.get(fold(stripExt(suffix(i)))) ?? 0) + 1);
       for (const i of parts.keys()) {
-        if (count.get(fold(stripExt(suffix(i))))! > 1 && depth[i]! < parts[i]!.length) (depth[i]! += 1), (changed = true);
+        if (count.get(fold(stripExt(suffix(i))))! > 1 && depth[i]! < parts[i]!.length)
+          ((depth[i]! += 1), (changed = true));
       }
     }
     rel = parts.map((_, i) => suffix(i));
@@ -51,6 +53,7 @@ const stripExt = (p: string) => p.slice(0, p.length - extname(p).length);
 
 function commonFolder(dirs: readonly string[]): string {
   let base = dirs[0]!;
-  for (const d of dirs) while (d !== base && !d.startsWith(base.endsWith(sep) ? base : base + sep)) base = dirname(base);
+  for (const d of dirs)
+    while (d !== base && !d.startsWith(base.endsWith(sep) ? base : base + sep)) base = dirname(base);
   return base;
 }

@@ -6,7 +6,9 @@ describe('preprocessInput (caffe)', () => {
     const t = preprocessInput({ width: 2, height: 1, data: new Uint8Array([255, 0, 10, 1, 2, 3]) });
     expect(t.shape).toEqual([1, 1, 2, 3]);
     expect(t.data).toBeInstanceOf(Float32Array);
-    expect([...t.data]).toEqual([10 - 103.939, 0 - 116.779, 255 - 123.68, 3 - 103.939, 2 - 116.779, 1 - 123.68].map(Math.fround));
+    expect([...t.data]).toEqual(
+      [10 - 103.939, 0 - 116.779, 255 - 123.68, 3 - 103.939, 2 - 116.779, 1 - 123.68].map(Math.fround),
+    );
   });
   it('a pixel at the rounded ImageNet mean (R 124, G 117, B 104) leaves only the fractions, in BGR order', () => {
     // Keras: mean = [103.939, 116.779, 123.68] for B, G, R; 104 − 103.939 = 0.061, 117 − 116.779 = 0.221, 124 − 123.68 = 0.32
@@ -19,6 +21,8 @@ describe('preprocessInput (caffe)', () => {
     const b = preprocessInput({ width: 1, height: 1, data: new Uint8Array([4, 5, 6]) });
     const s = stackBatch([a, b]);
     expect(s.shape).toEqual([2, 1, 1, 3]);
-    expect([...s.data]).toEqual([3 - 103.939, 2 - 116.779, 1 - 123.68, 6 - 103.939, 5 - 116.779, 4 - 123.68].map(Math.fround));
+    expect([...s.data]).toEqual(
+      [3 - 103.939, 2 - 116.779, 1 - 123.68, 6 - 103.939, 5 - 116.779, 4 - 123.68].map(Math.fround),
+    );
   });
 });

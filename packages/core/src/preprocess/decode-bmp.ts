@@ -26,7 +26,13 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): Rg
   let offset = v.getUint32(10, true);
   const headerSize = v.getUint32(14, true);
   need(b, 14 + headerSize);
-  let width: number, height: number, bits: number, compression = 0, colors = 0, topDown = false, palPad = 4;
+  let width: number,
+    height: number,
+    bits: number,
+    compression = 0,
+    colors = 0,
+    topDown = false,
+    palPad = 4;
   let masks: number[] = [];
   if (headerSize === 12) {
     [width, height, bits] = [v.getUint16(18, true), v.getUint16(20, true), v.getUint16(24, true)];
@@ -54,12 +60,31 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): Rg
   let layout: Layout;
   if (bits <= 8 && [1, 4, 8].includes(bits)) layout = 'palette';
   else if (compression === 3) {
-    const key = masks.slice(0, bits === 32 ? 4 : 3).map((m) => (m >>> 0).toString(16)).join(',');
-    const found = bits === 32 ? MASKS_32[key] : bits === 16 ? MASKS_16[key] : bits === 24 && key === 'ff0000,ff00,ff' ? 'BGR' : undefined;
+    const key = masks
+      .slice(0, bits === 32 ? 4 : 3)
+      .map((m) => (m >>> 0).toString(16))
+      .join(',');
+    const found =
+      bits === 32
+        ? MASKS_32[key]
+        : bits === 16
+          ? MASKS_16[key]
+          : bits === 24 && key === 'ff0000,ff00,ff'
+            ? 'BGR'
+            : undefined;
     if (!found) throw new Error('unsupported BMP bitfields layout');
     layout = found;
   } else if (compression === 0) {
-    layout = bits === 24 ? 'BGR' : bits === 32 ? 'BGRX' : bits === 16 ? 'BGR;15' : (() => { throw new Error(`unsupported BMP pixel depth (${bits})`); })();
+    layout =
+      bits === 24
+        ? 'BGR'
+        : bits === 32
+          ? 'BGRX'
+          : bits === 16
+            ? 'BGR;15'
+            : (() => {
+                throw new Error(`unsupported BMP pixel depth (${bits})`);
+              })();
   } else if ((compression === 1 && bits === 8) || (compression === 2 && bits === 4)) {
     layout = 'palette';
   } else {
@@ -71,14 +96,19 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): Rg
     if (!(colors > 0 && colors <= 65536)) throw new Error(`unsupported BMP palette size (${colors})`);
     const palAt = 14 + headerSize + (compression === 3 && headerSize < 52 ? 12 : 0);
     need(b, palAt + Math.min(colors, 256) * palPad);
-    pal = pillowPalette(colors, (i) => [b[palAt + i * palPad + 2]!, b[palAt + i * palPad + 1]!, b[palAt + i * palPad]!]);
+    pal = pillowPalette(colors, (i) => [
+      b[palAt + i * palPad + 2]!,
+      b[palAt + i * palPad + 1]!,
+      b[palAt + i * palPad]!,
+    ]);
   }
   const out = new Uint8Array(width * height * 3);
   if (compression === 1 || compression === 2) {
     const idx = decodeRle(b, offset, width, height, compression === 2);
     for (let y = 0; y < height; y++) {
       const row = (topDown ? y : height - 1 - y) * width;
-      for (let x = 0; x < width; x++) out.set(pal!.subarray(idx[row + x]! * 3, idx[row + x]! * 3 + 3), (y * width + x) * 3);
+      for (let x = 0; x < width; x++)
+        out.set(pal!.subarray(idx[row + x]! * 3, idx[row + x]! * 3 + 3), (y * width + x) * 3);
     }
     return { width, height, data: out };
   }
@@ -92,7 +122,16 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): Rg
   return { width, height, data: out };
 }
 
-function unpackPixel(b: Uint8Array, row: number, x: number, bits: number, layout: Layout, pal: Uint8Array | undefined, out: Uint8Array, q: number): void {
+function unpackPixel(
+  b: Uint8Array,
+  row: number,
+  x: number,
+  bits: number,
+  layout: Layout,
+  pal: Uint8Array | undefined,
+  out: Uint8Array,
+  q: number,
+): void {
   switch (layout) {
     case 'palette': {
       const bit = x * bits;
@@ -129,9 +168,9 @@ function unpackPixel(b: Uint8Array, row: number, x: number, bits: number, layout
       // Pillow's ImagingUnpackBGR15/16: each field scaled with integer `v * 255 / max`.
       const px = b[row + x * 2]! | (b[row + x * 2 + 1]! << 8);
       const wide = layout === 'BGR;16';
-      out[q] = Math.trunc(((px >> (wide ? 11 : 10)) & 31) * 255 / 31);
-      out[q + 1] = wide ? Math.trunc(((px >> 5) & 63) * 255 / 63) : Math.trunc(((px >> 5) & 31) * 255 / 31);
-      out[q + 2] = Math.trunc((px & 31) * 255 / 31);
+      out[q] = Math.trunc((((px >> (wide ? 11 : 10)) & 31) * 255) / 31);
+      out[q + 1] = wide ? Math.trunc((((px >> 5) & 63) * 255) / 63) : Math.trunc((((px >> 5) & 31) * 255) / 31);
+      out[q + 2] = Math.trunc(((px & 31) * 255) / 31);
     }
   }
 }
@@ -187,7 +226,8 @@ function decodeRle(b: Uint8Array, at: number, width: number, height: number, rle
       if (p % 2 !== 0) p++; // Pillow aligns the file position to a 16-bit word
     }
   }
-  if (n < total) throw new Error(`BMP RLE data ends after ${Math.min(n, total)} of ${total} pixels (not enough image data)`);
+  if (n < total)
+    throw new Error(`BMP RLE data ends after ${Math.min(n, total)} of ${total} pixels (not enough image data)`);
   return data.subarray(0, total);
 }
 

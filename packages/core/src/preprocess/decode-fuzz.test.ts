@@ -36,7 +36,11 @@ function runFuzz(files: string[], seed: number): Promise<FuzzReport> {
       if (now === last && now > 0) {
         clearInterval(watchdog);
         void worker.terminate();
-        reject(new Error(`decoder hung on iteration ${now - 1} (seed ${seed}); re-make the input with mutate() from that seed`));
+        reject(
+          new Error(
+            `decoder hung on iteration ${now - 1} (seed ${seed}); re-make the input with mutate() from that seed`,
+          ),
+        );
       }
       last = now;
     }, HANG_MS);
@@ -53,10 +57,16 @@ function runFuzz(files: string[], seed: number): Promise<FuzzReport> {
 }
 
 describe(`decoder fuzzing (${SECONDS} s per format, seed ${SEED})`, () => {
-  it.each(Object.entries(CORPORA))('%s: every mutant decodes or fails with a typed error', async (format, files) => {
-    const report = await runFuzz(files, SEED + format.length * 7919 + format.charCodeAt(0));
-    console.log(`fuzz ${format}: ${report.iterations} iterations, ${JSON.stringify(report.outcomes)}, slowest ${report.slowestMs.toFixed(1)} ms`);
-    expect(report.failures).toEqual([]);
-    expect(report.iterations).toBeGreaterThan(10);
-  }, SECONDS * 1000 + 60_000);
+  it.each(Object.entries(CORPORA))(
+    '%s: every mutant decodes or fails with a typed error',
+    async (format, files) => {
+      const report = await runFuzz(files, SEED + format.length * 7919 + format.charCodeAt(0));
+      console.log(
+        `fuzz ${format}: ${report.iterations} iterations, ${JSON.stringify(report.outcomes)}, slowest ${report.slowestMs.toFixed(1)} ms`,
+      );
+      expect(report.failures).toEqual([]);
+      expect(report.iterations).toBeGreaterThan(10);
+    },
+    SECONDS * 1000 + 60_000,
+  );
 });

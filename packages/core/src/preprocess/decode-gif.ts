@@ -105,7 +105,13 @@ function collectSubBlocks(b: Uint8Array, p: number): Uint8Array {
 function interlacedRows(h: number): Int32Array {
   const rows = new Int32Array(h);
   let r = 0;
-  for (const [start, step] of [[0, 8], [4, 8], [2, 4], [1, 2]] as const) for (let y = start; y < h; y += step) rows[r++] = y;
+  for (const [start, step] of [
+    [0, 8],
+    [4, 8],
+    [2, 4],
+    [1, 2],
+  ] as const)
+    for (let y = start; y < h; y += step) rows[r++] = y;
   return rows;
 }
 

@@ -51,6 +51,10 @@ export function decodeImage(bytes: Uint8Array, source = 'image', options: Decode
   } catch (e) {
     if (e instanceof VggError) throw e;
     // Decoders fail with RangeError/TypeError on truncated buffers, strings (utif2), wasm traps: all one kind to the user.
-    throw wrapError('E_IMAGE_DECODE', `${source}: corrupt or unsupported ${name}`, e instanceof Error ? e : new Error(String(e)));
+    throw wrapError(
+      'E_IMAGE_DECODE',
+      `${source}: corrupt or unsupported ${name}`,
+      e instanceof Error ? e : new Error(String(e)),
+    );
   }
 }

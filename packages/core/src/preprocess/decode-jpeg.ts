@@ -7,8 +7,26 @@ import { WasmCodec, copyIn, type WasmCodecExports } from './wasm-codec.js';
 interface TurboJpeg extends WasmCodecExports {
   tjInitDecompress(): number;
   tjDestroy(handle: number): number;
-  tjDecompressHeader3(h: number, src: number, size: number, w: number, hgt: number, subsamp: number, colorspace: number): number;
-  tjDecompress2(h: number, src: number, size: number, dst: number, w: number, pitch: number, hgt: number, pixelFormat: number, flags: number): number;
+  tjDecompressHeader3(
+    h: number,
+    src: number,
+    size: number,
+    w: number,
+    hgt: number,
+    subsamp: number,
+    colorspace: number,
+  ): number;
+  tjDecompress2(
+    h: number,
+    src: number,
+    size: number,
+    dst: number,
+    w: number,
+    pitch: number,
+    hgt: number,
+    pixelFormat: number,
+    flags: number,
+  ): number;
 }
 
 const TJPF_RGB = 0;
@@ -37,13 +55,17 @@ export function decodeJpeg(bytes: Uint8Array, source: string, maxPixels?: number
     return codec.run((tj) => decodeWith(tj, bytes, source, maxPixels));
   } catch (e) {
     codec.takeMessages();
-    throw wrapError('E_IMAGE_DECODE', `${source}: corrupt or unsupported JPEG`, isLongjmp(e) ? new Error('libjpeg-turbo stopped on a fatal error in the data', { cause: e }) : e);
+    throw wrapError(
+      'E_IMAGE_DECODE',
+      `${source}: corrupt or unsupported JPEG`,
+      isLongjmp(e) ? new Error('libjpeg-turbo stopped on a fatal error in the data', { cause: e }) : e,
+    );
   }
 }
 
 /** The SOFn marker byte (0xc0…0xcf but DHT/JPG/DAC), walking the segments before the first scan. */
 function frameType(b: Uint8Array): number | undefined {
-  for (let p = 2; p + 4 <= b.length; ) {
+  for (let p = 2; p + 4 <= b.length;) {
     if (b[p] !== 0xff) return undefined;
     const m = b[p + 1]!;
     if (m === 0xff) {
@@ -75,14 +97,26 @@ function decodeWith(tj: TurboJpeg, bytes: Uint8Array, source: string, maxPixels?
     const cmyk = colorspace === TJCS_CMYK || colorspace === TJCS_YCCK;
     const bpp = cmyk ? 4 : 3;
     dst = tj.malloc(width! * height! * bpp);
-    if (dst === 0) throw new VggError('E_OUT_OF_MEMORY', `${source}: not enough wasm memory to decode a ${width}×${height} JPEG`);
-    const status = tj.tjDecompress2(handle, src, bytes.byteLength, dst, width!, width! * bpp, height!, cmyk ? TJPF_CMYK : TJPF_RGB, 0);
+    if (dst === 0)
+      throw new VggError('E_OUT_OF_MEMORY', `${source}: not enough wasm memory to decode a ${width}×${height} JPEG`);
+    const status = tj.tjDecompress2(
+      handle,
+      src,
+      bytes.byteLength,
+      dst,
+      width!,
+      width! * bpp,
+      height!,
+      cmyk ? TJPF_CMYK : TJPF_RGB,
+      0,
+    );
     codec.takeMessages();
     // TurboJPEG returns -1 for libjpeg's warnings too, and its messages stay inside the wasm. Pillow
     // ignores warnings about corrupt data but refuses a file that ends before the decoder is done
     // ("image file is truncated"), missing EOI included. The scan cannot contain FF D9, so "a
     // warning and no EOI after the last SOS" is exactly that case.
-    if (status !== 0 && !hasEoiAfterLastSos(bytes)) throw new Error('the file is truncated (it ends before the image data does)');
+    if (status !== 0 && !hasEoiAfterLastSos(bytes))
+      throw new Error('the file is truncated (it ends before the image data does)');
     const raw = new Uint8Array(tj.memory.buffer, dst, width! * height! * bpp);
     return { width: width!, height: height!, data: cmyk ? invertedCmykToRgb(raw) : raw.slice() };
   } finally {

@@ -37,15 +37,17 @@ function checkInterlacedInflate(b: Uint8Array, v: DataView): void {
   const [w, h, depth, colorType] = [v.getUint32(16), v.getUint32(20), b[24]!, b[25]!];
   const limit = 2 * (((w * depth * (CHANNELS[colorType] ?? 4) + 7) >> 3) + 1) * h + 1024;
   const idat: Uint8Array[] = [];
-  for (let p = 8; p + 8 <= b.length; ) {
+  for (let p = 8; p + 8 <= b.length;) {
     const len = v.getUint32(p);
-    if (String.fromCharCode(b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!) === 'IDAT') idat.push(b.subarray(p + 8, Math.min(p + 8 + len, b.length)));
+    if (String.fromCharCode(b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!) === 'IDAT')
+      idat.push(b.subarray(p + 8, Math.min(p + 8 + len, b.length)));
     p += 12 + len;
   }
   try {
     inflateSync(Buffer.concat(idat), { maxOutputLength: limit });
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`its image data inflates to more than the ${w}×${h} header allows (a zip bomb?)`);
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new Error(`its image data inflates to more than the ${w}×${h} header allows (a zip bomb?)`);
     // Other zlib errors: let pngjs report them as it always has.
   }
 }

@@ -10,7 +10,8 @@ export function rgbToLuma(img: RgbImage): Uint8Array {
   const n = img.width * img.height;
   const out = new Uint8Array(n);
   const d = img.data;
-  for (let p = 0, i = 0; p < n; p++, i += 3) out[p] = (d[i]! * 19595 + d[i + 1]! * 38470 + d[i + 2]! * 7471 + 0x8000) >>> 16;
+  for (let p = 0, i = 0; p < n; p++, i += 3)
+    out[p] = (d[i]! * 19595 + d[i + 1]! * 38470 + d[i + 2]! * 7471 + 0x8000) >>> 16;
   return out;
 }
 

@@ -5,7 +5,19 @@ export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'bmp' | 'webp' | 'tiff';
  * File extensions to pick up when listing a folder of images. Decoding still goes by the bytes;
  * this only decides which files a folder scan offers to the decoder.
  */
-export const IMAGE_FILE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'jpe', 'jfif', 'gif', 'bmp', 'dib', 'webp', 'tif', 'tiff'] as const;
+export const IMAGE_FILE_EXTENSIONS = [
+  'png',
+  'jpg',
+  'jpeg',
+  'jpe',
+  'jfif',
+  'gif',
+  'bmp',
+  'dib',
+  'webp',
+  'tif',
+  'tiff',
+] as const;
 
 const startsWith = (b: Uint8Array, sig: readonly number[], at = 0) => sig.every((v, i) => b[at + i] === v);
 const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
@@ -30,7 +42,10 @@ const KNOWN_OTHERS: readonly [string, (b: Uint8Array) => boolean][] = [
   ['a ZIP archive', (b) => startsWith(b, [0x50, 0x4b, 0x03, 0x04])],
   ['a gzip file', (b) => startsWith(b, [0x1f, 0x8b])],
   ['an HTML page', (b) => /^\s*<(!doctype html|html)/i.test(new TextDecoder().decode(b.subarray(0, 64)))],
-  ['an SVG or XML file (vector images are not supported; rasterise it)', (b) => /^\s*<(\?xml|svg)/i.test(new TextDecoder().decode(b.subarray(0, 64)))],
+  [
+    'an SVG or XML file (vector images are not supported; rasterise it)',
+    (b) => /^\s*<(\?xml|svg)/i.test(new TextDecoder().decode(b.subarray(0, 64))),
+  ],
   ['a HEIF/HEIC/AVIF image (not supported by Pillow either; convert it)', (b) => startsWith(b, ascii('ftyp'), 4)],
   ['a JPEG 2000 image (not supported; convert it)', (b) => startsWith(b, [0, 0, 0, 0x0c, 0x6a, 0x50])],
   ['a RIFF file that is not WebP', (b) => startsWith(b, ascii('RIFF'))],

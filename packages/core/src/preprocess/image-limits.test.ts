@@ -41,13 +41,45 @@ describe('decompression-bomb guard: the size is read from the header before anyt
     const crc0 = [0, 0, 0, 0];
     const u32 = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
     const png = new Uint8Array([
-      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
-      ...u32(13), 0x49, 0x48, 0x44, 0x52, ...u32(100), ...u32(100), 8, 2, 0, 0, 1, ...crc0,
-      ...u32(idat.length), 0x49, 0x44, 0x41, 0x54, ...idat, ...crc0,
-      ...u32(0), 0x49, 0x45, 0x4e, 0x44, ...crc0,
+      0x89,
+      0x50,
+      0x4e,
+      0x47,
+      0x0d,
+      0x0a,
+      0x1a,
+      0x0a,
+      ...u32(13),
+      0x49,
+      0x48,
+      0x44,
+      0x52,
+      ...u32(100),
+      ...u32(100),
+      8,
+      2,
+      0,
+      0,
+      1,
+      ...crc0,
+      ...u32(idat.length),
+      0x49,
+      0x44,
+      0x41,
+      0x54,
+      ...idat,
+      ...crc0,
+      ...u32(0),
+      0x49,
+      0x45,
+      0x4e,
+      0x44,
+      ...crc0,
     ]);
     const rss0 = process.memoryUsage().rss;
-    expect(() => decodeImage(png, 'bomb.png')).toThrow(/bomb\.png: corrupt or unsupported PNG: .*inflates to more than the 100×100 header allows/);
+    expect(() => decodeImage(png, 'bomb.png')).toThrow(
+      /bomb\.png: corrupt or unsupported PNG: .*inflates to more than the 100×100 header allows/,
+    );
     expect((process.memoryUsage().rss - rss0) / 2 ** 20).toBeLessThan(32);
   });
 
@@ -63,7 +95,10 @@ describe('decompression-bomb guard: the size is read from the header before anyt
     try {
       // 10,000 × 9,000 = 90 M pixels: warned, then the empty PNG fails to decode.
       expect(() => decodeImage(pngHeader(10_000, 9_000), 'big.png')).toThrow(/corrupt or unsupported PNG/);
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining("exceeds Pillow's limit of 89478485"), 'DecompressionBombWarning');
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining("exceeds Pillow's limit of 89478485"),
+        'DecompressionBombWarning',
+      );
       warn.mockClear();
       expect(() => decodeImage(pngHeader(1000, 1000), 'small.png')).toThrow(/corrupt or unsupported PNG/);
       expect(warn).not.toHaveBeenCalled();
@@ -74,8 +109,12 @@ describe('decompression-bomb guard: the size is read from the header before anyt
 
   it('maxPixels lowers or raises the limit', async () => {
     const small = pngHeader(100, 100);
-    expect(() => decodeImage(small, 's.png', { maxPixels: 9_999 })).toThrow(expect.objectContaining({ code: 'E_IMAGE_TOO_LARGE' }));
-    expect(() => decodeImage(pngHeader(20_000, 10_000), 'b.png', { maxPixels: 3e8 })).toThrow(expect.objectContaining({ code: 'E_IMAGE_DECODE' }));
+    expect(() => decodeImage(small, 's.png', { maxPixels: 9_999 })).toThrow(
+      expect.objectContaining({ code: 'E_IMAGE_TOO_LARGE' }),
+    );
+    expect(() => decodeImage(pngHeader(20_000, 10_000), 'b.png', { maxPixels: 3e8 })).toThrow(
+      expect.objectContaining({ code: 'E_IMAGE_DECODE' }),
+    );
     await expect(loadImg(small, { maxPixels: 9_999 })).rejects.toMatchObject({ code: 'E_IMAGE_TOO_LARGE' });
   });
 });

@@ -22,6 +22,9 @@ export function checkPixelCount(width: number, height: number, source: string, m
     );
   }
   if (pixels > PILLOW_WARN_PIXELS && maxPixels === DEFAULT_MAX_PIXELS) {
-    process.emitWarning(`${source}: ${width}×${height} = ${pixels} pixels exceeds Pillow's limit of ${PILLOW_WARN_PIXELS}; it may be a decompression bomb`, 'DecompressionBombWarning');
+    process.emitWarning(
+      `${source}: ${width}×${height} = ${pixels} pixels exceeds Pillow's limit of ${PILLOW_WARN_PIXELS}; it may be a decompression bomb`,
+      'DecompressionBombWarning',
+    );
   }
 }

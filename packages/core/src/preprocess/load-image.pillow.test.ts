@@ -13,10 +13,25 @@ import { INTERPOLATIONS, loadImg, type LoadImageOptions } from './load-image.js'
 // where Debian's python3-pil is not installed.
 const PYTHON = '/usr/bin/python3';
 const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL, numpy'], { stdio: 'ignore' }).status === 0;
-const why = skipNote(!hasPillow, 'Debian python3-pil/python3-numpy not installed (apt-get install python3-pil python3-numpy)');
+const why = skipNote(
+  !hasPillow,
+  'Debian python3-pil/python3-numpy not installed (apt-get install python3-pil python3-numpy)',
+);
 
 type Source = string | { w: number; h: number; seed?: number };
-interface ImageSpec { name: string; from: Source; mode?: string; colors?: number; save?: Record<string, unknown>; restart?: string; cut?: number; append?: number[]; rle?: 4 | 8; cjpeg?: string[]; exifOrientation?: number }
+interface ImageSpec {
+  name: string;
+  from: Source;
+  mode?: string;
+  colors?: number;
+  save?: Record<string, unknown>;
+  restart?: string;
+  cut?: number;
+  append?: number[];
+  rle?: 4 | 8;
+  cjpeg?: string[];
+  exifOrientation?: number;
+}
 const photo = (w: number, h: number, seed = 1): Source => ({ w, h, seed });
 
 const IMAGES: ImageSpec[] = [
@@ -27,8 +42,16 @@ const IMAGES: ImageSpec[] = [
   { name: 'q100_420_1x1.jpg', from: photo(1, 1, 4), save: { quality: 100, subsampling: 2 } },
   { name: 'q90_420_17x9.jpg', from: photo(17, 9, 5), save: { quality: 90, subsampling: 2 } },
   { name: 'q50_420_640x427.jpg', from: photo(640, 427, 6), save: { quality: 50, subsampling: 2 } },
-  { name: 'q85_420_progressive_77x51.jpg', from: photo(77, 51, 7), save: { quality: 85, subsampling: 2, progressive: true } },
-  { name: 'q80_420_optimized_59x44.jpg', from: photo(59, 44, 8), save: { quality: 80, subsampling: 2, optimize: true } },
+  {
+    name: 'q85_420_progressive_77x51.jpg',
+    from: photo(77, 51, 7),
+    save: { quality: 85, subsampling: 2, progressive: true },
+  },
+  {
+    name: 'q80_420_optimized_59x44.jpg',
+    from: photo(59, 44, 8),
+    save: { quality: 80, subsampling: 2, optimize: true },
+  },
   { name: 'q50_gray_41x29.jpg', from: photo(41, 29, 9), mode: 'L', save: { quality: 50 } },
   { name: 'q90_cmyk_45x31.jpg', from: photo(45, 31, 10), mode: 'CMYK', save: { quality: 90 } },
   { name: 'q75_420_restart1_83x57.jpg', from: photo(83, 57, 11), save: { quality: 75, subsampling: 2 }, restart: '1B' },
@@ -75,13 +98,25 @@ const IMAGES: ImageSpec[] = [
 // Every load_img option at up- and down-scaling, squash and keep_aspect_ratio, rgb and grayscale.
 // The real photos (when ../shared/fixtures exists) guard against a lucky synthetic pattern.
 const SOURCES = ['q50_420_640x427.jpg', 'q50_420_101x67.jpg', 'palette_63x41.png'];
-const FIXTURE_SOURCES = FIXTURES ? ['chelsea_420.jpg', 'astronaut_cmyk.jpg', 'logo.gif'].map((n) => fixture('images', n)) : [];
-const TARGETS: [number, number][] = [[224, 224], [61, 97], [300, 150]];
+const FIXTURE_SOURCES = FIXTURES
+  ? ['chelsea_420.jpg', 'astronaut_cmyk.jpg', 'logo.gif'].map((n) => fixture('images', n))
+  : [];
+const TARGETS: [number, number][] = [
+  [224, 224],
+  [61, 97],
+  [300, 150],
+];
 const LOADS: (LoadImageOptions & { image: string })[] = [...SOURCES, ...FIXTURE_SOURCES].flatMap((image) =>
   (isAbsolute(image) ? TARGETS.slice(0, 1) : TARGETS).flatMap((targetSize) =>
     INTERPOLATIONS.flatMap((interpolation) =>
       [false, true].flatMap((keepAspectRatio) =>
-        (['rgb', 'grayscale'] as const).map((colorMode) => ({ image, targetSize, interpolation, keepAspectRatio, colorMode })),
+        (['rgb', 'grayscale'] as const).map((colorMode) => ({
+          image,
+          targetSize,
+          interpolation,
+          keepAspectRatio,
+          colorMode,
+        })),
       ),
     ),
   ),
@@ -101,20 +136,30 @@ describe.skipIf(!hasPillow)(`generated images against Pillow at test time${why}`
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'vggscope-pillow-'));
     const input = JSON.stringify({ dir, images: IMAGES, loads: LOADS });
-    const res = spawnSync(PYTHON, [join(import.meta.dirname, 'testdata', 'pillow_oracle.py')], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const res = spawnSync(PYTHON, [join(import.meta.dirname, 'testdata', 'pillow_oracle.py')], {
+      input,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     if (res.status !== 0) throw new Error(`pillow_oracle.py failed: ${res.stderr}`);
     oracle = JSON.parse(res.stdout) as OracleResult;
   }, 60_000);
   it('arithmetic-coded JPEG: Pillow decodes it, we refuse it by name (known gap)', () => {
     const name = 'cjpeg_arithmetic_45x33.jpg';
     const res = spawnSync(PYTHON, [join(import.meta.dirname, 'testdata', 'pillow_oracle.py')], {
-      input: JSON.stringify({ dir, images: [{ name, from: photo(45, 33, 45), cjpeg: ['-arithmetic', '-quality', '85'] }], loads: [] }),
+      input: JSON.stringify({
+        dir,
+        images: [{ name, from: photo(45, 33, 45), cjpeg: ['-arithmetic', '-quality', '85'] }],
+        loads: [],
+      }),
       encoding: 'utf8',
     });
     const ref = (JSON.parse(res.stdout) as OracleResult).images[name];
     if (!ref) return void console.warn(`${name}: skipped (cjpeg not installed; apt-get install libjpeg-turbo-progs)`);
     expect(ref.rgb_md5).toMatch(/^[0-9a-f]{32}$/);
-    expect(() => decodeImage(readFileSync(join(dir, name)), name)).toThrow(/arithmetic-coded JPEG \(SOF9\) is not supported/);
+    expect(() => decodeImage(readFileSync(join(dir, name)), name)).toThrow(
+      /arithmetic-coded JPEG \(SOF9\) is not supported/,
+    );
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -122,9 +167,13 @@ describe.skipIf(!hasPillow)(`generated images against Pillow at test time${why}`
 
   it.each(IMAGES.map((s) => [s.name, s] as const))('%s decodes to Pillow\'s convert("RGB") bit for bit', (name) => {
     const ref = oracle.images[name];
-    if (ref === null) return void console.warn(`${name}: skipped (jpegtran/cjpeg not installed; apt-get install libjpeg-turbo-progs)`);
+    if (ref === null)
+      return void console.warn(`${name}: skipped (jpegtran/cjpeg not installed; apt-get install libjpeg-turbo-progs)`);
     const bytes = readFileSync(join(dir, name));
-    if (ref!.error) return void expect(() => decodeImage(bytes, name), `Pillow: ${ref!.error}`).toThrow(expect.objectContaining({ code: 'E_IMAGE_DECODE' }));
+    if (ref!.error)
+      return void expect(() => decodeImage(bytes, name), `Pillow: ${ref!.error}`).toThrow(
+        expect.objectContaining({ code: 'E_IMAGE_DECODE' }),
+      );
     const img = decodeImage(bytes, name);
     expect([img.width, img.height]).toEqual(ref!.size);
     expect(md5(img.data)).toBe(ref!.rgb_md5);
@@ -135,10 +184,13 @@ describe.skipIf(!hasPillow)(`generated images against Pillow at test time${why}`
     for (const [i, { image, ...opts }] of LOADS.entries()) {
       const img = await loadImg(isAbsolute(image) ? image : join(dir, image), opts);
       const ref = oracle.loads[i]!;
-      const ok = md5(img.data) === ref.md5 && img.width === ref.size[0] && img.height === ref.size[1] && img.channels === (ref.mode === 'L' ? 1 : 3);
+      const ok =
+        md5(img.data) === ref.md5 &&
+        img.width === ref.size[0] &&
+        img.height === ref.size[1] &&
+        img.channels === (ref.mode === 'L' ? 1 : 3);
       if (!ok) wrong.push(`${image} ${JSON.stringify(opts)}`);
     }
     expect(wrong).toEqual([]);
   }, 60_000);
-
 });

@@ -26,7 +26,12 @@ describe('aspectCropBox (Keras keep_aspect_ratio, integer arithmetic)', () => {
 });
 
 describe('resample on hand-worked cases (Pillow fixed point: ½ added, >> 22)', () => {
-  const row = (vals: number[]) => ({ width: vals.length, height: 1, channels: 1 as const, data: Uint8Array.from(vals) });
+  const row = (vals: number[]) => ({
+    width: vals.length,
+    height: 1,
+    channels: 1 as const,
+    data: Uint8Array.from(vals),
+  });
   it('box 4→2 averages pairs, rounding half up: [10,20,30,41] → [15,36]', () => {
     expect([...resample(row([10, 20, 30, 41]), 2, 1, 'box').data]).toEqual([15, 36]);
   });
@@ -80,7 +85,10 @@ describe('loadImg options', () => {
   });
 
   it.each([
-    [{ interpolation: 'cubic' }, /unknown interpolation 'cubic' \(valid: nearest, bilinear, bicubic, lanczos, box, hamming\)/],
+    [
+      { interpolation: 'cubic' },
+      /unknown interpolation 'cubic' \(valid: nearest, bilinear, bicubic, lanczos, box, hamming\)/,
+    ],
     [{ colorMode: 'rgba' }, /unknown colorMode 'rgba' \(valid: rgb, grayscale\)/],
     [{ targetSize: [0, 224] }, /targetSize must be \[height, width\] with positive integers, got \[0,224\]/],
     [{ maxPixels: 0 }, /maxPixels must be a positive number, got 0/],
@@ -91,6 +99,8 @@ describe('loadImg options', () => {
   });
 
   it('maxPixels is applied before decoding', async () => {
-    await expect(loadImg(pngHeader(5000, 5000), { maxPixels: 1e6 })).rejects.toMatchObject({ code: 'E_IMAGE_TOO_LARGE' });
+    await expect(loadImg(pngHeader(5000, 5000), { maxPixels: 1e6 })).rejects.toMatchObject({
+      code: 'E_IMAGE_TOO_LARGE',
+    });
   });
 });

@@ -61,7 +61,8 @@ export function loadImgFromBytes(bytes: Uint8Array, source: string, options: Loa
     const [h, w] = opts.targetSize;
     if (img.width !== w || img.height !== h) {
       const box = opts.keepAspectRatio ? aspectCropBox(img.width, img.height, w, h) : undefined;
-      img = opts.interpolation === 'nearest' ? resizeNearest(img, w, h, box) : resample(img, w, h, opts.interpolation, box);
+      img =
+        opts.interpolation === 'nearest' ? resizeNearest(img, w, h, box) : resample(img, w, h, opts.interpolation, box);
     }
   }
   return img;
@@ -87,7 +88,9 @@ export async function loadInput(
   options: Omit<LoadImageOptions, 'targetSize'> = {},
 ): Promise<FloatTensor> {
   const img = await loadImg(image, { ...options, targetSize });
-  return preprocessInput(img.channels === 1 ? { width: img.width, height: img.height, data: lumaToRgb(img.data) } : img);
+  return preprocessInput(
+    img.channels === 1 ? { width: img.width, height: img.height, data: lumaToRgb(img.data) } : img,
+  );
 }
 
 async function readImageFile(path: string): Promise<Uint8Array> {
@@ -103,19 +106,29 @@ function isSize(o: unknown): o is readonly [number, number] {
 }
 
 /** Validates once at the public boundary; messages name the option, what was expected and what arrived. */
-function normalizeOptions(o: LoadImageOptions): Required<Omit<LoadImageOptions, 'targetSize'>> & { targetSize: readonly [number, number] | null } {
+function normalizeOptions(
+  o: LoadImageOptions,
+): Required<Omit<LoadImageOptions, 'targetSize'>> & { targetSize: readonly [number, number] | null } {
   const targetSize = o.targetSize === undefined ? ([224, 224] as const) : o.targetSize;
   if (targetSize !== null && !(targetSize.length === 2 && targetSize.every((n) => Number.isInteger(n) && n >= 1))) {
-    throw new VggError('E_USAGE', `loadImg: targetSize must be [height, width] with positive integers, got ${JSON.stringify(targetSize)}`);
+    throw new VggError(
+      'E_USAGE',
+      `loadImg: targetSize must be [height, width] with positive integers, got ${JSON.stringify(targetSize)}`,
+    );
   }
   const interpolation = o.interpolation ?? 'nearest';
   if (!INTERPOLATIONS.includes(interpolation)) {
-    throw new VggError('E_USAGE', `loadImg: unknown interpolation '${interpolation}' (valid: ${INTERPOLATIONS.join(', ')})`);
+    throw new VggError(
+      'E_USAGE',
+      `loadImg: unknown interpolation '${interpolation}' (valid: ${INTERPOLATIONS.join(', ')})`,
+    );
   }
   const colorMode = o.colorMode ?? 'rgb';
-  if (!COLOR_MODES.includes(colorMode)) throw new VggError('E_USAGE', `loadImg: unknown colorMode '${colorMode}' (valid: ${COLOR_MODES.join(', ')})`);
+  if (!COLOR_MODES.includes(colorMode))
+    throw new VggError('E_USAGE', `loadImg: unknown colorMode '${colorMode}' (valid: ${COLOR_MODES.join(', ')})`);
   const maxPixels = o.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!(maxPixels >= 1)) throw new VggError('E_USAGE', `loadImg: maxPixels must be a positive number, got ${maxPixels}`);
+  if (!(maxPixels >= 1))
+    throw new VggError('E_USAGE', `loadImg: maxPixels must be a positive number, got ${maxPixels}`);
   return { targetSize, interpolation, colorMode, maxPixels, keepAspectRatio: o.keepAspectRatio ?? false };
 }
 

@@ -83,7 +83,8 @@ export function precomputeCoeffs(inSize: number, in0: number, in1: number, outSi
     }
     for (let x = 0; x < xmax; x++) {
       const v = ww !== 0 ? w[x]! / ww : w[x]!;
-      k[xx * ksize + x] = v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS)) : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
+      k[xx * ksize + x] =
+        v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS)) : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
     }
     bounds[xx * 2] = xmin;
     bounds[xx * 2 + 1] = xmax;
@@ -112,7 +113,13 @@ export type Box = readonly [number, number, number, number];
  * `img.resize((width, height), filter, box)` for 8-bit L or RGB images, exactly as Pillow 9.4.
  * @example resample({ width: 4, height: 1, channels: 1, data }, 2, 1, 'bilinear').data.length // 2
  */
-export function resample(img: PixelBuffer, width: number, height: number, filter: ResampleFilter, box: Box = [0, 0, img.width, img.height]): PixelBuffer {
+export function resample(
+  img: PixelBuffer,
+  width: number,
+  height: number,
+  filter: ResampleFilter,
+  box: Box = [0, 0, img.width, img.height],
+): PixelBuffer {
   const f = FILTERS[filter];
   const needH = width !== img.width || box[0] !== 0 || box[2] !== width;
   const needV = height !== img.height || box[1] !== 0 || box[3] !== height;

@@ -24,9 +24,19 @@ describe('nearestIndices (Pillow NEAREST rule)', () => {
   });
 
   const pillow = spawnSync('/usr/bin/python3', ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0;
-  it.skipIf(!pillow)(`matches Pillow itself for many sizes${skipNote(!pillow, 'Debian python3-pil not installed')}`, () => {
-    const sizes = [[451, 224], [640, 224], [427, 224], [1000, 224], [33, 224], [224, 32], [999, 37]] as const;
-    const script = `
+  it.skipIf(!pillow)(
+    `matches Pillow itself for many sizes${skipNote(!pillow, 'Debian python3-pil not installed')}`,
+    () => {
+      const sizes = [
+        [451, 224],
+        [640, 224],
+        [427, 224],
+        [1000, 224],
+        [33, 224],
+        [224, 32],
+        [999, 37],
+      ] as const;
+      const script = `
 from PIL import Image
 import numpy as np, json
 out = []
@@ -34,10 +44,11 @@ for s, d in ${JSON.stringify(sizes)}:
     a = np.arange(s, dtype=np.int32).reshape(1, s)
     out.append(np.array(Image.fromarray(a, mode='I').resize((d, 1), Image.NEAREST)).ravel().tolist())
 print(json.dumps(out))`;
-    const res = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' });
-    const expected = JSON.parse(res.stdout) as number[][];
-    sizes.forEach(([s, d], i) => expect([...nearestIndices(s, d)]).toEqual(expected[i]));
-  });
+      const res = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' });
+      const expected = JSON.parse(res.stdout) as number[][];
+      sizes.forEach(([s, d], i) => expect([...nearestIndices(s, d)]).toEqual(expected[i]));
+    },
+  );
 });
 
 describe('resizeNearest', () => {
@@ -49,9 +60,10 @@ describe('resizeNearest', () => {
     expect(out.width).toBe(7);
     const xs = [0, 0, 1, 1, 1, 2, 2];
     const ys = [0, 1, 1]; // 2→3: centres 0.33, 1.0, 1.67
-    for (let y = 0; y < 3; y++) for (let x = 0; x < 7; x++) {
-      expect([...out.data.subarray((y * 7 + x) * 3, (y * 7 + x) * 3 + 3)]).toEqual([10 * xs[x]!, 10 * ys[y]!, 1]);
-    }
+    for (let y = 0; y < 3; y++)
+      for (let x = 0; x < 7; x++) {
+        expect([...out.data.subarray((y * 7 + x) * 3, (y * 7 + x) * 3 + 3)]).toEqual([10 * xs[x]!, 10 * ys[y]!, 1]);
+      }
   });
   it('returns the same image when the size already matches', () => {
     const img = { width: 2, height: 2, data: new Uint8Array(12) };

@@ -4,7 +4,8 @@
  * error ("Using code not yet in table", as libtiff says). Old-style (pre-TIFF 6) LZW is refused.
  */
 export function decodeTiffLzw(src: Uint8Array, want: number): Uint8Array {
-  if (src.length >= 2 && src[0] === 0 && (src[1]! & 1) === 1) throw new Error('old-style (pre-TIFF 6) LZW is not supported');
+  if (src.length >= 2 && src[0] === 0 && (src[1]! & 1) === 1)
+    throw new Error('old-style (pre-TIFF 6) LZW is not supported');
   const out = new Uint8Array(want);
   const prefix = new Int32Array(4096);
   const suffix = new Uint8Array(4096);

@@ -75,7 +75,8 @@ export class WasmCodec<E extends WasmCodecExports> {
           for (let i = 0; i < iovsLen; i++) {
             const ptr = view.getUint32(iovs + i * 8, true);
             const len = view.getUint32(iovs + i * 8 + 4, true);
-            if (this.messages.length < 4096) this.messages += new TextDecoder().decode(new Uint8Array(memory!.buffer, ptr, len));
+            if (this.messages.length < 4096)
+              this.messages += new TextDecoder().decode(new Uint8Array(memory!.buffer, ptr, len));
             total += len;
           }
           view.setUint32(nWrittenPtr, total, true);

@@ -9,7 +9,11 @@ import { crc32 as crc32Js } from '../io/npz-writer.js';
  * Node ≥ 20.15 has `zlib.crc32`; older Node falls back to a table loop (~10× slower, still correct).
  */
 export function crc32(bytes: Uint8Array, previous = 0): number {
-  return nativeCrc32 ? nativeCrc32(bytes, previous) : previous === 0 ? crc32Js([bytes]) : crc32Continue(bytes, previous);
+  return nativeCrc32
+    ? nativeCrc32(bytes, previous)
+    : previous === 0
+      ? crc32Js([bytes])
+      : crc32Continue(bytes, previous);
 }
 
 const nativeCrc32 = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;

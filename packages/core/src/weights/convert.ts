@@ -14,9 +14,14 @@ export async function convertToPacked(
 ): Promise<PackedHeader> {
   const graph = buildGraph(options.model, { includeTop: options.includeTop });
   const weights = await loadWeights(source, graph);
-  const missing = weightedLayers(graph).filter((l) => !weights.layers.has(l.name)).map((l) => l.name);
+  const missing = weightedLayers(graph)
+    .filter((l) => !weights.layers.has(l.name))
+    .map((l) => l.name);
   if (missing.length) {
-    throw new VggError('E_WEIGHTS_MISSING', `cannot convert '${source}' as ${options.model}${options.includeTop ? ' with top' : ''}: it lacks ${missing.join(', ')}`);
+    throw new VggError(
+      'E_WEIGHTS_MISSING',
+      `cannot convert '${source}' as ${options.model}${options.includeTop ? ' with top' : ''}: it lacks ${missing.join(', ')}`,
+    );
   }
   return writePacked(dest, graph, weights, { dtype: options.dtype, sourceMd5: options.sourceMd5 });
 }

@@ -23,7 +23,14 @@ describe('downloadVerified (loopback server)', () => {
     server = await startServer((req, res) => serveBytes(req, res, body));
     const file = dest();
     const seen: number[] = [];
-    await downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5, bytes: body.length, onProgress: (d) => seen.push(d), ...fast });
+    await downloadVerified({
+      urls: [`${server.url}/w.h5`],
+      dest: file,
+      md5,
+      bytes: body.length,
+      onProgress: (d) => seen.push(d),
+      ...fast,
+    });
     expect(Buffer.compare(readFileSync(file), body)).toBe(0);
     expect(readdirSync(join(file, '..'))).toEqual(['w.h5']);
     expect(seen.at(-1)).toBe(body.length);
@@ -32,7 +39,9 @@ describe('downloadVerified (loopback server)', () => {
   it('md5 mismatch: rejected and nothing kept', async () => {
     server = await startServer((req, res) => serveBytes(req, res, body));
     const file = dest();
-    await expect(downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5: '0'.repeat(32), ...fast })).rejects.toMatchObject({
+    await expect(
+      downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5: '0'.repeat(32), ...fast }),
+    ).rejects.toMatchObject({
       code: 'E_DOWNLOAD',
       message: expect.stringContaining(`md5 ${md5} does not match the expected ${'0'.repeat(32)} (file deleted)`),
     });
@@ -42,7 +51,9 @@ describe('downloadVerified (loopback server)', () => {
   it('truncated body every time: fails after the retries, no file where a later run would trust it', async () => {
     server = await startServer((req, res) => serveBytes(req, res, body, { honourRange: false, dropAfter: 1000 }));
     const file = dest();
-    await expect(downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5, bytes: body.length, ...fast })).rejects.toMatchObject({
+    await expect(
+      downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5, bytes: body.length, ...fast }),
+    ).rejects.toMatchObject({
       code: 'E_DOWNLOAD',
       message: expect.stringMatching(/after 3 attempts/),
     });
@@ -82,14 +93,25 @@ describe('downloadVerified (loopback server)', () => {
   it('a server that stalls: times out instead of hanging', async () => {
     server = await startServer((req, res) => serveBytes(req, res, body, { stallAfter: 5000 }));
     const t0 = Date.now();
-    await expect(downloadVerified({ urls: [`${server.url}/w.h5`], dest: dest(), md5, bytes: body.length, attempts: 1, idleTimeoutMs: 300 })).rejects.toMatchObject({
+    await expect(
+      downloadVerified({
+        urls: [`${server.url}/w.h5`],
+        dest: dest(),
+        md5,
+        bytes: body.length,
+        attempts: 1,
+        idleTimeoutMs: 300,
+      }),
+    ).rejects.toMatchObject({
       message: expect.stringContaining('stalled'),
     });
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   it('follows redirects', async () => {
-    server = await startServer((req, res) => (req.url === '/old' ? res.writeHead(302, { Location: '/new/w.h5' }).end() : serveBytes(req, res, body)));
+    server = await startServer((req, res) =>
+      req.url === '/old' ? res.writeHead(302, { Location: '/new/w.h5' }).end() : serveBytes(req, res, body),
+    );
     const file = dest();
     await downloadVerified({ urls: [`${server.url}/old`], dest: file, md5, ...fast });
     expect(server.requests.map((r) => r.path)).toEqual(['/old', '/new/w.h5']);
@@ -97,7 +119,9 @@ describe('downloadVerified (loopback server)', () => {
   });
 
   it('falls back to the next mirror when the first one fails', async () => {
-    server = await startServer((req, res) => (req.url === '/a' ? res.writeHead(404).end() : serveBytes(req, res, body)));
+    server = await startServer((req, res) =>
+      req.url === '/a' ? res.writeHead(404).end() : serveBytes(req, res, body),
+    );
     const file = dest();
     await downloadVerified({ urls: [`${server.url}/a`, `${server.url}/b`], dest: file, md5, ...fast });
     expect(existsSync(file)).toBe(true);
@@ -130,9 +154,20 @@ describe('downloadVerified against hostile servers and concurrent runs', () => {
       res.on('close', () => clearInterval(timer));
     });
     const file = dest();
-    const err = await downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5, bytes: body.length, ...fast }).catch((e: Error) => e);
+    const err = await downloadVerified({
+      urls: [`${server.url}/w.h5`],
+      dest: file,
+      md5,
+      bytes: body.length,
+      ...fast,
+    }).catch((e: Error) => e);
     clearInterval(timer);
-    expect(err).toMatchObject({ code: 'E_DOWNLOAD', message: expect.stringContaining(`the server sent more than the ${body.length} bytes the manifest lists; stopped there`) });
+    expect(err).toMatchObject({
+      code: 'E_DOWNLOAD',
+      message: expect.stringContaining(
+        `the server sent more than the ${body.length} bytes the manifest lists; stopped there`,
+      ),
+    });
     expect(readdirSync(join(file, '..'))).toEqual([]);
   });
 
@@ -155,7 +190,7 @@ describe('downloadVerified against hostile servers and concurrent runs', () => {
     expect(Buffer.compare(readFileSync(file), body)).toBe(0);
   });
 
-  it('two processes, one cache: the second waits on the lock and reuses the first one\'s file', async () => {
+  it("two processes, one cache: the second waits on the lock and reuses the first one's file", async () => {
     // a slow server: 64 KiB every 5 ms, ~80 ms for the whole body
     server = await startServer((_req, res) => {
       res.writeHead(200, { 'Content-Length': body.length });
@@ -171,7 +206,10 @@ describe('downloadVerified against hostile servers and concurrent runs', () => {
     const file = dest();
     const waits: string[] = [];
     const o = { urls: [`${server.url}/w.h5`], dest: file, md5, bytes: body.length, ...fast };
-    await Promise.all([downloadVerified(o), new Promise((r) => setTimeout(r, 20)).then(() => downloadVerified({ ...o, onWait: (m) => waits.push(m) }))]);
+    await Promise.all([
+      downloadVerified(o),
+      new Promise((r) => setTimeout(r, 20)).then(() => downloadVerified({ ...o, onWait: (m) => waits.push(m) })),
+    ]);
     expect(server.requests).toHaveLength(1);
     expect(waits[0]).toMatch(new RegExp(`waiting for process ${process.pid} on .* \\(lock .*w\\.h5\\.lock`));
     expect(Buffer.compare(readFileSync(file), body)).toBe(0);
@@ -181,11 +219,17 @@ describe('downloadVerified against hostile servers and concurrent runs', () => {
   it('a stale lock (dead holder, or not refreshed) is taken over', async () => {
     server = await startServer((req, res) => serveBytes(req, res, body));
     const file = dest();
-    writeFileSync(`${file}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: '2020-01-01T00:00:00Z' }));
+    writeFileSync(
+      `${file}.lock`,
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: '2020-01-01T00:00:00Z' }),
+    );
     await downloadVerified({ urls: [`${server.url}/w.h5`], dest: file, md5, bytes: body.length, ...fast });
     expect(existsSync(file)).toBe(true);
     const file2 = dest();
-    writeFileSync(`${file2}.lock`, JSON.stringify({ pid: process.pid, host: 'elsewhere', since: '2020-01-01T00:00:00Z' }));
+    writeFileSync(
+      `${file2}.lock`,
+      JSON.stringify({ pid: process.pid, host: 'elsewhere', since: '2020-01-01T00:00:00Z' }),
+    );
     utimesSync(`${file2}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     await downloadVerified({ urls: [`${server.url}/w.h5`], dest: file2, md5, bytes: body.length, ...fast });
     expect(readdirSync(join(file2, '..'))).toEqual(['w.h5']);
@@ -217,10 +261,17 @@ describe('downloadVerified in two real processes', () => {
     const tsx = fileURLToPath(import.meta.resolve('tsx/cli'));
     const run = (delayMs: number) =>
       new Promise<string>((resolve) => {
-        setTimeout(() => execFile(process.execPath, [tsx, script], (err, stdout, stderr) => resolve(err ? `ERR ${stderr}` : stdout)), delayMs);
+        setTimeout(
+          () =>
+            execFile(process.execPath, [tsx, script], (err, stdout, stderr) => resolve(err ? `ERR ${stderr}` : stdout)),
+          delayMs,
+        );
       });
     const outs = await Promise.all([run(0), run(400)]);
-    expect(outs.every((o) => o.includes('DONE')), outs.join('\n')).toBe(true);
+    expect(
+      outs.every((o) => o.includes('DONE')),
+      outs.join('\n'),
+    ).toBe(true);
     expect(outs.filter((o) => o.includes('WAIT waiting for process')).length).toBeLessThanOrEqual(1);
     expect(server.requests).toHaveLength(1);
     expect(Buffer.compare(readFileSync(file), body)).toBe(0);

@@ -27,7 +27,10 @@ export interface DownloadOptions {
 }
 
 class HttpStatusError extends Error {
-  constructor(readonly status: number, url: string) {
+  constructor(
+    readonly status: number,
+    url: string,
+  ) {
     super(`HTTP ${status} from ${url}`);
   }
 }
@@ -70,7 +73,9 @@ async function downloadLocked(o: DownloadOptions): Promise<void> {
             attempt--;
             continue;
           }
-          const extra = capped ? ` (the server sent more than the ${o.bytes} bytes the manifest lists; stopped there)` : '';
+          const extra = capped
+            ? ` (the server sent more than the ${o.bytes} bytes the manifest lists; stopped there)`
+            : '';
           failures.push(`${url}: md5 ${md5} does not match the expected ${o.md5}${extra} (file deleted)`);
           break; // the bytes were wrong, not the connection: try the next mirror
         }
@@ -80,7 +85,8 @@ async function downloadLocked(o: DownloadOptions): Promise<void> {
         const msg = e instanceof Error ? e.message : String(e);
         const code = (e as NodeJS.ErrnoException).code;
         const unreachable = code === 'ENOTFOUND' || code === 'ECONNREFUSED'; // no such host / nothing listening: next mirror
-        const permanent = unreachable || (e instanceof HttpStatusError && e.status < 500 && e.status !== 408 && e.status !== 429);
+        const permanent =
+          unreachable || (e instanceof HttpStatusError && e.status < 500 && e.status !== 408 && e.status !== 429);
         if (permanent || attempt === attempts) {
           failures.push(`${url}: ${msg}${permanent ? '' : ` (after ${attempt} attempt${attempt > 1 ? 's' : ''})`}`);
           break;
@@ -102,8 +108,15 @@ async function downloadLocked(o: DownloadOptions): Promise<void> {
  * `resumed`: bytes from before this request are part of the result; `capped`: the server sent
  * more than `bytes` and was cut off.
  */
-async function fetchToPart(url: string, part: string, o: DownloadOptions): Promise<{ resumed: boolean; capped: boolean }> {
-  let have = await stat(part).then((s) => s.size, () => 0);
+async function fetchToPart(
+  url: string,
+  part: string,
+  o: DownloadOptions,
+): Promise<{ resumed: boolean; capped: boolean }> {
+  let have = await stat(part).then(
+    (s) => s.size,
+    () => 0,
+  );
   if (o.bytes !== undefined && have > o.bytes) {
     await rm(part, { force: true });
     have = 0;
@@ -162,14 +175,20 @@ async function fetchToPart(url: string, part: string, o: DownloadOptions): Promi
     });
     out.on('error', reject);
     out.on('finish', () => {
-      if (!capped && Number.isFinite(total) && done < total) reject(new Error(`body ended after ${done} of ${total} bytes`));
+      if (!capped && Number.isFinite(total) && done < total)
+        reject(new Error(`body ended after ${done} of ${total} bytes`));
       else resolve();
     });
   });
   return { resumed: append, capped };
 }
 
-function request(url: string, headers: Record<string, string>, idleTimeoutMs: number, redirects = 0): Promise<http.IncomingMessage> {
+function request(
+  url: string,
+  headers: Record<string, string>,
+  idleTimeoutMs: number,
+  redirects = 0,
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const client = url.startsWith('https:') ? https : http;
     // agent: false — a fresh connection per request, so no idle timer piles up on a reused socket.
@@ -181,7 +200,9 @@ function request(url: string, headers: Record<string, string>, idleTimeoutMs: nu
         return resolve(request(new URL(location, url).toString(), headers, idleTimeoutMs, redirects + 1));
       }
       // The same idle timer keeps watching the body: a stall mid-transfer aborts the response.
-      res.socket.setTimeout(idleTimeoutMs, () => res.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s (stalled)`)));
+      res.socket.setTimeout(idleTimeoutMs, () =>
+        res.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s (stalled)`)),
+      );
       resolve(res);
     });
     req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`no response within ${idleTimeoutMs / 1000} s`)));

@@ -63,7 +63,11 @@ export function parseKerasH5(h5wasm: H5, path: string, options: ParseOptions): K
       return { layout: 'keras-legacy', layers: readLegacy(root, ctx), bytesRead: ctx.bytes };
     }
     const keys = root.keys();
-    const layersKey = keys.includes('layers') ? 'layers' : keys.includes('_layer_checkpoint_dependencies') ? '_layer_checkpoint_dependencies' : null;
+    const layersKey = keys.includes('layers')
+      ? 'layers'
+      : keys.includes('_layer_checkpoint_dependencies')
+        ? '_layer_checkpoint_dependencies'
+        : null;
     if (layersKey) {
       const g = root.get(layersKey);
       if (!isGroup(g)) throw new VggError('E_WEIGHTS_FORMAT', `'${path}': '/${layersKey}' is not a group`);
@@ -97,7 +101,13 @@ function hasSplitAttr(g: Group, name: string): boolean {
 
 function readStringsAttr(g: Group, name: string): string[] {
   const attrs = g.attrs;
-  const parts = name in attrs ? [attrs[name]!] : Object.keys(attrs).filter((k) => new RegExp(`^${name}\\d+$`).test(k)).sort(byTrailingNumber).map((k) => attrs[k]!);
+  const parts =
+    name in attrs
+      ? [attrs[name]!]
+      : Object.keys(attrs)
+          .filter((k) => new RegExp(`^${name}\\d+$`).test(k))
+          .sort(byTrailingNumber)
+          .map((k) => attrs[k]!);
   const out: string[] = [];
   for (const a of parts) {
     if (a.shape && a.shape.length > 0 && a.shape[0] === 0) continue; // empty float64 array = no weights
@@ -115,9 +125,15 @@ function byTrailingNumber(a: string, b: string): number {
 function readLegacy(root: Group, ctx: Ctx): RawLayer[] {
   return readStringsAttr(root, 'layer_names').map((layerName) => {
     const g = root.get(layerName);
-    if (!isGroup(g)) throw new VggError('E_WEIGHTS_FORMAT', `'${ctx.path}': layer_names lists '${layerName}' but the file has no such group`);
+    if (!isGroup(g))
+      throw new VggError(
+        'E_WEIGHTS_FORMAT',
+        `'${ctx.path}': layer_names lists '${layerName}' but the file has no such group`,
+      );
     const wanted = !ctx.only || ctx.only.has(layerName);
-    const weights = readStringsAttr(g, 'weight_names').map((wn) => readDataset(g, wn, wanted, ctx, `${layerName}/${wn}`));
+    const weights = readStringsAttr(g, 'weight_names').map((wn) =>
+      readDataset(g, wn, wanted, ctx, `${layerName}/${wn}`),
+    );
     return { name: layerName, weights };
   });
 }
@@ -130,7 +146,12 @@ function readKeras3(layersGroup: Group, ctx: Ctx): RawLayer[] {
     const nameAttr = vars && 'name' in vars.attrs ? String(vars.attrs['name']!.value) : undefined;
     const name = nameAttr ?? key; // Keras < 3.6 wrote no name: the key is the snake_case class name
     const wanted = !ctx.only || ctx.only.has(name) || nameAttr === undefined;
-    const indices = vars ? vars.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b)) : [];
+    const indices = vars
+      ? vars
+          .keys()
+          .filter((k) => /^\d+$/.test(k))
+          .sort((a, b) => Number(a) - Number(b))
+      : [];
     const weights = indices.map((i) => readDataset(vars!, i, wanted, ctx, `layers/${key}/vars/${i}`));
     return { name, weights, positional: nameAttr === undefined };
   });
@@ -142,19 +163,28 @@ function readDataset(g: Group, datasetPath: string, wanted: boolean, ctx: Ctx, l
   const { path } = ctx;
   const ds = g.get(datasetPath) as Dataset | null;
   if (!ds || ds.type !== 'Dataset') {
-    throw new VggError('E_WEIGHTS_FORMAT', `'${path}': weight '${label}' is listed in weight_names but missing from the file`);
+    throw new VggError(
+      'E_WEIGHTS_FORMAT',
+      `'${path}': weight '${label}' is listed in weight_names but missing from the file`,
+    );
   }
   // Everything below comes from the dataset's metadata alone: nothing is read or allocated for a
   // dataset until its shape, element type and size are known to be sane.
   const meta = ds.metadata;
   const shape = meta.shape ?? [];
   if (shape.length > MAX_RANK || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new VggError('E_WEIGHTS_FORMAT', `'${path}': weight '${label}' has an impossible shape (${shape.join(', ')})`);
+    throw new VggError(
+      'E_WEIGHTS_FORMAT',
+      `'${path}': weight '${label}' has an impossible shape (${shape.join(', ')})`,
+    );
   }
   if (!wanted) return { name: datasetPath, shape };
   const H5T_FLOAT = 1;
   if (meta.type !== H5T_FLOAT || (meta.size !== 4 && meta.size !== 8) || meta.vlen) {
-    throw new VggError('E_WEIGHTS_FORMAT', `'${path}': weight '${label}' has dtype ${String(ds.dtype)}; only float32/float64 are supported`);
+    throw new VggError(
+      'E_WEIGHTS_FORMAT',
+      `'${path}': weight '${label}' has dtype ${String(ds.dtype)}; only float32/float64 are supported`,
+    );
   }
   const elements = shape.reduce((a, b) => a * b, 1);
   const declared = elements * meta.size;
@@ -163,7 +193,9 @@ function readDataset(g: Group, datasetPath: string, wanted: boolean, ctx: Ctx, l
     throw new VggError(
       'E_WEIGHTS_FORMAT',
       `'${path}': weight '${label}' declares shape (${shape.join(', ')}) = ${formatBytes(declared)}, more than ` +
-        (declared > ctx.options.fileBytes ? `the whole ${formatBytes(ctx.options.fileBytes)} file can hold` : `the ${formatBytes(ctx.options.maxDatasetBytes)} allowed per tensor`) +
+        (declared > ctx.options.fileBytes
+          ? `the whole ${formatBytes(ctx.options.fileBytes)} file can hold`
+          : `the ${formatBytes(ctx.options.maxDatasetBytes)} allowed per tensor`) +
         '; the file is corrupt or not VGG weights',
     );
   }
@@ -172,7 +204,8 @@ function readDataset(g: Group, datasetPath: string, wanted: boolean, ctx: Ctx, l
     throw new VggError('E_WEIGHTS_FORMAT', `'${path}': weight '${label}' could not be read as ${elements} floats`);
   }
   // An owned buffer (not a view of the wasm heap), so it can be transferred out of the worker.
-  const data = value instanceof Float32Array && value.byteLength === value.buffer.byteLength ? value : Float32Array.from(value);
+  const data =
+    value instanceof Float32Array && value.byteLength === value.buffer.byteLength ? value : Float32Array.from(value);
   ctx.bytes += data.byteLength;
   return { name: datasetPath, shape, data };
 }

@@ -18,7 +18,8 @@ const capture = (chunk: unknown) => {
 };
 process.stdout.write = capture as typeof process.stdout.write;
 process.stderr.write = capture as typeof process.stderr.write;
-for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) console[level] = (...args: unknown[]) => void capture(`${args.join(' ')}\n`);
+for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const)
+  console[level] = (...args: unknown[]) => void capture(`${args.join(' ')}\n`);
 
 const h5wasm = loadH5wasm();
 
@@ -35,7 +36,8 @@ parentPort!.on('message', async ({ path, options }: H5WorkerRequest) => {
     // A wasm trap (abort, unreachable, out of bounds: a RuntimeError) leaves HDF5's state unknown,
     // so the worker must go; an error HDF5 reported through the throwing handler leaves it sound.
     const fatal = !(e instanceof Error) || e.name === 'RuntimeError' || /Aborted\(/.test(message);
-    reply = e instanceof VggError ? { type: 'error', code: e.code, message: e.message } : { type: 'foreign', message, fatal };
+    reply =
+      e instanceof VggError ? { type: 'error', code: e.code, message: e.message } : { type: 'foreign', message, fatal };
   }
   parentPort!.postMessage(reply, transfer);
 });

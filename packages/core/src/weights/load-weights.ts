@@ -25,7 +25,12 @@ export async function loadWeights(path: string, graph: VggGraph, options: LoadWe
   const kind = await sniff(path);
   if (kind.type === 'tfjs') {
     const t = await readTfjsFolder(kind.modelJson, options.only);
-    return matchToGraph(graph, t.layers, { source: path, format: 'tfjs-layers', bytesRead: t.bytesRead, unavailable: t.unavailable }, options.only);
+    return matchToGraph(
+      graph,
+      t.layers,
+      { source: path, format: 'tfjs-layers', bytesRead: t.bytesRead, unavailable: t.unavailable },
+      options.only,
+    );
   }
   if (kind.type === 'packed') return readPacked(path, graph, options.only);
   const h5 = await readKerasH5(path, { only: options.only });
@@ -36,12 +41,24 @@ type Sniffed = { type: 'tfjs'; modelJson: string } | { type: 'h5' } | { type: 'p
 
 async function sniff(path: string): Promise<Sniffed> {
   const info = await stat(path).catch((e: unknown) => {
-    throw wrapError('E_WEIGHTS_NOT_FOUND', `weights '${path}' not found (give a Keras .h5 file or a tfjs model folder)`, e);
+    throw wrapError(
+      'E_WEIGHTS_NOT_FOUND',
+      `weights '${path}' not found (give a Keras .h5 file or a tfjs model folder)`,
+      e,
+    );
   });
   if (info.isDirectory()) {
     const modelJson = join(path, 'model.json');
-    if (!(await stat(modelJson).then(() => true, () => false))) {
-      throw new VggError('E_WEIGHTS_FORMAT', `weights folder '${path}' has no model.json; a TensorFlow.js layers-model folder is expected`);
+    if (
+      !(await stat(modelJson).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      throw new VggError(
+        'E_WEIGHTS_FORMAT',
+        `weights folder '${path}' has no model.json; a TensorFlow.js layers-model folder is expected`,
+      );
     }
     return { type: 'tfjs', modelJson };
   }
@@ -56,7 +73,13 @@ async function sniff(path: string): Promise<Sniffed> {
   if (new TextDecoder().decode(head) === PACKED_MAGIC) return { type: 'packed' };
   if (head[0] === 0x7b /* { */) return { type: 'tfjs', modelJson: path };
   if (head[0] === 0x50 && head[1] === 0x4b) {
-    throw new VggError('E_WEIGHTS_FORMAT', `'${path}' is a zip (a Keras 3 .keras file?); extract its weights first: unzip -p '${path}' model.weights.h5 > model.weights.h5`);
+    throw new VggError(
+      'E_WEIGHTS_FORMAT',
+      `'${path}' is a zip (a Keras 3 .keras file?); extract its weights first: unzip -p '${path}' model.weights.h5 > model.weights.h5`,
+    );
   }
-  throw new VggError('E_WEIGHTS_FORMAT', `'${path}' is neither HDF5 (.h5) nor a tfjs model.json; first bytes: ${Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ')}`);
+  throw new VggError(
+    'E_WEIGHTS_FORMAT',
+    `'${path}' is neither HDF5 (.h5) nor a tfjs model.json; first bytes: ${Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ')}`,
+  );
 }

@@ -34,13 +34,20 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o:
   for (;;) {
     const fh = await open(lockPath, 'wx').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EEXIST') return undefined;
-      throw new VggError('E_DOWNLOAD', `cannot create the lock file '${lockPath}' (${e.code ?? e.message}); check that the folder is writable`, { cause: e });
+      throw new VggError(
+        'E_DOWNLOAD',
+        `cannot create the lock file '${lockPath}' (${e.code ?? e.message}); check that the folder is writable`,
+        { cause: e },
+      );
     });
     if (fh) {
       const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
       await fh.writeFile(JSON.stringify(me));
       await fh.close();
-      const beat = setInterval(() => void utimes(lockPath, new Date(), new Date()).catch(() => {}), Math.max(50, staleMs / 3));
+      const beat = setInterval(
+        () => void utimes(lockPath, new Date(), new Date()).catch(() => {}),
+        Math.max(50, staleMs / 3),
+      );
       beat.unref();
       try {
         return await fn();
@@ -50,7 +57,10 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o:
       }
     }
     const holder = readHolder(lockPath);
-    const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(lockPath).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (isStale(holder, age, staleMs)) {
       // Remove only the lock judged stale: re-read it first, so a fresh lock taken meanwhile stays.
       const again = readHolder(lockPath);
@@ -59,7 +69,9 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o:
     }
     if (!told) {
       told = true;
-      o.onWait?.(`waiting for ${holder ? `process ${holder.pid} on ${holder.host}` : 'another process'} (lock ${lockPath}, since ${holder?.since ?? '?'})`);
+      o.onWait?.(
+        `waiting for ${holder ? `process ${holder.pid} on ${holder.host}` : 'another process'} (lock ${lockPath}, since ${holder?.since ?? '?'})`,
+      );
     }
     if (Date.now() > deadline) {
       throw new VggError(
@@ -74,7 +86,9 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o:
 function readHolder(lockPath: string): Holder | undefined {
   try {
     const h = JSON.parse(readFileSync(lockPath, 'utf8')) as Partial<Holder>;
-    return typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.since === 'string' ? (h as Holder) : undefined;
+    return typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.since === 'string'
+      ? (h as Holder)
+      : undefined;
   } catch {
     return undefined; // gone, being written, or garbage: age decides
   }

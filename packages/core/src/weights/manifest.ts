@@ -22,7 +22,10 @@ export const REPO_WEIGHTS_DIR = fileURLToPath(new URL('../../../../weights', imp
 export function loadManifest(env: NodeJS.ProcessEnv = process.env): ManifestFile[] {
   const path = env.VGGSCOPE_MANIFEST || join(REPO_WEIGHTS_DIR, 'manifest.json');
   if (!existsSync(path)) {
-    throw new VggError('E_WEIGHTS_NOT_FOUND', `weights manifest '${path}' not found; set VGGSCOPE_MANIFEST to a manifest.json (see weights/README.md)`);
+    throw new VggError(
+      'E_WEIGHTS_NOT_FOUND',
+      `weights manifest '${path}' not found; set VGGSCOPE_MANIFEST to a manifest.json (see weights/README.md)`,
+    );
   }
   try {
     const json = JSON.parse(readFileSync(path, 'utf8')) as { files?: ManifestFile[] };
@@ -36,7 +39,10 @@ export function loadManifest(env: NodeJS.ProcessEnv = process.env): ManifestFile
 export function manifestEntry(files: readonly ManifestFile[], model: string, includeTop: boolean): ManifestFile {
   const entry = files.find((f) => f.model === model && f.includeTop === includeTop);
   if (!entry) {
-    throw new VggError('E_WEIGHTS_NOT_FOUND', `the weights manifest has no ${model} ${includeTop ? 'with-top' : 'no-top'} entry`);
+    throw new VggError(
+      'E_WEIGHTS_NOT_FOUND',
+      `the weights manifest has no ${model} ${includeTop ? 'with-top' : 'no-top'} entry`,
+    );
   }
   return entry;
 }

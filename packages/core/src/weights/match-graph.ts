@@ -4,7 +4,8 @@ import { type VggGraph, weightedLayers } from '../graph.js';
 import { formatShape } from '../tensor.js';
 import type { LayerWeights, RawLayer, WeightFormat, WeightSet } from './weight-set.js';
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Matches raw file layers to the graph's weighted layers by Keras name and checks every shape.
@@ -17,7 +18,11 @@ export function matchToGraph(
   meta: { source: string; format: WeightFormat; bytesRead: number; unavailable?: readonly string[] },
   only?: ReadonlySet<string>,
 ): WeightSet {
-  assertWeightsModel(graph, raw.filter((l) => l.weights.length > 0).map((l) => l.name), meta.source);
+  assertWeightsModel(
+    graph,
+    raw.filter((l) => l.weights.length > 0).map((l) => l.name),
+    meta.source,
+  );
   const named = new Map(renameByClassOrder(graph, raw).map((l) => [l.name, l]));
   const layers = new Map<string, LayerWeights>();
   const unavailable = new Set(meta.unavailable ?? []);
@@ -35,7 +40,14 @@ export function matchToGraph(
     layer.weights.forEach((spec, i) => {
       const actual = found.weights[i]!.shape;
       if (!sameShape(actual, spec.shape)) {
-        throw coreErrors.weightsShape(meta.source, layer.name, spec.role, formatShape(spec.shape), formatShape(actual), graph.model);
+        throw coreErrors.weightsShape(
+          meta.source,
+          layer.name,
+          spec.role,
+          formatShape(spec.shape),
+          formatShape(actual),
+          graph.model,
+        );
       }
     });
     if (only && !only.has(layer.name)) continue;
@@ -55,7 +67,13 @@ export function matchToGraph(
     );
   }
   const inGraph = new Set(graph.layers.map((l) => l.name));
-  return { source: meta.source, format: meta.format, layers, unavailable: [...unavailable].filter((n) => inGraph.has(n)), bytesRead: meta.bytesRead };
+  return {
+    source: meta.source,
+    format: meta.format,
+    layers,
+    unavailable: [...unavailable].filter((n) => inGraph.has(n)),
+    bytesRead: meta.bytesRead,
+  };
 }
 
 function renameByClassOrder(graph: VggGraph, raw: readonly RawLayer[]): RawLayer[] {

@@ -29,7 +29,11 @@ export interface WeightStream {
  * graph's model) before any layer is yielded, and only the layers of `only` are read.
  * @example for await (const l of (await openWeights('w.vggw', graph)).layers) backend.prepareLayer(…)
  */
-export async function openWeights(weights: string | WeightSet, graph: VggGraph, only?: ReadonlySet<string>): Promise<WeightStream> {
+export async function openWeights(
+  weights: string | WeightSet,
+  graph: VggGraph,
+  only?: ReadonlySet<string>,
+): Promise<WeightStream> {
   if (typeof weights !== 'string') return drain(checkSet(weights, graph, only));
   if (!(await isPackedFile(weights))) return drain(await loadWeights(weights, graph, { only }));
   const header = await readPackedHeader(weights);
@@ -46,20 +50,27 @@ function checkSet(set: WeightSet, graph: VggGraph, only?: ReadonlySet<string>): 
       { name: `${name}/bias`, shape: w.bias.shape, data: w.bias.data },
     ],
   }));
-  const checked = matchToGraph(graph, raw, { source: set.source, format: set.format, bytesRead: set.bytesRead, unavailable: set.unavailable }, only);
+  const checked = matchToGraph(
+    graph,
+    raw,
+    { source: set.source, format: set.format, bytesRead: set.bytesRead, unavailable: set.unavailable },
+    only,
+  );
   return { ...checked, layers: checked.layers };
 }
 
 function checkPackedHeader(path: string, header: Awaited<ReturnType<typeof readPackedHeader>>, graph: VggGraph): void {
   const names = [...new Set(header.tensors.map((t) => t.layer))];
-  if (header.model !== graph.model) throw coreErrors.weightsModel(path, graph.model, header.model, 'its header says so');
+  if (header.model !== graph.model)
+    throw coreErrors.weightsModel(path, graph.model, header.model, 'its header says so');
   assertWeightsModel(graph, names, path);
   const byName = new Map(graph.layers.map((l) => [l.name, l]));
   for (const t of header.tensors) {
     const spec = byName.get(t.layer)?.weights.find((w) => w.role === t.role);
     if (!spec) continue; // e.g. top layers in a file used without the top
     const same = spec.shape.length === t.shape.length && spec.shape.every((d, i) => d === t.shape[i]);
-    if (!same) throw coreErrors.weightsShape(path, t.layer, t.role, formatShape(spec.shape), formatShape(t.shape), graph.model);
+    if (!same)
+      throw coreErrors.weightsShape(path, t.layer, t.role, formatShape(spec.shape), formatShape(t.shape), graph.model);
   }
 }
 

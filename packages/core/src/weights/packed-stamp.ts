@@ -21,7 +21,8 @@ export function identityOf(fd: number): FileIdentity {
   return { dev: `${s.dev}`, ino: `${s.ino}`, size: `${s.size}`, mtimeNs: `${s.mtimeNs}`, ctimeNs: `${s.ctimeNs}` };
 }
 
-export const sameIdentity = (a: FileIdentity, b: FileIdentity) => (Object.keys(a) as (keyof FileIdentity)[]).every((k) => a[k] === b[k]);
+export const sameIdentity = (a: FileIdentity, b: FileIdentity) =>
+  (Object.keys(a) as (keyof FileIdentity)[]).every((k) => a[k] === b[k]);
 
 /** True when the open file `fd` (of `path`) is the very file a stamp was written for. */
 export function hasValidStamp(path: string, fd: number): boolean {

@@ -67,25 +67,49 @@ describe('packed .vggw: hostile headers → E_WEIGHTS_FORMAT before any read or 
     ['fractional byteLength', (h) => (h.tensors[0].byteLength = 12.5), /byteLength 12\.5/],
     ['offset as a string', (h) => (h.tensors[0].offset = '4096'), /offset "4096"/],
     ['offset inside the header', (h) => (h.tensors[0].offset = 12), /outside the data area/],
-    ['byteLength disagrees with the shape', (h) => (h.tensors[0].byteLength -= 4), /does not match shape \(3, 3, 3, 64\) × 4 bytes = 6912/],
-    ['a (3,3,3,1e8) shape with a matching byteLength', (h) => {
-      h.tensors[0].shape = [3, 3, 3, 1e8];
-      h.tensors[0].byteLength = 3 * 3 * 3 * 1e8 * 4;
-    }, /outside the data area/],
-    ['shape with a 2^60 dimension', (h) => (h.tensors[0].shape = [2 ** 60, 2 ** 60]), /block1_conv1\/kernel shape is \[/],
-    ['shape whose product overflows', (h) => (h.tensors[0].shape = [2 ** 30, 2 ** 30, 2 ** 30]), /does not match shape/],
+    [
+      'byteLength disagrees with the shape',
+      (h) => (h.tensors[0].byteLength -= 4),
+      /does not match shape \(3, 3, 3, 64\) × 4 bytes = 6912/,
+    ],
+    [
+      'a (3,3,3,1e8) shape with a matching byteLength',
+      (h) => {
+        h.tensors[0].shape = [3, 3, 3, 1e8];
+        h.tensors[0].byteLength = 3 * 3 * 3 * 1e8 * 4;
+      },
+      /outside the data area/,
+    ],
+    [
+      'shape with a 2^60 dimension',
+      (h) => (h.tensors[0].shape = [2 ** 60, 2 ** 60]),
+      /block1_conv1\/kernel shape is \[/,
+    ],
+    [
+      'shape whose product overflows',
+      (h) => (h.tensors[0].shape = [2 ** 30, 2 ** 30, 2 ** 30]),
+      /does not match shape/,
+    ],
     ['overlapping tensors', (h) => (h.tensors[1].offset = h.tensors[0].offset), /overlaps/],
-    ['a tensor listed twice', (h) => {
-      h.tensors[1].layer = h.tensors[0].layer;
-      h.tensors[1].role = h.tensors[0].role;
-    }, /appears twice/],
+    [
+      'a tensor listed twice',
+      (h) => {
+        h.tensors[1].layer = h.tensors[0].layer;
+        h.tensors[1].role = h.tensors[0].role;
+      },
+      /appears twice/,
+    ],
     ['tensors not an array', (h) => (h.tensors = { length: 1e9 }), /tensors is not an array/],
     ['unknown version', (h) => (h.version = 3), /version 3 is not 1 or 2/],
     ['unknown dtype', (h) => (h.tensors[0].dtype = 'f64'), /dtype is "f64"/],
     ['crc32 missing in a version 2 file', (h) => delete h.tensors[0].crc32, /crc32 is undefined/],
-    ['not an object', (h) => {
-      for (const k of Object.keys(h)) delete h[k];
-    }, /format is undefined/],
+    [
+      'not an object',
+      (h) => {
+        for (const k of Object.keys(h)) delete h[k];
+      },
+      /format is undefined/,
+    ],
   ])('%s', async (_label, edit, message) => {
     const p = save(withHeader(edit));
     for (const read of allReaders(p)) {
@@ -103,7 +127,10 @@ describe('packed .vggw: hostile headers → E_WEIGHTS_FORMAT before any read or 
   });
 
   it('a file truncated in its data area → E_WEIGHTS_FORMAT (the header names bytes the file lacks)', async () => {
-    const e = await expectVggError(() => readPacked(save(good.subarray(0, good.length - 4)), graph), 'E_WEIGHTS_FORMAT');
+    const e = await expectVggError(
+      () => readPacked(save(good.subarray(0, good.length - 4)), graph),
+      'E_WEIGHTS_FORMAT',
+    );
     expect(e.message).toMatch(/block1_conv2\/bias bytes \d+\.\.\d+ lie outside the data area/);
   });
 });
@@ -121,7 +148,9 @@ describe('packed .vggw: tensor data is checked on every load', () => {
     const e = await expectVggError(() => readPacked(p, graph), 'E_WEIGHTS_CHECKSUM');
     expect(e.message).toMatch(/block1_conv2\/kernel does not match its CRC-32/);
     // the other layer alone still loads: the check is per tensor
-    await expect(readPacked(p, graph, new Set(['block1_conv1']))).resolves.toMatchObject({ bytesRead: (1728 + 64) * 4 });
+    await expect(readPacked(p, graph, new Set(['block1_conv1']))).resolves.toMatchObject({
+      bytesRead: (1728 + 64) * 4,
+    });
     expect((await verifyPacked(p)).bad).toEqual(['block1_conv2/kernel']);
     expect((await verifyPacked(p, { quick: true })).bad).toEqual(['block1_conv2/kernel']);
   });
@@ -133,13 +162,15 @@ describe('packed .vggw: tensor data is checked on every load', () => {
     });
     const w = await readPacked(save(v1), graph);
     expect([...w.layers.keys()]).toEqual(['block1_conv1', 'block1_conv2']);
-    expect(w.layers.get('block1_conv2')!.kernel.data).toEqual(tinyWeights(graph).layers.get('block1_conv2')!.kernel.data);
+    expect(w.layers.get('block1_conv2')!.kernel.data).toEqual(
+      tinyWeights(graph).layers.get('block1_conv2')!.kernel.data,
+    );
     v1[(await tensorOffset('block1_conv1', 'bias')) + 3]! ^= 0x80;
     const e = await expectVggError(() => readPacked(save(v1), graph), 'E_WEIGHTS_CHECKSUM');
     expect(e.message).toMatch(/block1_conv1\/bias does not match its sha256/);
   });
 
-  it('a consistent header whose shape is not the graph\'s → E_WEIGHTS_SHAPE', async () => {
+  it("a consistent header whose shape is not the graph's → E_WEIGHTS_SHAPE", async () => {
     const b = withHeader((h) => (h.tensors[0].shape = [3, 3, 64, 3]));
     const e = await expectVggError(() => readPacked(save(b), graph), 'E_WEIGHTS_SHAPE');
     expect(e.message).toMatch(/block1_conv1\/kernel is \(3, 3, 64, 3\), but vgg16 needs \(3, 3, 3, 64\)/);

@@ -25,8 +25,13 @@ describe('packed weights', () => {
     expect(back.format).toBe('packed');
     expect([...back.layers.keys()]).toEqual([...h5.layers.keys()]);
     for (const [name, w] of h5.layers) {
-      expect(Buffer.from(back.layers.get(name)!.kernel.data.buffer).equals(Buffer.from(w.kernel.data.buffer)), name).toBe(true);
-      expect(Buffer.from(back.layers.get(name)!.bias.data.buffer).equals(Buffer.from(w.bias.data.buffer)), name).toBe(true);
+      expect(
+        Buffer.from(back.layers.get(name)!.kernel.data.buffer).equals(Buffer.from(w.kernel.data.buffer)),
+        name,
+      ).toBe(true);
+      expect(Buffer.from(back.layers.get(name)!.bias.data.buffer).equals(Buffer.from(w.bias.data.buffer)), name).toBe(
+        true,
+      );
     }
   });
 
@@ -52,7 +57,8 @@ describe('packed weights', () => {
     const a = back.layers.get('block3_conv2')!.kernel.data;
     const b = h5.layers.get('block3_conv2')!.kernel.data;
     let worst = 0;
-    for (let i = 0; i < a.length; i++) if (Math.abs(b[i]!) > 1e-3) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.abs(b[i]!));
+    for (let i = 0; i < a.length; i++)
+      if (Math.abs(b[i]!) > 1e-3) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.abs(b[i]!));
     expect(worst).toBeLessThanOrEqual(2 ** -11); // round-to-nearest, 10 mantissa bits
   });
 
@@ -70,13 +76,23 @@ describe('packed weights', () => {
   });
 
   it('refuses weights of the other model, naming the right --model', async () => {
-    await expect(readPacked(packed, buildGraph('vgg19'))).rejects.toThrow(/holds vgg16 weights, but vgg19 was requested; use --model vgg16/);
+    await expect(readPacked(packed, buildGraph('vgg19'))).rejects.toThrow(
+      /holds vgg16 weights, but vgg19 was requested; use --model vgg16/,
+    );
   });
 });
 
 describe('floatToHalf (IEEE binary16, round to nearest even)', () => {
   it.each([
-    [1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [1e6, 0x7c00], [2 ** -24, 0x0001], [0, 0], [0.1, 0x2e66], [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02],
+    [1, 0x3c00],
+    [-2, 0xc000],
+    [65504, 0x7bff],
+    [1e6, 0x7c00],
+    [2 ** -24, 0x0001],
+    [0, 0],
+    [0.1, 0x2e66],
+    [1 + 2 ** -11, 0x3c00],
+    [1 + 3 * 2 ** -11, 0x3c02],
   ])('%d → bits %i', (v, bits) => {
     expect(floatToHalf(v)).toBe(bits);
     if (bits !== 0x7c00) expect(halfToFloat(bits)).toBeCloseTo(v, 3);

@@ -5,7 +5,13 @@ import type { VggGraph } from '../graph.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { crc32 } from './checksum.js';
 import { fromHalf, toHalf } from './float16.js';
-import { MAX_PACKED_HEADER_BYTES, type PackedDtype, type PackedHeader, type PackedTensor, validatePackedHeader } from './packed-header.js';
+import {
+  MAX_PACKED_HEADER_BYTES,
+  type PackedDtype,
+  type PackedHeader,
+  type PackedTensor,
+  validatePackedHeader,
+} from './packed-header.js';
 import { dropStamp, hasValidStamp, identityOf, sameIdentity, writeStamp } from './packed-stamp.js';
 import type { LayerWeights, WeightSet } from './weight-set.js';
 
@@ -50,16 +56,27 @@ export async function writePacked(
       if (pad) blobs.push(new Uint8Array(pad));
       offset += pad;
       tensors.push({
-        layer: layer.name, role, shape: [...t.shape], dtype, offset, byteLength: bytes.byteLength,
-        sha256: createHash('sha256').update(bytes).digest('hex'), crc32: crc32(bytes),
+        layer: layer.name,
+        role,
+        shape: [...t.shape],
+        dtype,
+        offset,
+        byteLength: bytes.byteLength,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        crc32: crc32(bytes),
       });
       blobs.push(bytes);
       offset += bytes.byteLength;
     }
   }
   const header: PackedHeader = {
-    format: 'vggscope-packed', version: 2, model: graph.model, includeTop: graph.includeTop, dtype,
-    source: { file: weights.source, md5: options.sourceMd5 }, tensors,
+    format: 'vggscope-packed',
+    version: 2,
+    model: graph.model,
+    includeTop: graph.includeTop,
+    dtype,
+    source: { file: weights.source, md5: options.sourceMd5 },
+    tensors,
   };
   // Offsets depend on the header length and vice versa: the padded length settles in two passes.
   let dataStart = 0;
@@ -92,7 +109,11 @@ function openPacked(path: string): number {
     return openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw wrapError(code === 'ENOENT' ? 'E_WEIGHTS_NOT_FOUND' : 'E_WEIGHTS_FORMAT', `packed weights '${path}' cannot be opened`, e);
+    throw wrapError(
+      code === 'ENOENT' ? 'E_WEIGHTS_NOT_FOUND' : 'E_WEIGHTS_FORMAT',
+      `packed weights '${path}' cannot be opened`,
+      e,
+    );
   }
 }
 
@@ -112,7 +133,8 @@ function headerOf(fd: number, path: string): PackedHeader {
     );
   }
   const buf = new Uint8Array(len);
-  if (readFully(fd, buf, 12, path) !== len) throw new VggError('E_WEIGHTS_FORMAT', `'${path}': packed header is truncated; delete the file and convert again`);
+  if (readFully(fd, buf, 12, path) !== len)
+    throw new VggError('E_WEIGHTS_FORMAT', `'${path}': packed header is truncated; delete the file and convert again`);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(buf).trimEnd());
@@ -139,7 +161,10 @@ function readFully(fd: number, buf: Uint8Array, position: number, path: string):
 
 /** True when `path` is a readable vggscope packed file (by its magic), false for anything else. */
 export async function isPackedFile(path: string): Promise<boolean> {
-  return readPackedHeader(path).then(() => true, () => false);
+  return readPackedHeader(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -149,7 +174,10 @@ export async function isPackedFile(path: string): Promise<boolean> {
 function readTensor(fd: number, t: PackedTensor, header: PackedHeader, path: string, trusted: boolean): Uint8Array {
   const raw = new Uint8Array(t.byteLength);
   if (readFully(fd, raw, t.offset, path) !== t.byteLength) {
-    throw new VggError('E_WEIGHTS_FORMAT', `'${path}' is truncated at ${t.layer}/${t.role}; delete it and convert again`);
+    throw new VggError(
+      'E_WEIGHTS_FORMAT',
+      `'${path}' is truncated at ${t.layer}/${t.role}; delete it and convert again`,
+    );
   }
   if (trusted) return raw;
   const ok = header.version >= 2 ? crc32(raw) === t.crc32 : createHash('sha256').update(raw).digest('hex') === t.sha256;
@@ -181,10 +209,15 @@ export async function* readPackedLayers(
   try {
     const header = headerOf(fd, path);
     if (header.model !== graph.model) {
-      throw new VggError('E_WEIGHTS_FORMAT', `'${path}' holds ${header.model} weights, but ${graph.model} was requested; use --model ${header.model}`);
+      throw new VggError(
+        'E_WEIGHTS_FORMAT',
+        `'${path}' holds ${header.model} weights, but ${graph.model} was requested; use --model ${header.model}`,
+      );
     }
     const trusted = hasValidStamp(path, fd);
-    const specs = new Map(graph.layers.filter((l) => l.weights.length > 0 && (!only || only.has(l.name))).map((l) => [l.name, l]));
+    const specs = new Map(
+      graph.layers.filter((l) => l.weights.length > 0 && (!only || only.has(l.name))).map((l) => [l.name, l]),
+    );
     const pending = new Map<string, { -readonly [K in keyof LayerWeights]?: LayerWeights[K] } & { bytes: number }>();
     for (const t of header.tensors) {
       const spec = specs.get(t.layer)?.weights.find((w) => w.role === t.role);
@@ -228,7 +261,10 @@ export async function readPacked(path: string, graph: VggGraph, only?: ReadonlyS
  * `stamp` records a clean result (packed-stamp.ts) so that later loads of the unchanged file skip
  * the per-tensor check. An unreadable or invalid header throws E_WEIGHTS_FORMAT / E_WEIGHTS_NOT_FOUND.
  */
-export async function verifyPacked(path: string, options: { quick?: boolean; stamp?: boolean } = {}): Promise<{ header: PackedHeader; bad: string[] }> {
+export async function verifyPacked(
+  path: string,
+  options: { quick?: boolean; stamp?: boolean } = {},
+): Promise<{ header: PackedHeader; bad: string[] }> {
   const fd = openPacked(path);
   try {
     const before = identityOf(fd);
@@ -238,7 +274,8 @@ export async function verifyPacked(path: string, options: { quick?: boolean; sta
       const raw = new Uint8Array(t.byteLength);
       const complete = readFully(fd, raw, t.offset, path) === t.byteLength;
       const crcOk = t.crc32 === undefined || crc32(raw) === t.crc32;
-      const shaOk = (options.quick && t.crc32 !== undefined) || createHash('sha256').update(raw).digest('hex') === t.sha256;
+      const shaOk =
+        (options.quick && t.crc32 !== undefined) || createHash('sha256').update(raw).digest('hex') === t.sha256;
       if (!complete || !crcOk || !shaOk) bad.push(`${t.layer}/${t.role}`);
     }
     if (bad.length) dropStamp(path);
@@ -253,7 +290,9 @@ export async function verifyPacked(path: string, options: { quick?: boolean; sta
  * The cache's check: a file with a valid "verified" stamp only has its header validated; any
  * other is fully checked (CRC-32, or sha256 for version 1) and stamped when clean.
  */
-export async function verifyPackedOnce(path: string): Promise<{ header: PackedHeader; bad: string[]; stamped: boolean }> {
+export async function verifyPackedOnce(
+  path: string,
+): Promise<{ header: PackedHeader; bad: string[]; stamped: boolean }> {
   const fd = openPacked(path);
   try {
     if (hasValidStamp(path, fd)) return { header: headerOf(fd, path), bad: [], stamped: true };

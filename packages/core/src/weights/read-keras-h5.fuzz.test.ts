@@ -33,32 +33,37 @@ beforeAll(async () => {
 });
 
 describe('Keras .h5 reader fuzz: only success that validates, or a typed VggError', () => {
-  it(`byte mutations (tiny file${FIXTURES ? ' and three real Keras files' : '; real Keras files skipped: no ../shared/fixtures'}) for ${FUZZ_SECONDS} s`, async () => {
-    const tally = await runFuzz(
-      'keras h5 bytes',
-      async (rand, i) => {
-        // A new file each time, deleted 256 inputs later: a file HDF5 failed on gets a fresh worker
-        // when read again (same dev:ino, see read-keras-h5.ts), so neither rewriting files in place
-        // nor deleting them at once (the inode number comes straight back) would fuzz at speed.
-        const p = join(dir, `f${i}.h5`);
-        rmSync(join(dir, `f${i - 256}.h5`), { force: true });
-        const seed = seeds[Math.floor(rand() * seeds.length)]!;
-        writeFileSync(p, rand() < 0.5 ? mutateBytes(seed.bytes, rand, seed.hot) : scatter(seed.bytes, rand));
-        const c = await readKerasH5(p, { timeoutMs: BUDGET_MS });
-        for (const l of c.layers) {
-          for (const w of l.weights) {
-            const n = w.shape.reduce((a, b) => a * b, 1);
-            if (w.data && w.data.length !== n) throw new Error(`accepted ${w.name} with ${w.data.length} values for shape ${w.shape}`);
+  it(
+    `byte mutations (tiny file${FIXTURES ? ' and three real Keras files' : '; real Keras files skipped: no ../shared/fixtures'}) for ${FUZZ_SECONDS} s`,
+    async () => {
+      const tally = await runFuzz(
+        'keras h5 bytes',
+        async (rand, i) => {
+          // A new file each time, deleted 256 inputs later: a file HDF5 failed on gets a fresh worker
+          // when read again (same dev:ino, see read-keras-h5.ts), so neither rewriting files in place
+          // nor deleting them at once (the inode number comes straight back) would fuzz at speed.
+          const p = join(dir, `f${i}.h5`);
+          rmSync(join(dir, `f${i - 256}.h5`), { force: true });
+          const seed = seeds[Math.floor(rand() * seeds.length)]!;
+          writeFileSync(p, rand() < 0.5 ? mutateBytes(seed.bytes, rand, seed.hot) : scatter(seed.bytes, rand));
+          const c = await readKerasH5(p, { timeoutMs: BUDGET_MS });
+          for (const l of c.layers) {
+            for (const w of l.weights) {
+              const n = w.shape.reduce((a, b) => a * b, 1);
+              if (w.data && w.data.length !== n)
+                throw new Error(`accepted ${w.name} with ${w.data.length} values for shape ${w.shape}`);
+            }
           }
-        }
-        if (c.bytesRead > 4_000_000) throw new Error(`read ${c.bytesRead} bytes from a mutated small file`);
-        return 'ok';
-      },
-      10,
-    );
-    expect(tally.untyped).toEqual([]);
-    expect(tally.slowestMs).toBeLessThan(BUDGET_MS + 15_000); // the budget, plus a worker restart on a busy machine
-  }, FUZZ_TIMEOUT_MS);
+          if (c.bytesRead > 4_000_000) throw new Error(`read ${c.bytesRead} bytes from a mutated small file`);
+          return 'ok';
+        },
+        10,
+      );
+      expect(tally.untyped).toEqual([]);
+      expect(tally.slowestMs).toBeLessThan(BUDGET_MS + 15_000); // the budget, plus a worker restart on a busy machine
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });
 
 /**

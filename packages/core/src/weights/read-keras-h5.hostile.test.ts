@@ -40,7 +40,14 @@ async function declaringKernel(dims: number[]): Promise<string> {
     const g = f.create_group('block1_conv1');
     const wn = ['block1_conv1_W_1:0', 'block1_conv1_b_1:0'];
     g.create_attribute('weight_names', wn, [2], 'A18');
-    const k = g.create_dataset({ name: wn[0]!, data: new Float32Array(1728), shape: [3, 3, 3, 64], maxshape: [3, 3, 3, null], chunks: [3, 3, 3, 64], dtype: '<f' });
+    const k = g.create_dataset({
+      name: wn[0]!,
+      data: new Float32Array(1728),
+      shape: [3, 3, 3, 64],
+      maxshape: [3, 3, 3, null],
+      chunks: [3, 3, 3, 64],
+      dtype: '<f',
+    });
     k.resize(dims);
     g.create_dataset({ name: wn[1]!, data: new Float32Array(64), shape: [64], dtype: '<f' });
   } finally {
@@ -69,7 +76,9 @@ describe('Keras .h5: hostile files → E_WEIGHTS_FORMAT naming the file, never a
     expect(statSync(p).size).toBeLessThan(20_000);
     const rss0 = process.memoryUsage().rss;
     const e = await expectVggError(() => readKerasH5(p), 'E_WEIGHTS_FORMAT', 30_000);
-    expect(e.message).toMatch(/weight 'block1_conv1\/block1_conv1_W_1:0' declares shape \(3, 3, 3, 100000000\) = 10\.8 GB, more than the whole .* file can hold/);
+    expect(e.message).toMatch(
+      /weight 'block1_conv1\/block1_conv1_W_1:0' declares shape \(3, 3, 3, 100000000\) = 10\.8 GB, more than the whole .* file can hold/,
+    );
     expect(process.memoryUsage().rss - rss0).toBeLessThan(200 * 2 ** 20);
   });
 
@@ -79,7 +88,11 @@ describe('Keras .h5: hostile files → E_WEIGHTS_FORMAT naming the file, never a
   });
 
   it('a (3, 3, 3, 2^40) dataset is refused the same way', async () => {
-    const e = await expectVggError(async () => readKerasH5(await declaringKernel([3, 3, 3, 2 ** 40])), 'E_WEIGHTS_FORMAT', 30_000);
+    const e = await expectVggError(
+      async () => readKerasH5(await declaringKernel([3, 3, 3, 2 ** 40])),
+      'E_WEIGHTS_FORMAT',
+      30_000,
+    );
     expect(e.message).toMatch(/declares shape \(3, 3, 3, 1099511627776\) = 118\d{3}\.\d GB/);
   });
 
@@ -103,7 +116,11 @@ describe('Keras .h5: hostile files → E_WEIGHTS_FORMAT naming the file, never a
   });
 
   it('in-process mode maps HDF5 failures the same way', async () => {
-    const e = await expectVggError(() => readKerasH5(save(good.subarray(0, 800)), { inProcess: true }), 'E_WEIGHTS_FORMAT', 30_000);
+    const e = await expectVggError(
+      () => readKerasH5(save(good.subarray(0, 800)), { inProcess: true }),
+      'E_WEIGHTS_FORMAT',
+      30_000,
+    );
     expect(e.message).not.toMatch(/HDF5-DIAG/);
   });
 
@@ -119,7 +136,10 @@ describe('Keras .h5: hostile files → E_WEIGHTS_FORMAT naming the file, never a
     const file = join(tmp(), 'read.mjs');
     writeFileSync(file, script);
     const tsx = fileURLToPath(import.meta.resolve('tsx/cli'));
-    const r = spawnSync(process.execPath, [tsx, '--conditions=@vggscope/source', file], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [tsx, '--conditions=@vggscope/source', file], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.stdout.trim()).toBe('E_WEIGHTS_FORMAT 1');
     expect(r.stderr).toBe('');
   });
@@ -132,21 +152,43 @@ function edited(name: string, edits: readonly (readonly [number, number])[]): st
   return save(b, name);
 }
 
-describe.skipIf(!FIXTURES)(`Keras .h5: inputs that made HDF5 abort or hang${FIXTURES ? '' : ` (skipped: ${NO_FIXTURES_REASON})`}`, () => {
-  // Found by the dense-scatter fuzz mode on a Keras 3 file; both reproduce in a fresh worker.
-  it('abort() inside wasm → E_WEIGHTS_FORMAT, the worker is replaced, the next read works', async () => {
-    const p = edited('pre_pr22362_nested_container.model.weights.h5', [
-      [1908, 233], [933, 230], [1717, 239], [1122, 162], [1499, 87], [515, 179], [420, 93], [2697, 64], [3899, 206], [2057, 129], [3875, 186], [2208, 175],
-    ]);
-    const e = await expectVggError(() => readKerasH5(p), 'E_WEIGHTS_FORMAT', 30_000);
-    expect(e.message).toMatch(/\(HDF5: Aborted\(native code called abort\(\)\)\)/);
-    await expect(readKerasH5(fixture('keras-h5', '12net.h5'))).resolves.toMatchObject({ layout: 'keras-legacy' });
-  });
+describe.skipIf(!FIXTURES)(
+  `Keras .h5: inputs that made HDF5 abort or hang${FIXTURES ? '' : ` (skipped: ${NO_FIXTURES_REASON})`}`,
+  () => {
+    // Found by the dense-scatter fuzz mode on a Keras 3 file; both reproduce in a fresh worker.
+    it('abort() inside wasm → E_WEIGHTS_FORMAT, the worker is replaced, the next read works', async () => {
+      const p = edited('pre_pr22362_nested_container.model.weights.h5', [
+        [1908, 233],
+        [933, 230],
+        [1717, 239],
+        [1122, 162],
+        [1499, 87],
+        [515, 179],
+        [420, 93],
+        [2697, 64],
+        [3899, 206],
+        [2057, 129],
+        [3875, 186],
+        [2208, 175],
+      ]);
+      const e = await expectVggError(() => readKerasH5(p), 'E_WEIGHTS_FORMAT', 30_000);
+      expect(e.message).toMatch(/\(HDF5: Aborted\(native code called abort\(\)\)\)/);
+      await expect(readKerasH5(fixture('keras-h5', '12net.h5'))).resolves.toMatchObject({ layout: 'keras-legacy' });
+    });
 
-  it('a file HDF5 loops on → stopped at the time budget with E_WEIGHTS_FORMAT', async () => {
-    const p = edited('pre_pr22362_nested_container.model.weights.h5', [[1184, 138], [3525, 182], [4023, 86], [3708, 191], [2040, 67], [3158, 130], [2558, 171]]);
-    const e = await expectVggError(() => readKerasH5(p, { timeoutMs: 3000 }), 'E_WEIGHTS_FORMAT', 20_000);
-    expect(e.message).toMatch(/took longer than 3 s and was stopped/);
-    await expect(readKerasH5(fixture('keras-h5', '12net.h5'))).resolves.toMatchObject({ layout: 'keras-legacy' });
-  });
-});
+    it('a file HDF5 loops on → stopped at the time budget with E_WEIGHTS_FORMAT', async () => {
+      const p = edited('pre_pr22362_nested_container.model.weights.h5', [
+        [1184, 138],
+        [3525, 182],
+        [4023, 86],
+        [3708, 191],
+        [2040, 67],
+        [3158, 130],
+        [2558, 171],
+      ]);
+      const e = await expectVggError(() => readKerasH5(p, { timeoutMs: 3000 }), 'E_WEIGHTS_FORMAT', 20_000);
+      expect(e.message).toMatch(/took longer than 3 s and was stopped/);
+      await expect(readKerasH5(fixture('keras-h5', '12net.h5'))).resolves.toMatchObject({ layout: 'keras-legacy' });
+    });
+  },
+);

@@ -50,7 +50,11 @@ export async function readKerasH5(path: string, options: ReadOptions = {}): Prom
   if (!info.isFile()) throw new VggError('E_WEIGHTS_FORMAT', `weights file '${path}' is not a regular file`);
   const request: H5WorkerRequest = {
     path,
-    options: { only: options.only ? [...options.only] : undefined, fileBytes: info.size, maxDatasetBytes: options.maxDatasetBytes ?? DEFAULT_MAX_DATASET_BYTES },
+    options: {
+      only: options.only ? [...options.only] : undefined,
+      fileBytes: info.size,
+      maxDatasetBytes: options.maxDatasetBytes ?? DEFAULT_MAX_DATASET_BYTES,
+    },
   };
   if (options.inProcess) return parseHere(request);
   const budget = options.timeoutMs ?? 30_000 + Math.ceil(info.size / 10_000_000) * 1000;
@@ -146,7 +150,9 @@ function inWorker(request: H5WorkerRequest, budgetMs: number, fileId: string): P
       }
     });
     worker.once('error', (e) => settle(false, () => reject(formatError(request.path, e.message, e))));
-    worker.once('exit', (code) => settle(false, () => reject(formatError(request.path, `the HDF5 reader stopped (exit ${code})`))));
+    worker.once('exit', (code) =>
+      settle(false, () => reject(formatError(request.path, `the HDF5 reader stopped (exit ${code})`))),
+    );
     worker.postMessage(request);
   });
 }
@@ -158,9 +164,19 @@ function inWorker(request: H5WorkerRequest, budgetMs: number, fileId: string): P
  */
 function formatError(path: string, raw: string, cause?: unknown): VggError {
   const entries = [...raw.matchAll(/#\d{3}:.* in [\w.]+\(\): (.+)/g)].map((m) => m[1]!.trim());
-  const detail = entries.at(-1) ?? raw.split('\n').map((l) => l.trim()).find((l) => l && !/^HDF5-DIAG/.test(l)) ?? 'unknown error';
+  const detail =
+    entries.at(-1) ??
+    raw
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l && !/^HDF5-DIAG/.test(l)) ??
+    'unknown error';
   const clean = detail.replace(/^(RuntimeError|Error):\s*/, '').slice(0, 200);
-  return new VggError('E_WEIGHTS_FORMAT', `'${path}' is not a readable Keras HDF5 weights file (HDF5: ${clean}); download or save it again`, { cause: cause ?? raw });
+  return new VggError(
+    'E_WEIGHTS_FORMAT',
+    `'${path}' is not a readable Keras HDF5 weights file (HDF5: ${clean}); download or save it again`,
+    { cause: cause ?? raw },
+  );
 }
 
 /**
@@ -184,5 +200,9 @@ function workerScript(): { filename: string; execArgv?: string[]; eval?: boolean
   if (!fromSource) return { filename: fileURLToPath(new URL('./keras-h5-worker.js', import.meta.url)) };
   const entry = JSON.stringify(new URL('./keras-h5-worker.ts', import.meta.url).href);
   const api = JSON.stringify(tsxEsmApi());
-  return { filename: `import(${api}).then((tsx) => { tsx.register(); return import(${entry}); })`, eval: true, execArgv: ['--conditions=@vggscope/source'] };
+  return {
+    filename: `import(${api}).then((tsx) => { tsx.register(); return import(${entry}); })`,
+    eval: true,
+    execArgv: ['--conditions=@vggscope/source'],
+  };
 }

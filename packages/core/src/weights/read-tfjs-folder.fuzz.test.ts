@@ -5,7 +5,16 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph } from '../graph.js';
 import { readTfjsFolder } from './read-tfjs-folder.js';
-import { FUZZ_SECONDS, FUZZ_SEED, FUZZ_TIMEOUT_MS, FuzzTally, mutateBytes, runFuzz, tinyWeights, tmp } from './test-hostile.js';
+import {
+  FUZZ_SECONDS,
+  FUZZ_SEED,
+  FUZZ_TIMEOUT_MS,
+  FuzzTally,
+  mutateBytes,
+  runFuzz,
+  tinyWeights,
+  tmp,
+} from './test-hostile.js';
 
 // Seeded fuzzing of the tfjs reader; see test-hostile.ts for VGGSCOPE_FUZZ_SECONDS / _SEED.
 const graph = buildGraph('vgg16', { inputSize: [32, 32] });
@@ -26,7 +35,8 @@ async function readAndValidate(dir: string): Promise<'ok'> {
   for (const l of t.layers) {
     for (const w of l.weights) {
       const n = w.shape.reduce((a, b) => a * b, 1);
-      if (w.data && w.data.length !== n) throw new Error(`accepted ${w.name} with ${w.data.length} values for shape ${w.shape}`);
+      if (w.data && w.data.length !== n)
+        throw new Error(`accepted ${w.name} with ${w.data.length} values for shape ${w.shape}`);
     }
   }
   return 'ok';
@@ -39,42 +49,79 @@ function freshCopy(i: number): string {
 }
 
 describe('tfjs reader fuzz: only success that validates, or a typed VggError', () => {
-  it(`manifest values replaced by arbitrary JSON (fast-check) for ${FUZZ_SECONDS} s`, async () => {
-    const fields = leafPaths(manifest.weightsManifest).map((p) => ['weightsManifest', ...p]);
-    fields.push(['weightsManifest'], []);
-    const dir = freshCopy(0);
-    const tally = new FuzzTally();
-    const interesting = fc.oneof(fc.jsonValue(), fc.integer(), fc.constantFrom(-1, 0, 2 ** 31, 2 ** 53, 1e308, 0.5, '', '..', '/', 'model.json', '.', null, [], {}, [null], [-1], [1e9, 1e9]));
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.nat(fields.length - 1), interesting), { minLength: 1, maxLength: 3 }), async (edits) => {
-        const m = structuredClone(manifest);
-        let root: any = m;
-        for (const [f, v] of edits) root = setPath(root, fields[f]!, structuredClone(v)); // a value shared by two edits could nest in itself
-        writeFileSync(join(dir, 'model.json'), JSON.stringify(root) ?? 'null');
-        const t0 = performance.now();
-        tally.record(await readAndValidate(dir).catch((e: unknown) => e), performance.now() - t0);
-        return true;
-      }),
-      { seed: FUZZ_SEED, numRuns: 1e9, interruptAfterTimeLimit: FUZZ_SECONDS * 1000, markInterruptAsFailure: false },
-    );
-    console.log(tally.summary('tfjs manifest values', FUZZ_SEED));
-    expect(tally.untyped).toEqual([]);
-    expect(tally.slowestMs).toBeLessThan(5000);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    `manifest values replaced by arbitrary JSON (fast-check) for ${FUZZ_SECONDS} s`,
+    async () => {
+      const fields = leafPaths(manifest.weightsManifest).map((p) => ['weightsManifest', ...p]);
+      fields.push(['weightsManifest'], []);
+      const dir = freshCopy(0);
+      const tally = new FuzzTally();
+      const interesting = fc.oneof(
+        fc.jsonValue(),
+        fc.integer(),
+        fc.constantFrom(
+          -1,
+          0,
+          2 ** 31,
+          2 ** 53,
+          1e308,
+          0.5,
+          '',
+          '..',
+          '/',
+          'model.json',
+          '.',
+          null,
+          [],
+          {},
+          [null],
+          [-1],
+          [1e9, 1e9],
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.nat(fields.length - 1), interesting), { minLength: 1, maxLength: 3 }),
+          async (edits) => {
+            const m = structuredClone(manifest);
+            let root: any = m;
+            for (const [f, v] of edits) root = setPath(root, fields[f]!, structuredClone(v)); // a value shared by two edits could nest in itself
+            writeFileSync(join(dir, 'model.json'), JSON.stringify(root) ?? 'null');
+            const t0 = performance.now();
+            tally.record(await readAndValidate(dir).catch((e: unknown) => e), performance.now() - t0);
+            return true;
+          },
+        ),
+        { seed: FUZZ_SEED, numRuns: 1e9, interruptAfterTimeLimit: FUZZ_SECONDS * 1000, markInterruptAsFailure: false },
+      );
+      console.log(tally.summary('tfjs manifest values', FUZZ_SEED));
+      expect(tally.untyped).toEqual([]);
+      expect(tally.slowestMs).toBeLessThan(5000);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it(`model.json bytes and shard lengths mutated for ${FUZZ_SECONDS} s`, async () => {
-    const dir = freshCopy(1);
-    const shard = readFileSync(join(base, 'group1-shard1of1.bin'));
-    const tally = await runFuzz('tfjs bytes', async (rand) => {
-      writeFileSync(join(dir, 'model.json'), rand() < 0.7 ? mutateBytes(manifestText, rand) : manifestText);
-      const cut = rand();
-      if (cut < 0.2) rmSync(join(dir, 'group1-shard1of1.bin'), { force: true });
-      else writeFileSync(join(dir, 'group1-shard1of1.bin'), cut < 0.6 ? shard : shard.subarray(0, Math.floor(shard.length * rand())));
-      return readAndValidate(dir);
-    });
-    expect(tally.untyped).toEqual([]);
-    expect(tally.slowestMs).toBeLessThan(5000);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    `model.json bytes and shard lengths mutated for ${FUZZ_SECONDS} s`,
+    async () => {
+      const dir = freshCopy(1);
+      const shard = readFileSync(join(base, 'group1-shard1of1.bin'));
+      const tally = await runFuzz('tfjs bytes', async (rand) => {
+        writeFileSync(join(dir, 'model.json'), rand() < 0.7 ? mutateBytes(manifestText, rand) : manifestText);
+        const cut = rand();
+        if (cut < 0.2) rmSync(join(dir, 'group1-shard1of1.bin'), { force: true });
+        else
+          writeFileSync(
+            join(dir, 'group1-shard1of1.bin'),
+            cut < 0.6 ? shard : shard.subarray(0, Math.floor(shard.length * rand())),
+          );
+        return readAndValidate(dir);
+      });
+      expect(tally.untyped).toEqual([]);
+      expect(tally.slowestMs).toBeLessThan(5000);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });
 
 function leafPaths(v: unknown, at: (string | number)[] = []): (string | number)[][] {

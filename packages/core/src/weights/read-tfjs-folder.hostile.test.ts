@@ -1,4 +1,13 @@
-import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync, appendFileSync, cpSync, readdirSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  appendFileSync,
+  cpSync,
+  readdirSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { writeTfjsFolder } from '@vggscope/synth-weights';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +33,10 @@ function copy(edit?: (json: Record<string, any>) => unknown): string {
   if (edit) {
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     const replaced = edit(json) as { whole?: unknown } | undefined;
-    writeFileSync(join(dir, 'model.json'), JSON.stringify(replaced && typeof replaced === 'object' && 'whole' in replaced ? replaced.whole : json));
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify(replaced && typeof replaced === 'object' && 'whole' in replaced ? replaced.whole : json),
+    );
   }
   return dir;
 }
@@ -56,7 +68,9 @@ describe('tfjs folder: shard lengths are checked against the manifest before use
     writeFileSync(join(dir, 'a.bin'), all.subarray(0, 50_000));
     writeFileSync(join(dir, 'b.bin'), all.subarray(50_000, all.length - 8));
     const e = await expectVggError(() => loadWeights(dir, graph), 'E_WEIGHTS_FORMAT');
-    expect(e.message).toContain(`shard 'b.bin' is ${NEED - 50_008} bytes, but the manifest's weights need ${NEED - 50_000}`);
+    expect(e.message).toContain(
+      `shard 'b.bin' is ${NEED - 50_008} bytes, but the manifest's weights need ${NEED - 50_000}`,
+    );
     writeFileSync(join(dir, 'b.bin'), all.subarray(50_000)); // and when right, it reads across the boundary
     await expect(loadWeights(dir, graph)).resolves.toMatchObject({ bytesRead: NEED });
   });
@@ -93,15 +107,35 @@ describe('tfjs model.json: the manifest structure is validated before use', () =
     ['JSON that is an array', () => ({ whole: [1, 2] }), /the file is not a JSON object/],
     ['JSON null', () => ({ whole: null }), /the file is not a JSON object/],
     ['paths not iterable', (j) => (j.weightsManifest[0].paths = 5), /weightsManifest\[0\]\.paths is 5/],
-    ['a path leaving the folder', (j) => (j.weightsManifest[0].paths = ['../../etc/passwd']), /points outside the model folder/],
+    [
+      'a path leaving the folder',
+      (j) => (j.weightsManifest[0].paths = ['../../etc/passwd']),
+      /points outside the model folder/,
+    ],
     ['an absolute path', (j) => (j.weightsManifest[0].paths = ['/etc/passwd']), /points outside the model folder/],
-    ['shape a string', (j) => (j.weightsManifest[0].weights[0].shape = '3,3'), /weights\[0\]\.shape \(block1_conv1\/kernel\) is "3,3"/],
-    ['negative dimension', (j) => (j.weightsManifest[0].weights[0].shape = [3, -3, 3, 64]), /shape .* is \[3,-3,3,64\]/],
+    [
+      'shape a string',
+      (j) => (j.weightsManifest[0].weights[0].shape = '3,3'),
+      /weights\[0\]\.shape \(block1_conv1\/kernel\) is "3,3"/,
+    ],
+    [
+      'negative dimension',
+      (j) => (j.weightsManifest[0].weights[0].shape = [3, -3, 3, 64]),
+      /shape .* is \[3,-3,3,64\]/,
+    ],
     ['fractional dimension', (j) => (j.weightsManifest[0].weights[0].shape = [3, 1.5]), /is \[3,1.5\]/],
     ['a 2^60 element shape', (j) => (j.weightsManifest[0].weights[0].shape = [2 ** 30, 2 ** 30]), /is too large/],
-    ['int32 dtype', (j) => (j.weightsManifest[0].weights[0].dtype = 'int32'), /dtype \(block1_conv1\/kernel\) is "int32"; only float32/],
+    [
+      'int32 dtype',
+      (j) => (j.weightsManifest[0].weights[0].dtype = 'int32'),
+      /dtype \(block1_conv1\/kernel\) is "int32"; only float32/,
+    ],
     ['bad quantization', (j) => (j.weightsManifest[0].weights[0].quantization = { dtype: 'int4' }), /quantization is/],
-    ['NaN scale', (j) => (j.weightsManifest[0].weights[0].quantization = { dtype: 'uint8', scale: 'x' }), /quantization\.scale is "x"/],
+    [
+      'NaN scale',
+      (j) => (j.weightsManifest[0].weights[0].quantization = { dtype: 'uint8', scale: 'x' }),
+      /quantization\.scale is "x"/,
+    ],
     ['weights not an array', (j) => (j.weightsManifest[0].weights = {}), /weights is \{\}, expected an array/],
     ['weight name missing', (j) => delete j.weightsManifest[0].weights[1].name, /weights\[1\]\.name is undefined/],
     ['weights but no paths', (j) => (j.weightsManifest[0].paths = []), /paths is empty, but the group lists weights/],

@@ -57,7 +57,8 @@ async function readModelJson(path: string): Promise<unknown> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new Error('not a regular file');
-    if (info.size > MAX_MODEL_JSON_BYTES) throw new Error(`${info.size} bytes, more than any layers-model manifest (${MAX_MODEL_JSON_BYTES})`);
+    if (info.size > MAX_MODEL_JSON_BYTES)
+      throw new Error(`${info.size} bytes, more than any layers-model manifest (${MAX_MODEL_JSON_BYTES})`);
     return JSON.parse(await readFile(path, 'utf8'));
   } catch (e) {
     throw wrapError('E_WEIGHTS_FORMAT', `'${path}' is not a TensorFlow.js layers-model manifest`, e);
@@ -77,7 +78,10 @@ function decode(w: ManifestWeight, bytes: Uint8Array): Float32Array {
     const src = new Uint16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     return Float32Array.from(src, halfToFloat);
   }
-  const src = q.dtype === 'uint8' ? bytes : new Uint16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const src =
+    q.dtype === 'uint8'
+      ? bytes
+      : new Uint16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const scale = q.scale ?? 1;
   const min = q.min ?? 0;
   return Float32Array.from(src, (v) => v * scale + min);
@@ -135,7 +139,11 @@ async function shardTable(dir: string, group: ManifestGroup, gi: number, modelJs
     }
   } else {
     const tooBig = present.find((s) => s.size > need);
-    if (tooBig || have > need) throw fault(tooBig ?? present[present.length - 1]!, `at most ${need - (have - (tooBig ?? present[present.length - 1]!).size)}`);
+    if (tooBig || have > need)
+      throw fault(
+        tooBig ?? present[present.length - 1]!,
+        `at most ${need - (have - (tooBig ?? present[present.length - 1]!).size)}`,
+      );
   }
   return out;
 }
@@ -160,7 +168,11 @@ async function readRange(shards: Shard[], start: number, length: number): Promis
     const fh = await open(s.path, 'r');
     try {
       const { bytesRead } = await fh.read(out, filled, n, want - s.start);
-      if (bytesRead !== n) throw new VggError('E_WEIGHTS_FORMAT', `shard '${s.path}' shrank while being read (${bytesRead} of ${n} bytes)`);
+      if (bytesRead !== n)
+        throw new VggError(
+          'E_WEIGHTS_FORMAT',
+          `shard '${s.path}' shrank while being read (${bytesRead} of ${n} bytes)`,
+        );
     } finally {
       await fh.close();
     }

@@ -35,7 +35,21 @@ afterAll(() => server.close());
 function sandbox(manifestMd5 = md5) {
   const root = mkdtempSync(join(tmpdir(), 'resolve-'));
   const manifest = join(root, 'manifest.json');
-  writeFileSync(manifest, JSON.stringify({ files: [{ name: NAME, model: 'vgg16', includeTop: false, md5: manifestMd5, bytes: bytes.length, urls: [`${server.url}/${NAME}`] }] }));
+  writeFileSync(
+    manifest,
+    JSON.stringify({
+      files: [
+        {
+          name: NAME,
+          model: 'vgg16',
+          includeTop: false,
+          md5: manifestMd5,
+          bytes: bytes.length,
+          urls: [`${server.url}/${NAME}`],
+        },
+      ],
+    }),
+  );
   const env = { VGGSCOPE_MANIFEST: manifest, VGGSCOPE_WEIGHTS: join(root, 'cache'), KERAS_HOME: join(root, 'keras') };
   return { root, env, cache: env.VGGSCOPE_WEIGHTS, kerasModels: join(env.KERAS_HOME, 'models') };
 }
@@ -57,7 +71,12 @@ describe('resolveWeights', () => {
     // the packed file holds exactly what the served .h5 holds
     const g = buildGraph('vgg16');
     const [a, b] = [await loadWeights(first.path, g), await loadWeights(h5, g)];
-    expect(Buffer.compare(Buffer.from(a.layers.get('block5_conv3')!.kernel.data.buffer), Buffer.from(b.layers.get('block5_conv3')!.kernel.data.buffer))).toBe(0);
+    expect(
+      Buffer.compare(
+        Buffer.from(a.layers.get('block5_conv3')!.kernel.data.buffer),
+        Buffer.from(b.layers.get('block5_conv3')!.kernel.data.buffer),
+      ),
+    ).toBe(0);
   });
 
   it('retries a 500 during the download', async () => {
@@ -75,15 +94,19 @@ describe('resolveWeights', () => {
     expect(server.requests.length).toBe(before);
   });
 
-  it('does not trust a corrupt Keras-cache file: downloads instead and leaves Keras\' file alone', async () => {
+  it("does not trust a corrupt Keras-cache file: downloads instead and leaves Keras' file alone", async () => {
     const s = sandbox();
     mkdirSync(s.kerasModels, { recursive: true });
     const corrupt = Buffer.from(bytes);
     corrupt[corrupt.length - 10] = corrupt[corrupt.length - 10]! ^ 0xff;
     writeFileSync(join(s.kerasModels, NAME), corrupt);
     const status: string[] = [];
-    await expect(resolveWeights({ ...opts, env: s.env, onStatus: (m) => status.push(m) })).resolves.toMatchObject({ origin: 'download' });
-    expect(status[0]).toMatch(/ignoring .*keras\/models\/vgg16_weights_tf_dim_ordering_tf_kernels_notop\.h5: md5 \w+ is not the official/);
+    await expect(resolveWeights({ ...opts, env: s.env, onStatus: (m) => status.push(m) })).resolves.toMatchObject({
+      origin: 'download',
+    });
+    expect(status[0]).toMatch(
+      /ignoring .*keras\/models\/vgg16_weights_tf_dim_ordering_tf_kernels_notop\.h5: md5 \w+ is not the official/,
+    );
     expect(readFileSync(join(s.kerasModels, NAME)).equals(corrupt)).toBe(true);
   });
 
@@ -104,10 +127,18 @@ describe('resolveWeights', () => {
 
   it('offline with nothing found: one error naming every place looked at and the commands to fix it', async () => {
     const s = sandbox();
-    const err = await resolveWeights({ ...opts, env: { ...s.env, VGGSCOPE_OFFLINE: '1' } }).catch((e: Error & { code: string }) => e);
+    const err = await resolveWeights({ ...opts, env: { ...s.env, VGGSCOPE_OFFLINE: '1' } }).catch(
+      (e: Error & { code: string }) => e,
+    );
     expect(err).toMatchObject({ code: 'E_WEIGHTS_NOT_FOUND' });
     const msg = (err as Error).message;
-    for (const p of [join(s.cache, 'vgg16-notop.vggw'), join(s.cache, 'vgg16-top.vggw'), join(s.cache, NAME), join(s.kerasModels, NAME)]) expect(msg).toContain(p);
+    for (const p of [
+      join(s.cache, 'vgg16-notop.vggw'),
+      join(s.cache, 'vgg16-top.vggw'),
+      join(s.cache, NAME),
+      join(s.kerasModels, NAME),
+    ])
+      expect(msg).toContain(p);
     expect(msg).toContain('npx nx run cli:weights -- fetch --model vgg16');
     expect(msg).toContain(`curl -L -o ${join(s.cache, NAME)} ${server.url}/${NAME}`);
     expect(msg).toContain('--weights /path/to/');
@@ -126,8 +157,13 @@ describe('resolveWeights', () => {
     await expect(readPacked(first.path, buildGraph('vgg16'))).rejects.toMatchObject({ code: 'E_WEIGHTS_CHECKSUM' });
     const status: string[] = [];
     const before = server.requests.length;
-    await expect(resolveWeights({ ...opts, env: s.env, onStatus: (m) => status.push(m) })).resolves.toEqual({ path: first.path, origin: 'cache' });
-    expect(status.join('\n')).toMatch(/ignoring corrupt cached .*vgg16-notop\.vggw: 1 tensor\(s\) fail their checksum \(block3_conv1\/kernel\); deleting it and deriving it again[\s\S]*converting/);
+    await expect(resolveWeights({ ...opts, env: s.env, onStatus: (m) => status.push(m) })).resolves.toEqual({
+      path: first.path,
+      origin: 'cache',
+    });
+    expect(status.join('\n')).toMatch(
+      /ignoring corrupt cached .*vgg16-notop\.vggw: 1 tensor\(s\) fail their checksum \(block3_conv1\/kernel\); deleting it and deriving it again[\s\S]*converting/,
+    );
     expect(server.requests.length).toBe(before); // re-derived from the cached .h5, not downloaded
     await expect(readPacked(first.path, buildGraph('vgg16'))).resolves.toMatchObject({ format: 'packed' });
   });
@@ -139,11 +175,16 @@ describe('resolveWeights', () => {
     bytes.writeUInt32LE(0xffffffff, 8);
     writeFileSync(first.path, bytes);
     const status: string[] = [];
-    await expect(resolveWeights({ ...opts, env: s.env, onStatus: (m) => status.push(m) })).resolves.toMatchObject({ origin: 'cache' });
+    await expect(resolveWeights({ ...opts, env: s.env, onStatus: (m) => status.push(m) })).resolves.toMatchObject({
+      origin: 'cache',
+    });
     expect(status[0]).toMatch(/ignoring corrupt cached .*: .*packed header length 4294967295 does not fit/);
   });
 
   it('an explicit path is used as given', async () => {
-    await expect(resolveWeights({ ...opts, path: '/x/y.h5', env: sandbox().env })).resolves.toEqual({ path: '/x/y.h5', origin: 'explicit' });
+    await expect(resolveWeights({ ...opts, path: '/x/y.h5', env: sandbox().env })).resolves.toEqual({
+      path: '/x/y.h5',
+      origin: 'explicit',
+    });
   });
 });

@@ -65,12 +65,14 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
     for (const name of names) {
       const p = join(dir, name);
       looked.push(p);
-      if (existsSync(p) && (await packedIsSound(p, o.model, name === packedName(o.model, true), status))) return { path: p, origin: 'cache' };
+      if (existsSync(p) && (await packedIsSound(p, o.model, name === packedName(o.model, true), status)))
+        return { path: p, origin: 'cache' };
     }
     const h5 = join(dir, entry.name);
     looked.push(h5);
     if (existsSync(h5)) {
-      if (await md5Matches(h5, entry, status)) return { path: await toPacked(h5, packedTarget, o, entry, status), origin: 'cache' };
+      if (await md5Matches(h5, entry, status))
+        return { path: await toPacked(h5, packedTarget, o, entry, status), origin: 'cache' };
       await rm(h5, { force: true }); // ours, and corrupt: never trust it again
     }
   }
@@ -83,9 +85,19 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
 
   if (o.offline || env.VGGSCOPE_OFFLINE === '1') throw offlineError(o, entry, looked, cache);
   const dest = join(cache, entry.name);
-  status(`downloading ${entry.name} (${(entry.bytes / 2 ** 20).toFixed(1)} MiB) from ${new URL(entry.urls[0]!).host} to ${cache}`);
+  status(
+    `downloading ${entry.name} (${(entry.bytes / 2 ** 20).toFixed(1)} MiB) from ${new URL(entry.urls[0]!).host} to ${cache}`,
+  );
   try {
-    await downloadVerified({ urls: entry.urls, dest, md5: entry.md5, bytes: entry.bytes, onProgress: o.onProgress, onWait: status, ...o.download });
+    await downloadVerified({
+      urls: entry.urls,
+      dest,
+      md5: entry.md5,
+      bytes: entry.bytes,
+      onProgress: o.onProgress,
+      onWait: status,
+      ...o.download,
+    });
   } catch (e) {
     const reason = e instanceof Error ? e.message.split('\nCheck the connection')[0] : String(e);
     throw new VggError('E_DOWNLOAD', `${reason}\n${whereAndHow(o, entry, looked, cache)}`, { cause: e });
@@ -105,7 +117,12 @@ async function md5Matches(path: string, entry: ManifestFile, status: (m: string)
  * every tensor passes its checksum (checked once, then recorded: packed-stamp.ts). Otherwise it is
  * ours and corrupt: said so, deleted, and re-derived from the .h5 like Keras re-fetches a bad file.
  */
-async function packedIsSound(path: string, model: string, includeTop: boolean, status: (m: string) => void): Promise<boolean> {
+async function packedIsSound(
+  path: string,
+  model: string,
+  includeTop: boolean,
+  status: (m: string) => void,
+): Promise<boolean> {
   let problem: string;
   try {
     const { header, bad } = await verifyPackedOnce(path);
@@ -122,12 +139,22 @@ async function packedIsSound(path: string, model: string, includeTop: boolean, s
   return false;
 }
 
-async function toPacked(h5: string, dest: string, o: ResolveWeightsOptions, entry: ManifestFile, status: (m: string) => void): Promise<string> {
+async function toPacked(
+  h5: string,
+  dest: string,
+  o: ResolveWeightsOptions,
+  entry: ManifestFile,
+  status: (m: string) => void,
+): Promise<string> {
   status(`converting ${h5} to the packed format: ${dest}`);
   await convertToPacked(h5, dest, { model: o.model, includeTop: o.includeTop, sourceMd5: entry.md5 });
   // Checked once as written and recorded, so that every later load skips the per-tensor CRC.
   const { bad } = await verifyPackedOnce(dest);
-  if (bad.length) throw new VggError('E_WEIGHTS_CHECKSUM', `'${dest}' was corrupt right after conversion (${bad.join(', ')}); check the disk and run again`);
+  if (bad.length)
+    throw new VggError(
+      'E_WEIGHTS_CHECKSUM',
+      `'${dest}' was corrupt right after conversion (${bad.join(', ')}); check the disk and run again`,
+    );
   return dest;
 }
 

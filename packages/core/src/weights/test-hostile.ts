@@ -26,7 +26,10 @@ export function tinyWeights(graph: VggGraph, count = 2): WeightSet {
     const [k, b] = layer.weights;
     const fill = (shape: readonly number[], phase: number) =>
       Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, (_, i) => Math.sin(i * 0.37 + phase) * 0.1);
-    layers.set(layer.name, { kernel: { data: fill(k!.shape, 1), shape: k!.shape }, bias: { data: fill(b!.shape, 2), shape: b!.shape } });
+    layers.set(layer.name, {
+      kernel: { data: fill(k!.shape, 1), shape: k!.shape },
+      bias: { data: fill(b!.shape, 2), shape: b!.shape },
+    });
   }
   return { source: 'tiny', format: 'synthetic', layers, unavailable: [], bytesRead: 0 };
 }
@@ -35,7 +38,11 @@ export function tinyWeights(graph: VggGraph, count = 2): WeightSet {
  * Awaits a failure and checks it is ours: a VggError with one of `codes`, a message without a
  * stack trace, within `budgetMs`. Returns the error for further checks.
  */
-export async function expectVggError(run: () => Promise<unknown>, codes: ErrorCode | readonly ErrorCode[], budgetMs = 10_000): Promise<VggError> {
+export async function expectVggError(
+  run: () => Promise<unknown>,
+  codes: ErrorCode | readonly ErrorCode[],
+  budgetMs = 10_000,
+): Promise<VggError> {
   const t0 = performance.now();
   const err = await run().then(
     () => undefined,
@@ -67,7 +74,22 @@ export function prng(seed: number): () => number {
   };
 }
 
-const INTERESTING_U32 = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 64, 4096, 1 << 20];
+const INTERESTING_U32 = [
+  0,
+  1,
+  0x7f,
+  0x80,
+  0xff,
+  0x7fff,
+  0xffff,
+  0x7fffffff,
+  0x80000000,
+  0xfffffffe,
+  0xffffffff,
+  64,
+  4096,
+  1 << 20,
+];
 
 /**
  * Seeded structural mutation of a file's bytes: bit flips, interesting bytes and u32s, truncation,
@@ -84,7 +106,8 @@ export function mutateBytes(src: Uint8Array, rand: () => number, hotBytes = src.
     const p = pos(b.length);
     if (op === 0) b[p] = b[p]! ^ (1 << Math.floor(rand() * 8));
     else if (op === 1) b[p] = [0, 0xff, 0x7f, 0x80, 0x20, 0x22, 0x7b][Math.floor(rand() * 7)]!;
-    else if (op === 2 && p + 4 <= b.length) new DataView(b.buffer).setUint32(p, INTERESTING_U32[Math.floor(rand() * INTERESTING_U32.length)]!, rand() < 0.5);
+    else if (op === 2 && p + 4 <= b.length)
+      new DataView(b.buffer).setUint32(p, INTERESTING_U32[Math.floor(rand() * INTERESTING_U32.length)]!, rand() < 0.5);
     else if (op === 3) b = b.slice(0, p);
     else if (op === 4) {
       const n = Math.min(b.length - p, 1 + Math.floor(rand() * 64));
@@ -124,11 +147,15 @@ export class FuzzTally {
     if (outcome === 'ok') key = 'ok';
     else if (outcome instanceof VggError && !/\n\s+at /.test(outcome.message)) {
       // the typed outcomes of the worst inputs, counted apart: a wasm abort and a time-budget stop
-      key = /Aborted\(|stopped \(exit/.test(outcome.message) ? `${outcome.code} (wasm abort)` : /took longer than/.test(outcome.message) ? `${outcome.code} (time budget)` : outcome.code;
-    }
-    else {
+      key = /Aborted\(|stopped \(exit/.test(outcome.message)
+        ? `${outcome.code} (wasm abort)`
+        : /took longer than/.test(outcome.message)
+          ? `${outcome.code} (time budget)`
+          : outcome.code;
+    } else {
       key = 'untyped';
-      if (this.untyped.length < 20) this.untyped.push(outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : String(outcome));
+      if (this.untyped.length < 20)
+        this.untyped.push(outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : String(outcome));
     }
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
@@ -144,7 +171,11 @@ export class FuzzTally {
  * `one` returns 'ok' for a success that passed the caller's validation, or throws; the tally
  * counts VggErrors by code and anything else as untyped. Prints the summary (seed included).
  */
-export async function runFuzz(name: string, one: (rand: () => number, i: number) => Promise<'ok'>, minIterations = 20): Promise<FuzzTally> {
+export async function runFuzz(
+  name: string,
+  one: (rand: () => number, i: number) => Promise<'ok'>,
+  minIterations = 20,
+): Promise<FuzzTally> {
   const rand = prng(FUZZ_SEED);
   const tally = new FuzzTally();
   const end = performance.now() + FUZZ_SECONDS * 1000;
@@ -156,7 +187,10 @@ export async function runFuzz(name: string, one: (rand: () => number, i: number)
   console.log(tally.summary(name, FUZZ_SEED));
   if (process.env.VGGSCOPE_FUZZ_REPORT) {
     const { appendFileSync } = await import('node:fs');
-    appendFileSync(process.env.VGGSCOPE_FUZZ_REPORT, `${JSON.stringify({ name, seed: FUZZ_SEED, seconds: FUZZ_SECONDS, iterations: tally.iterations, slowestMs: Math.round(tally.slowestMs), outcomes: Object.fromEntries(tally.counts), untyped: tally.untyped })}\n`);
+    appendFileSync(
+      process.env.VGGSCOPE_FUZZ_REPORT,
+      `${JSON.stringify({ name, seed: FUZZ_SEED, seconds: FUZZ_SECONDS, iterations: tally.iterations, slowestMs: Math.round(tally.slowestMs), outcomes: Object.fromEntries(tally.counts), untyped: tally.untyped })}\n`,
+    );
   }
   return tally;
 }

@@ -3,7 +3,10 @@ import { buildGraph } from '../graph.js';
 import { getModelSpec } from '../models/registry.js';
 import { assertWeightsModel } from './weights-model.js';
 
-const convs = (model: string) => getModelSpec(model).features.filter((l) => l.kind === 'conv').map((l) => l.name);
+const convs = (model: string) =>
+  getModelSpec(model)
+    .features.filter((l) => l.kind === 'conv')
+    .map((l) => l.name);
 const vgg16 = buildGraph('vgg16');
 const vgg19 = buildGraph('vgg19');
 
@@ -17,19 +20,27 @@ describe('assertWeightsModel', () => {
 
   it('VGG19 names read as VGG16 → E_WEIGHTS_MODEL naming vgg19 and the layers that tell', () => {
     expect(() => assertWeightsModel(vgg16, convs('vgg19'), 'w.h5')).toThrow(
-      expect.objectContaining({ code: 'E_WEIGHTS_MODEL', message: expect.stringContaining("'w.h5' holds vgg19 weights (it has block3_conv4, block4_conv4, block5_conv4") }),
+      expect.objectContaining({
+        code: 'E_WEIGHTS_MODEL',
+        message: expect.stringContaining("'w.h5' holds vgg19 weights (it has block3_conv4, block4_conv4, block5_conv4"),
+      }),
     );
   });
 
   it('VGG16 read as VGG19: the gap at block3_conv4 with later layers present → names vgg16', () => {
     expect(() => assertWeightsModel(vgg19, convs('vgg16'), 'w.h5')).toThrow(
-      expect.objectContaining({ code: 'E_WEIGHTS_MODEL', message: expect.stringContaining('holds vgg16 weights (it lacks block3_conv4 but has later conv layers)') }),
+      expect.objectContaining({
+        code: 'E_WEIGHTS_MODEL',
+        message: expect.stringContaining('holds vgg16 weights (it lacks block3_conv4 but has later conv layers)'),
+      }),
     );
   });
 
   it('positional Keras 3 names (conv2d_N) are judged by their count', () => {
     const sixteen = Array.from({ length: 16 }, (_, i) => (i ? `conv2d_${i}` : 'conv2d'));
-    expect(() => assertWeightsModel(vgg16, sixteen, 'k3.weights.h5')).toThrow(expect.objectContaining({ message: expect.stringContaining('16 conv layers, vgg16 has 13') }));
+    expect(() => assertWeightsModel(vgg16, sixteen, 'k3.weights.h5')).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('16 conv layers, vgg16 has 13') }),
+    );
     expect(() => assertWeightsModel(vgg19, sixteen, 'k3.weights.h5')).not.toThrow();
   });
 

@@ -18,7 +18,13 @@ export function assertWeightsModel(graph: VggGraph, names: readonly string[], so
   const positional = names.filter((n) => /^conv2d(_\d+)?$/.test(n)).length;
   if (positional > graphConvs.length) {
     const other = modelWithConvCount(positional);
-    if (other) throw coreErrors.weightsModel(source, graph.model, other, `${positional} conv layers, ${graph.model} has ${graphConvs.length}`);
+    if (other)
+      throw coreErrors.weightsModel(
+        source,
+        graph.model,
+        other,
+        `${positional} conv layers, ${graph.model} has ${graphConvs.length}`,
+      );
   }
   if (fileConvs.length === 0) return;
   const extra = fileConvs.filter((n) => !graphConvs.includes(n));
@@ -26,7 +32,9 @@ export function assertWeightsModel(graph: VggGraph, names: readonly string[], so
   const firstGap = graphConvs.findIndex((n) => !present.has(n));
   const gapFollowedByMore = firstGap >= 0 && graphConvs.slice(firstGap).some((n) => present.has(n));
   if (extra.length === 0 && !gapFollowedByMore) return;
-  const owner = MODEL_NAMES.find((m) => m !== graph.model && isPrefixOf(fileConvs, convNames(getModelSpec(m).features.map((l) => l.name))));
+  const owner = MODEL_NAMES.find(
+    (m) => m !== graph.model && isPrefixOf(fileConvs, convNames(getModelSpec(m).features.map((l) => l.name))),
+  );
   if (!owner) return; // not a known model's layout: the shape and missing-layer checks report it
   const evidence = extra.length
     ? `it has ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''}, which ${graph.model} lacks`

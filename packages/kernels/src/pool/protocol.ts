@@ -19,5 +19,4 @@ export interface WireOutput {
 
 /** Errors travel as data: a thrown VggError's code would not survive structured cloning. */
 export type RunResult =
-  | { ok: true; outputs: WireOutput[] }
-  | { ok: false; code: string; message: string; hint?: string };
+  { ok: true; outputs: WireOutput[] } | { ok: false; code: string; message: string; hint?: string };

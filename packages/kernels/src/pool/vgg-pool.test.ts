@@ -15,7 +15,14 @@ let reference: Vgg;
 
 beforeAll(async () => {
   weights = await tinyWeights('vgg16', 'packed');
-  pool = await VggPool.create({ model: MODEL, weights, layers: LAYERS, workers: 2, inputSize: SIZE, oversubscribe: true });
+  pool = await VggPool.create({
+    model: MODEL,
+    weights,
+    layers: LAYERS,
+    workers: 2,
+    inputSize: SIZE,
+    oversubscribe: true,
+  });
   reference = await loadVgg({ model: MODEL, weights, inputSize: SIZE, layers: LAYERS });
 });
 afterAll(async () => {
@@ -42,12 +49,18 @@ describe('VggPool', () => {
     const batch = input(9, 3);
     const out = await pool.run(batch);
     expect(batch.data.byteLength).toBe(0);
-    expect(out.map((o) => o.shape)).toEqual([[3, 8, 8, 8], [3, 4, 4, 8]]);
+    expect(out.map((o) => o.shape)).toEqual([
+      [3, 8, 8, 8],
+      [3, 4, 4, 8],
+    ]);
   });
 
   it('runSplit spreads a batch over the workers and reassembles it in order', async () => {
     const batch = input(3, 5);
-    const whole = await reference.extract({ data: batch.data.slice(), shape: batch.shape }, { layers: ['block2_pool'] });
+    const whole = await reference.extract(
+      { data: batch.data.slice(), shape: batch.shape },
+      { layers: ['block2_pool'] },
+    );
     const split = await pool.runSplit(batch);
     expect(split[0]!.shape).toEqual([5, 8, 8, 8]);
     expect([...split[0]!.data]).toEqual([...whole[0]!.data]);
@@ -61,7 +74,14 @@ describe('VggPool', () => {
   });
 
   it('backpressure: a slow consumer bounds how many inputs are read and in flight', async () => {
-    const fresh = await VggPool.create({ model: MODEL, weights, layers: LAYERS, workers: 2, inputSize: SIZE, oversubscribe: true });
+    const fresh = await VggPool.create({
+      model: MODEL,
+      weights,
+      layers: LAYERS,
+      workers: 2,
+      inputSize: SIZE,
+      oversubscribe: true,
+    });
     expect(fresh.peakInFlight).toBe(0); // the start-up handshake is not counted
     let read = 0;
     let consumed = 0;
@@ -94,7 +114,13 @@ describe('VggPool failures', () => {
   it('a worker killed mid-batch fails only its task with a clear error; the pool replaces it', async () => {
     // Real widths here: a tiny model finishes before the worker can be killed mid-batch.
     const real = await synthPacked('vgg16');
-    const p = await VggPool.create({ weights: real, layers: ['block5_pool'], workers: 2, inputSize: [96, 96], oversubscribe: true });
+    const p = await VggPool.create({
+      weights: real,
+      layers: ['block5_pool'],
+      workers: 2,
+      inputSize: [96, 96],
+      oversubscribe: true,
+    });
     try {
       await p.run(wavyInput([1, 96, 96, 3])); // both... at least one worker warmed up
       const running = [p.run(wavyInput([2, 96, 96, 3], 1)), p.run(wavyInput([2, 96, 96, 3], 2))];
@@ -103,7 +129,10 @@ describe('VggPool failures', () => {
       const results = await Promise.allSettled(running);
       const failed = results.filter((r) => r.status === 'rejected');
       expect(failed).toHaveLength(1);
-      expect((failed[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'E_WORKER', message: expect.stringContaining('a worker died while computing this batch') });
+      expect((failed[0] as PromiseRejectedResult).reason).toMatchObject({
+        code: 'E_WORKER',
+        message: expect.stringContaining('a worker died while computing this batch'),
+      });
       await expect(p.run(wavyInput([1, 96, 96, 3]))).resolves.toHaveLength(1);
     } finally {
       await p.destroy();
@@ -117,13 +146,23 @@ describe('VggPool failures', () => {
     const tasks = [0, 1, 2].map((i) => p.run(wavyInput([1, 64, 64, 3], i), ac.signal));
     ac.abort();
     const results = await Promise.allSettled(tasks);
-    expect(results.some((r) => r.status === 'rejected' && /cancelled/.test(String((r.reason as Error).message)))).toBe(true);
+    expect(results.some((r) => r.status === 'rejected' && /cancelled/.test(String((r.reason as Error).message)))).toBe(
+      true,
+    );
     await p.destroy();
     expect(p.threads).toHaveLength(0);
   });
 
   it('start-up handshake: weights that cannot be loaded reject create() with the typed error', async () => {
-    await expect(VggPool.create({ model: MODEL, weights: '/nonexistent/w.vggw', workers: 2, inputSize: SIZE, oversubscribe: true })).rejects.toMatchObject({
+    await expect(
+      VggPool.create({
+        model: MODEL,
+        weights: '/nonexistent/w.vggw',
+        workers: 2,
+        inputSize: SIZE,
+        oversubscribe: true,
+      }),
+    ).rejects.toMatchObject({
       code: 'E_WEIGHTS_NOT_FOUND',
     });
   });

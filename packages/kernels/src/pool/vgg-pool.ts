@@ -1,7 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { type ErrorCode, type FloatTensor, type LayerOutput, resolveVggConfig, VggError, type VggConfigInput } from '@vggscope/core';
+import {
+  type ErrorCode,
+  type FloatTensor,
+  type LayerOutput,
+  resolveVggConfig,
+  VggError,
+  type VggConfigInput,
+} from '@vggscope/core';
 import type { RunResult, WorkerInit, WorkerTask } from './protocol.js';
 
 export type VggPoolOptions = VggConfigInput & {
@@ -42,14 +49,24 @@ export class VggPool {
    */
   static async create(options: VggPoolOptions): Promise<VggPool> {
     const { config } = resolveVggConfig({ ...options, threads: options.threads ?? 1 }); // validated before any thread starts
-    if (typeof config.weights !== 'string') throw new VggError('E_USAGE', 'VggPool: weights must be a path (workers load them themselves)');
+    if (typeof config.weights !== 'string')
+      throw new VggError('E_USAGE', 'VggPool: weights must be a path (workers load them themselves)');
     const cores = availableParallelism();
     const fit = Math.max(1, Math.floor(cores / config.threads));
     const requested = options.workers ?? fit;
-    if (!Number.isInteger(requested) || requested < 1) throw new VggError('E_USAGE', `VggPool: workers must be a whole number ≥ 1, got ${requested}`, { hint: '--workers N' });
+    if (!Number.isInteger(requested) || requested < 1)
+      throw new VggError('E_USAGE', `VggPool: workers must be a whole number ≥ 1, got ${requested}`, {
+        hint: '--workers N',
+      });
     const workers = options.oversubscribe ? requested : Math.min(requested, fit);
     const init: WorkerInit = { ...config, weights: config.weights };
-    const piscina = new Piscina({ ...workerScript(), workerData: init, minThreads: workers, maxThreads: workers, idleTimeout: Infinity });
+    const piscina = new Piscina({
+      ...workerScript(),
+      workerData: init,
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: Infinity,
+    });
     const pool = new VggPool(piscina, workers, config.layers, workers < requested ? { requested, cores } : undefined);
     try {
       await Promise.all(Array.from({ length: workers }, () => pool.submit({ kind: 'warmup' })));
@@ -81,10 +98,19 @@ export class VggPool {
    * afterwards (copy it first if you still need it).
    */
   async run(batch: FloatTensor, signal?: AbortSignal): Promise<LayerOutput[]> {
-    const data = batch.data.byteOffset === 0 && batch.data.byteLength === batch.data.buffer.byteLength ? batch.data : batch.data.slice();
+    const data =
+      batch.data.byteOffset === 0 && batch.data.byteLength === batch.data.buffer.byteLength
+        ? batch.data
+        : batch.data.slice();
     const task: WorkerTask = { kind: 'run', batch: data.buffer as ArrayBuffer, shape: [...batch.shape] };
     const result = await this.submit(task, signal, [task.batch]);
-    return result.map((o) => ({ layer: o.layer, index: o.index, shape: o.shape, data: new Float32Array(o.data), ms: o.ms }));
+    return result.map((o) => ({
+      layer: o.layer,
+      index: o.index,
+      shape: o.shape,
+      data: new Float32Array(o.data),
+      ms: o.ms,
+    }));
   }
 
   private async submit(task: WorkerTask, signal?: AbortSignal, transferList?: ArrayBuffer[]) {
@@ -96,8 +122,13 @@ export class VggPool {
       return result.outputs;
     } catch (e) {
       if (e instanceof VggError) throw e;
-      if ((e as Error).name === 'AbortError') throw new VggError('E_WORKER', 'pool: the task was cancelled', { cause: e });
-      throw new VggError('E_WORKER', `pool: a worker died while computing this batch (${(e as Error).message}); it has been replaced — run the batch again`, { cause: e });
+      if ((e as Error).name === 'AbortError')
+        throw new VggError('E_WORKER', 'pool: the task was cancelled', { cause: e });
+      throw new VggError(
+        'E_WORKER',
+        `pool: a worker died while computing this batch (${(e as Error).message}); it has been replaced — run the batch again`,
+        { cause: e },
+      );
     } finally {
       this.inFlightCount--;
     }
@@ -115,7 +146,12 @@ export class VggPool {
     const parts: Promise<LayerOutput[]>[] = [];
     for (let start = 0; start < n; start += size) {
       const count = Math.min(size, n - start);
-      parts.push(this.run({ data: batch.data.slice(start * per, (start + count) * per), shape: [count, ...batch.shape.slice(1)] }, signal));
+      parts.push(
+        this.run(
+          { data: batch.data.slice(start * per, (start + count) * per), shape: [count, ...batch.shape.slice(1)] },
+          signal,
+        ),
+      );
     }
     const results = await Promise.all(parts);
     return results[0]!.map((first, i) => {

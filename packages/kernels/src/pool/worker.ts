@@ -18,12 +18,25 @@ export default async function run(task: WorkerTask): Promise<unknown> {
     const outputs = await vgg.extract({ data: new Float32Array(task.batch), shape: task.shape });
     const result: RunResult = {
       ok: true,
-      outputs: outputs.map((o) => ({ layer: o.layer, index: o.index, shape: [...o.shape], data: o.data.buffer as ArrayBuffer, ms: o.ms })),
+      outputs: outputs.map((o) => ({
+        layer: o.layer,
+        index: o.index,
+        shape: [...o.shape],
+        data: o.data.buffer as ArrayBuffer,
+        ms: o.ms,
+      })),
     };
     const buffers = result.outputs.map((o) => o.data);
     return move({ [transferableSymbol]: buffers, [valueSymbol]: result } as unknown as ArrayBuffer);
   } catch (e) {
-    if (model && !(await model.then(() => true, () => false))) model = undefined; // let the next task retry loading
+    if (
+      model &&
+      !(await model.then(
+        () => true,
+        () => false,
+      ))
+    )
+      model = undefined; // let the next task retry loading
     const failure: RunResult = isVggError(e)
       ? { ok: false, code: e.code, message: e.message, hint: e.hint }
       : { ok: false, code: 'E_WORKER', message: `worker: ${e instanceof Error ? e.message : String(e)}` };

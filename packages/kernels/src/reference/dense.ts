@@ -1,7 +1,12 @@
 import type { FloatTensor } from '@vggscope/core';
 
 /** `x · kernel + bias` then ReLU or softmax; kernel `[in, out]`. */
-export function dense(x: FloatTensor, kernel: FloatTensor, bias: FloatTensor, activation: 'relu' | 'softmax'): FloatTensor {
+export function dense(
+  x: FloatTensor,
+  kernel: FloatTensor,
+  bias: FloatTensor,
+  activation: 'relu' | 'softmax',
+): FloatTensor {
   const [n, fin] = x.shape as [number, number];
   const [kin, fout] = kernel.shape as [number, number];
   if (kin !== fin) throw new Error(`dense: input has ${fin} features, kernel expects ${kin}`);

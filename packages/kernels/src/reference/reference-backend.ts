@@ -8,7 +8,9 @@ import { maxPool2x2 } from './max-pool.js';
  * Slow plain-TypeScript loops with float64 accumulation: the cross-check for fast backends on
  * tiny inputs, never the default. Layers are the Keras tensors as given; activations are NHWC.
  */
-export async function createReferenceBackend(_options: BackendOptions = {}): Promise<Backend<FloatTensor, LayerWeights>> {
+export async function createReferenceBackend(
+  _options: BackendOptions = {},
+): Promise<Backend<FloatTensor, LayerWeights>> {
   return {
     name: 'reference',
     threads: 1,

@@ -100,7 +100,9 @@ export class Arena {
     try {
       this.memory.grow(Math.ceil((end - have) / PAGE));
     } catch (e) {
-      throw new VggError('E_OUT_OF_MEMORY', `simd backend: could not grow the wasm memory to ${mib(end)} for ${what}`, { cause: e });
+      throw new VggError('E_OUT_OF_MEMORY', `simd backend: could not grow the wasm memory to ${mib(end)} for ${what}`, {
+        cause: e,
+      });
     }
   }
 }

@@ -25,7 +25,21 @@ export function convIm2col(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, ou
       const dst = out.ptr + b * out.imageBytes;
       ctx.team.run('im2col', jobs, [src, h, w, x.stride, layer.inputs, cols, pixels, padded, perJob]);
       ctx.team.run('gemm', gemmJobs, [
-        cols, k * 4, 0, layer.weights, 0, dst, nOut * 4, 0, padded, k, nOut, rowsPerJob, layer.bias, 1, nOut,
+        cols,
+        k * 4,
+        0,
+        layer.weights,
+        0,
+        dst,
+        nOut * 4,
+        0,
+        padded,
+        k,
+        nOut,
+        rowsPerJob,
+        layer.bias,
+        1,
+        nOut,
       ]);
     }
   } finally {

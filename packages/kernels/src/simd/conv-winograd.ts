@@ -18,8 +18,17 @@ export function convWinograd(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, 
     const jobs = Math.ceil(tiles / fusedTiles);
     for (let b = 0; b < n; b++) {
       ctx.team.run('winogradFused', jobs, [
-        x.ptr + b * x.imageBytes, h, w, layer.inStride, layer.weights, layer.outStride, layer.bias,
-        out.ptr + b * out.imageBytes, tilesW, tiles, fusedTiles,
+        x.ptr + b * x.imageBytes,
+        h,
+        w,
+        layer.inStride,
+        layer.weights,
+        layer.outStride,
+        layer.bias,
+        out.ptr + b * out.imageBytes,
+        tilesW,
+        tiles,
+        fusedTiles,
       ]);
     }
     return;
@@ -45,8 +54,21 @@ export function convWinograd(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, 
       const dst = out.ptr + b * out.imageBytes;
       ctx.team.run('winogradInput', inJobs, [src, h, w, k, v, tilesW, tiles, padded, inPerJob]);
       ctx.team.run('gemm', gemmJobs, [
-        v, k * 4, padded * k * 4, layer.weights, k * nOut * 4, m, nOut * 4, padded * nOut * 4,
-        padded, k, nOut, rowsPerJob, 0, 0, colsPerJob,
+        v,
+        k * 4,
+        padded * k * 4,
+        layer.weights,
+        k * nOut * 4,
+        m,
+        nOut * 4,
+        padded * nOut * 4,
+        padded,
+        k,
+        nOut,
+        rowsPerJob,
+        0,
+        0,
+        colsPerJob,
       ]);
       ctx.team.run('winogradOutput', outJobs, [m, layer.bias, dst, h, w, nOut, tilesW, tiles, padded, outPerJob]);
     }

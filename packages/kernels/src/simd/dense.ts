@@ -16,8 +16,21 @@ export function dense(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, activat
   const jobs = Math.ceil(layer.outStride / colsPerJob);
   try {
     ctx.team.run('gemm', jobs, [
-      x.ptr, x.imageBytes, 0, layer.weights, 0, out.ptr, out.imageBytes, 0,
-      rows, layer.inputs, layer.outStride, rows, layer.bias, activation === 'relu' ? 1 : 0, colsPerJob,
+      x.ptr,
+      x.imageBytes,
+      0,
+      layer.weights,
+      0,
+      out.ptr,
+      out.imageBytes,
+      0,
+      rows,
+      layer.inputs,
+      layer.outStride,
+      rows,
+      layer.bias,
+      activation === 'relu' ? 1 : 0,
+      colsPerJob,
     ]);
   } catch (e) {
     ctx.arena.release(out.ptr);

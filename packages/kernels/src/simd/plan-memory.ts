@@ -15,7 +15,10 @@ export function planBytes(graph: VggGraph, batch: number): number {
     if (layer.spec.kind === 'conv') {
       const [h, w, c] = layer.inputShape as [number, number, number];
       const tiles = roundUp(Math.ceil(h / 4) * Math.ceil(w / 4), MR);
-      scratch = Math.max(36 * tiles * (roundUp(c, 8) + roundUp(layer.spec.filters, 8)) * 4, roundUp(h * w, MR) * 9 * c * 4);
+      scratch = Math.max(
+        36 * tiles * (roundUp(c, 8) + roundUp(layer.spec.filters, 8)) * 4,
+        roundUp(h * w, MR) * 9 * c * 4,
+      );
     }
     peak = Math.max(peak, inBytes + outBytes + scratch);
   }

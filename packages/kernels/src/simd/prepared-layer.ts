@@ -29,13 +29,22 @@ export function chooseAlgorithm(cin: number): ConvAlgorithm {
 export function prepareLayer(ctx: SimdContext, layer: GraphLayer, w: LayerWeights, force?: ConvAlgorithm): SimdLayer {
   const kind = layer.spec.kind;
   if (kind !== 'conv' && kind !== 'dense') {
-    throw new VggError('E_USAGE', `simd backend: prepareLayer: '${layer.name}' is a ${kind} layer, which has no weights`);
+    throw new VggError(
+      'E_USAGE',
+      `simd backend: prepareLayer: '${layer.name}' is a ${kind} layer, which has no weights`,
+    );
   }
   const ks = w.kernel.shape;
   const inputs = kind === 'conv' ? ks[2]! : ks[0]!;
   const outputs = ks[ks.length - 1]!;
-  const want = kind === 'conv' ? [3, 3, layer.inputShape[2], layer.outputShape[2]] : [layer.inputShape[0], layer.outputShape[0]];
-  if (ks.length !== want.length || ks.some((d, i) => d !== want[i]) || w.bias.shape[0] !== outputs || w.kernel.data.length !== ks.reduce((a, b) => a * b, 1)) {
+  const want =
+    kind === 'conv' ? [3, 3, layer.inputShape[2], layer.outputShape[2]] : [layer.inputShape[0], layer.outputShape[0]];
+  if (
+    ks.length !== want.length ||
+    ks.some((d, i) => d !== want[i]) ||
+    w.bias.shape[0] !== outputs ||
+    w.kernel.data.length !== ks.reduce((a, b) => a * b, 1)
+  ) {
     throw new VggError(
       'E_WEIGHTS_SHAPE',
       `simd backend: prepareLayer: '${layer.name}' needs kernel [${want.join(', ')}] and bias [${want.at(-1)}], ` +
@@ -87,7 +96,14 @@ function writeBias(ctx: SimdContext, ptr: number, bias: Float32Array, stride: nu
  * zero-padded to [3][3][kPad][nPad] into a temporary buffer, transformed by input channel.
  */
 function transformWinogradWeights(
-  ctx: SimdContext, kernel: Float32Array, cin: number, cout: number, kPad: number, nPad: number, dst: number, name: string,
+  ctx: SimdContext,
+  kernel: Float32Array,
+  cin: number,
+  cout: number,
+  kPad: number,
+  nPad: number,
+  dst: number,
+  name: string,
 ): void {
   const src = ctx.arena.alloc(9 * kPad * nPad * 4, `${name} kernel copy`);
   try {

@@ -1,6 +1,14 @@
 import './webassembly-types.js';
 import { availableParallelism } from 'node:os';
-import { type Backend, type BackendOptions, type FloatTensor, type GraphLayer, type LayerWeights, type VggGraph, VggError } from '@vggscope/core';
+import {
+  type Backend,
+  type BackendOptions,
+  type FloatTensor,
+  type GraphLayer,
+  type LayerWeights,
+  type VggGraph,
+  VggError,
+} from '@vggscope/core';
 import { Arena } from './arena.js';
 import { ARENA_BASE } from './control-block.js';
 import type { SimdContext } from './context.js';
@@ -46,13 +54,21 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
   const maxMiB = options.maxMemoryMiB ?? MAX_PAGES / 16;
   const minMiB = Math.ceil(ARENA_BASE / 2 ** 20) + 8;
   if (!(maxMiB >= minMiB && maxMiB <= MAX_PAGES / 16)) {
-    throw new VggError('E_USAGE', `simd backend: maxMemoryMiB must be from ${minMiB} to ${MAX_PAGES / 16}, got ${maxMiB}`);
+    throw new VggError(
+      'E_USAGE',
+      `simd backend: maxMemoryMiB must be from ${minMiB} to ${MAX_PAGES / 16}, got ${maxMiB}`,
+    );
   }
   const maximum = Math.floor(maxMiB * 16);
   const { module, fma } = await compileKernels(options.fma);
   const memory = new WebAssembly.Memory({ initial: ARENA_BASE / 65536, maximum, shared: true });
   const team = await Team.start(module, memory, threads);
-  const ctx: SimdContext = { memory, arena: new Arena(memory, maximum * 65536), team, fusion: options.winogradFusion ?? 'auto' };
+  const ctx: SimdContext = {
+    memory,
+    arena: new Arena(memory, maximum * 65536),
+    team,
+    fusion: options.winogradFusion ?? 'auto',
+  };
   try {
     warmUp(ctx);
   } catch (e) {
@@ -99,7 +115,10 @@ class SimdBackendImpl implements SimdBackend {
       return v;
     }
     if (batch.shape.length !== 4) {
-      throw new VggError('E_INPUT_SHAPE', `simd backend: input must be NHWC [N, H, W, C] or [N, F], got [${batch.shape.join(', ')}]`);
+      throw new VggError(
+        'E_INPUT_SHAPE',
+        `simd backend: input must be NHWC [N, H, W, C] or [N, F], got [${batch.shape.join(', ')}]`,
+      );
     }
     const [n, h, w, c] = batch.shape as [number, number, number, number];
     const x = allocMap(this.ctx, n, h, w, c, 'input');
@@ -111,7 +130,10 @@ class SimdBackendImpl implements SimdBackend {
     this.check();
     const [n, h, w, c] = x.shape as [number, number, number, number];
     if (!isMap(x) || c !== layer.inputs || layer.kind !== 'conv') {
-      throw new VggError('E_INPUT_SHAPE', `simd backend: ${layer.name} expects [N, H, W, ${layer.inputs}], got [${x.shape.join(', ')}]`);
+      throw new VggError(
+        'E_INPUT_SHAPE',
+        `simd backend: ${layer.name} expects [N, H, W, ${layer.inputs}], got [${x.shape.join(', ')}]`,
+      );
     }
     const out = allocMap(this.ctx, n, h, w, layer.outputs, `${layer.name} output`);
     try {
@@ -142,7 +164,10 @@ class SimdBackendImpl implements SimdBackend {
   dense(x: SimdTensor, layer: SimdLayer, activation: 'relu' | 'softmax'): SimdTensor {
     this.check();
     if (isMap(x) || x.shape[1] !== layer.inputs || layer.kind !== 'dense') {
-      throw new VggError('E_INPUT_SHAPE', `simd backend: ${layer.name} expects [N, ${layer.inputs}], got [${x.shape.join(', ')}]`);
+      throw new VggError(
+        'E_INPUT_SHAPE',
+        `simd backend: ${layer.name} expects [N, ${layer.inputs}], got [${x.shape.join(', ')}]`,
+      );
     }
     return dense(this.ctx, x, layer, activation);
   }

@@ -77,7 +77,12 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
     }
   });
 
-  for (const shape of [[1, 2, 2, 4], [2, 7, 5, 12], [1, 33, 47, 16], [1, 1, 3, 8]]) {
+  for (const shape of [
+    [1, 2, 2, 4],
+    [2, 7, 5, 12],
+    [1, 33, 47, 16],
+    [1, 1, 3, 8],
+  ]) {
     it(`maxPool2x2 x=[${shape.join(',')}]`, async () => {
       const x = tensor(shape, 11);
       const got = await backend.read(await backend.maxPool2x2(await backend.input(x)));
@@ -104,7 +109,11 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
     expect(Array.from(got.data)).toEqual(Array.from(x.data));
   });
 
-  for (const [fin, fout, n, activation] of [[30, 20, 1, 'relu'], [100, 1000, 2, 'softmax'], [37, 9, 5, 'relu']] as const) {
+  for (const [fin, fout, n, activation] of [
+    [30, 20, 1, 'relu'],
+    [100, 1000, 2, 'softmax'],
+    [37, 9, 5, 'relu'],
+  ] as const) {
     it(`dense ${activation} x=[${n},${fin}] w=[${fin},${fout}]`, async () => {
       const { layer, weights } = denseCase(fin, fout, n, fin);
       const x = tensor([n, 1, 1, fin], fin + 5); // through flatten: the way the executor feeds fc1
@@ -119,5 +128,7 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
 });
 
 afterAll(() => {
-  console.log(`simd ops: worst relative L2 vs float64 reference: Winograd ${worst.winograd.toExponential(2)}, fused ${worst['winograd-fused'].toExponential(2)}, im2col ${worst.im2col.toExponential(2)}`);
+  console.log(
+    `simd ops: worst relative L2 vs float64 reference: Winograd ${worst.winograd.toExponential(2)}, fused ${worst['winograd-fused'].toExponential(2)}, im2col ${worst.im2col.toExponential(2)}`,
+  );
 });

@@ -1,7 +1,17 @@
 import './webassembly-types.js';
 import { Worker } from 'node:worker_threads';
 import { VggError } from '@vggscope/core';
-import { CLOSED, CTRL_PTR, CTRL_WORDS, MAX_THREADS, OP, type OpName, SCRATCH_BASE, SCRATCH_BYTES, W } from './control-block.js';
+import {
+  CLOSED,
+  CTRL_PTR,
+  CTRL_WORDS,
+  MAX_THREADS,
+  OP,
+  type OpName,
+  SCRATCH_BASE,
+  SCRATCH_BYTES,
+  W,
+} from './control-block.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 interface KernelExports {
@@ -26,7 +36,10 @@ export class Team {
   /** Starts the workers (≈ 0.1 s each, so once per backend, never per call) and waits until each is ready. */
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<Team> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-      throw new VggError('E_USAGE', `simd backend: threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
+      throw new VggError(
+        'E_USAGE',
+        `simd backend: threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`,
+      );
     }
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     const workers: Worker[] = [];
@@ -51,7 +64,9 @@ export class Team {
       await Promise.all(ready);
     } catch (e) {
       await team.close();
-      throw new VggError('E_WORKER', `simd backend: a kernel thread failed to start: ${(e as Error).message}`, { cause: e });
+      throw new VggError('E_WORKER', `simd backend: a kernel thread failed to start: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     return team;
   }
@@ -90,7 +105,9 @@ export class Team {
     }
     if (failure === undefined && Atomics.load(words, W.ERROR) !== 0) failure = new Error('a worker trapped');
     if (failure !== undefined) {
-      throw new VggError('E_INTERNAL', `simd backend: kernel '${op}' failed: ${(failure as Error).message}`, { cause: failure });
+      throw new VggError('E_INTERNAL', `simd backend: kernel '${op}' failed: ${(failure as Error).message}`, {
+        cause: failure,
+      });
     }
   }
 

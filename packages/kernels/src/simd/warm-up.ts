@@ -38,7 +38,10 @@ export function warmUp(ctx: SimdContext, rounds = 4): void {
 }
 
 function fakeLayer(kind: 'conv' | 'dense', inputShape: number[], outputShape: number[]): GraphLayer {
-  const spec = kind === 'conv' ? { kind, name: 'warm_up', filters: outputShape[2]! } : { kind, name: 'warm_up', units: outputShape[0]!, activation: 'relu' };
+  const spec =
+    kind === 'conv'
+      ? { kind, name: 'warm_up', filters: outputShape[2]! }
+      : { kind, name: 'warm_up', units: outputShape[0]!, activation: 'relu' };
   return { index: 0, name: 'warm_up', spec, inputShape, outputShape, weights: [], params: 0 } as unknown as GraphLayer;
 }
 

@@ -11,7 +11,11 @@ import { VggError } from '@vggscope/core';
  */
 function wasmDirs(): URL[] {
   const env = process.env.VGGSCOPE_WASM_DIR;
-  return [...(env ? [pathToFileURL(env.endsWith('/') ? env : `${env}/`)] : []), new URL('../../wasm/', import.meta.url), new URL('./', import.meta.url)];
+  return [
+    ...(env ? [pathToFileURL(env.endsWith('/') ? env : `${env}/`)] : []),
+    new URL('../../wasm/', import.meta.url),
+    new URL('./', import.meta.url),
+  ];
 }
 const FMA_FILE = 'vggscope-simd-fma.wasm';
 const PLAIN_FILE = 'vggscope-simd.wasm';
@@ -42,7 +46,10 @@ export function compileKernels(fma?: boolean): Promise<KernelModule> {
 
 async function compile(useFma: boolean, required: boolean): Promise<KernelModule> {
   if (required && !relaxedSimdAvailable()) {
-    throw new VggError('E_USAGE', 'simd backend: fma: true needs relaxed SIMD, which this JavaScript engine does not support');
+    throw new VggError(
+      'E_USAGE',
+      'simd backend: fma: true needs relaxed SIMD, which this JavaScript engine does not support',
+    );
   }
   const file = useFma ? FMA_FILE : PLAIN_FILE;
   const places = wasmDirs().map((d) => new URL(file, d));

@@ -8,7 +8,10 @@ declare global {
     interface Instance {
       readonly exports: Record<string, unknown>;
     }
-    var Instance: { prototype: Instance; new (module: Module, imports?: Record<string, Record<string, unknown>>): Instance };
+    var Instance: {
+      prototype: Instance;
+      new (module: Module, imports?: Record<string, Record<string, unknown>>): Instance;
+    };
     interface MemoryDescriptor {
       initial: number;
       maximum?: number;

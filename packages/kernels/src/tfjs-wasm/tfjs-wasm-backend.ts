@@ -34,7 +34,11 @@ function guard<T>(op: string, fn: () => T): T {
 export function translateWasmError(op: string, e: unknown): VggError {
   const msg = e instanceof Error ? e.message : String(e);
   if (/out of bounds|out of memory|Cannot enlarge memory|Array buffer allocation failed/i.test(msg)) {
-    return wrapError('E_OUT_OF_MEMORY', `${op}: the wasm heap is full (4 GiB max per worker); use a smaller batch or fewer workers`, e);
+    return wrapError(
+      'E_OUT_OF_MEMORY',
+      `${op}: the wasm heap is full (4 GiB max per worker); use a smaller batch or fewer workers`,
+      e,
+    );
   }
   return wrapError('E_INTERNAL', `${op} failed in the wasm backend`, e);
 }
@@ -64,7 +68,14 @@ export async function createTfjsWasmBackend(_options: BackendOptions = {}): Prom
     input: (b) => guard('input', () => tf.tensor(b.data, [...b.shape], 'float32')),
     conv2dRelu: (x, l) =>
       guard('conv2dRelu', () =>
-        tf.fused.conv2d({ x: x as TF.Tensor4D, filter: l.kernel as TF.Tensor4D, bias: l.bias, strides: 1, pad: 'same', activation: 'relu' }),
+        tf.fused.conv2d({
+          x: x as TF.Tensor4D,
+          filter: l.kernel as TF.Tensor4D,
+          bias: l.bias,
+          strides: 1,
+          pad: 'same',
+          activation: 'relu',
+        }),
       ),
     maxPool2x2: (x) => guard('maxPool', () => tf.maxPool(x as TF.Tensor4D, 2, 2, 'valid')),
     globalPool: (x, mode) => guard('globalPool', () => (mode === 'avg' ? tf.mean(x, [1, 2]) : tf.max(x, [1, 2]))),
@@ -73,7 +84,9 @@ export async function createTfjsWasmBackend(_options: BackendOptions = {}): Prom
       guard('dense', () =>
         activation === 'relu'
           ? tf.fused.matMul({ a: x as TF.Tensor2D, b: l.kernel as TF.Tensor2D, bias: l.bias, activation: 'relu' })
-          : tf.tidy(() => tf.softmax(tf.fused.matMul({ a: x as TF.Tensor2D, b: l.kernel as TF.Tensor2D, bias: l.bias }))),
+          : tf.tidy(() =>
+              tf.softmax(tf.fused.matMul({ a: x as TF.Tensor2D, b: l.kernel as TF.Tensor2D, bias: l.bias })),
+            ),
       ),
     read: async (x): Promise<FloatTensor> => {
       // tfjs-wasm's readSync already returns a fresh copy of the heap (HEAPU8.slice): no second copy.
