@@ -68,7 +68,7 @@ export { NpyStackWriter, encodeNpyStrings, npyPreamble } from './io/npy-stack.js
 export { decodePredictions, imagenetClassIndex, type Prediction } from './predictions.js';
 export { loadManifest, manifestEntry, REPO_WEIGHTS_DIR, type ManifestFile } from './weights/manifest.js';
 export { hashFile } from './weights/md5-file.js';
-export { downloadVerified, type DownloadOptions } from './weights/download.js';
+export { downloadVerified, DownloadError, type DownloadFailure, type DownloadOptions } from './weights/download.js';
 export {
   writePacked,
   readPacked,

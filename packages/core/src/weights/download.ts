@@ -2,7 +2,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { VggError } from '../errors.js';
 import { withFileLock } from './lock-file.js';
 import { hashFile } from './md5-file.js';
@@ -58,7 +58,7 @@ export async function downloadVerified(o: DownloadOptions): Promise<void> {
 
 async function downloadLocked(o: DownloadOptions): Promise<void> {
   const part = `${o.dest}.part`;
-  const failures: string[] = [];
+  const failures: DownloadFailure[] = [];
   for (const url of o.urls) {
     const attempts = o.attempts ?? 4;
     let retriedFresh = false;
@@ -76,7 +76,11 @@ async function downloadLocked(o: DownloadOptions): Promise<void> {
           const extra = capped
             ? ` (the server sent more than the ${o.bytes} bytes the manifest lists; stopped there)`
             : '';
-          failures.push(`${url}: md5 ${md5} does not match the expected ${o.md5}${extra} (file deleted)`);
+          failures.push({
+            url,
+            reason: `md5 ${md5} does not match the expected ${o.md5}${extra} (file deleted)`,
+            attempts: attempt,
+          });
           break; // the bytes were wrong, not the connection: try the next mirror
         }
         await rename(part, o.dest);
@@ -88,19 +92,18 @@ async function downloadLocked(o: DownloadOptions): Promise<void> {
         const permanent =
           unreachable || (e instanceof HttpStatusError && e.status < 500 && e.status !== 408 && e.status !== 429);
         if (permanent || attempt === attempts) {
-          failures.push(`${url}: ${msg}${permanent ? '' : ` (after ${attempt} attempt${attempt > 1 ? 's' : ''})`}`);
+          failures.push({
+            url,
+            reason: `${msg}${permanent ? '' : ` (after ${attempt} attempt${attempt > 1 ? 's' : ''})`}`,
+            attempts: attempt,
+          });
           break;
         }
         await new Promise((r) => setTimeout(r, (o.backoffMs ?? 500) * 2 ** (attempt - 1)));
       }
     }
   }
-  throw new VggError(
-    'E_DOWNLOAD',
-    `could not download ${o.dest.split('/').pop()}:\n  ${failures.join('\n  ')}\n` +
-      `Check the connection and run the command again (a partial download resumes), or download the file yourself ` +
-      `and pass it with --weights, or set VGGSCOPE_MANIFEST to a manifest listing a mirror.`,
-  );
+  throw new DownloadError(basename(o.dest), failures);
 }
 
 /**
@@ -208,4 +211,35 @@ function request(
     req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`no response within ${idleTimeoutMs / 1000} s`)));
     req.on('error', reject);
   });
+}
+
+/** One URL that did not give the file, and why. */
+export interface DownloadFailure {
+  readonly url: string;
+  readonly reason: string;
+  readonly attempts: number;
+}
+
+/**
+ * Every mirror failed: `failures` says which URL failed how (structured, for callers that report
+ * it their own way); the message lists them and the ways out.
+ */
+export class DownloadError extends VggError {
+  constructor(
+    readonly file: string,
+    readonly failures: readonly DownloadFailure[],
+  ) {
+    super(
+      'E_DOWNLOAD',
+      `${DownloadError.summary(file, failures)}\n` +
+        'Check the connection and run the command again (a partial download resumes), or download the file yourself ' +
+        'and pass its path as the weights, or set VGGSCOPE_MANIFEST to a manifest listing a mirror.',
+      { hint: 'pass --weights PATH with a file you downloaded yourself' },
+    );
+  }
+
+  /** `could not download NAME:` and one line per failed URL. */
+  static summary(file: string, failures: readonly DownloadFailure[]): string {
+    return `could not download ${file}:\n  ${failures.map((f) => `${f.url}: ${f.reason}`).join('\n  ')}`;
+  }
 }

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { VggError } from '../errors.js';
 import { convertToPacked } from './convert.js';
-import { type DownloadOptions, downloadVerified } from './download.js';
+import { DownloadError, type DownloadOptions, downloadVerified } from './download.js';
 import { type ManifestFile, REPO_WEIGHTS_DIR, loadManifest, manifestEntry } from './manifest.js';
 import { hashFile } from './md5-file.js';
 import { packedName, verifyPackedOnce } from './packed.js';
@@ -99,8 +99,12 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
       ...o.download,
     });
   } catch (e) {
-    const reason = e instanceof Error ? e.message.split('\nCheck the connection')[0] : String(e);
-    throw new VggError('E_DOWNLOAD', `${reason}\n${whereAndHow(o, entry, looked, cache)}`, { cause: e });
+    if (!(e instanceof DownloadError)) throw e;
+    throw new VggError(
+      'E_DOWNLOAD',
+      `${DownloadError.summary(e.file, e.failures)}\n${whereAndHow(o, entry, looked, cache)}`,
+      { cause: e },
+    );
   }
   return { path: await toPacked(dest, packedTarget, o, entry, status), origin: 'download' };
 }
