@@ -64,7 +64,9 @@ describe('downloadVerified (loopback server)', () => {
   it('404: fails at once (no retries) naming the URL and how to fix it', async () => {
     server = await startServer((_req, res) => res.writeHead(404).end());
     await expect(downloadVerified({ urls: [`${server.url}/w.h5`], dest: dest(), md5, ...fast })).rejects.toMatchObject({
-      message: expect.stringMatching(new RegExp(`HTTP 404 from ${server.url}/w.h5[\\s\\S]*pass its path as the weights`)),
+      message: expect.stringMatching(
+        new RegExp(`HTTP 404 from ${server.url}/w.h5[\\s\\S]*pass its path as the weights`),
+      ),
       hint: expect.stringContaining('--weights'),
       // Structured, so callers compose their own report instead of splitting prose.
       failures: [{ url: `${server.url}/w.h5`, reason: expect.stringContaining('HTTP 404'), attempts: 1 }],
