@@ -66,7 +66,9 @@ export class VggPool {
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: Infinity,
+      closeTimeout: 10_000, // destroy(): how long running tasks may take to finish before workers are stopped
     });
+    piscina.on('error', () => {}); // a close timeout is reported as an event; destroy() stops the workers anyway
     const pool = new VggPool(piscina, workers, config.layers, workers < requested ? { requested, cores } : undefined);
     try {
       await Promise.all(Array.from({ length: workers }, () => pool.submit({ kind: 'warmup' })));
@@ -117,13 +119,17 @@ export class VggPool {
     this.inFlightCount++;
     this.maxInFlightSeen = Math.max(this.maxInFlightSeen, this.inFlightCount);
     try {
-      const result = (await this.piscina.run(task, { transferList, signal })) as RunResult;
+      // Cancellation is ours, not piscina's: a task aborted while a worker runs it makes piscina throw
+      // an uncaught "Unexpected message from Worker" when the result arrives. So the caller's promise
+      // rejects at once and the worker's late result is dropped (destroy() stops the workers).
+      if (signal?.aborted) throw new VggError('E_WORKER', 'pool: the task was cancelled');
+      const running = this.piscina.run(task, { transferList });
+      running.catch(() => {}); // settled below, or dropped after a cancellation
+      const result = (await (signal ? unlessCancelled(running, signal) : running)) as RunResult;
       if (!result.ok) throw new VggError(result.code as ErrorCode, result.message, { hint: result.hint });
       return result.outputs;
     } catch (e) {
       if (e instanceof VggError) throw e;
-      if ((e as Error).name === 'AbortError')
-        throw new VggError('E_WORKER', 'pool: the task was cancelled', { cause: e });
       throw new VggError(
         'E_WORKER',
         `pool: a worker died while computing this batch (${(e as Error).message}); it has been replaced — run the batch again`,
@@ -200,9 +206,13 @@ export class VggPool {
     await this.piscina.close();
   }
 
-  /** Stops every worker now; tasks in flight reject. */
+  /**
+   * Rejects the tasks still queued, lets the ones a worker is already running finish (at most
+   * 10 s; their results are dropped), then stops every worker. Stopping workers mid-task would let
+   * a late result reach a torn-down piscina, which throws it as an uncaught exception.
+   */
   async destroy(): Promise<void> {
-    await this.piscina.destroy();
+    await this.piscina.close({ force: true });
   }
 }
 
@@ -212,4 +222,21 @@ function workerScript(): { filename: string; execArgv?: string[] } {
   const filename = fileURLToPath(new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url));
   if (!fromSource) return { filename };
   return { filename, execArgv: ['--conditions=@vggscope/source', '--import', import.meta.resolve('tsx')] };
+}
+
+/**
+ * Resolves with `work`, or rejects with the pool's cancellation error as soon as `signal` aborts;
+ * its listener is removed once the work settles (a folder run shares one signal over many tasks).
+ */
+async function unlessCancelled<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new VggError('E_WORKER', 'pool: the task was cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
