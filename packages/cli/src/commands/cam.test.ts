@@ -6,21 +6,9 @@ import { decodeNpy } from '@vggscope/core';
 import { tinyWeights } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
 import { runCaptured, spawnCli } from '../test-cli.js';
+import type { CamRecord } from './cam.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'cam-'));
-
-interface Result {
-  image: string;
-  method: string;
-  layer: string;
-  class: { index: number; wnid: string; label: string };
-  probability: number;
-  png: string;
-  pngSize: [number, number];
-  npy: string;
-  npyUpsampled: string;
-  passes: number;
-}
 
 describe('cli cam', () => {
   it('both methods on two images: PNG overlays at the photo size, .npy at 14×14 and upsampled, one class', async () => {
@@ -49,7 +37,7 @@ describe('cli cam', () => {
       '--json',
     ]);
     expect(r.code).toBe(0);
-    const { results } = JSON.parse(r.out) as { results: Result[] };
+    const { results } = JSON.parse(r.out) as { results: CamRecord[] };
     expect(results.map((x) => x.method)).toEqual(['grad-cam', 'score-cam', 'grad-cam', 'score-cam']);
     const files = [
       'grad-cam.npy',
@@ -86,7 +74,7 @@ describe('cli cam', () => {
     const pred = await runCaptured(['predict', '--model', 'tiny-vgg16', '--weights', weights, '--top', '1', '--json']);
     const top1 = (JSON.parse(pred.out) as { results: { predictions: { wnid: string; probability: number }[] }[] })
       .results[0]!.predictions[0]!;
-    const g = (JSON.parse(cam.out) as { results: Result[] }).results[0]!;
+    const g = (JSON.parse(cam.out) as { results: CamRecord[] }).results[0]!;
     expect(g.class.wnid).toBe(top1.wnid);
     expect(g.probability).toBeCloseTo(top1.probability, 4);
   });

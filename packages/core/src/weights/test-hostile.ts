@@ -9,6 +9,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mulberry32 } from '@vggscope/synth-weights';
 import { expect } from 'vitest';
 import { type ErrorCode, VggError } from '../errors.js';
 import { type VggGraph, weightedLayers } from '../graph.js';
@@ -60,18 +61,6 @@ export async function expectVggError(
 /** Files in `dir` other than `keep`: what a failed operation left behind. */
 export function leftovers(dir: string, keep: readonly string[] = []): string[] {
   return readdirSync(dir).filter((f) => !keep.includes(f));
-}
-
-/** mulberry32: a tiny seeded PRNG, [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const INTERESTING_U32 = [
@@ -176,7 +165,7 @@ export async function runFuzz(
   one: (rand: () => number, i: number) => Promise<'ok'>,
   minIterations = 20,
 ): Promise<FuzzTally> {
-  const rand = prng(FUZZ_SEED);
+  const rand = mulberry32(FUZZ_SEED);
   const tally = new FuzzTally();
   const end = performance.now() + FUZZ_SECONDS * 1000;
   for (let i = 0; performance.now() < end || i < minIterations; i++) {

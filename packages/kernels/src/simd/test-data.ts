@@ -1,16 +1,10 @@
 import type { FloatTensor, GraphLayer, LayerWeights } from '@vggscope/core';
+import { mulberry32 } from '@vggscope/synth-weights';
 
 /** Deterministic uniform values in [−scale, scale) (mulberry32), so a failing case reproduces. */
 export function seeded(n: number, seed: number, scale = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
+  const rand = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
 }
 
 export function tensor(shape: number[], seed: number, scale = 1): FloatTensor {
