@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   cleanStaleTemps,
@@ -99,7 +98,7 @@ export async function extractFolder(job: FolderJob, ctx: CommandContext): Promis
     const skipped = index.size;
     if (todo.length > 0) {
       // Workers beyond the images would only load weights: cap at the work (and the pool caps at the cores).
-      const fit = Math.max(1, Math.floor(availableParallelism() / job.config.threads));
+      const fit = VggPool.workersThatFit(job.config.threads);
       const requested = job.workers;
       if (requested !== undefined && requested > todo.length)
         note(`${requested} workers asked for ${todo.length} image(s) to compute; using ${Math.min(todo.length, fit)}`);

@@ -3,7 +3,7 @@ import type { VggGraph } from '../graph.js';
 import { formatShape } from '../tensor.js';
 import { loadWeights } from './load-weights.js';
 import { matchToGraph } from './match-graph.js';
-import { isPackedFile, readPackedHeader, readPackedLayers } from './packed.js';
+import { readPackedHeader, readPackedLayers } from './packed.js';
 import type { LayerWeights, WeightFormat, WeightSet } from './weight-set.js';
 import { assertWeightsModel } from './weights-model.js';
 
@@ -35,8 +35,9 @@ export async function openWeights(
   only?: ReadonlySet<string>,
 ): Promise<WeightStream> {
   if (typeof weights !== 'string') return drain(checkSet(weights, graph, only));
-  if (!(await isPackedFile(weights))) return drain(await loadWeights(weights, graph, { only }));
-  const header = await readPackedHeader(weights);
+  // Not a readable packed file (another format, or a corrupt one): loadWeights sniffs it and says what it is.
+  const header = await readPackedHeader(weights).catch(() => undefined);
+  if (!header) return drain(await loadWeights(weights, graph, { only }));
   checkPackedHeader(weights, header, graph);
   return { source: weights, format: 'packed', unavailable: [], layers: readPackedLayers(weights, graph, only) };
 }

@@ -42,6 +42,11 @@ export class VggPool {
     this.workers = workers;
   }
 
+  /** Workers of `threads` threads each that fit the cores: the default, and the cap unless `oversubscribe`. */
+  static workersThatFit(threads = 1): number {
+    return Math.max(1, Math.floor(availableParallelism() / threads));
+  }
+
   /**
    * Starts the workers and waits until every one has loaded its weights and backend (one warm-up
    * task each), so a configuration error (bad weights, weights of another model) rejects here with
@@ -52,7 +57,7 @@ export class VggPool {
     if (typeof config.weights !== 'string')
       throw new VggError('E_USAGE', 'VggPool: weights must be a path (workers load them themselves)');
     const cores = availableParallelism();
-    const fit = Math.max(1, Math.floor(cores / config.threads));
+    const fit = VggPool.workersThatFit(config.threads);
     const requested = options.workers ?? fit;
     if (!Number.isInteger(requested) || requested < 1)
       throw new VggError('E_USAGE', `VggPool: workers must be a whole number ≥ 1, got ${requested}`, {
