@@ -1,6 +1,6 @@
 // A serverless handler (AWS Lambda style; any Node ≥ 20 function works the same way): VGG16
 // block5_pool features of one image. The model loads once per container (cold start) and is reused.
-// Bundle it with ./build.mjs: handler.mjs + the tfjs .wasm files + the weights, nothing else.
+// Bundle it with ./build.mjs: handler.mjs + the .wasm files (simd kernels, tfjs) + the weights, nothing else.
 import { fileURLToPath } from 'node:url';
 import { loadVgg } from '@vggscope/kernels';
 
