@@ -1,18 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import {
-  buildGraph,
-  channelMap,
-  gradCam,
-  type LayerWeights,
-  loadWeights,
-  readTopWeights,
-  scoreCam,
-  tinyVgg,
-  upsampleBilinear,
-  type Vgg,
-  type WeightSet,
-} from '@vggscope/core';
+import { buildGraph, channelMap, type LayerWeights, tinyVgg, upsampleBilinear, type Vgg, type WeightSet } from '@vggscope/core';
+import { gradCam, readTopWeights, scoreCam } from '@vggscope/explain';
+import { loadWeights } from '@vggscope/weights';
 import { loadVgg } from '@vggscope/kernels';
 import { relativeL2, tinyWeights, wavyInput } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';

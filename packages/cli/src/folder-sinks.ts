@@ -1,18 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  encodeNpy,
-  encodeNpyStrings,
-  type LayerOutput,
-  npyFileMatches,
-  NpyStackWriter,
-  type NpzArchive,
-  NpzWriter,
-  openNpz,
-  tempPathFor,
-  writeFileAtomic,
-} from '@vggscope/core';
+import { encodeNpy, encodeNpyStrings, npyFileMatches, NpyStackWriter, type NpzArchive, NpzWriter, openNpz, tempPathFor, writeFileAtomic } from '@vggscope/io';
+import { type LayerOutput } from '@vggscope/core';
 
 /** One row of `features.jsonl`'s outputs: where an image's array for one layer is. */
 export interface OutputRow {

@@ -12,10 +12,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { decodeNpy } from '@vggscope/core';
+import { decodeNpy } from '@vggscope/io';
 import { REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCaptured, spawnCli } from './test-cli.js';
+import { runCaptured, spawnCli } from './testdata/test-cli.js';
 
 // Hostile inputs and output faults (issue 11): each case asserts the exit status, the error code,
 // that no stack trace reaches the user, the time it took, and that nothing partial is left.

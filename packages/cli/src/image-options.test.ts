@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_PIXELS, isVggError } from '@vggscope/core';
+import { DEFAULT_MAX_PIXELS } from '@vggscope/image';
+import { isVggError } from '@vggscope/core';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_OPTIONS, IMAGE_OPTIONS_HELP, parseImageOptions } from './image-options.js';
 

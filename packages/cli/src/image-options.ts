@@ -1,13 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
-import {
-  COLOR_MODES,
-  DEFAULT_MAX_PIXELS,
-  INTERPOLATIONS,
-  VggError,
-  type ColorMode,
-  type Interpolation,
-  type LoadImageOptions,
-} from '@vggscope/core';
+import { COLOR_MODES, DEFAULT_MAX_PIXELS, INTERPOLATIONS, type ColorMode, type Interpolation, type LoadImageOptions } from '@vggscope/image';
+import { VggError } from '@vggscope/core';
 
 /**
  * The `load_img` options every command that reads images takes (single image and folder mode).

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { IMAGE_FILE_EXTENSIONS, VggError } from '@vggscope/core';
+import { IMAGE_FILE_EXTENSIONS } from '@vggscope/image';
+import { VggError } from '@vggscope/core';
 
 // Every format the decoders read (detected from the bytes; the extension only picks folder entries).
 const IMAGE_EXT = new RegExp(`\\.(${IMAGE_FILE_EXTENSIONS.join('|')})$`, 'i');
@@ -65,4 +66,4 @@ export async function listImages(args: readonly string[], options: ListImagesOpt
 
 const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export { outputKeys, RESERVED_OUTPUT_NAMES } from '@vggscope/core';
+export { outputKeys, RESERVED_OUTPUT_NAMES } from '@vggscope/io';

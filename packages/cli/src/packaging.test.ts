@@ -27,7 +27,7 @@ beforeAll(async () => {
       '--silent',
       '--pack-destination',
       packs,
-      ...['core', 'kernels', 'viz', 'queue', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`]),
+      ...['core', 'io', 'image', 'weights', 'explain', 'kernels', 'viz', 'queue', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`]),
     ],
     { cwd: REPO_ROOT, stdio: 'ignore' },
   );
@@ -48,7 +48,7 @@ describe.skipIf(!BUILT)(`packed and installed outside the repository${NOT_BUILT}
     expect(files).toContain('index.d.ts');
     expect(files.filter((f) => /\.test\.|\.map$|tsbuildinfo/.test(f))).toEqual([]);
     expect(existsSync(join(consumer, 'node_modules/@vggscope/core/src'))).toBe(false);
-    expect(existsSync(join(consumer, 'node_modules/@vggscope/core/data/imagenet_class_index.json'))).toBe(true);
+    expect(existsSync(join(consumer, 'node_modules/@vggscope/explain/data/imagenet_class_index.json'))).toBe(true);
   });
 
   it('npx vggscope extract: one image, then a folder through the worker pool, exit 0', () => {

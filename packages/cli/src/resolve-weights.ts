@@ -1,4 +1,4 @@
-import { resolveWeights } from '@vggscope/core';
+import { resolveWeights } from '@vggscope/weights';
 import type { CommandContext } from './context.js';
 import { Progress } from './progress.js';
 

@@ -1,10 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildGraph, type LayerWeights, type WeightSet, weightedLayers, writePacked } from '@vggscope/core';
+import { buildGraph, type LayerWeights, type WeightSet, weightedLayers } from '@vggscope/core';
+import { writePacked } from '@vggscope/weights';
 import { writeLegacyH5, writeTfjsFolder } from '@vggscope/synth-weights';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli } from './test-cli.js';
+import { spawnCli } from './testdata/test-cli.js';
 
 // The weight readers' hostile cases end to end: the real CLI in a child process, so the exit
 // status, what reaches stderr and what is left on disk are the user's.

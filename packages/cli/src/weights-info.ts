@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { hashFile, isPackedFile } from '@vggscope/core';
+import { hashFile, isPackedFile } from '@vggscope/weights';
 import { formatBytes } from './table.js';
 
 /** Which weights produced a result: printed under every table, and in every JSON output. */

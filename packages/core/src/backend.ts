@@ -1,6 +1,6 @@
 import type { GraphLayer, VggGraph } from './graph.js';
 import type { FloatTensor } from './tensor.js';
-import type { LayerWeights } from './weights/weight-set.js';
+import type { LayerWeights } from './weight-set.js';
 
 /** A value, or a promise of it: a threaded backend may answer asynchronously, a plain one need not. */
 export type MaybePromise<T> = T | Promise<T>;

@@ -1,9 +1,8 @@
-import { availableParallelism } from 'node:os';
 import { VggError } from './errors.js';
 import { buildGraph, type Pooling, type VggGraph } from './graph.js';
 import { findLayers } from './layer-lookup.js';
 import type { ModelSpec } from './models/layer-spec.js';
-import type { WeightSet } from './weights/weight-set.js';
+import type { WeightSet } from './weight-set.js';
 
 /**
  * Everything that defines one model session, validated once: what the CLI builds, what the pool
@@ -22,9 +21,19 @@ export interface VggConfig {
   readonly layers: readonly string[];
   /** A name from the backend table (`kernels/src/backends.ts`); undefined: the table's default. */
   readonly backend?: string;
-  /** Threads one pass may use. */
-  readonly threads: number;
+  /** Threads one pass may use; undefined: the backend's default (typically every core). */
+  readonly threads?: number;
 }
+
+declare const resolved: unique symbol;
+/**
+ * A config `resolveVggConfig` has checked and filled: `createVgg`, `loadVgg`, `VggPool.create` and the
+ * queue take it as it is, without resolving again. It is plain data (the pool and the queue send it).
+ */
+export type ResolvedVggConfig = VggConfig & { readonly [resolved]: true };
+
+/** The most threads a config may ask for (a backend caps them at what its platform has). */
+export const MAX_THREADS = 256;
 
 /** What callers give: everything but `weights` has a default. */
 export type VggConfigInput = Partial<Omit<VggConfig, 'layers' | 'inputSize'>> & {
@@ -38,7 +47,10 @@ export type VggConfigInput = Partial<Omit<VggConfig, 'layers' | 'inputSize'>> & 
  * the graph it builds is returned too so callers do not build it again.
  * @example resolveVggConfig({ weights: 'w.h5', layers: [14] }).config.layers // ['block4_pool']
  */
-export function resolveVggConfig(input: VggConfigInput): { config: VggConfig; graph: VggGraph } {
+export function resolveVggConfig(input: VggConfigInput | ResolvedVggConfig): {
+  config: ResolvedVggConfig;
+  graph: VggGraph;
+} {
   if (input.weights === undefined || input.weights === '') {
     throw new VggError(
       'E_USAGE',
@@ -49,14 +61,11 @@ export function resolveVggConfig(input: VggConfigInput): { config: VggConfig; gr
   const includeTop = input.includeTop ?? false;
   const graph = buildGraph(model, { includeTop, pooling: input.pooling ?? null, inputSize: input.inputSize });
   const layers = findLayers(graph, input.layers?.length ? input.layers : [graph.layers.length - 1]).map((l) => l.name);
-  const threads = input.threads ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1 || threads > Math.max(64, availableParallelism())) {
-    throw new VggError(
-      'E_USAGE',
-      `vgg: threads must be a whole number from 1 to ${Math.max(64, availableParallelism())}, got ${threads}`,
-    );
+  const threads = input.threads;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
+    throw new VggError('E_USAGE', `vgg: threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
   }
-  const config: VggConfig = {
+  const config = {
     model,
     weights: input.weights,
     includeTop: graph.includeTop,
@@ -65,7 +74,7 @@ export function resolveVggConfig(input: VggConfigInput): { config: VggConfig; gr
     layers,
     backend: input.backend,
     threads,
-  };
+  } as VggConfig as ResolvedVggConfig;
   return { config, graph };
 }
 

@@ -1,14 +1,12 @@
 import type { Backend } from './backend.js';
-import { type VggConfig, type VggConfigInput, neededLayers, resolveVggConfig } from './config.js';
+import { type ResolvedVggConfig, neededLayers } from './config.js';
 import { VggError } from './errors.js';
 import { type LayerOutput, runGraph } from './executor.js';
-import type { VggGraph } from './graph.js';
-import { stackBatch, preprocessInput } from './preprocess/caffe.js';
-import type { RgbImage } from './preprocess/decode-image.js';
-import { type LoadImageOptions, loadInput } from './preprocess/load-image.js';
+import { buildGraph, type VggGraph } from './graph.js';
+import { stackBatch, preprocessInput } from './caffe.js';
+import type { InputImageOptions, LoadInput, RgbImage, OpenWeights } from './ports.js';
 import type { FloatTensor } from './tensor.js';
-import { openWeights } from './weights/open-weights.js';
-import type { WeightFormat } from './weights/weight-set.js';
+import type { WeightFormat } from './weight-set.js';
 
 /** An image path, decoded RGB pixels, a list of those (a batch), or a preprocessed `[N,H,W,3]` tensor. */
 export type VggInput = string | RgbImage | FloatTensor | readonly (string | RgbImage)[];
@@ -17,13 +15,13 @@ export interface ExtractOptions {
   /** Keras layer names or indices; default: the config's `layers`. */
   layers?: readonly (string | number)[];
   /** How image paths are loaded (Keras' `load_img` options: interpolation, keepAspectRatio, …); the target size is the model's. */
-  image?: Omit<LoadImageOptions, 'targetSize'>;
+  image?: InputImageOptions;
   onLayer?: (layer: string, elapsedMs: number) => void;
 }
 
 export interface Vgg {
   readonly graph: VggGraph;
-  readonly config: VggConfig;
+  readonly config: ResolvedVggConfig;
   readonly backend: string;
   readonly weights: {
     readonly source: string;
@@ -43,6 +41,10 @@ export interface Vgg {
 }
 
 export interface CreateVggOptions {
+  /** Reads the weights (`@vggscope/weights`' `openWeights`). */
+  readonly openWeights: OpenWeights;
+  /** Loads image paths and bytes (`@vggscope/image`' `loadInput`); without it, pass decoded images or tensors. */
+  readonly loadInput?: LoadInput;
   /** Close the backend with the session (what `loadVgg` does: it created the backend). */
   readonly ownsBackend?: boolean;
 }
@@ -55,10 +57,10 @@ export interface CreateVggOptions {
  */
 export async function createVgg<T, L>(
   backend: Backend<T, L>,
-  input: VggConfigInput | VggConfig,
-  options: CreateVggOptions = {},
+  config: ResolvedVggConfig,
+  options: CreateVggOptions,
 ): Promise<Vgg> {
-  const { config, graph } = resolveVggConfig(input);
+  const graph = buildGraph(config.model, config);
   const only = neededLayers(graph, config.layers);
   const prepared = new Map<string, L>();
   let bytesRead = 0;
@@ -68,7 +70,7 @@ export async function createVgg<T, L>(
   };
   let stream;
   try {
-    stream = await openWeights(config.weights, graph, only);
+    stream = await options.openWeights(config.weights, graph, only);
     const byName = new Map(graph.layers.map((l) => [l.name, l]));
     for await (const layer of stream.layers) {
       prepared.set(layer.name, await backend.prepareLayer(byName.get(layer.name)!, layer.weights));
@@ -95,7 +97,7 @@ export async function createVgg<T, L>(
     async extract(x, extractOptions = {}) {
       if (closed)
         throw new VggError('E_USAGE', 'extract: this model was closed; create it again (loadVgg / createVgg)');
-      const batch = await toBatch(x, graph, extractOptions.image);
+      const batch = await toBatch(x, graph, extractOptions.image, options.loadInput);
       return runGraph(backend, graph, prepared, batch, {
         layers: extractOptions.layers ?? config.layers,
         onLayer: extractOptions.onLayer && ((l, ms) => extractOptions.onLayer!(l.name, ms)),
@@ -106,10 +108,23 @@ export async function createVgg<T, L>(
   };
 }
 
-async function toBatch(input: VggInput, graph: VggGraph, image: ExtractOptions['image']): Promise<FloatTensor> {
+async function toBatch(
+  input: VggInput,
+  graph: VggGraph,
+  image: ExtractOptions['image'],
+  loadInput: LoadInput | undefined,
+): Promise<FloatTensor> {
   const size = graph.inputSize;
   const one = async (item: string | RgbImage): Promise<FloatTensor> => {
-    if (typeof item === 'string') return loadInput(item, size, image);
+    if (typeof item === 'string') {
+      if (!loadInput) {
+        throw new VggError(
+          'E_USAGE',
+          `extract: got the path '${item}' but this session has no image loader; use loadVgg (@vggscope/kernels), pass loadInput from @vggscope/image to createVgg, or pass decoded pixels`,
+        );
+      }
+      return loadInput(item, size, image);
+    }
     if (item.width !== size[1] || item.height !== size[0]) {
       throw new VggError(
         'E_INPUT_SHAPE',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from './graph.js';
 import { featureMapSizes, filterSummary, lastConvOfEachBlock, modelSummary } from './summaries.js';
-import type { WeightSet } from './weights/weight-set.js';
+import type { WeightSet } from './weight-set.js';
 
 // Hand-written from Keras' VGG16/VGG19 model.summary() (224×224): index, name, output shape, params.
 const VGG16: [number, string, (number | null)[], number][] = [

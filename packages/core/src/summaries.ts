@@ -1,6 +1,6 @@
 import { activationBytes, type VggGraph, weightedLayers } from './graph.js';
 import { stats } from './tensor.js';
-import type { WeightSet } from './weights/weight-set.js';
+import type { WeightSet } from './weight-set.js';
 
 export interface FilterRow {
   index: number;

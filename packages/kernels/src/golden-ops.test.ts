@@ -1,7 +1,7 @@
 import type { Backend, FloatTensor, GraphLayer } from '@vggscope/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, createBackend } from './backends.js';
-import { GOLDEN_CASES, type GoldenCase } from './golden-ops.js';
+import { GOLDEN_CASES, type GoldenCase } from './testdata/golden-ops.js';
 
 const t = (c: { shape: number[]; data: number[] }): FloatTensor => ({
   data: Float32Array.from(c.data),

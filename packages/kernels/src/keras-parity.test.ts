@@ -1,4 +1,5 @@
-import { buildGraph, loadWeights, type ModelSpec, tinyVgg, type WeightSet } from '@vggscope/core';
+import { buildGraph, type ModelSpec, tinyVgg, type WeightSet } from '@vggscope/core';
+import { loadWeights } from '@vggscope/weights';
 import { synthWeights } from '@vggscope/synth-weights';
 import { relativeL2, tinyWeights, wavyInput } from '@vggscope/test-utils';
 import { kerasReference } from '@vggscope/test-utils/keras-reference';

@@ -1,4 +1,5 @@
-import { buildGraph, loadWeights, stats, tinyVgg, writePacked } from '@vggscope/core';
+import { buildGraph, stats, tinyVgg } from '@vggscope/core';
+import { loadWeights, writePacked } from '@vggscope/weights';
 import { synthWeights } from '@vggscope/synth-weights';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -133,7 +134,7 @@ describe.skipIf(!FIXTURES)(
       const graph = buildGraph('vgg19');
       const m = await loadVgg({ model: 'vgg19', weights: dir, layers: ['block3_pool'] });
       expect(m.backend).toBe(DEFAULT_BACKEND);
-      const { loadInput } = await import('@vggscope/core');
+      const { loadInput } = await import('@vggscope/image');
       const input = await loadInput(fixture('images', 'chelsea.png'));
       const [ours] = await m.extract(input, { layers: ['block3_pool'] });
       await m.close();

@@ -1,4 +1,6 @@
-import { createVgg, resolveVggConfig, type Vgg, type VggConfig, type VggConfigInput } from '@vggscope/core';
+import { createVgg, resolveVggConfig, type ResolvedVggConfig, type Vgg, type VggConfigInput } from '@vggscope/core';
+import { loadInput } from '@vggscope/image';
+import { openWeights } from '@vggscope/weights';
 import { createBackend } from './backends.js';
 
 /**
@@ -7,8 +9,8 @@ import { createBackend } from './backends.js';
  * The session owns the backend: `close()` releases both.
  * @example const m = await loadVgg({ model: 'vgg16', weights: 'vgg16_notop.h5', layers: ['block5_pool'] })
  */
-export async function loadVgg(input: VggConfigInput | VggConfig): Promise<Vgg> {
-  const { config } = resolveVggConfig(input); // validated before any backend starts
+export async function loadVgg(input: VggConfigInput | ResolvedVggConfig): Promise<Vgg> {
+  const { config } = resolveVggConfig(input); // validated before any backend starts (idempotent on a resolved one)
   const backend = await createBackend(config.backend, { threads: config.threads });
-  return createVgg(backend, config, { ownsBackend: true });
+  return createVgg(backend, config, { openWeights, loadInput, ownsBackend: true });
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeNpy, encodeNpy, writeFileAtomic } from '@vggscope/core';
+import { decodeNpy, encodeNpy, writeFileAtomic } from '@vggscope/io';
 import type { RunMeta } from './run-store.js';
 import { shardIndexPath } from './shard-runner.js';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
-import { outputKeys, type Pooling } from '@vggscope/core';
+import { outputKeys } from '@vggscope/io';
+import { type Pooling } from '@vggscope/core';
 
 /**
  * The extraction config that travels in every job: what a worker needs to build the same model as

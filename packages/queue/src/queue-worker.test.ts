@@ -7,7 +7,7 @@ import type { QueueModelConfig } from './plan.js';
 import { QueueWorker } from './queue-worker.js';
 import { runStatus, type RunStatus } from './status.js';
 import { submitRun } from './submit.js';
-import { NO_REDIS_REASON, REDIS_SERVER, TestRedis } from './test-redis.js';
+import { NO_REDIS_REASON, REDIS_SERVER, TestRedis } from './testdata/test-redis.js';
 
 const skip = !REDIS_SERVER;
 describe.skipIf(skip)(`QueueWorker on a real redis-server${skipNote(skip, NO_REDIS_REASON)}`, () => {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import { isVggError, resolveWeights } from '@vggscope/core';
+import { isVggError } from '@vggscope/core';
+import { resolveWeights } from '@vggscope/weights';
 import { VggPool } from '@vggscope/kernels/pool';
 import type { Redis } from 'ioredis';
 import { mergeRun } from './merge.js';

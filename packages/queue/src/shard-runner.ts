@@ -1,7 +1,9 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeNpy, type LayerOutput, loadInput, stats, VggError, writeFileAtomic } from '@vggscope/core';
+import { encodeNpy, writeFileAtomic } from '@vggscope/io';
+import { type LayerOutput, stats, VggError } from '@vggscope/core';
+import { loadInput } from '@vggscope/image';
 import type { VggPool } from '@vggscope/kernels/pool';
 import { type ShardItem, type ShardJob, shardItems } from './plan.js';
 

@@ -1,4 +1,5 @@
-import { type FloatTensor, type RgbImage, upsampleBilinear, VggError } from '@vggscope/core';
+import { type FloatTensor, upsampleBilinear, VggError } from '@vggscope/core';
+import type { RgbImage } from '@vggscope/core';
 import type { RgbaImage } from './canvas.js';
 import { COLORMAPS, type ColormapName } from './colormap.js';
 import { assertFinite, valueRange } from './normalize.js';

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '@vggscope/core';
+import { writeFileAtomic } from '@vggscope/io';
 import { Jimp, loadFont, measureText, measureTextHeight } from 'jimp';
 import { SANS_16_WHITE, SANS_32_WHITE, SANS_64_WHITE } from 'jimp/fonts';
 import { createImage, type RgbaImage } from './canvas.js';

@@ -3,7 +3,7 @@
  * 224×224 image from packed weights, as a CLI run or a serverless cold start would see it.
  * Prints JSON { ms, loadMs, passMs, peakRssMb }. Usage: node cold-start.js <weights.vggw> <backend> [threads]
  */
-import { loadInput } from '@vggscope/core';
+import { loadInput } from '@vggscope/image';
 import { loadVgg } from '@vggscope/kernels';
 
 const [weights, backend, threads] = process.argv.slice(2) as [string, string, string | undefined];

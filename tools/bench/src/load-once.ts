@@ -9,13 +9,14 @@ let bytes = 0;
 if (kind === 'raw') {
   // The floor: the same positioned reads into fresh buffers, no format parsing.
   const { closeSync, openSync, readSync } = await import('node:fs');
-  const { readPackedHeader } = await import('@vggscope/core');
+  const { readPackedHeader } = await import('@vggscope/weights');
   const fd = openSync(path, 'r');
   for (const t of (await readPackedHeader(path)).tensors)
     bytes += readSync(fd, new Uint8Array(t.byteLength), 0, t.byteLength, t.offset);
   closeSync(fd);
 } else {
-  const { buildGraph, loadWeights } = await import('@vggscope/core');
+  const { buildGraph } = await import('@vggscope/core');
+  const { loadWeights } = await import('@vggscope/weights');
   const only = process.argv[4] ? new Set(process.argv[4].split(',')) : undefined;
   bytes = (await loadWeights(path, buildGraph('vgg16'), { only })).bytesRead;
 }

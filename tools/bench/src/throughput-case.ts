@@ -5,7 +5,8 @@
  * Cases: engine | raw-tfjs | pool | tfjs-layers | ort (onnxruntime-web) | ort-node (native onnxruntime)
  */
 import { readFileSync } from 'node:fs';
-import { buildGraph, type FloatTensor, readPacked } from '@vggscope/core';
+import { buildGraph, type FloatTensor } from '@vggscope/core';
+import { readPacked } from '@vggscope/weights';
 import { Bench } from 'tinybench';
 
 const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg, backendArg, threadsArg] = process.argv.slice(

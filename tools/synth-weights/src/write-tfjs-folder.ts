@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type VggGraph, type WeightSet, weightedLayers, writeFileAtomic } from '@vggscope/core';
+import { type VggGraph, type WeightSet, weightedLayers } from '@vggscope/core';
+import { writeFileAtomic } from '@vggscope/io';
 import { kerasModelConfig } from './keras-config.js';
 
 const SHARD_BYTES = 4 * 1024 * 1024;

@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildGraph, type FloatTensor, type GraphOptions, tinyVgg, writePacked } from '@vggscope/core';
+import { buildGraph, type FloatTensor, type GraphOptions, tinyVgg } from '@vggscope/core';
+import { writePacked } from '@vggscope/weights';
 import { synthWeights, writeLegacyH5, writeTfjsFolder } from '@vggscope/synth-weights';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { decodeNpy } from '@vggscope/core';
+import { decodeNpy } from '@vggscope/io';
 import { tinyWeights } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
-import { runCaptured, spawnCli } from '../test-cli.js';
+import { runCaptured, spawnCli } from '../testdata/test-cli.js';
 import type { CamRecord } from './cam.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'cam-'));

@@ -1,28 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  buildGraph,
-  type ClassHeatmap,
-  decodeImage,
-  encodeNpy,
-  gradCam,
-  lastConvLayer,
-  loadInput,
-  loadManifest,
-  manifestEntry,
-  readTopWeights,
-  type RgbImage,
-  resizeNearest,
-  scoreCam,
-  type ScoreCamModel,
-  type TopWeights,
-  upsampleBilinear,
-  type Vgg,
-  VggError,
-  wrapError,
-  writeFileAtomic,
-} from '@vggscope/core';
+import { buildGraph, upsampleBilinear, type Vgg, VggError, wrapError } from '@vggscope/core';
+import { type ClassHeatmap, gradCam, lastConvLayer, readTopWeights, scoreCam, type ScoreCamModel, type TopWeights } from '@vggscope/explain';
+import { decodeImage, loadInput, type RgbImage, resizeNearest } from '@vggscope/image';
+import { encodeNpy, writeFileAtomic } from '@vggscope/io';
+import { loadManifest, manifestEntry } from '@vggscope/weights';
 import { loadVgg } from '@vggscope/kernels';
 import type { VggPool } from '@vggscope/kernels/pool';
 import { COLORMAPS, type ColormapName, renderHeatmapOverlay, writePng } from '@vggscope/viz';

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeNpy, openNpz } from '@vggscope/core';
+import { decodeNpy, openNpz } from '@vggscope/io';
 import { PYTHON_WITH_NUMPY, REPO_ROOT, skipNote, synthPacked, tinyWeights } from '@vggscope/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCaptured } from '../test-cli.js';
+import { runCaptured } from '../testdata/test-cli.js';
 
 let weights: string;
 let photos: string;

@@ -1,16 +1,7 @@
 import { dirname, join } from 'node:path';
-import {
-  cleanStaleTemps,
-  EXIT_CODES,
-  findLayer,
-  type LayerOutput,
-  type LoadImageOptions,
-  loadInput,
-  type VggConfig,
-  VggError,
-  type VggGraph,
-  writeFileAtomic,
-} from '@vggscope/core';
+import { cleanStaleTemps, writeFileAtomic } from '@vggscope/io';
+import { EXIT_CODES, findLayer, type LayerOutput, type VggConfig, VggError, type VggGraph } from '@vggscope/core';
+import { type LoadImageOptions, loadInput } from '@vggscope/image';
 import { VggPool } from '@vggscope/kernels/pool'; // no tfjs in the coordinating thread
 import type { CommandContext } from '../context.js';
 import { npySink, npzSink, type OutputRow, type OutputSink, stackSink } from '../folder-sinks.js';

@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeNpy, encodeNpy, openNpz } from '@vggscope/core';
+import { decodeNpy, encodeNpy, openNpz } from '@vggscope/io';
 import { PYTHON_WITH_NUMPY, REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { outputKeys } from '../list-images.js';
-import { runCaptured } from '../test-cli.js';
+import { runCaptured } from '../testdata/test-cli.js';
 
 const CAT = join(REPO_ROOT, 'packages/cli/assets/chelsea.png');
 const NO_NUMPY = skipNote(!PYTHON_WITH_NUMPY, 'no python3 with numpy');

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeNpy } from '@vggscope/core';
+import { decodeNpy } from '@vggscope/io';
 import { PYTHON_WITH_NUMPY, skipNote, tinyWeights, type WeightsFileFormat } from '@vggscope/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCaptured, spawnCli } from '../test-cli.js';
+import { runCaptured, spawnCli } from '../testdata/test-cli.js';
 
 // A tiny VGG16 (VGG16's layers at 4–16 channels; --model tiny-vgg16) in the official .h5 layout:
 // every CLI path runs for real, on kilobytes of weights.
@@ -213,7 +213,7 @@ describe('cli exit codes and messages (real process)', () => {
 
 describe('cli load_img options reach the loader (single image and folder mode)', () => {
   it('--interpolation bilinear --keep-aspect-ratio: the features equal the library run on the same loaded input', async () => {
-    const { loadInput } = await import('@vggscope/core');
+    const { loadInput } = await import('@vggscope/image');
     const { loadVgg } = await import('@vggscope/kernels');
     const image = join(import.meta.dirname, '../../assets/chelsea.png');
     const opts = { interpolation: 'bilinear', keepAspectRatio: true } as const;

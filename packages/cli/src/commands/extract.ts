@@ -1,15 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { cliErrors } from '../errors.js';
-import {
-  cleanStaleTemps,
-  encodeNpy,
-  formatShape,
-  type LayerOutput,
-  probeWritable,
-  resolveVggConfig,
-  VggError,
-  writeFileAtomic,
-} from '@vggscope/core';
+import { cleanStaleTemps, encodeNpy, probeWritable, writeFileAtomic } from '@vggscope/io';
+import { formatShape, type LayerOutput, resolveVggConfig, VggError } from '@vggscope/core';
 import { checkInputFits } from '../input-size.js';
 import { outputKeys } from '../list-images.js';
 import { outputStats } from '../output-stats.js';

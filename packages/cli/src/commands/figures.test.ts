@@ -2,11 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { buildGraph, tinyVgg, writePacked } from '@vggscope/core';
+import { buildGraph, tinyVgg } from '@vggscope/core';
+import { writePacked } from '@vggscope/weights';
 import { synthWeights } from '@vggscope/synth-weights';
 import { synthH5, tinyWeights } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
-import { runCaptured, spawnCli } from '../test-cli.js';
+import { runCaptured, spawnCli } from '../testdata/test-cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'figures-'));
 const png = (path: string) => PNG.sync.read(readFileSync(path));

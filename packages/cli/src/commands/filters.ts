@@ -1,14 +1,8 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { cliErrors } from '../errors.js';
-import {
-  buildGraph,
-  filterSummary,
-  findLayers,
-  formatShape,
-  loadWeights,
-  probeWritable,
-  VggError,
-} from '@vggscope/core';
+import { buildGraph, filterSummary, findLayers, formatShape, VggError } from '@vggscope/core';
+import { loadWeights } from '@vggscope/weights';
+import { probeWritable } from '@vggscope/io';
 import { filterGridAxes, renderFilterGrid, writePng } from '@vggscope/viz';
 import type { CommandContext } from '../context.js';
 import { parseCommandArgs, parseModel, WEIGHTS_OPTIONS } from '../options.js';

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, tinyWeights } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
-import { runCaptured, spawnCli } from '../test-cli.js';
+import { runCaptured, spawnCli } from '../testdata/test-cli.js';
 
 const classIndex = JSON.parse(
-  readFileSync(join(REPO_ROOT, 'packages/core/data/imagenet_class_index.json'), 'utf8'),
+  readFileSync(join(REPO_ROOT, 'packages/explain/data/imagenet_class_index.json'), 'utf8'),
 ) as Record<string, [string, string]>;
 
 describe('cli predict', () => {

@@ -1,5 +1,7 @@
 import { cliErrors } from '../errors.js';
-import { decodePredictions, loadManifest, manifestEntry, VggError } from '@vggscope/core';
+import { decodePredictions } from '@vggscope/explain';
+import { loadManifest, manifestEntry } from '@vggscope/weights';
+import { VggError } from '@vggscope/core';
 import { loadVgg } from '@vggscope/kernels';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { IMAGE_OPTIONS, IMAGE_OPTIONS_HELP, parseImageOptions } from '../image-options.js';

@@ -7,7 +7,7 @@ import { REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { NO_REDIS_REASON, REDIS_SERVER, TestRedis } from '@vggscope/queue/test-redis';
 import { runStatus, shardIndexPath, type RunStatus } from '@vggscope/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCaptured, spawnCliAsync } from '../test-cli.js';
+import { runCaptured, spawnCliAsync } from '../testdata/test-cli.js';
 
 /** A `queue worker` in its own process, as on another machine; its log lines collected. */
 class WorkerProcess {
@@ -292,7 +292,7 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
       w.kill('SIGTERM');
     }
     expect(await w.exited).toBe(0);
-    const { decodeNpy } = await import('@vggscope/core');
+    const { decodeNpy } = await import('@vggscope/io');
     const stacked = decodeNpy(readFileSync(join(out, 'features-block5_pool.npy')));
     expect(stacked.shape).toEqual([3, 1, 1, 16]);
     const second = decodeNpy(readFileSync(join(out, 'img01', 'block5_pool.npy')));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
-import { runCaptured } from '../test-cli.js';
+import { runCaptured } from '../testdata/test-cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'report-'));
 

@@ -1,24 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  buildGraph,
-  decodePredictions,
-  featureMapSizes,
-  formatShape,
-  gradCamFromActivation,
-  hashFile,
-  isVggError,
-  lastConvOfEachBlock,
-  loadImg,
-  missingWeights,
-  modelSummary,
-  openWeights,
-  readTopWeights,
-  resolveWeights,
-  type TopWeights,
-  writeFileAtomic,
-} from '@vggscope/core';
+import { buildGraph, featureMapSizes, formatShape, isVggError, lastConvOfEachBlock, missingWeights, modelSummary } from '@vggscope/core';
+import { decodePredictions, gradCamFromActivation, readTopWeights, type TopWeights } from '@vggscope/explain';
+import { hashFile, openWeights, resolveWeights } from '@vggscope/weights';
+import { loadImg } from '@vggscope/image';
+import { writeFileAtomic } from '@vggscope/io';
 import { loadVgg } from '@vggscope/kernels';
 import {
   COLORMAPS,

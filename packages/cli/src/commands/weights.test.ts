@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashFile } from '@vggscope/core';
+import { hashFile } from '@vggscope/weights';
 import { synthH5, tinyWeights } from '@vggscope/test-utils';
 import { serveBytes, startServer } from '@vggscope/test-utils/http-server';
 import { describe, expect, it } from 'vitest';
-import { spawnCli, spawnCliAsync } from '../test-cli.js';
+import { spawnCli, spawnCliAsync } from '../testdata/test-cli.js';
 
 const NAME = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
 const tmp = () => mkdtempSync(join(tmpdir(), 'weights-cli-'));

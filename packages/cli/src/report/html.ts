@@ -1,4 +1,5 @@
-import type { FeatureMapRow, Prediction, SummaryRow } from '@vggscope/core';
+import type { FeatureMapRow, SummaryRow } from '@vggscope/core';
+import type { Prediction } from '@vggscope/explain';
 
 /** One figure of the page: a PNG inlined as a data: URI (the page is one file, and loads nothing). */
 export interface ReportFigure {

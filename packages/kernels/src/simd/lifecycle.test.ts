@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isVggError } from '@vggscope/core';
 import { describe, expect, it } from 'vitest';
 import { createSimdBackend } from './simd-backend.js';
-import { convCase, tensor } from './test-data.js';
+import { convCase, tensor } from './testdata/simd-test-data.js';
 
 /** OS threads of this process (Linux): a worker that really ended is gone from here. */
 function osThreads(): number {

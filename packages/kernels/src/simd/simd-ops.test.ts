@@ -5,7 +5,7 @@ import { dense } from '../reference/dense.js';
 import { globalPool } from '../reference/global-pool.js';
 import { maxPool2x2 } from '../reference/max-pool.js';
 import { createSimdBackend, type SimdBackend } from './simd-backend.js';
-import { convCase, denseCase, tensor } from './test-data.js';
+import { convCase, denseCase, tensor } from './testdata/simd-test-data.js';
 import { relaxedSimdAvailable } from './wasm-module.js';
 
 // Worst relative L2 error observed per algorithm, printed once (the Winograd error is documented).

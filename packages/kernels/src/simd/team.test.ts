@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimdBackend, type SimdBackend } from './simd-backend.js';
-import { convCase } from './test-data.js';
+import { convCase } from './testdata/simd-test-data.js';
 
 describe('simd thread team', () => {
   let backend: SimdBackend;

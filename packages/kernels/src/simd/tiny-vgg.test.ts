@@ -8,7 +8,7 @@ import { globalPool } from '../reference/global-pool.js';
 import { maxPool2x2 } from '../reference/max-pool.js';
 import { createSimdBackend, type SimdBackend } from './simd-backend.js';
 import type { SimdTensor } from './simd-tensor.js';
-import { tensor } from './test-data.js';
+import { tensor } from './testdata/simd-test-data.js';
 
 const cases: { model: 'vgg16' | 'vgg19'; options: GraphOptions; fma: boolean; threads: number }[] = [
   { model: 'vgg16', options: { includeTop: true }, fma: true, threads: 2 },

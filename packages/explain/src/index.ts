@@ -1,0 +1,28 @@
+export { decodePredictions, imagenetClassIndex, type Prediction } from './predictions.js';
+export {
+  readTopWeights,
+  topForward,
+  topBackward,
+  softmax,
+  TOP_LAYERS,
+  type TopWeights,
+  type TopPass,
+} from './top-path.js';
+export {
+  gradCam,
+  gradCamFromActivation,
+  lastConvLayer,
+  weightedSum,
+  type ClassHeatmap,
+  type GradCamOptions,
+  type GradCamResult,
+} from './grad-cam.js';
+export {
+  scoreCam,
+  byVariance,
+  unitMask,
+  type ScoreCamModel,
+  type ScoreCamOptions,
+  type ScoreCamResult,
+} from './score-cam.js';
+export { imagenetClass, classAt, type ImagenetClass } from './class-ref.js';

@@ -1,0 +1,116 @@
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { VggError } from '@vggscope/core';
+import type { FloatTensor } from '@vggscope/core';
+import { ensureDir, tempPathFor } from './atomic-write.js';
+import { outputError } from './output-error.js';
+
+/** A v1.0 `.npy` preamble for `descr`/`shape`, padded with spaces to `length` bytes (a multiple of 64) or the next multiple of 64. */
+export function npyPreamble(descr: string, shape: readonly number[], length?: number): Uint8Array {
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
+  const unpadded = 10 + header.length + 1;
+  const total = length ?? unpadded + ((64 - (unpadded % 64)) % 64);
+  if (total < unpadded || total - 10 > 0xffff)
+    throw new VggError('E_INTERNAL', `npy: header for ${dims} does not fit ${total} bytes`);
+  header += ' '.repeat(total - unpadded) + '\n';
+  const out = new Uint8Array(total);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  return out;
+}
+
+/**
+ * A 1-D NumPy unicode array (`<U{n}`, UTF-32LE) of `strings` — `np.load` reads it without pickle.
+ * @example encodeNpyStrings(['a.png', 'b/c.png']) // np.load(...) → array(['a.png', 'b/c.png'], dtype='<U7')
+ */
+export function encodeNpyStrings(strings: readonly string[]): Uint8Array[] {
+  const points = strings.map((s) => [...s].map((c) => c.codePointAt(0)!));
+  const width = Math.max(1, ...points.map((p) => p.length));
+  const data = new Uint32Array(strings.length * width);
+  points.forEach((p, i) => data.set(p, i * width));
+  return [npyPreamble(`<U${width}`, [strings.length]), new Uint8Array(data.buffer)];
+}
+
+/**
+ * Writes outputs of one layer, image after image, as one `[N, …]` float32 `.npy` (the header is
+ * rewritten with the final N on close): `--stack`. Memory holds one row; the file appears under its
+ * name only on close (temp + rename). Little-endian hosts only (as every Node platform is).
+ * @example w.append(out /* [1, 7, 7, 512] *\/) ×N; await w.close() // np.load(path).shape == (N, 7, 7, 512)
+ */
+export class NpyStackWriter {
+  private rows = 0;
+  private offset: number;
+  private readonly headerLength: number;
+
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly tmp: string,
+    readonly path: string,
+    readonly rowShape: readonly number[],
+  ) {
+    // Room for any N up to 15 digits, so the header never has to move.
+    this.headerLength = npyPreamble('<f4', [999_999_999_999_999, ...rowShape]).length;
+    this.offset = this.headerLength;
+  }
+
+  static async create(path: string, rowShape: readonly number[]): Promise<NpyStackWriter> {
+    await ensureDir(dirname(path));
+    const tmp = tempPathFor(path);
+    const fh = await open(tmp, 'w').catch((e: unknown) => {
+      throw outputError(path, e);
+    });
+    return new NpyStackWriter(fh, tmp, path, rowShape);
+  }
+
+  get length(): number {
+    return this.rows;
+  }
+
+  /** Appends one image's output (`[1, …rowShape]`). */
+  async append(t: FloatTensor): Promise<void> {
+    if (
+      t.shape[0] !== 1 ||
+      t.shape.length !== this.rowShape.length + 1 ||
+      this.rowShape.some((d, i) => t.shape[i + 1] !== d)
+    ) {
+      throw new VggError(
+        'E_INTERNAL',
+        `stack: row of shape [${t.shape.join(', ')}] does not match [1, ${this.rowShape.join(', ')}]`,
+      );
+    }
+    await this.write(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+
+  /** Writes the final header and renames into place; returns the stacked shape. */
+  async close(): Promise<number[]> {
+    const shape = [this.rows, ...this.rowShape];
+    await this.io(() => this.fh.write(npyPreamble('<f4', shape, this.headerLength), 0, this.headerLength, 0));
+    await this.io(() => this.fh.close());
+    await this.io(() => rename(this.tmp, this.path));
+    return shape;
+  }
+
+  async abort(): Promise<void> {
+    await this.fh.close().catch(() => {});
+    await rm(this.tmp, { force: true });
+  }
+
+  private async write(bytes: Uint8Array): Promise<void> {
+    for (let done = 0; done < bytes.length;) {
+      const { bytesWritten } = await this.io(() => this.fh.write(bytes, done, bytes.length - done, this.offset));
+      done += bytesWritten;
+      this.offset += bytesWritten;
+    }
+    this.rows++;
+  }
+
+  private async io<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      throw outputError(this.path, e);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type ErrorCode, VggError } from '@vggscope/core';
+import { type KerasH5Contents, type ParseOptions, loadH5wasm, parseKerasH5 } from './keras-h5-parse.js';
+
+export type { KerasH5Contents, KerasH5Layout } from './keras-h5-parse.js';
+
+export interface ReadOptions {
+  /** Read tensor data only for these layer names (shapes are always read). */
+  readonly only?: ReadonlySet<string>;
+  /**
+   * Time budget for opening and reading the file (default 30 s plus 1 s per 10 MB): past it the
+   * worker is terminated and the read fails with E_WEIGHTS_FORMAT instead of hanging.
+   */
+  readonly timeoutMs?: number;
+  /** Largest tensor accepted (default 1 GiB; VGG's largest, fc1, is 411 MB). */
+  readonly maxDatasetBytes?: number;
+  /**
+   * Parse in this thread instead of a worker (no time budget, and a wasm abort() could take the
+   * process state with it). For bundles that cannot ship the worker file.
+   */
+  readonly inProcess?: boolean;
+}
+
+export interface H5WorkerRequest {
+  readonly path: string;
+  readonly options: ParseOptions;
+}
+
+export type H5WorkerReply =
+  | { readonly type: 'ok'; readonly result: KerasH5Contents; readonly heapBytes: number }
+  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string }
+  | { readonly type: 'foreign'; readonly message: string; readonly fatal: boolean };
+
+const DEFAULT_MAX_DATASET_BYTES = 2 ** 30;
+
+/**
+ * Reads Keras HDF5 weights (legacy and Keras 3 layouts; see keras-h5-parse.ts) in a worker thread
+ * with a time budget. Every failure is a VggError: E_WEIGHTS_NOT_FOUND for a missing file,
+ * E_WEIGHTS_FORMAT naming the file for anything HDF5 or h5wasm rejects, a dataset whose declared
+ * size the file cannot hold, a hang past the budget or an abort inside wasm. HDF5's error stack
+ * never reaches stderr.
+ */
+export async function readKerasH5(path: string, options: ReadOptions = {}): Promise<KerasH5Contents> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new VggError('E_WEIGHTS_NOT_FOUND', `weights file '${path}' not found`);
+  if (!info.isFile()) throw new VggError('E_WEIGHTS_FORMAT', `weights file '${path}' is not a regular file`);
+  const request: H5WorkerRequest = {
+    path,
+    options: {
+      only: options.only ? [...options.only] : undefined,
+      fileBytes: info.size,
+      maxDatasetBytes: options.maxDatasetBytes ?? DEFAULT_MAX_DATASET_BYTES,
+    },
+  };
+  if (options.inProcess) return parseHere(request);
+  const budget = options.timeoutMs ?? 30_000 + Math.ceil(info.size / 10_000_000) * 1000;
+  return inWorker(request, budget, `${info.dev}:${info.ino}`);
+}
+
+async function parseHere({ path, options }: H5WorkerRequest): Promise<KerasH5Contents> {
+  const h5wasm = await loadH5wasm();
+  try {
+    return parseKerasH5(h5wasm, path, options);
+  } catch (e) {
+    throw e instanceof VggError ? e : formatError(path, e instanceof Error ? e.message : String(e), e);
+  }
+}
+
+interface Slot {
+  readonly worker: Worker;
+  /**
+   * Files (dev:ino) HDF5 failed on in this worker. HDF5 shares one open-file record per file
+   * identity, and a failed open can leave one behind: reading the same file again (say, after it
+   * was rewritten in place) in this worker once aborted where a fresh worker read it fine. Such a
+   * read gets a fresh worker; so does any read after MAX_FAILURES_PER_WORKER failures.
+   */
+  readonly failed: Set<string>;
+}
+
+const MAX_FAILURES_PER_WORKER = 500;
+
+const MAX_PARKED_HEAP_BYTES = 128 * 2 ** 20;
+
+/** One parked worker, reused by the next read (h5wasm takes ~1 s to instantiate). */
+let parked: Slot | undefined;
+
+function acquire(fileId: string): Slot {
+  if (parked && (parked.failed.has(fileId) || parked.failed.size >= MAX_FAILURES_PER_WORKER)) {
+    void parked.worker.terminate();
+    parked = undefined;
+  }
+  const slot = parked ?? spawn();
+  parked = undefined;
+  slot.worker.ref();
+  return slot;
+}
+
+function spawn(): Slot {
+  const { filename, execArgv, eval: evaluate } = workerScript();
+  return { worker: new Worker(filename, { execArgv, eval: evaluate }), failed: new Set() };
+}
+
+/** A worker that answered normally is parked (unref'd: it never keeps the process alive). */
+function release(slot: Slot, healthy: boolean): void {
+  slot.worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
+  if (healthy && !parked) {
+    slot.worker.once('exit', () => {
+      if (parked === slot) parked = undefined;
+    });
+    slot.worker.unref();
+    parked = slot;
+  } else void slot.worker.terminate();
+}
+
+function inWorker(request: H5WorkerRequest, budgetMs: number, fileId: string): Promise<KerasH5Contents> {
+  const slot = acquire(fileId);
+  const { worker } = slot;
+  return new Promise<KerasH5Contents>((resolve, reject) => {
+    let settled = false;
+    const settle = (healthy: boolean, fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      release(slot, healthy);
+      fn();
+    };
+    const timer = setTimeout(
+      () =>
+        settle(false, () =>
+          reject(
+            new VggError(
+              'E_WEIGHTS_FORMAT',
+              `'${request.path}': reading it as HDF5 took longer than ${(budgetMs / 1000).toFixed(0)} s and was stopped; the file is corrupt (or, if it is a huge valid file on a slow disk, raise the time budget)`,
+            ),
+          ),
+        ),
+      budgetMs,
+    );
+    worker.once('message', (reply: H5WorkerReply) => {
+      // A wasm heap never shrinks: a worker that grew it for big tensors is not kept around.
+      if (reply.type === 'ok') settle(reply.heapBytes <= MAX_PARKED_HEAP_BYTES, () => resolve(reply.result));
+      else if (reply.type === 'error') settle(true, () => reject(new VggError(reply.code, reply.message)));
+      else {
+        slot.failed.add(fileId);
+        settle(!reply.fatal, () => reject(formatError(request.path, reply.message)));
+      }
+    });
+    worker.once('error', (e) => settle(false, () => reject(formatError(request.path, e.message, e))));
+    worker.once('exit', (code) =>
+      settle(false, () => reject(formatError(request.path, `the HDF5 reader stopped (exit ${code})`))),
+    );
+    worker.postMessage(request);
+  });
+}
+
+/**
+ * HDF5's error stack is dozens of lines ("HDF5-DIAG: Error detected in HDF5 … #012: … in
+ * H5C__load_entry(): incorrect metadata checksum …"); the user gets one line — the innermost
+ * entry's description, which says what was wrong — and the file.
+ */
+function formatError(path: string, raw: string, cause?: unknown): VggError {
+  const entries = [...raw.matchAll(/#\d{3}:.* in [\w.]+\(\): (.+)/g)].map((m) => m[1]!.trim());
+  const detail =
+    entries.at(-1) ??
+    raw
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l && !/^HDF5-DIAG/.test(l)) ??
+    'unknown error';
+  const clean = detail.replace(/^(RuntimeError|Error):\s*/, '').slice(0, 200);
+  return new VggError(
+    'E_WEIGHTS_FORMAT',
+    `'${path}' is not a readable Keras HDF5 weights file (HDF5: ${clean}); download or save it again`,
+    { cause: cause ?? raw },
+  );
+}
+
+/**
+ * tsx's ESM API as a file URL. `import.meta.resolve` is missing where this module itself runs
+ * under tsx inside a worker thread (the pool's workers), so resolve through require and take the
+ * package's ESM entry beside it.
+ */
+function tsxEsmApi(): string {
+  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  return pathToFileURL(join(dirname(pkg), 'dist/esm/api/index.mjs')).href;
+}
+
+/**
+ * The compiled worker, or the TypeScript source run through tsx when running from source: a
+ * one-line script registers tsx's ESM hooks inside the worker, then imports the .ts file (in
+ * Node 20 neither `--import tsx` nor a worker's .ts entry file gets the hooks).
+ */
+function workerScript(): { filename: string; execArgv?: string[]; eval?: boolean } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  if (!fromSource) return { filename: fileURLToPath(new URL('./keras-h5-worker.js', import.meta.url)) };
+  const entry = JSON.stringify(new URL('./keras-h5-worker.ts', import.meta.url).href);
+  const api = JSON.stringify(tsxEsmApi());
+  return {
+    filename: `import(${api}).then((tsx) => { tsx.register(); return import(${entry}); })`,
+    eval: true,
+    execArgv: ['--conditions=@vggscope/source'],
+  };
+}
