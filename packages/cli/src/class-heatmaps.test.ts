@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { buildGraph, channelMap, type LayerWeights, tinyVgg, upsampleBilinear, type Vgg, type WeightSet } from '@vggscope/core';
+import {
+  buildGraph,
+  channelMap,
+  type LayerWeights,
+  tinyVgg,
+  upsampleBilinear,
+  type Vgg,
+  type WeightSet,
+} from '@vggscope/core';
 import { gradCam, readTopWeights, scoreCam } from '@vggscope/explain';
 import { loadWeights } from '@vggscope/weights';
 import { loadVgg } from '@vggscope/kernels';

@@ -1,7 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeNpy, encodeNpyStrings, npyFileMatches, NpyStackWriter, type NpzArchive, NpzWriter, openNpz, tempPathFor, writeFileAtomic } from '@vggscope/io';
+import {
+  encodeNpy,
+  encodeNpyStrings,
+  npyFileMatches,
+  NpyStackWriter,
+  type NpzArchive,
+  NpzWriter,
+  openNpz,
+  tempPathFor,
+  writeFileAtomic,
+} from '@vggscope/io';
 import { type LayerOutput } from '@vggscope/core';
 
 /** One row of `features.jsonl`'s outputs: where an image's array for one layer is. */

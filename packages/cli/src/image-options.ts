@@ -1,5 +1,12 @@
 import type { ParseArgsConfig } from 'node:util';
-import { COLOR_MODES, DEFAULT_MAX_PIXELS, INTERPOLATIONS, type ColorMode, type Interpolation, type LoadImageOptions } from '@vggscope/image';
+import {
+  COLOR_MODES,
+  DEFAULT_MAX_PIXELS,
+  INTERPOLATIONS,
+  type ColorMode,
+  type Interpolation,
+  type LoadImageOptions,
+} from '@vggscope/image';
 import { VggError } from '@vggscope/core';
 
 /**

@@ -27,7 +27,10 @@ beforeAll(async () => {
       '--silent',
       '--pack-destination',
       packs,
-      ...['core', 'io', 'image', 'weights', 'explain', 'kernels', 'viz', 'queue', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`]),
+      ...['core', 'io', 'image', 'weights', 'explain', 'kernels', 'viz', 'queue', 'cli'].flatMap((p) => [
+        '-w',
+        `@vggscope/${p}`,
+      ]),
     ],
     { cwd: REPO_ROOT, stdio: 'ignore' },
   );

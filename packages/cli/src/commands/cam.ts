@@ -2,7 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildGraph, upsampleBilinear, type Vgg, VggError, wrapError } from '@vggscope/core';
-import { type ClassHeatmap, gradCam, lastConvLayer, readTopWeights, scoreCam, type ScoreCamModel, type TopWeights } from '@vggscope/explain';
+import {
+  type ClassHeatmap,
+  gradCam,
+  lastConvLayer,
+  readTopWeights,
+  scoreCam,
+  type ScoreCamModel,
+  type TopWeights,
+} from '@vggscope/explain';
 import { decodeImage, loadInput, type RgbImage, resizeNearest } from '@vggscope/image';
 import { encodeNpy, writeFileAtomic } from '@vggscope/io';
 import { loadManifest, manifestEntry } from '@vggscope/weights';

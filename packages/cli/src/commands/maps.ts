@@ -1,6 +1,14 @@
 import { join, resolve, sep } from 'node:path';
 import { cliErrors } from '../errors.js';
-import { buildGraph, EXIT_CODES, findLayers, formatShape, lastConvOfEachBlock, missingWeights, VggError } from '@vggscope/core';
+import {
+  buildGraph,
+  EXIT_CODES,
+  findLayers,
+  formatShape,
+  lastConvOfEachBlock,
+  missingWeights,
+  VggError,
+} from '@vggscope/core';
 import { probeWritable } from '@vggscope/io';
 import { loadVgg } from '@vggscope/kernels';
 import { COLORMAPS, type ColormapName, renderFeatureMapGrid, writePng } from '@vggscope/viz';

@@ -1,7 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildGraph, featureMapSizes, formatShape, isVggError, lastConvOfEachBlock, missingWeights, modelSummary } from '@vggscope/core';
+import {
+  buildGraph,
+  featureMapSizes,
+  formatShape,
+  isVggError,
+  lastConvOfEachBlock,
+  missingWeights,
+  modelSummary,
+} from '@vggscope/core';
 import { decodePredictions, gradCamFromActivation, readTopWeights, type TopWeights } from '@vggscope/explain';
 import { hashFile, openWeights, resolveWeights } from '@vggscope/weights';
 import { loadImg } from '@vggscope/image';

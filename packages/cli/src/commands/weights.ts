@@ -2,7 +2,19 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cliErrors } from '../errors.js';
-import { cacheDirs, convertToPacked, detectVariant, hashFile, kerasCacheDir, loadManifest, packedName, PACKED_EXT, isPackedFile, verifyPacked, loadWeights } from '@vggscope/weights';
+import {
+  cacheDirs,
+  convertToPacked,
+  detectVariant,
+  hashFile,
+  kerasCacheDir,
+  loadManifest,
+  packedName,
+  PACKED_EXT,
+  isPackedFile,
+  verifyPacked,
+  loadWeights,
+} from '@vggscope/weights';
 import { VggError, buildGraph, isVggError } from '@vggscope/core';
 import type { CommandContext } from '../context.js';
 import { parseModel, usageErrors } from '../options.js';
