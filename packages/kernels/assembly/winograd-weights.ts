@@ -1,3 +1,4 @@
+import { WINOGRAD_WEIGHTS_DST, WINOGRAD_WEIGHTS_K_PAD, WINOGRAD_WEIGHTS_N_PAD, WINOGRAD_WEIGHTS_SRC } from './abi.generated';
 import { arg, argPtr } from './common';
 
 /**
@@ -23,13 +24,13 @@ import { arg, argPtr } from './common';
  * One job of the Winograd weight transform U = G·g·Gᵀ: input channel j of a 3×3 kernel stored
  * HWIO with both channel axes zero-padded ([3][3][kPad][nPad]), four output channels per
  * vector, into the GEMM's packed layout U[p][n/8][k][n%8], p = 6·row + column.
- * Args: src, kPad, nPad, dst. Scratch: 18·16 bytes.
+ * Args (WINOGRAD_WEIGHTS_*): src, kPad, nPad, dst. Scratch: 18·16 bytes.
  */
 export function winogradWeightsJob(ctrl: usize, j: i32, scratch: usize): void {
-  const src = argPtr(ctrl, 0);
-  const kPad = <usize>arg(ctrl, 1);
-  const nPad = arg(ctrl, 2);
-  const dst = argPtr(ctrl, 3);
+  const src = argPtr(ctrl, WINOGRAD_WEIGHTS_SRC);
+  const kPad = <usize>arg(ctrl, WINOGRAD_WEIGHTS_K_PAD);
+  const nPad = arg(ctrl, WINOGRAD_WEIGHTS_N_PAD);
+  const dst = argPtr(ctrl, WINOGRAD_WEIGHTS_DST);
   const ci = <usize>j;
   const tap = (kPad * (<usize>nPad)) << 2; // bytes from one kernel tap to the next
   const perPosition = (kPad * (<usize>nPad)) << 2;

@@ -116,7 +116,7 @@ function transformWinogradWeights(
         mem.set(kernel.subarray(from, from + cout), base + (tap * kPad + ci) * nPad);
       }
     }
-    ctx.team.run('winogradWeights', kPad, [src, kPad, nPad, dst]);
+    ctx.team.run('winogradWeights', kPad, { src, kPad, nPad, dst });
   } finally {
     ctx.arena.release(src);
   }
