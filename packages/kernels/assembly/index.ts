@@ -6,6 +6,9 @@ import {
   OP_GEMM,
   OP_IM2COL,
   OP_MAX_POOL,
+  OP_WINOGRAD2_INPUT,
+  OP_WINOGRAD2_OUTPUT,
+  OP_WINOGRAD2_WEIGHTS,
   OP_WINOGRAD_FUSED,
   OP_WINOGRAD_INPUT,
   OP_WINOGRAD_OUTPUT,
@@ -21,6 +24,7 @@ import { winogradFusedJob } from './winograd-fused';
 import { winogradInputJob } from './winograd-input';
 import { winogradOutputJob } from './winograd-output';
 import { winogradWeightsJob } from './winograd-weights';
+import { winograd2InputJob, winograd2OutputJob, winograd2WeightsJob } from './winograd2';
 
 export { abiValue } from './abi.generated';
 
@@ -47,6 +51,9 @@ export function work(ctrl: usize, scratch: usize): void {
     else if (op == OP_MAX_POOL) maxPoolJob(ctrl, j);
     else if (op == OP_WINOGRAD_FUSED) winogradFusedJob(ctrl, j, scratch);
     else if (op == OP_WINOGRAD_WEIGHTS) winogradWeightsJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD2_INPUT) winograd2InputJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD2_OUTPUT) winograd2OutputJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD2_WEIGHTS) winograd2WeightsJob(ctrl, j, scratch);
     else unreachable();
   }
 }

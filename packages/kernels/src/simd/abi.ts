@@ -2,10 +2,41 @@
  * The one definition of the interface between the TypeScript side and the AssemblyScript kernels:
  * memory layout, control-block words, op codes, each op's arguments by name, register-tile sizes.
  * `scripts/build-wasm.mjs` reads this file (no imports, plain data) and generates
- * `assembly/abi.generated.ts` from it; the module exports `abiHash()` and `abiValue(i)`, which
+ * `assembly/abi.generated.ts` from it (it may hold consts, the ABI object and functions, no imports); the module exports `abiHash()` and `abiValue(i)`, which
  * `team.ts` and `abi.test.ts` compare with this file, so a stale build or a hand-edited constant
  * fails loudly instead of computing garbage.
  */
+const WINOGRAD_INPUT_ARGS = [
+  'src',
+  'imageBytes',
+  'h',
+  'w',
+  'cp',
+  'v',
+  'tilesW',
+  'tiles',
+  'first',
+  'count',
+  'rows',
+  'perJob',
+] as const;
+const WINOGRAD_OUTPUT_ARGS = [
+  'm',
+  'bias',
+  'out',
+  'imageBytes',
+  'h',
+  'w',
+  'cp',
+  'tilesW',
+  'tiles',
+  'first',
+  'count',
+  'rows',
+  'perJob',
+] as const;
+const WINOGRAD_WEIGHTS_ARGS = ['src', 'kPad', 'nPad', 'dst'] as const;
+
 export const ABI = {
   /** Byte address of the control block (32-bit words) in the shared memory. */
   ctrlPtr: 1024,
@@ -64,17 +95,11 @@ export const ABI = {
         'colsPerJob',
       ],
     },
-    winogradInput: {
-      code: 2,
-      args: ['src', 'imageBytes', 'h', 'w', 'cp', 'v', 'tilesW', 'tiles', 'first', 'count', 'rows', 'perJob'],
-    },
-    winogradOutput: {
-      code: 3,
-      args: ['m', 'bias', 'out', 'imageBytes', 'h', 'w', 'cp', 'tilesW', 'tiles', 'first', 'count', 'rows', 'perJob'],
-    },
+    winogradInput: { code: 2, args: WINOGRAD_INPUT_ARGS },
+    winogradOutput: { code: 3, args: WINOGRAD_OUTPUT_ARGS },
     im2col: { code: 4, args: ['src', 'h', 'w', 'cp', 'c', 'dst', 'pixels', 'first', 'rows', 'perJob'] },
     maxPool: { code: 5, args: ['src', 'h', 'w', 'cp', 'dst', 'perJob'] },
-    winogradWeights: { code: 6, args: ['src', 'kPad', 'nPad', 'dst'] },
+    winogradWeights: { code: 6, args: WINOGRAD_WEIGHTS_ARGS },
     winogradFused: {
       code: 7,
       args: [
@@ -93,6 +118,10 @@ export const ABI = {
         'tilesPerJob',
       ],
     },
+    // F(2×2,3×3): the same arguments as the F(4×4) ops (the kernels read them with those names).
+    winograd2Input: { code: 8, args: WINOGRAD_INPUT_ARGS },
+    winograd2Output: { code: 9, args: WINOGRAD_OUTPUT_ARGS },
+    winograd2Weights: { code: 10, args: WINOGRAD_WEIGHTS_ARGS },
   },
 } as const;
 

@@ -4,7 +4,8 @@ import type { SimdLayer } from './prepared-layer.js';
 import type { SimdTensor } from './simd-tensor.js';
 
 /**
- * 3×3 'same' conv + bias + ReLU by Winograd F(4×4,3×3) over the whole batch: input transform
+ * 3×3 'same' conv + bias + ReLU by Winograd F(4×4,3×3) (or F(2×2,3×3): 16 positions, see
+ * prepared-layer.ts) over the whole batch: input transform
  * (6×6 patches → V[36][tiles][Cin]), 36 GEMMs V_p·U_p → M_p, output transform fused with bias
  * and ReLU. The batch's tiles are one sequence (image after image) cut into chunks whose V and M
  * fit `ctx.chunkBytes` (memory then follows the layer's input and output, not 36× the map: at
@@ -15,9 +16,10 @@ import type { SimdTensor } from './simd-tensor.js';
  */
 export function convWinograd(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, out: SimdTensor): void {
   const [n, h, w] = x.shape as [number, number, number, number];
-  const tilesW = Math.ceil(w / 4);
-  const tiles = Math.ceil(h / 4) * tilesW;
-  const fusedTiles = tilesPerFusedJob(ctx, layer, tiles);
+  const f = layer.algorithm === 'winograd2' ? F2 : F4;
+  const tilesW = Math.ceil(w / f.m);
+  const tiles = Math.ceil(h / f.m) * tilesW;
+  const fusedTiles = f === F4 ? tilesPerFusedJob(ctx, layer, tiles) : 0;
   if (fusedTiles > 0) {
     ctx.team.run('winogradFused', n * Math.ceil(tiles / fusedTiles), {
       src: x.ptr,
@@ -39,12 +41,12 @@ export function convWinograd(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, 
   const k = layer.inStride;
   const nOut = layer.outStride;
   const total = n * tiles;
-  const chunk = winogradChunkRows(k, nOut, total, ctx.chunkBytes);
+  const chunk = winogradChunkRows(k, nOut, total, ctx.chunkBytes, f.positions);
   const threads = ctx.team.threads;
-  const v = ctx.arena.alloc(36 * chunk * k * 4, `${layer.name} Winograd input`);
+  const v = ctx.arena.alloc(f.positions * chunk * k * 4, `${layer.name} Winograd input`);
   let m = 0;
   try {
-    m = ctx.arena.alloc(36 * chunk * nOut * 4, `${layer.name} Winograd output`);
+    m = ctx.arena.alloc(f.positions * chunk * nOut * 4, `${layer.name} Winograd output`);
     for (let first = 0; first < total; first += chunk) {
       const count = Math.min(chunk, total - first);
       const rows = roundUp(count, MR);
@@ -54,10 +56,10 @@ export function convWinograd(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, 
       const rowsPerJob = Math.min(rows, Math.max(MR, Math.floor(16384 / k / MR) * MR));
       const rowBlocks = Math.ceil(rows / rowsPerJob);
       // Few tiles (deep blocks): also split the columns so every thread has work.
-      const colsPerJob = 36 * rowBlocks >= 8 * threads ? nOut : Math.max(8, roundUp(Math.ceil(nOut / 4), 8));
-      const gemmJobs = 36 * rowBlocks * Math.ceil(nOut / colsPerJob);
+      const colsPerJob = f.positions * rowBlocks >= 8 * threads ? nOut : Math.max(8, roundUp(Math.ceil(nOut / 4), 8));
+      const gemmJobs = f.positions * rowBlocks * Math.ceil(nOut / colsPerJob);
       const common = { h, w, tilesW, tiles, first, count, rows };
-      ctx.team.run('winogradInput', inJobs, {
+      ctx.team.run(f.input, inJobs, {
         ...common,
         src: x.ptr,
         imageBytes: x.imageBytes,
@@ -82,7 +84,7 @@ export function convWinograd(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, 
         relu: 0,
         colsPerJob,
       });
-      ctx.team.run('winogradOutput', outJobs, {
+      ctx.team.run(f.output, outJobs, {
         ...common,
         m,
         bias: layer.bias,
@@ -99,10 +101,14 @@ export function convWinograd(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, 
 }
 
 /** Tiles per chunk of the phased path (a multiple of MR): all of them when V and M fit the budget. */
-export function winogradChunkRows(k: number, nOut: number, tiles: number, chunkBytes: number): number {
-  const fits = Math.max(MR, Math.floor(chunkBytes / (36 * (k + nOut) * 4) / MR) * MR);
+export function winogradChunkRows(k: number, nOut: number, tiles: number, chunkBytes: number, positions = 36): number {
+  const fits = Math.max(MR, Math.floor(chunkBytes / (positions * (k + nOut) * 4) / MR) * MR);
   return Math.min(roundUp(tiles, MR), fits);
 }
+
+/** F(m×m, 3×3): output tile side, transform positions ((m + 2)²), and its two transform ops. */
+const F4 = { m: 4, positions: 36, input: 'winogradInput', output: 'winogradOutput' } as const;
+const F2 = { m: 2, positions: 16, input: 'winograd2Input', output: 'winograd2Output' } as const;
 
 /** U at most this big stays in L2/L3 across tile blocks: fusion pays (VGG: block1_conv2 to block2_conv2). */
 const FUSED_MAX_U_BYTES = 3 * 2 ** 20;

@@ -37,6 +37,7 @@ describe('simd conv in bounded chunks (memory follows the live activations, not 
   // 3 images of 29×31 (8·8 = 64 tiles each) crosses image boundaries inside chunks.
   const cases = [
     { algorithm: 'winograd', cin: 16, cout: 24, chunkBytes: 36 * 8 * (16 + 24) * 4 },
+    { algorithm: 'winograd2', cin: 16, cout: 24, chunkBytes: 16 * 20 * (16 + 24) * 4 },
     { algorithm: 'im2col', cin: 3, cout: 16, chunkBytes: 40 * 27 * 4 },
     { algorithm: 'im2col', cin: 16, cout: 8, chunkBytes: 12 * 144 * 4 },
   ] as const;

@@ -141,7 +141,7 @@ class SimdBackendImpl implements SimdBackend {
     }
     const out = allocMap(this.ctx, n, h, w, layer.outputs, `${layer.name} output`);
     try {
-      if (layer.algorithm === 'winograd') convWinograd(this.ctx, x, layer, out);
+      if (layer.algorithm === 'winograd' || layer.algorithm === 'winograd2') convWinograd(this.ctx, x, layer, out);
       else convIm2col(this.ctx, x, layer, out);
     } catch (e) {
       this.ctx.arena.release(out.ptr);
