@@ -1,16 +1,15 @@
 /**
  * One benchmark case in a fresh process (so its peak RSS is its own), timed with tinybench. Prints JSON:
  * { samples: ms per batch, setupMs, peakRssMb }. Usage:
- *   node throughput-case.js <case> <model> <H> <W> <batch> <iterations> <weights.vggw> <model.onnx> [workers] [backend] [threads]
+ *   node throughput-case.js <case> <model> <H> <W> <batch> <iterations> <weights.vggw> <model.onnx> [workers] [backend] [threads] [perTask]
  * Cases: engine | raw-tfjs | pool | tfjs-layers | ort (onnxruntime-web) | ort-node (native onnxruntime)
  */
 import { readFileSync } from 'node:fs';
 import { buildGraph, type FloatTensor, readPacked } from '@vggscope/core';
 import { Bench } from 'tinybench';
 
-const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg, backendArg, threadsArg] = process.argv.slice(
-  2,
-) as string[];
+const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg, backendArg, threadsArg, perTaskArg] =
+  process.argv.slice(2) as string[];
 const engine = { backend: backendArg || undefined, threads: threadsArg ? Number(threadsArg) : undefined };
 const size: [number, number] = [Number(h), Number(w)];
 const batch = Number(batchArg);
@@ -80,7 +79,7 @@ async function setup(): Promise<() => Promise<unknown>> {
         ...engine,
       });
       teardown = () => pool.destroy();
-      return () => pool.runSplit({ data: input.data.slice(), shape: input.shape });
+      return () => pool.runSplit({ data: input.data.slice(), shape: input.shape }, undefined, Number(perTaskArg ?? 1));
     }
     case 'raw-tfjs':
       return rawOps();
