@@ -28,6 +28,7 @@ import {
   WINOGRAD_WEIGHTS_DST,
   WINOGRAD_WEIGHTS_K_PAD,
   WINOGRAD_WEIGHTS_N_PAD,
+  WINOGRAD_WEIGHTS_PER_JOB,
   WINOGRAD_WEIGHTS_SRC,
 } from './abi.generated';
 
@@ -76,20 +77,27 @@ export function winograd2WeightsJob(ctrl: usize, j: i32, scratch: usize): void {
   const kPad = <usize>arg(ctrl, WINOGRAD_WEIGHTS_K_PAD);
   const nPad = arg(ctrl, WINOGRAD_WEIGHTS_N_PAD);
   const dst = argPtr(ctrl, WINOGRAD_WEIGHTS_DST);
-  const ci = <usize>j;
-  const tap = (kPad * (<usize>nPad)) << 2;
+  const perJob = <usize>arg(ctrl, WINOGRAD_WEIGHTS_PER_JOB);
+  const c0 = (<usize>j) * perJob;
+  const c1 = c0 + perJob < kPad ? c0 + perJob : kPad;
+  const tap = (kPad * (<usize>nPad)) << 2; // bytes from one kernel tap to the next
   const perPosition = tap;
+  // Output channels outside, input channels inside: for each position the job's stores are
+  // consecutive 32-byte slots of U[p][n/8][k][8] (whole cache lines, none shared with another job).
   for (let co = 0; co < nPad; co += 4) {
-    const g = src + ((ci * (<usize>nPad) + (<usize>co)) << 2);
-    // Columns: t[i][b] = Σ_a G[i][a]·g[a][b], at scratch + i·48 + b·16.
-    for (let b = 0; b < 3; b++) {
-      const gb = g + (<usize>b) * tap;
-      g4(v128.load(gb), v128.load(gb + tap * 3), v128.load(gb + tap * 6), scratch + ((<usize>b) << 4), 48);
-    }
-    const out = dst + ((((<usize>(co >> 3)) * kPad * 8) + ci * 8 + (<usize>(co & 7))) << 2);
-    for (let i = 0; i < 4; i++) {
-      const t = scratch + (<usize>i) * 48;
-      g4(v128.load(t), v128.load(t, 16), v128.load(t, 32), out + (<usize>(i * 4)) * perPosition, perPosition);
+    for (let ci = c0; ci < c1; ci++) {
+      const g = src + ((ci * (<usize>nPad) + (<usize>co)) << 2);
+      // Columns: t[i][b] = Σ_a G[i][a]·g[a][b], at scratch + i·48 + b·16.
+      for (let b = 0; b < 3; b++) {
+        const gb = g + (<usize>b) * tap;
+        g4(v128.load(gb), v128.load(gb + tap * 3), v128.load(gb + tap * 6), scratch + ((<usize>b) << 4), 48);
+      }
+      // Rows: U[i][jj] = Σ_b t[i][b]·G[jj][b], stored at position p = 4·i + jj.
+      const out = dst + ((((<usize>(co >> 3)) * kPad * 8) + ci * 8 + (<usize>(co & 7))) << 2);
+      for (let i = 0; i < 4; i++) {
+        const t = scratch + (<usize>i) * 48;
+        g4(v128.load(t), v128.load(t, 16), v128.load(t, 32), out + (<usize>(i * 4)) * perPosition, perPosition);
+      }
     }
   }
 }

@@ -35,7 +35,7 @@ const WINOGRAD_OUTPUT_ARGS = [
   'rows',
   'perJob',
 ] as const;
-const WINOGRAD_WEIGHTS_ARGS = ['src', 'kPad', 'nPad', 'dst'] as const;
+const WINOGRAD_WEIGHTS_ARGS = ['src', 'kPad', 'nPad', 'dst', 'perJob'] as const;
 
 export const ABI = {
   /** Byte address of the control block (32-bit words) in the shared memory. */
