@@ -1,3 +1,5 @@
+import { W_ARGS } from './abi.generated';
+
 // Shared helpers of the SIMD kernels. No static data anywhere in this module: every instantiation
 // on the shared memory would re-run the data segments and overwrite live activations.
 
@@ -8,15 +10,15 @@
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
-/** The i-th 32-bit argument of the job in the control block (see src/simd/control-block.ts). */
+/** The i-th 32-bit argument of the op in the control block (indices: the `<OP>_<ARG>` constants of abi.generated.ts). */
 // @ts-ignore: decorator
 @inline export function arg(ctrl: usize, i: i32): i32 {
-  return load<i32>(ctrl + ((<usize>(i + 8)) << 2));
+  return load<i32>(ctrl + ((<usize>(i + W_ARGS)) << 2));
 }
 
 // @ts-ignore: decorator
 @inline export function argPtr(ctrl: usize, i: i32): usize {
-  return <usize>load<u32>(ctrl + ((<usize>(i + 8)) << 2));
+  return <usize>load<u32>(ctrl + ((<usize>(i + W_ARGS)) << 2));
 }
 
 // @ts-ignore: decorator

@@ -1,9 +1,23 @@
+import {
+  GEMM_A,
+  GEMM_B,
+  GEMM_BIAS,
+  GEMM_C,
+  GEMM_COLS_PER_JOB,
+  GEMM_K,
+  GEMM_LDA,
+  GEMM_LDC,
+  GEMM_N,
+  GEMM_RELU,
+  GEMM_ROWS,
+  GEMM_ROWS_PER_JOB,
+  GEMM_STRIDE_A,
+  GEMM_STRIDE_B,
+  GEMM_STRIDE_C,
+  MR,
+  NR,
+} from './abi.generated';
 import { argPtr, arg, madd, min } from './common';
-
-/** Rows of the register tile: the A matrix is padded to a multiple of this. */
-export const MR: i32 = 4;
-/** Columns of the register tile (two f32x4): B is packed in panels of this width. */
-export const NR: i32 = 8;
 
 /**
  * C[4×8] (= or +bias, ReLU) ← A[4×K] · Bpanel[K×8]. Eight accumulators and a plain k-loop: V8
@@ -67,31 +81,29 @@ export const NR: i32 = 8;
 /**
  * One job of a batch of GEMMs C_p = A_p · B_p (+bias, ReLU): job j is one (row block, column
  * block) of matrix p. B_p is packed as [N/8][K][8]; rows are padded to MR, N to NR.
- * Args: A, lda(bytes), strideA, B, strideB, C, ldc(bytes), strideC, rows, K, N, rowsPerJob, bias,
- * relu, colsPerJob (a multiple of NR).
+ * Args (GEMM_*): a, lda (bytes), strideA, b, strideB, c, ldc (bytes), strideC, rows, k, n,
+ * rowsPerJob, bias (0: none), relu, colsPerJob (a multiple of NR).
  */
 export function gemmJob(ctrl: usize, j: i32): void {
-  const rows = arg(ctrl, 8);
-  const rowsPerJob = arg(ctrl, 11);
-  const colsPerJob = arg(ctrl, 14);
+  const rows = arg(ctrl, GEMM_ROWS);
+  const rowsPerJob = arg(ctrl, GEMM_ROWS_PER_JOB);
+  const colsPerJob = arg(ctrl, GEMM_COLS_PER_JOB);
   const rowBlocks = (rows + rowsPerJob - 1) / rowsPerJob;
-  const colBlocks = (arg(ctrl, 10) + colsPerJob - 1) / colsPerJob;
+  const colBlocks = (arg(ctrl, GEMM_N) + colsPerJob - 1) / colsPerJob;
   const perMatrix = rowBlocks * colBlocks;
   const p = j / perMatrix;
   const rest = j % perMatrix;
   const r0 = (rest / colBlocks) * rowsPerJob;
   const r1 = min(rows, r0 + rowsPerJob);
   const c0 = (rest % colBlocks) * colsPerJob;
-  const lda = <usize>arg(ctrl, 1);
-  const ldc = <usize>arg(ctrl, 6);
-  const k = arg(ctrl, 9);
-  const n = min(arg(ctrl, 10), c0 + colsPerJob);
-  const a = argPtr(ctrl, 0) + (<usize>p) * (<usize>arg(ctrl, 2));
-  const b = argPtr(ctrl, 3) + (<usize>p) * (<usize>arg(ctrl, 4));
-  const c = argPtr(ctrl, 5) + (<usize>p) * (<usize>arg(ctrl, 7));
-  const bias = argPtr(ctrl, 12);
-  const relu = arg(ctrl, 13);
-  gemmBlock(a, lda, b, c, ldc, r0, r1, k, c0, n, bias, relu);
+  const lda = argPtr(ctrl, GEMM_LDA);
+  const ldc = argPtr(ctrl, GEMM_LDC);
+  const k = arg(ctrl, GEMM_K);
+  const n = min(arg(ctrl, GEMM_N), c0 + colsPerJob);
+  const a = argPtr(ctrl, GEMM_A) + (<usize>p) * argPtr(ctrl, GEMM_STRIDE_A);
+  const b = argPtr(ctrl, GEMM_B) + (<usize>p) * argPtr(ctrl, GEMM_STRIDE_B);
+  const c = argPtr(ctrl, GEMM_C) + (<usize>p) * argPtr(ctrl, GEMM_STRIDE_C);
+  gemmBlock(a, lda, b, c, ldc, r0, r1, k, c0, n, argPtr(ctrl, GEMM_BIAS), arg(ctrl, GEMM_RELU));
 }
 
 /** C[r0..r1, n0..n1) = A·B (+bias, ReLU) with B packed as [N/8][K][8]; r1 − r0 a multiple of MR. */

@@ -1,5 +1,22 @@
 // Entry point of the SIMD kernels module: one `work` loop shared by every thread of a team.
-// The control block layout is mirrored in src/simd/control-block.ts.
+// The control block layout, op codes and argument words come from src/simd/abi.ts (generated
+// into abi.generated.ts at build time).
+import {
+  ABI_HASH,
+  OP_GEMM,
+  OP_IM2COL,
+  OP_MAX_POOL,
+  OP_WINOGRAD2_INPUT,
+  OP_WINOGRAD2_OUTPUT,
+  OP_WINOGRAD2_WEIGHTS,
+  OP_WINOGRAD_FUSED,
+  OP_WINOGRAD_INPUT,
+  OP_WINOGRAD_OUTPUT,
+  OP_WINOGRAD_WEIGHTS,
+  W_COUNTER,
+  W_JOBS,
+  W_OP,
+} from './abi.generated';
 import { gemmJob } from './gemm';
 import { im2colJob } from './im2col';
 import { maxPoolJob } from './max-pool';
@@ -7,24 +24,25 @@ import { winogradFusedJob } from './winograd-fused';
 import { winogradInputJob } from './winograd-input';
 import { winogradOutputJob } from './winograd-output';
 import { winogradWeightsJob } from './winograd-weights';
+import { winograd2InputJob, winograd2OutputJob, winograd2WeightsJob } from './winograd2';
 
-const OP_GEMM = 1;
-const OP_WINOGRAD_INPUT = 2;
-const OP_WINOGRAD_OUTPUT = 3;
-const OP_IM2COL = 4;
-const OP_MAX_POOL = 5;
-const OP_WINOGRAD_WEIGHTS = 6;
-const OP_WINOGRAD_FUSED = 7;
+export { abiValue } from './abi.generated';
+
+/** The hash of the ABI this module was built from (team.ts refuses a build that differs from abi.ts). */
+export function abiHash(): u32 {
+  return ABI_HASH;
+}
 
 /**
  * Takes jobs of the current op from the shared counter until none is left, so a thread slowed
- * down by another process simply takes fewer jobs. `scratch`: this thread's own 4 KiB.
+ * down by another process simply takes fewer jobs. `scratch`: this thread's own scratch area.
  */
 export function work(ctrl: usize, scratch: usize): void {
-  const op = load<i32>(ctrl, 16);
-  const jobs = load<i32>(ctrl, 20);
+  const op = load<i32>(ctrl + ((<usize>W_OP) << 2));
+  const jobs = load<i32>(ctrl + ((<usize>W_JOBS) << 2));
+  const counter = ctrl + ((<usize>W_COUNTER) << 2);
   while (true) {
-    const j = atomic.add<i32>(ctrl + 8, 1);
+    const j = atomic.add<i32>(counter, 1);
     if (j >= jobs) break;
     if (op == OP_GEMM) gemmJob(ctrl, j);
     else if (op == OP_WINOGRAD_INPUT) winogradInputJob(ctrl, j, scratch);
@@ -33,6 +51,9 @@ export function work(ctrl: usize, scratch: usize): void {
     else if (op == OP_MAX_POOL) maxPoolJob(ctrl, j);
     else if (op == OP_WINOGRAD_FUSED) winogradFusedJob(ctrl, j, scratch);
     else if (op == OP_WINOGRAD_WEIGHTS) winogradWeightsJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD2_INPUT) winograd2InputJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD2_OUTPUT) winograd2OutputJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD2_WEIGHTS) winograd2WeightsJob(ctrl, j, scratch);
     else unreachable();
   }
 }

@@ -1,16 +1,17 @@
+import { MAX_POOL_CP, MAX_POOL_DST, MAX_POOL_H, MAX_POOL_PER_JOB, MAX_POOL_SRC, MAX_POOL_W } from './abi.generated';
 import { arg, argPtr, min } from './common';
 
 /**
  * One job of a 2×2 stride-2 'valid' max pool: output rows [j·perJob, …) of one image.
- * Args: src, H, W, Cp, dst, perJob.
+ * Args (MAX_POOL_*): src, h, w, cp, dst, perJob.
  */
 export function maxPoolJob(ctrl: usize, j: i32): void {
-  const src = argPtr(ctrl, 0);
-  const w = arg(ctrl, 2);
-  const cp = arg(ctrl, 3);
-  const dst = argPtr(ctrl, 4);
-  const perJob = arg(ctrl, 5);
-  const oh = arg(ctrl, 1) >> 1;
+  const src = argPtr(ctrl, MAX_POOL_SRC);
+  const w = arg(ctrl, MAX_POOL_W);
+  const cp = arg(ctrl, MAX_POOL_CP);
+  const dst = argPtr(ctrl, MAX_POOL_DST);
+  const perJob = arg(ctrl, MAX_POOL_PER_JOB);
+  const oh = arg(ctrl, MAX_POOL_H) >> 1;
   const ow = w >> 1;
   const pixel = (<usize>cp) << 2;
   const row = (<usize>w) * pixel;

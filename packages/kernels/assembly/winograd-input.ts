@@ -1,3 +1,17 @@
+import {
+  WINOGRAD_INPUT_COUNT,
+  WINOGRAD_INPUT_CP,
+  WINOGRAD_INPUT_FIRST,
+  WINOGRAD_INPUT_H,
+  WINOGRAD_INPUT_IMAGE_BYTES,
+  WINOGRAD_INPUT_PER_JOB,
+  WINOGRAD_INPUT_ROWS,
+  WINOGRAD_INPUT_SRC,
+  WINOGRAD_INPUT_TILES,
+  WINOGRAD_INPUT_TILES_W,
+  WINOGRAD_INPUT_V,
+  WINOGRAD_INPUT_W,
+} from './abi.generated';
 import { arg, argPtr, min } from './common';
 
 /**
@@ -26,20 +40,43 @@ import { arg, argPtr, min } from './common';
 }
 
 /**
- * One job of the Winograd input transform: tiles [j·perJob, …) of one image, each 6×6 patch at
- * (4·ty − 1, 4·tx − 1) (zero outside the map) → V[p][tile][c], p = 6·row + column.
- * Tiles from `tiles` up to `paddedTiles` are written as zeros (GEMM rows padded to MR).
- * Args: src, H, W, Cp, V, tilesW, tiles, paddedTiles, perJob.
- * Scratch: 36·16 bytes patch + 36·16 bytes row-transformed.
+ * One job of the Winograd input transform over a chunk of the batch's tiles: rows [j·perJob, …)
+ * of V are the batch's tiles first + row (tile g is tile g % tiles of image g / tiles), each 6×6
+ * patch at (4·ty − 1, 4·tx − 1) (zero outside the map) → V[p][row][c], p = 6·row + column.
+ * Rows from `count` up to `rows` are written as zeros (GEMM rows padded to MR).
+ * Args (WINOGRAD_INPUT_*): src, imageBytes, h, w, cp, v, tilesW, tiles (per image), first, count,
+ * rows, perJob. Scratch: 36·16 bytes patch + 36·16 bytes row-transformed.
  */
 export function winogradInputJob(ctrl: usize, j: i32, scratch: usize): void {
-  const padded = arg(ctrl, 7);
-  const perJob = arg(ctrl, 8);
-  const t0 = j * perJob;
-  const t1 = min(padded, t0 + perJob);
-  const cp = arg(ctrl, 3);
-  const v = argPtr(ctrl, 4);
-  inputTiles(argPtr(ctrl, 0), arg(ctrl, 1), arg(ctrl, 2), cp, arg(ctrl, 5), arg(ctrl, 6), t0, t1, v, (<usize>padded) * ((<usize>cp) << 2), scratch);
+  const src = argPtr(ctrl, WINOGRAD_INPUT_SRC);
+  const imageBytes = argPtr(ctrl, WINOGRAD_INPUT_IMAGE_BYTES);
+  const h = arg(ctrl, WINOGRAD_INPUT_H);
+  const w = arg(ctrl, WINOGRAD_INPUT_W);
+  const cp = arg(ctrl, WINOGRAD_INPUT_CP);
+  const v = argPtr(ctrl, WINOGRAD_INPUT_V);
+  const tilesW = arg(ctrl, WINOGRAD_INPUT_TILES_W);
+  const tiles = arg(ctrl, WINOGRAD_INPUT_TILES);
+  const first = arg(ctrl, WINOGRAD_INPUT_FIRST);
+  const count = arg(ctrl, WINOGRAD_INPUT_COUNT);
+  const rows = arg(ctrl, WINOGRAD_INPUT_ROWS);
+  const perJob = arg(ctrl, WINOGRAD_INPUT_PER_JOB);
+  const pixel = (<usize>cp) << 2;
+  const strideP = (<usize>rows) * pixel;
+  let r = j * perJob;
+  const r1 = min(rows, r + perJob);
+  while (r < r1) {
+    if (r >= count) {
+      // Padding rows: with tiles = 0 every row is written as zeros.
+      inputTiles(src, h, w, cp, tilesW, 0, r, r1, v, strideP, scratch);
+      break;
+    }
+    const g = first + r;
+    const t = g % tiles;
+    const n = min(min(r1, count) - r, tiles - t);
+    const image = src + (<usize>(g / tiles)) * imageBytes;
+    inputTiles(image, h, w, cp, tilesW, tiles, t, t + n, v + (<usize>r) * pixel - (<usize>t) * pixel, strideP, scratch);
+    r += n;
+  }
 }
 
 /**

@@ -1,3 +1,18 @@
+import {
+  WINOGRAD_OUTPUT_BIAS,
+  WINOGRAD_OUTPUT_COUNT,
+  WINOGRAD_OUTPUT_CP,
+  WINOGRAD_OUTPUT_FIRST,
+  WINOGRAD_OUTPUT_H,
+  WINOGRAD_OUTPUT_IMAGE_BYTES,
+  WINOGRAD_OUTPUT_M,
+  WINOGRAD_OUTPUT_OUT,
+  WINOGRAD_OUTPUT_PER_JOB,
+  WINOGRAD_OUTPUT_ROWS,
+  WINOGRAD_OUTPUT_TILES,
+  WINOGRAD_OUTPUT_TILES_W,
+  WINOGRAD_OUTPUT_W,
+} from './abi.generated';
 import { arg, argPtr, min } from './common';
 
 /**
@@ -23,19 +38,36 @@ import { arg, argPtr, min } from './common';
 }
 
 /**
- * One job of the Winograd output transform: tiles [j·perJob, …) of one image, M[p][tile][c] →
- * 4×4 outputs + bias, ReLU, clipped at the map's bottom and right edges.
- * Args: M, bias, out, H, W, Cp(out), tilesW, tiles, paddedTiles, perJob.
- * Scratch: 24·16 bytes column-transformed + 16·16 bytes result.
+ * One job of the Winograd output transform over a chunk of the batch's tiles (see
+ * winogradInputJob): rows [j·perJob, …) of M (up to `count`) → 4×4 outputs + bias, ReLU, clipped
+ * at the map's bottom and right edges, into their image of the batch.
+ * Args (WINOGRAD_OUTPUT_*): m, bias, out, imageBytes (of out), h, w, cp (output), tilesW, tiles,
+ * first, count, rows (of M), perJob. Scratch: 24·16 bytes column-transformed + 16·16 bytes result.
  */
 export function winogradOutputJob(ctrl: usize, j: i32, scratch: usize): void {
-  const cp = arg(ctrl, 5);
-  const tiles = arg(ctrl, 7);
-  const perJob = arg(ctrl, 9);
-  const t0 = j * perJob;
-  const t1 = min(tiles, t0 + perJob);
-  const strideP = (<usize>arg(ctrl, 8)) * ((<usize>cp) << 2);
-  outputTiles(argPtr(ctrl, 0), strideP, argPtr(ctrl, 1), argPtr(ctrl, 2), arg(ctrl, 3), arg(ctrl, 4), cp, arg(ctrl, 6), t0, t1, scratch);
+  const m = argPtr(ctrl, WINOGRAD_OUTPUT_M);
+  const bias = argPtr(ctrl, WINOGRAD_OUTPUT_BIAS);
+  const out = argPtr(ctrl, WINOGRAD_OUTPUT_OUT);
+  const imageBytes = argPtr(ctrl, WINOGRAD_OUTPUT_IMAGE_BYTES);
+  const h = arg(ctrl, WINOGRAD_OUTPUT_H);
+  const w = arg(ctrl, WINOGRAD_OUTPUT_W);
+  const cp = arg(ctrl, WINOGRAD_OUTPUT_CP);
+  const tilesW = arg(ctrl, WINOGRAD_OUTPUT_TILES_W);
+  const tiles = arg(ctrl, WINOGRAD_OUTPUT_TILES);
+  const first = arg(ctrl, WINOGRAD_OUTPUT_FIRST);
+  const perJob = arg(ctrl, WINOGRAD_OUTPUT_PER_JOB);
+  const pixel = (<usize>cp) << 2;
+  const strideP = (<usize>arg(ctrl, WINOGRAD_OUTPUT_ROWS)) * pixel;
+  let r = j * perJob;
+  const r1 = min(arg(ctrl, WINOGRAD_OUTPUT_COUNT), r + perJob);
+  while (r < r1) {
+    const g = first + r;
+    const t = g % tiles;
+    const n = min(r1 - r, tiles - t);
+    const image = out + (<usize>(g / tiles)) * imageBytes;
+    outputTiles(m + (<usize>r) * pixel - (<usize>t) * pixel, strideP, bias, image, h, w, cp, tilesW, t, t + n, scratch);
+    r += n;
+  }
 }
 
 /** Output transform of tiles [t0, t1) from M[p][t][c] at m + t·pixel + p·strideP (see inputTiles). */

@@ -1,3 +1,4 @@
+import { WINOGRAD_WEIGHTS_DST, WINOGRAD_WEIGHTS_K_PAD, WINOGRAD_WEIGHTS_N_PAD, WINOGRAD_WEIGHTS_PER_JOB, WINOGRAD_WEIGHTS_SRC } from './abi.generated';
 import { arg, argPtr } from './common';
 
 /**
@@ -20,31 +21,37 @@ import { arg, argPtr } from './common';
 }
 
 /**
- * One job of the Winograd weight transform U = G·g·Gᵀ: input channel j of a 3×3 kernel stored
+ * One job of the Winograd weight transform U = G·g·Gᵀ: input channels [j·perJob, …) of a 3×3 kernel stored
  * HWIO with both channel axes zero-padded ([3][3][kPad][nPad]), four output channels per
  * vector, into the GEMM's packed layout U[p][n/8][k][n%8], p = 6·row + column.
- * Args: src, kPad, nPad, dst. Scratch: 18·16 bytes.
+ * Args (WINOGRAD_WEIGHTS_*): src, kPad, nPad, dst, perJob (input channels per job). Scratch: 18·16 bytes.
  */
 export function winogradWeightsJob(ctrl: usize, j: i32, scratch: usize): void {
-  const src = argPtr(ctrl, 0);
-  const kPad = <usize>arg(ctrl, 1);
-  const nPad = arg(ctrl, 2);
-  const dst = argPtr(ctrl, 3);
-  const ci = <usize>j;
+  const src = argPtr(ctrl, WINOGRAD_WEIGHTS_SRC);
+  const kPad = <usize>arg(ctrl, WINOGRAD_WEIGHTS_K_PAD);
+  const nPad = arg(ctrl, WINOGRAD_WEIGHTS_N_PAD);
+  const dst = argPtr(ctrl, WINOGRAD_WEIGHTS_DST);
+  const perJob = <usize>arg(ctrl, WINOGRAD_WEIGHTS_PER_JOB);
+  const c0 = (<usize>j) * perJob;
+  const c1 = c0 + perJob < kPad ? c0 + perJob : kPad;
   const tap = (kPad * (<usize>nPad)) << 2; // bytes from one kernel tap to the next
-  const perPosition = (kPad * (<usize>nPad)) << 2;
+  const perPosition = tap;
+  // Output channels outside, input channels inside: for each position the job's stores are
+  // consecutive 32-byte slots of U[p][n/8][k][8] (whole cache lines, none shared with another job).
   for (let co = 0; co < nPad; co += 4) {
-    const g = src + ((ci * (<usize>nPad) + (<usize>co)) << 2);
-    // Columns: t[i][b] = Σ_a G[i][a]·g[a][b], at scratch + (i·3 + b)·16.
-    for (let b = 0; b < 3; b++) {
-      const gb = g + (<usize>b) * tap;
-      g6(v128.load(gb), v128.load(gb + tap * 3), v128.load(gb + tap * 6), scratch + ((<usize>b) << 4), 48);
-    }
-    // Rows: U[i][jj] = Σ_b t[i][b]·G[jj][b], stored at position p = 6·i + jj.
-    const out = dst + ((((<usize>(co >> 3)) * kPad * 8) + ci * 8 + (<usize>(co & 7))) << 2);
-    for (let i = 0; i < 6; i++) {
-      const t = scratch + (<usize>i) * 48;
-      g6(v128.load(t), v128.load(t, 16), v128.load(t, 32), out + (<usize>(i * 6)) * perPosition, perPosition);
+    for (let ci = c0; ci < c1; ci++) {
+      const g = src + ((ci * (<usize>nPad) + (<usize>co)) << 2);
+      // Columns: t[i][b] = Σ_a G[i][a]·g[a][b], at scratch + i·48 + b·16.
+      for (let b = 0; b < 3; b++) {
+        const gb = g + (<usize>b) * tap;
+        g6(v128.load(gb), v128.load(gb + tap * 3), v128.load(gb + tap * 6), scratch + ((<usize>b) << 4), 48);
+      }
+      // Rows: U[i][jj] = Σ_b t[i][b]·G[jj][b], stored at position p = 6·i + jj.
+      const out = dst + ((((<usize>(co >> 3)) * kPad * 8) + ci * 8 + (<usize>(co & 7))) << 2);
+      for (let i = 0; i < 6; i++) {
+        const t = scratch + (<usize>i) * 48;
+        g6(v128.load(t), v128.load(t, 16), v128.load(t, 32), out + (<usize>(i * 6)) * perPosition, perPosition);
+      }
     }
   }
 }

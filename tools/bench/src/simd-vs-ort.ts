@@ -5,7 +5,9 @@
  * and runs onnxruntime last: its thread pool spins after a run and would slow whatever comes next.
  * onnxruntime-node is not a dependency of the repo: install it beside the repo or pass --ort-from
  * (`ONNXRUNTIME_NODE_INSTALL=skip npm i onnxruntime-node` in that folder; the CPU binary ships in the package).
- * Usage: node tools/bench/dist/simd-vs-ort.js [--rounds 8] [--model vgg16] [--ort-from /tmp/ort]
+ * `--batch 8`: both run 8 images per pass (simd: one engine, one copy of the weights, U streamed once
+ * per chunk of tiles); times are per batch. `--min-idle`: the idle fraction a round waits for.
+ * Usage: node tools/bench/dist/simd-vs-ort.js [--rounds 8] [--model vgg16] [--batch 1] [--min-idle 0.85] [--ort-from /tmp/ort]
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,6 +23,8 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '8' },
     model: { type: 'string', default: 'vgg16' },
+    batch: { type: 'string', default: '1' },
+    'min-idle': { type: 'string', default: '0.85' },
     'ort-from': { type: 'string', default: process.cwd() },
   },
 });
@@ -52,14 +56,15 @@ function idleFraction(ms: number): Promise<number> {
 
 const graph = buildGraph(model);
 const weights = synthWeights(graph, 1);
+const batch = Number(values.batch);
 const input: FloatTensor = {
-  data: Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => 100 * Math.sin(i * 0.37)),
-  shape: [1, 224, 224, 3],
+  data: Float32Array.from({ length: batch * 224 * 224 * 3 }, (_, i) => 100 * Math.sin(i * 0.37)),
+  shape: [batch, 224, 224, 3],
 };
 const session = await ort.InferenceSession.create(vggToOnnx(graph, weights));
 const nchw = new Float32Array(input.data.length);
 const runOrt = async (): Promise<void> => {
-  await session.run({ input: new ort.Tensor('float32', nchw, [1, 3, 224, 224]) });
+  await session.run({ input: new ort.Tensor('float32', nchw, [batch, 3, 224, 224]) });
 };
 
 async function simdPass(threads: number): Promise<[() => Promise<void>, SimdBackend]> {
@@ -91,7 +96,7 @@ const times: Record<'simd2' | 'simd1' | 'ort', number[]> = { simd2: [], simd1: [
 const until = Date.now() + 300_000;
 while (times.ort.length < Number(values.rounds) && Date.now() < until) {
   const idle = await idleFraction(400);
-  if (idle < 0.85) continue;
+  if (idle < Number(values['min-idle'])) continue;
   for (const [k, f] of [
     ['simd2', two],
     ['simd1', one],
@@ -107,7 +112,7 @@ while (times.ort.length < Number(values.rounds) && Date.now() < until) {
 }
 const m = { simd2: median(times.simd2), simd1: median(times.simd1), ort: median(times.ort) };
 console.log(
-  `${model} no-top 224² batch 1, medians of ${times.ort.length} rounds: simd 1T ${m.simd1.toFixed(0)} ms, simd 2T ${m.simd2.toFixed(0)} ms ` +
+  `${model} no-top 224² batch ${batch}, ms per batch, medians of ${times.ort.length} rounds: simd 1T ${m.simd1.toFixed(0)} ms, simd 2T ${m.simd2.toFixed(0)} ms ` +
     `(${(m.simd1 / m.simd2).toFixed(2)}× 1T), onnxruntime-node ${m.ort.toFixed(0)} ms (simd 2T is ${(m.ort / m.simd2).toFixed(2)}× its speed)`,
 );
 console.log(`loadavg at end: ${loadavg()}`);

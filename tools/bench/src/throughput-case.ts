@@ -1,7 +1,7 @@
 /**
  * One benchmark case in a fresh process (so its peak RSS is its own), timed with tinybench. Prints JSON:
  * { samples: ms per batch, setupMs, peakRssMb }. Usage:
- *   node throughput-case.js <case> <model> <H> <W> <batch> <iterations> <weights.vggw> <model.onnx> [workers] [backend] [threads]
+ *   node throughput-case.js <case> <model> <H> <W> <batch> <iterations> <weights.vggw> <model.onnx> [workers] [backend] [threads] [perTask]
  * Cases: engine | raw-tfjs | pool | tfjs-layers | ort (onnxruntime-web) | ort-node (native onnxruntime)
  */
 import { readFileSync } from 'node:fs';
@@ -9,17 +9,17 @@ import { buildGraph, type FloatTensor } from '@vggscope/core';
 import { readPacked } from '@vggscope/weights';
 import { Bench } from 'tinybench';
 
-const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg, backendArg, threadsArg] = process.argv.slice(
-  2,
-) as string[];
+const [kind, model, h, w, batchArg, itArg, weights, onnx, workersArg, backendArg, threadsArg, perTaskArg] =
+  process.argv.slice(2) as string[];
 const engine = { backend: backendArg || undefined, threads: threadsArg ? Number(threadsArg) : undefined };
 const size: [number, number] = [Number(h), Number(w)];
 const batch = Number(batchArg);
 const iterations = Number(itArg);
-const input: FloatTensor = {
-  data: Float32Array.from({ length: batch * size[0] * size[1] * 3 }, (_, i) => 100 * Math.sin(i * 0.37)),
-  shape: [batch, size[0], size[1], 3],
-};
+// A plain loop: Float32Array.from({ length }, fn) builds a boxed array first, ~100 MB of garbage at
+// batch 8 that showed up in the case's peak RSS as if the engine had used it.
+const data = new Float32Array(batch * size[0] * size[1] * 3);
+for (let i = 0; i < data.length; i++) data[i] = 100 * Math.sin(i * 0.37);
+const input: FloatTensor = { data, shape: [batch, size[0], size[1], 3] };
 const graph = buildGraph(model!, { inputSize: size });
 
 if (kind === 'overhead') {
@@ -52,7 +52,12 @@ const setupMs = performance.now() - t0;
 // One warm-up pass (first-pass compilation and allocation are not steady-state throughput), then
 // exactly `iterations` timed batches.
 const bench = new Bench({ iterations, time: 0, warmup: true, warmupIterations: 1, warmupTime: 0, retainSamples: true });
-bench.add(kind!, step);
+// An async function, not the step itself: tinybench calls a plain function once more to find out
+// whether it returns a promise, and that extra pass ran unawaited beside the warm-up (+110 MB
+// peak RSS at batch 8, and a contended warm-up).
+bench.add(kind!, async () => {
+  await step();
+});
 await bench.run();
 const samples = [...((bench.tasks[0]!.result as { latency: { samples?: number[] } }).latency.samples ?? [])];
 if (samples.length === 0)
@@ -81,7 +86,7 @@ async function setup(): Promise<() => Promise<unknown>> {
         ...engine,
       });
       teardown = () => pool.destroy();
-      return () => pool.runSplit({ data: input.data.slice(), shape: input.shape });
+      return () => pool.runSplit({ data: input.data.slice(), shape: input.shape }, undefined, Number(perTaskArg ?? 1));
     }
     case 'raw-tfjs':
       return rawOps();

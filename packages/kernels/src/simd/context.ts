@@ -9,6 +9,8 @@ export interface SimdContext {
   readonly team: Team;
   /** Winograd tile-block fusion: 'auto' picks it per layer (see conv-winograd.ts). */
   readonly fusion: 'auto' | 'always' | 'never';
+  /** Bytes of a conv's scratch per chunk (Winograd V + M, im2col matrix): bounds memory at any input size. */
+  readonly chunkBytes: number;
 }
 
 /** A float32 view of the whole memory; re-made per use because growing replaces `memory.buffer`. */

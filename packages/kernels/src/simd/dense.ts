@@ -15,23 +15,23 @@ export function dense(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, activat
   const colsPerJob = Math.max(8, roundUp(Math.ceil(layer.outStride / (16 * ctx.team.threads)), 8));
   const jobs = Math.ceil(layer.outStride / colsPerJob);
   try {
-    ctx.team.run('gemm', jobs, [
-      x.ptr,
-      x.imageBytes,
-      0,
-      layer.weights,
-      0,
-      out.ptr,
-      out.imageBytes,
-      0,
+    ctx.team.run('gemm', jobs, {
+      a: x.ptr,
+      lda: x.imageBytes,
+      strideA: 0,
+      b: layer.weights,
+      strideB: 0,
+      c: out.ptr,
+      ldc: out.imageBytes,
+      strideC: 0,
       rows,
-      layer.inputs,
-      layer.outStride,
-      rows,
-      layer.bias,
-      activation === 'relu' ? 1 : 0,
+      k: layer.inputs,
+      n: layer.outStride,
+      rowsPerJob: rows,
+      bias: layer.bias,
+      relu: activation === 'relu' ? 1 : 0,
       colsPerJob,
-    ]);
+    });
   } catch (e) {
     ctx.arena.release(out.ptr);
     throw e;

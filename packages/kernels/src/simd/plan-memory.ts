@@ -1,23 +1,29 @@
 import type { VggGraph } from '@vggscope/core';
 import { MR, roundUp } from './control-block.js';
+import { im2colChunkRows } from './conv-im2col.js';
+import { winogradChunkRows } from './conv-winograd.js';
 
 /**
- * Bytes a pass needs beyond what is allocated now: the prepared weights of every layer not yet
- * prepared are not counted (prepareLayer allocates them); this is the peak of the activations —
- * input and output of the biggest layer plus its Winograd or im2col scratch — for the batch.
+ * Bytes a pass needs beyond what is allocated now (prepared weights are already allocated): the
+ * largest live set of one layer — its input and output for the whole batch, plus a conv's scratch,
+ * which is bounded (chunks of `chunkBytes`) whatever the input size.
+ * The executor frees each input once the next layer has consumed it, so nothing else is live.
  */
-export function planBytes(graph: VggGraph, batch: number): number {
+export function planBytes(graph: VggGraph, batch: number, chunkBytes: number): number {
   let peak = 0;
   for (const layer of graph.layers) {
-    const inBytes = mapBytes(layer.inputShape) * batch;
-    const outBytes = mapBytes(layer.outputShape) * batch;
+    const inBytes = mapBytes(layer.inputShape, batch);
+    const outBytes = mapBytes(layer.outputShape, batch);
     let scratch = 0;
     if (layer.spec.kind === 'conv') {
       const [h, w, c] = layer.inputShape as [number, number, number];
-      const tiles = roundUp(Math.ceil(h / 4) * Math.ceil(w / 4), MR);
+      const k = roundUp(c, 8);
+      const n = roundUp(layer.spec.filters, 8);
+      const tiles = batch * Math.ceil(h / 4) * Math.ceil(w / 4);
+      // Either algorithm may run (chosen per layer): count the larger scratch.
       scratch = Math.max(
-        36 * tiles * (roundUp(c, 8) + roundUp(layer.spec.filters, 8)) * 4,
-        roundUp(h * w, MR) * 9 * c * 4,
+        36 * winogradChunkRows(k, n, tiles, chunkBytes) * (k + n) * 4,
+        im2colChunkRows(9 * c, h * w, chunkBytes) * 9 * c * 4,
       );
     }
     peak = Math.max(peak, inBytes + outBytes + scratch);
@@ -25,7 +31,7 @@ export function planBytes(graph: VggGraph, batch: number): number {
   return peak;
 }
 
-function mapBytes(shape: readonly number[]): number {
-  if (shape.length !== 3) return roundUp(shape[0]!, 8) * 4 * MR;
-  return roundUp(shape[0]! * shape[1]!, MR) * roundUp(shape[2]!, 8) * 4;
+function mapBytes(shape: readonly number[], batch: number): number {
+  if (shape.length !== 3) return roundUp(batch, MR) * roundUp(shape[0]!, 8) * 4;
+  return batch * roundUp(shape[0]! * shape[1]!, MR) * roundUp(shape[2]!, 8) * 4;
 }

@@ -9,14 +9,14 @@ export function maxPool(ctx: SimdContext, x: SimdTensor): SimdTensor {
   const [perJob, jobs] = split(oh, ctx.team.threads, 16);
   try {
     for (let b = 0; b < n; b++) {
-      ctx.team.run('maxPool', oh > 0 ? jobs : 0, [
-        x.ptr + b * x.imageBytes,
+      ctx.team.run('maxPool', oh > 0 ? jobs : 0, {
+        src: x.ptr + b * x.imageBytes,
         h,
         w,
-        x.stride,
-        out.ptr + b * out.imageBytes,
+        cp: x.stride,
+        dst: out.ptr + b * out.imageBytes,
         perJob,
-      ]);
+      });
     }
   } catch (e) {
     ctx.arena.release(out.ptr);

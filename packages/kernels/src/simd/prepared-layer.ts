@@ -3,7 +3,8 @@ import { roundUp } from './control-block.js';
 import { f32, type SimdContext } from './context.js';
 import { packPanels } from './pack-panels.js';
 
-export type ConvAlgorithm = 'winograd' | 'im2col';
+/** 'winograd': F(4×4,3×3), U 4× the kernel; 'winograd2': F(2×2,3×3), U 16/9 of it; 'im2col': the kernel as is. */
+export type ConvAlgorithm = 'winograd' | 'winograd2' | 'im2col';
 
 /** A layer's weights in the wasm memory, transformed and packed once. */
 export interface SimdLayer {
@@ -21,9 +22,16 @@ export interface SimdLayer {
   readonly outStride: number;
 }
 
-/** Winograd pays where the GEMM has enough input channels; block1_conv1 (3) goes through im2col. */
-export function chooseAlgorithm(cin: number): ConvAlgorithm {
-  return cin >= 8 ? 'winograd' : 'im2col';
+/**
+ * The per-layer plan (from tools/bench/src/conv-plan.ts, VGG16 224², see the README): im2col for
+ * few input channels (block1_conv1: 3), where Winograd's transforms cost more than they save;
+ * F(2×2,3×3) for maps of at most 16 F(4×4) tiles (block5 at 224²: 14×14), where the GEMM is bound
+ * by reading U, not by multiplies — its U is 16/9 of the kernel instead of 4× (−60 MiB for VGG16's
+ * block5) for ~10 % more time on those layers; F(4×4,3×3) everywhere else (2–3× faster than F(2×2)).
+ */
+export function chooseAlgorithm(cin: number, h: number, w: number): ConvAlgorithm {
+  if (cin < 8) return 'im2col';
+  return Math.ceil(h / 4) * Math.ceil(w / 4) <= 16 ? 'winograd2' : 'winograd';
 }
 
 export function prepareLayer(ctx: SimdContext, layer: GraphLayer, w: LayerWeights, force?: ConvAlgorithm): SimdLayer {
@@ -61,11 +69,22 @@ export function prepareLayer(ctx: SimdContext, layer: GraphLayer, w: LayerWeight
       writeBias(ctx, bias, w.bias.data, outStride);
       return { name: layer.name, kind, algorithm: 'gemm', weights, bias, inputs, outputs, inStride: inputs, outStride };
     }
-    const algorithm = force ?? chooseAlgorithm(inputs);
+    const algorithm = force ?? chooseAlgorithm(inputs, layer.inputShape[0]!, layer.inputShape[1]!);
     const inStride = roundUp(inputs, 8);
-    if (algorithm === 'winograd') {
-      weights = ctx.arena.alloc(36 * inStride * outStride * 4, `${layer.name} Winograd kernel`);
-      transformWinogradWeights(ctx, w.kernel.data, inputs, outputs, inStride, outStride, weights, layer.name);
+    if (algorithm === 'winograd' || algorithm === 'winograd2') {
+      const positions = algorithm === 'winograd' ? 36 : 16;
+      weights = ctx.arena.alloc(positions * inStride * outStride * 4, `${layer.name} Winograd kernel`);
+      transformWinogradWeights(
+        ctx,
+        w.kernel.data,
+        inputs,
+        outputs,
+        inStride,
+        outStride,
+        weights,
+        layer.name,
+        algorithm,
+      );
     } else {
       weights = ctx.arena.alloc(9 * inputs * outStride * 4, `${layer.name} kernel`);
       packPanels(w.kernel.data, 9 * inputs, outputs, outStride, f32(ctx).subarray(weights / 4));
@@ -104,6 +123,7 @@ function transformWinogradWeights(
   nPad: number,
   dst: number,
   name: string,
+  algorithm: 'winograd' | 'winograd2',
 ): void {
   const src = ctx.arena.alloc(9 * kPad * nPad * 4, `${name} kernel copy`);
   try {
@@ -116,7 +136,16 @@ function transformWinogradWeights(
         mem.set(kernel.subarray(from, from + cout), base + (tap * kPad + ci) * nPad);
       }
     }
-    ctx.team.run('winogradWeights', kPad, [src, kPad, nPad, dst]);
+    // Blocks of 8 input channels per job: a job's stores fill whole cache lines of U (one channel per
+    // job left adjacent threads writing halves of the same lines: 3–4× slower, most of a cold start).
+    const perJob = 8;
+    ctx.team.run(algorithm === 'winograd' ? 'winogradWeights' : 'winograd2Weights', Math.ceil(kPad / perJob), {
+      src,
+      kPad,
+      nPad,
+      dst,
+      perJob,
+    });
   } finally {
     ctx.arena.release(src);
   }

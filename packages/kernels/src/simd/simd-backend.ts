@@ -10,7 +10,7 @@ import {
   VggError,
 } from '@vggscope/core';
 import { Arena } from './arena.js';
-import { ARENA_BASE } from './control-block.js';
+import { ARENA_BASE, MAX_PAGES } from './control-block.js';
 import type { SimdContext } from './context.js';
 import { convIm2col } from './conv-im2col.js';
 import { convWinograd } from './conv-winograd.js';
@@ -35,14 +35,17 @@ export interface SimdBackendOptions extends BackendOptions {
   readonly winogradFusion?: 'auto' | 'always' | 'never';
   /** Upper bound of the shared wasm memory, reserved (not committed) up front; default and maximum 4096 MiB. */
   readonly maxMemoryMiB?: number;
+  /** A conv's scratch per chunk of tiles or pixels, in bytes (tests; default 32 MiB). */
+  readonly chunkBytes?: number;
 }
+
+/** V and M of 32 MiB hold a whole 224² image's tiles for every VGG layer (block3 at batch 8: four chunks). */
+const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
 
 export interface SimdBackend extends Backend<SimdTensor, SimdLayer> {
   /** True when the relaxed-SIMD (FMA) build runs. */
   readonly fma: boolean;
 }
-
-const MAX_PAGES = 65536; // must not exceed the maximum the modules declare (scripts/build-wasm.mjs)
 
 /**
  * Our own WebAssembly SIMD kernels: Winograd F(4×4,3×3) convolutions (im2col for few input
@@ -68,6 +71,7 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
     arena: new Arena(memory, maximum * 65536),
     team,
     fusion: options.winogradFusion ?? 'auto',
+    chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
   };
   try {
     warmUp(ctx);
@@ -93,7 +97,7 @@ class SimdBackendImpl implements SimdBackend {
   }
 
   plan(graph: VggGraph, batch: number): void {
-    this.ctx.arena.reserve(planBytes(graph, batch), `a batch of ${batch} through ${graph.model}`);
+    this.ctx.arena.reserve(planBytes(graph, batch, this.ctx.chunkBytes), `a batch of ${batch} through ${graph.model}`);
   }
 
   prepareLayer(layer: GraphLayer, weights: LayerWeights): SimdLayer {
@@ -137,7 +141,7 @@ class SimdBackendImpl implements SimdBackend {
     }
     const out = allocMap(this.ctx, n, h, w, layer.outputs, `${layer.name} output`);
     try {
-      if (layer.algorithm === 'winograd') convWinograd(this.ctx, x, layer, out);
+      if (layer.algorithm === 'winograd' || layer.algorithm === 'winograd2') convWinograd(this.ctx, x, layer, out);
       else convIm2col(this.ctx, x, layer, out);
     } catch (e) {
       this.ctx.arena.release(out.ptr);

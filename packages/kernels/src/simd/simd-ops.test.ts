@@ -9,7 +9,7 @@ import { convCase, denseCase, tensor } from './testdata/simd-test-data.js';
 import { relaxedSimdAvailable } from './wasm-module.js';
 
 // Worst relative L2 error observed per algorithm, printed once (the Winograd error is documented).
-const worst = { winograd: 0, 'winograd-fused': 0, im2col: 0 };
+const worst = { winograd: 0, 'winograd-fused': 0, winograd2: 0, im2col: 0 };
 
 const builds = [
   { fma: true, threads: 1 },
@@ -33,23 +33,26 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
   let backend: SimdBackend;
   let fused: SimdBackend;
   let im2col: SimdBackend;
+  let wino2: SimdBackend;
   beforeAll(async () => {
     if (fma && !relaxedSimdAvailable()) throw new Error('relaxed SIMD unavailable: the FMA build cannot be tested');
     backend = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd', winogradFusion: 'never' });
     fused = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd', winogradFusion: 'always' });
     im2col = await createSimdBackend({ fma, threads: 1, convAlgorithm: 'im2col' });
+    wino2 = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd2' });
     expect(backend.fma).toBe(fma);
   });
   afterAll(async () => {
     await backend?.close();
     await fused?.close();
     await im2col?.close();
+    await wino2?.close();
   });
 
   for (const [h, w, cin, cout] of convShapes) {
-    for (const algorithm of ['winograd', 'winograd-fused', 'im2col'] as const) {
+    for (const algorithm of ['winograd', 'winograd-fused', 'winograd2', 'im2col'] as const) {
       it(`conv2dRelu ${algorithm} x=[1,${h},${w},${cin}] w=[3,3,${cin},${cout}]`, async () => {
-        const b = algorithm === 'winograd' ? backend : algorithm === 'im2col' ? im2col : fused;
+        const b = { winograd: backend, 'winograd-fused': fused, winograd2: wino2, im2col }[algorithm];
         const { layer, weights, x } = convCase(h, w, cin, cout, h * 100 + cin);
         const want = conv2dRelu(x, weights.kernel, weights.bias);
         const prepared = await b.prepareLayer(layer, weights);
@@ -67,11 +70,11 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
     }
   }
 
-  it('conv2dRelu on a batch of 3 images x=[3,13,11,8] w=[3,3,8,8], phased and fused', async () => {
+  it('conv2dRelu on a batch of 3 images x=[3,13,11,8] w=[3,3,8,8], phased, fused and F(2×2)', async () => {
     const { layer, weights } = convCase(13, 11, 8, 8, 7);
     const x = tensor([3, 13, 11, 8], 8);
     const want = conv2dRelu(x, weights.kernel, weights.bias).data;
-    for (const b of [backend, fused]) {
+    for (const b of [backend, fused, wino2]) {
       const got = await b.read(await b.conv2dRelu(await b.input(x), await b.prepareLayer(layer, weights)));
       expect(relativeL2(got.data, want)).toBeLessThan(1e-4);
     }
@@ -129,6 +132,6 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
 
 afterAll(() => {
   console.log(
-    `simd ops: worst relative L2 vs float64 reference: Winograd ${worst.winograd.toExponential(2)}, fused ${worst['winograd-fused'].toExponential(2)}, im2col ${worst.im2col.toExponential(2)}`,
+    `simd ops: worst relative L2 vs float64 reference: Winograd ${worst.winograd.toExponential(2)}, fused ${worst['winograd-fused'].toExponential(2)}, F(2×2) ${worst.winograd2.toExponential(2)}, im2col ${worst.im2col.toExponential(2)}`,
   );
 });

@@ -36,17 +36,30 @@ export function allocVector(ctx: SimdContext, n: number, f: number, stride: numb
   return { ptr, shape: [n, f], stride, imageBytes };
 }
 
-/** Copies a compact NHWC (or `[N, F]`) array into the padded layout. */
+/**
+ * Copies a compact NHWC (or `[N, F]`) array into the padded layout: one copy per image when no
+ * channel padding, else an element loop (a `subarray` per pixel cost ~0.1 µs each: 5 ms of a
+ * 224² image's 3-channel input, ~2 % of a pass on two threads).
+ */
 export function writeCompact(ctx: SimdContext, x: SimdTensor, data: Float32Array): void {
   const mem = f32(ctx);
   const c = x.shape[x.shape.length - 1]!;
-  const pixels = data.length / c;
+  const stride = x.stride;
   const perImage = isMap(x) ? x.shape[1]! * x.shape[2]! : 1;
-  for (let p = 0; p < pixels; p++) {
-    const image = Math.floor(p / perImage);
-    const at = (x.ptr + image * x.imageBytes) / 4 + (p % perImage) * x.stride;
-    mem.set(data.subarray(p * c, p * c + c), at);
-    if (x.stride > c) mem.fill(0, at + c, at + x.stride);
+  const images = data.length / (c * perImage);
+  for (let b = 0; b < images; b++) {
+    const src = b * perImage * c;
+    const dst = (x.ptr + b * x.imageBytes) / 4;
+    if (stride === c) {
+      mem.set(data.subarray(src, src + perImage * c), dst);
+      continue;
+    }
+    for (let p = 0; p < perImage; p++) {
+      const at = dst + p * stride;
+      const from = src + p * c;
+      for (let ch = 0; ch < c; ch++) mem[at + ch] = data[from + ch]!;
+      for (let ch = c; ch < stride; ch++) mem[at + ch] = 0;
+    }
   }
 }
 
@@ -54,13 +67,23 @@ export function writeCompact(ctx: SimdContext, x: SimdTensor, data: Float32Array
 export function readCompact(ctx: SimdContext, x: SimdTensor): Float32Array {
   const mem = f32(ctx);
   const c = x.shape[x.shape.length - 1]!;
+  const stride = x.stride;
   const total = sizeOf(x.shape);
   const out = new Float32Array(total);
   const perImage = isMap(x) ? x.shape[1]! * x.shape[2]! : 1;
-  for (let p = 0; p < total / c; p++) {
-    const image = Math.floor(p / perImage);
-    const at = (x.ptr + image * x.imageBytes) / 4 + (p % perImage) * x.stride;
-    out.set(mem.subarray(at, at + c), p * c);
+  const images = total / (c * perImage);
+  for (let b = 0; b < images; b++) {
+    const dst = b * perImage * c;
+    const src = (x.ptr + b * x.imageBytes) / 4;
+    if (stride === c) {
+      out.set(mem.subarray(src, src + perImage * c), dst);
+      continue;
+    }
+    for (let p = 0; p < perImage; p++) {
+      const at = src + p * stride;
+      const to = dst + p * c;
+      for (let ch = 0; ch < c; ch++) out[to + ch] = mem[at + ch]!;
+    }
   }
   return out;
 }

@@ -1,21 +1,13 @@
 import './webassembly-types.js';
 import { Worker } from 'node:worker_threads';
 import { VggError } from '@vggscope/core';
-import {
-  CLOSED,
-  CTRL_PTR,
-  CTRL_WORDS,
-  MAX_THREADS,
-  OP,
-  type OpName,
-  SCRATCH_BASE,
-  SCRATCH_BYTES,
-  W,
-} from './control-block.js';
+import { ABI, abiHash, type OpArgs, type OpName } from './abi.js';
+import { CLOSED, CTRL_PTR, CTRL_WORDS, MAX_THREADS, SCRATCH_BASE, SCRATCH_BYTES, W } from './control-block.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 interface KernelExports {
   work(ctrl: number, scratch: number): void;
+  abiHash(): number;
 }
 
 /**
@@ -42,6 +34,14 @@ export class Team {
       );
     }
     const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const built = (instance.exports as unknown as KernelExports).abiHash() >>> 0;
+    if (built !== abiHash()) {
+      throw new VggError(
+        'E_INTERNAL',
+        `simd backend: the wasm build does not match src/simd/abi.ts (ABI hash ${built.toString(16)}, expected ${abiHash().toString(16)}); ` +
+          "run 'npm run build:wasm' (or 'npm run build')",
+      );
+    }
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
     for (let t = 1; t < threads; t++) {
@@ -75,20 +75,28 @@ export class Team {
     return this.workers.length + 1;
   }
 
-  /** Runs `jobs` jobs of `op` with `args` (32-bit words; pointers as unsigned) on every thread. */
-  run(op: OpName, jobs: number, args: readonly number[]): void {
+  /** Runs `jobs` jobs of `op` with `args` (written as 32-bit words in ABI order; pointers unsigned) on every thread. */
+  run<O extends OpName>(op: O, jobs: number, args: OpArgs<O>): void {
     if (this.closed) throw new VggError('E_USAGE', 'simd backend: used after close()');
     if (jobs <= 0) return;
     const words = new Int32Array(this.memory.buffer, CTRL_PTR, CTRL_WORDS);
-    words[W.OP] = OP[op];
-    words[W.JOBS] = jobs;
-    for (let i = 0; i < args.length; i++) words[W.ARGS + i] = args[i]! | 0;
-    Atomics.store(words, W.COUNTER, 0);
-    Atomics.store(words, W.ERROR, 0);
-    Atomics.store(words, W.ACTIVE, 0);
+    const { code, args: names } = ABI.ops[op];
+    words[W.op] = code;
+    words[W.jobs] = jobs;
+    const values = args as Record<string, number>;
+    for (let i = 0; i < names.length; i++) {
+      const v = values[names[i]!];
+      if (v === undefined || !Number.isFinite(v)) {
+        throw new VggError('E_INTERNAL', `simd backend: ${op}: argument '${names[i]}' is ${v}`);
+      }
+      words[W.args + i] = v | 0;
+    }
+    Atomics.store(words, W.counter, 0);
+    Atomics.store(words, W.error, 0);
+    Atomics.store(words, W.active, 0);
     if (jobs > 1 && this.workers.length > 0) {
-      Atomics.add(words, W.GEN, 1);
-      Atomics.notify(words, W.GEN);
+      Atomics.add(words, W.gen, 1);
+      Atomics.notify(words, W.gen);
     }
     let failure: unknown;
     try {
@@ -98,12 +106,12 @@ export class Team {
     }
     // Every job is taken: close the op to late workers, then wait for those inside it (also after
     // a failure: none may still write into the memory once run() returns).
-    let active = Atomics.or(words, W.ACTIVE, CLOSED) | CLOSED;
+    let active = Atomics.or(words, W.active, CLOSED) | CLOSED;
     while (active !== CLOSED) {
-      Atomics.wait(words, W.ACTIVE, active);
-      active = Atomics.load(words, W.ACTIVE);
+      Atomics.wait(words, W.active, active);
+      active = Atomics.load(words, W.active);
     }
-    if (failure === undefined && Atomics.load(words, W.ERROR) !== 0) failure = new Error('a worker trapped');
+    if (failure === undefined && Atomics.load(words, W.error) !== 0) failure = new Error('a worker trapped');
     if (failure !== undefined) {
       throw new VggError('E_INTERNAL', `simd backend: kernel '${op}' failed: ${(failure as Error).message}`, {
         cause: failure,
@@ -116,9 +124,9 @@ export class Team {
     if (this.closed) return;
     this.closed = true;
     const words = new Int32Array(this.memory.buffer, CTRL_PTR, CTRL_WORDS);
-    Atomics.store(words, W.STOP, 1);
-    Atomics.add(words, W.GEN, 1);
-    Atomics.notify(words, W.GEN);
+    Atomics.store(words, W.stop, 1);
+    Atomics.add(words, W.gen, 1);
+    Atomics.notify(words, W.gen);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

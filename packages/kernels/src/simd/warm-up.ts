@@ -18,6 +18,7 @@ export function warmUp(ctx: SimdContext, rounds = 4): void {
   const conv = (algorithm: ConvAlgorithm) =>
     prepareLayer(ctx, fakeLayer('conv', [h, w, c], [h, w, c]), weights([3, 3, c, c], c), algorithm);
   const wino = conv('winograd');
+  const wino2 = conv('winograd2');
   const im2col = conv('im2col');
   const fc = prepareLayer(ctx, fakeLayer('dense', [c], [c]), weights([c, c], c));
   const x = allocMap(ctx, 1, h, w, c, 'warm-up');
@@ -28,13 +29,15 @@ export function warmUp(ctx: SimdContext, rounds = 4): void {
       convWinograd({ ...ctx, fusion: 'never' }, x, wino, y);
       convWinograd({ ...ctx, fusion: 'always' }, y, wino, x);
       convWinograd({ ...ctx, fusion: 'never' }, x, wino, y);
+      convWinograd(ctx, y, wino2, x);
+      convIm2col(ctx, x, im2col, y);
       convIm2col(ctx, y, im2col, x);
       ctx.arena.release(maxPool(ctx, x).ptr);
       ctx.arena.release(dense(ctx, v, fc, 'relu').ptr);
     }
   } finally {
     for (const t of [x, y, v]) ctx.arena.release(t.ptr);
-    for (const l of [wino, im2col, fc]) disposeLayer(ctx, l);
+    for (const l of [wino, wino2, im2col, fc]) disposeLayer(ctx, l);
   }
 }
 

@@ -1,15 +1,17 @@
+import { CLOSED, CTRL_WORDS, W } from './control-block.js';
+
 /**
  * The body of one team worker, run with `new Worker(source, { eval: true })` so that it loads the
  * same way from the TypeScript sources (tests) and from dist (no .ts worker file for plain Node).
  * It instantiates the shared module on the shared memory, then sleeps on the GEN word; each new
- * generation it joins the op (unless already closed), takes jobs with `work`, and leaves. Word indices: see control-block.ts.
+ * generation it joins the op (unless already closed), takes jobs with `work`, and leaves. Word indices come from abi.ts.
  */
 export const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory, ctrl, scratch } = workerData;
-const GEN = 0, STOP = 1, ACTIVE = 3, ERROR = 6, CLOSED = 1 << 30;
+const GEN = ${W.gen}, STOP = ${W.stop}, ACTIVE = ${W.active}, ERROR = ${W.error}, CLOSED = ${CLOSED};
 const { exports } = new WebAssembly.Instance(module, { env: { memory } });
-const words = new Int32Array(memory.buffer, ctrl, 32);
+const words = new Int32Array(memory.buffer, ctrl, ${CTRL_WORDS});
 let seen = Atomics.load(words, GEN);
 parentPort.postMessage('ready');
 for (;;) {
