@@ -3,23 +3,8 @@ import { dirname } from 'node:path';
 import { VggError } from '@vggscope/core';
 import type { FloatTensor } from '@vggscope/core';
 import { ensureDir, tempPathFor } from './atomic-write.js';
+import { npyPreamble } from './npy.js';
 import { outputError } from './output-error.js';
-
-/** A v1.0 `.npy` preamble for `descr`/`shape`, padded with spaces to `length` bytes (a multiple of 64) or the next multiple of 64. */
-export function npyPreamble(descr: string, shape: readonly number[], length?: number): Uint8Array {
-  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
-  const unpadded = 10 + header.length + 1;
-  const total = length ?? unpadded + ((64 - (unpadded % 64)) % 64);
-  if (total < unpadded || total - 10 > 0xffff)
-    throw new VggError('E_INTERNAL', `npy: header for ${dims} does not fit ${total} bytes`);
-  header += ' '.repeat(total - unpadded) + '\n';
-  const out = new Uint8Array(total);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  return out;
-}
 
 /**
  * A 1-D NumPy unicode array (`<U{n}`, UTF-32LE) of `strings` — `np.load` reads it without pickle.

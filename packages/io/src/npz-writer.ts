@@ -4,7 +4,7 @@ import * as zlib from 'node:zlib';
 import { VggError } from '@vggscope/core';
 import type { FloatTensor } from '@vggscope/core';
 import { ensureDir, tempPathFor } from './atomic-write.js';
-import { encodeNpy } from './npy.js';
+import { encodeNpyParts } from './npy.js';
 import { outputError } from './output-error.js';
 
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
@@ -83,7 +83,7 @@ export class NpzWriter {
 
   /** Adds `key.npy`; `np.load` exposes it as `key`. */
   async add(key: string, tensor: FloatTensor): Promise<void> {
-    const parts = encodeNpy(tensor);
+    const parts = encodeNpyParts(tensor);
     const size = parts.reduce((n, p) => n + p.length, 0);
     await this.addEntry(
       key,

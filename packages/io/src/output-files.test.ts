@@ -10,8 +10,7 @@ import { npyFileMatches } from './npy-file.js';
 import { NpzWriter } from './npz-writer.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'io-'));
-const npy = (shape: number[]) =>
-  new Uint8Array(Buffer.concat(encodeNpy({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape })));
+const npy = (shape: number[]) => encodeNpy({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape });
 
 describe('npy headers (what --skip-existing trusts)', () => {
   it('an encodeNpy file of the same shape matches; other shapes, truncation, 0 bytes and junk do not', async () => {

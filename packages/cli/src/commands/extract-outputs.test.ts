@@ -99,7 +99,7 @@ describe('--skip-existing trusts only complete outputs of this run’s shape', (
     const [ax, bdy, bx] = index(out).map((x) => x.outputs[0]!.file);
     writeFileSync(ax!, ''); // 0 bytes
     truncateSync(bdy!, 100); // truncated
-    writeFileSync(bx!, Buffer.concat(encodeNpy({ data: new Float32Array(4 * 16), shape: [1, 2, 2, 16] }))); // another size's features
+    writeFileSync(bx!, encodeNpy({ data: new Float32Array(4 * 16), shape: [1, 2, 2, 16] })); // another size's features
     const r = await extract(out, imgs, ['--recursive', '--skip-existing', '--json']);
     expect(JSON.parse(r.out)).toMatchObject({ done: 3, skipped: 0 });
     const again = await extract(out, imgs, ['--recursive', '--skip-existing', '--json']);
