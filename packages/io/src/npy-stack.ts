@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { VggError } from '@vggscope/core';
 import type { FloatTensor } from '@vggscope/core';
 import { ensureDir, tempPathFor } from './atomic-write.js';
-import { npyPreamble } from './npy.js';
+import { npyPreamble, parseNpyHeader } from './npy.js';
 import { outputError } from './output-error.js';
 
 /**
@@ -16,6 +16,25 @@ export function encodeNpyStrings(strings: readonly string[]): Uint8Array[] {
   const data = new Uint32Array(strings.length * width);
   points.forEach((p, i) => data.set(p, i * width));
   return [npyPreamble(`<U${width}`, [strings.length]), new Uint8Array(data.buffer)];
+}
+
+/** The strings of a 1-D `<U{n}` `.npy` (what `encodeNpyStrings` writes); undefined when it is not one. */
+export function decodeNpyStrings(bytes: Uint8Array): string[] | undefined {
+  const h = parseNpyHeader(bytes);
+  const width = Number(/^<U(\d+)$/.exec(h?.descr ?? '')?.[1]);
+  if (!h || !width || h.fortranOrder || h.shape.length !== 1) return undefined;
+  const n = h.shape[0]!;
+  if (bytes.length !== h.dataOffset + n * width * 4) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, n * width * 4);
+  return Array.from({ length: n }, (_, i) => {
+    const points: number[] = [];
+    for (let c = 0; c < width; c++) {
+      const p = view.getUint32((i * width + c) * 4, true);
+      if (p === 0) break;
+      points.push(p);
+    }
+    return String.fromCodePoint(...points);
+  });
 }
 
 /**
@@ -66,6 +85,14 @@ export class NpyStackWriter {
       );
     }
     await this.write(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+
+  /** Appends one row given as its raw little-endian float32 bytes (a row copied from another stack). */
+  async appendBytes(bytes: Uint8Array): Promise<void> {
+    const expected = this.rowShape.reduce((a, b) => a * b, 1) * 4;
+    if (bytes.length !== expected)
+      throw new VggError('E_INTERNAL', `stack: a row of ${bytes.length} bytes, expected ${expected}`);
+    await this.write(bytes);
   }
 
   /** Writes the final header and renames into place; returns the stacked shape. */
