@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { basename, extname } from 'node:path';
-import { outputKeys } from '@vggscope/io';
+import { basename, dirname, extname, sep } from 'node:path';
+import { commonFolder, outputKeys } from '@vggscope/io';
 import { type Pooling } from '@vggscope/core';
 
 /**
@@ -23,6 +23,8 @@ export interface QueueModelConfig {
 export interface ShardItem {
   /** Absolute image path, the same on every machine (a shared mount). */
   readonly image: string;
+  /** The path relative to the run's shared folder: what the index records (as folder mode does). */
+  readonly path: string;
   /** Output key under `outDir`, as folder mode's `outputKeys` gives it (`x`, or `a/x` beside `b/x`). */
   readonly name: string;
 }
@@ -51,7 +53,7 @@ export interface ShardJob {
 export function shardItems(job: ShardJob): ShardItem[] {
   return job.paths.map((p, i) => {
     const image = job.root + p;
-    return { image, name: job.names?.[i] ?? basename(image, extname(image)) };
+    return { image, path: p, name: job.names?.[i] ?? basename(image, extname(image)) };
   });
 }
 
@@ -59,6 +61,8 @@ export interface RunPlan {
   readonly runId: string;
   readonly outDir: string;
   readonly config: QueueModelConfig;
+  /** The folder every image shares (ends with the separator). */
+  readonly root: string;
   readonly images: number;
   readonly shardSize: number;
   readonly shards: readonly { jobId: string; data: ShardJob }[];
@@ -80,7 +84,8 @@ export function planRun(
   const canonical = canonicalConfig(config);
   const runId = hash({ config: canonical, outDir, images, shardSize }).slice(0, 16);
   const count = Math.ceil(images.length / shardSize);
-  const root = commonFolder(images);
+  const shared = commonFolder(images.map((p) => dirname(p)));
+  const root = shared.endsWith(sep) ? shared : shared + sep;
   const shards = Array.from({ length: count }, (_, seq) => {
     const items = images
       .slice(seq * shardSize, (seq + 1) * shardSize)
@@ -102,14 +107,7 @@ export function planRun(
     };
     return { jobId, data };
   });
-  return { runId, outDir, config: canonical, images: images.length, shardSize, shards };
-}
-
-/** The longest folder prefix (ending in '/') shared by every path; '' when there is none. */
-function commonFolder(paths: readonly string[]): string {
-  let prefix = paths[0] ?? '';
-  for (const p of paths) while (!p.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  return prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  return { runId, outDir, config: canonical, root, images: images.length, shardSize, shards };
 }
 
 /** A key-order-independent copy without undefined fields, so equal configs hash equally. */

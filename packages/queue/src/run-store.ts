@@ -15,6 +15,8 @@ export interface RunMeta {
   createdAt: number;
   /** Write stacked per-layer arrays beside features.jsonl at the end. */
   stack: boolean;
+  /** The folder the images share; the index's paths are relative to it (absent in runs of earlier versions). */
+  root?: string;
 }
 
 /** A finished shard, as recorded once in the run's `shards` hash. */
@@ -84,7 +86,7 @@ export class RunStore {
     const h = await this.redis.hgetall(key(runId));
     return Object.fromEntries(
       Object.entries(h)
-        .filter(([k]) => k !== 'meta' && k !== 'merged')
+        .filter(([k]) => k !== 'meta' && k !== 'merged' && k !== 'cancelled')
         .map(([k, v]) => [k, Number(v)]),
     );
   }
@@ -140,6 +142,16 @@ export class RunStore {
       cursor = next;
     } while (cursor !== '0' && out.length < limit);
     return out.sort((a, b) => a.image.localeCompare(b.image)).slice(0, limit);
+  }
+
+  /** Marks the run cancelled (workers skip its shards), or takes the mark off (a new submit). */
+  async setCancelled(runId: string, cancelled: boolean): Promise<void> {
+    if (cancelled) await this.redis.hset(key(runId), 'cancelled', Date.now());
+    else await this.redis.hdel(key(runId), 'cancelled');
+  }
+
+  async cancelled(runId: string): Promise<boolean> {
+    return (await this.redis.hexists(key(runId), 'cancelled')) === 1;
   }
 
   async setMerged(runId: string, path: string): Promise<void> {

@@ -63,7 +63,9 @@ export async function submitRun(o: SubmitOptions): Promise<SubmitResult> {
       shardSize: plan.shardSize,
       createdAt: Date.now(),
       stack: o.stack ?? false,
+      root: plan.root,
     });
+    await store.setCancelled(plan.runId, false); // submitting a cancelled run again resumes it
     const finished = await store.finishedSeqs(plan.runId);
     let added = 0;
     const chunk = 500;
