@@ -44,7 +44,8 @@ describe('cli extract --images (folder through the worker pool)', () => {
     const r = await run(out);
     expect(r.code).toBe(5);
     expect(r.out).toContain('done 3, skipped 0 (outputs exist), failed 1');
-    expect(r.out).toMatch(/broken\.jpg\s+\[E_IMAGE_DECODE\] .*corrupt or unsupported JPEG/);
+    expect(r.out).toMatch(/broken\.jpg\s+\[E_IMAGE_DECODE\] corrupt or unsupported JPEG/);
+    expect(r.out.split('broken.jpg')).toHaveLength(2); // the path once, not again in the reason
     expect(readdirSync(out).sort()).toEqual(['a', 'b', 'c', 'features.jsonl']);
     expect(decodeNpy(readFileSync(join(out, 'a', 'block5_pool.npy'))).shape).toEqual([1, 1, 1, 16]);
     const lines = readFileSync(join(out, 'features.jsonl'), 'utf8')
@@ -66,6 +67,13 @@ describe('cli extract --images (folder through the worker pool)', () => {
     const again = await run(out, ['--skip-existing', '--json']);
     const summary = JSON.parse(again.out) as { done: number; skipped: number; failed: number };
     expect(summary).toMatchObject({ done: 0, skipped: 3, failed: 1 });
+    expect((summary as unknown as { failures: unknown[] }).failures).toEqual([
+      {
+        image: join(photos, 'broken.jpg'),
+        code: 'E_IMAGE_DECODE',
+        reason: expect.stringMatching(/^\[E_IMAGE_DECODE\] /),
+      },
+    ]);
   });
 
   it.skipIf(!PYTHON_WITH_NUMPY)(
