@@ -1,6 +1,7 @@
 export { queueErrors } from './errors.js';
 export {
   canonicalConfig,
+  queueModelConfig,
   planRun,
   shardItems,
   type QueueModelConfig,

@@ -1,23 +1,40 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, sep } from 'node:path';
 import { commonFolder, outputKeys } from '@vggscope/io';
-import { type Pooling } from '@vggscope/core';
+import { type ResolvedVggConfig, VggError } from '@vggscope/core';
 
 /**
- * The extraction config that travels in every job: what a worker needs to build the same model as
- * the submitting machine. Weights are a request, resolved on each worker (an explicit path must be
- * visible there too, e.g. on the shared mount).
+ * The extraction config that travels in every job: the submitting machine's `ResolvedVggConfig`,
+ * as plain JSON — the model by name, and the weights as a request, resolved on each worker (an
+ * explicit path must be visible there too, e.g. on the shared mount).
  */
-export interface QueueModelConfig {
+export type QueueModelConfig = Pick<
+  ResolvedVggConfig,
+  'includeTop' | 'pooling' | 'inputSize' | 'layers' | 'backend'
+> & {
+  /** 'vgg16', 'vgg19' (or a test model's registered name). */
   readonly model: string;
-  readonly includeTop: boolean;
-  readonly pooling: Pooling | null;
-  readonly inputSize: readonly [number, number];
-  /** Keras layer names, as resolved on the submitting machine. */
-  readonly layers: readonly string[];
-  readonly backend?: string;
   /** An explicit weights path; undefined: each worker resolves the official weights (cache or download). */
   readonly weights?: string;
+};
+
+/**
+ * The job's config from a resolved one (the queue resolves nothing again): `weights` is the
+ * request to pass on, not the resolved config's (a path on the submitting machine, or a placeholder).
+ * @example queueModelConfig(resolveVggConfig({ weights: 'official', pooling: 'avg' }).config) // { model: 'vgg16', pooling: 'avg', … }
+ */
+export function queueModelConfig(config: ResolvedVggConfig, weights?: string): QueueModelConfig {
+  if (typeof config.model !== 'string')
+    throw new VggError('E_USAGE', 'queue: the model must be given by name (jobs travel as JSON)');
+  return canonicalConfig({
+    model: config.model,
+    includeTop: config.includeTop,
+    pooling: config.pooling,
+    inputSize: config.inputSize,
+    layers: config.layers,
+    backend: config.backend,
+    weights,
+  });
 }
 
 export interface ShardItem {

@@ -22,6 +22,7 @@ import { npySink, npzSink, type OutputRow, type OutputSink, stackSink } from '..
 import { listImages, outputKeys } from '../list-images.js';
 import { Progress } from '../progress.js';
 import { formatTable } from '../table.js';
+import { reasonWithoutPath } from '../failures.js';
 import { type WeightsInfo, weightsLine } from '../weights-info.js';
 
 export interface FolderJob {
@@ -218,15 +219,6 @@ async function writeIndex(outDir: string, plan: FolderPlan, index: ReadonlyMap<n
     .sort((a, b) => a - b)
     .map((i) => ({ image: plan.names[i]!, key: plan.keys[i]!, outputs: index.get(i)! }));
   await writeFeatureIndex(outDir, rows);
-}
-
-/**
- * A failure's reason without the image's path, for a table that has the path in its first column:
- * decoders name the file (`/p/x.jpg: corrupt …`, `cannot read '/p/x.jpg'`); printed once is enough.
- * @example reasonWithoutPath('/p/x.jpg', '[E_IMAGE_DECODE] /p/x.jpg: corrupt JPEG') // '[E_IMAGE_DECODE] corrupt JPEG'
- */
-export function reasonWithoutPath(image: string, reason: string): string {
-  return reason.replaceAll(`${image}: `, '').replaceAll(` '${image}'`, '');
 }
 
 function renderFolder(job: FolderJob, plan: FolderPlan, o: FolderOutcome, ctx: CommandContext): void {
