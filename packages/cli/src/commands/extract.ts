@@ -42,7 +42,9 @@ Folder mode (all cores, through a worker pool; bounded memory):
   (image → key, files, shapes); --format npz writes one features.npz instead (np.load(...)['a/x/<layer>']).
   --stack writes one [N, …] array per layer in input order instead: features.npy (features_<layer>.npy
   for several layers) and images.txt, or with --format npz one features.npz with each layer and 'images'.
-  --skip-existing reuses outputs that are complete and of this run's shape (also from features.npz).
+  --skip-existing reuses outputs that are complete and of this run's shape (also from features.npz,
+  and the rows of an unfinished --stack). Image paths in features.jsonl and images.txt are relative to
+  the folder the images share.
   A bad image is listed and skipped: exit 5. Ctrl-C keeps and indexes what is finished: exit 130.
 
 Options:
