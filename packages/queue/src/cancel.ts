@@ -1,9 +1,7 @@
-import { Queue } from 'bullmq';
 import { isVggError, wrapError } from '@vggscope/core';
-import { queueErrors, redact } from './errors.js';
 import type { ShardJob } from './plan.js';
-import { probeRedis, redisOptions, shortLivedClient } from './redis.js';
-import { QUEUE_NAME, RunStore } from './run-store.js';
+import { probeRedis, shortLivedClient } from './redis.js';
+import { findRun, RunStore, shortLivedQueue } from './run-store.js';
 
 export interface CancelResult {
   runId: string;
@@ -22,19 +20,10 @@ export interface CancelResult {
 export async function cancelRun(redis: string, runId?: string): Promise<CancelResult> {
   await probeRedis(redis);
   const client = shortLivedClient(redis);
-  const queue = new Queue(QUEUE_NAME, {
-    connection: {
-      ...redisOptions(redis),
-      maxRetriesPerRequest: 2,
-      retryStrategy: (t: number) => (t > 5 ? null : 200 * t),
-    },
-  });
-  queue.on('error', () => {});
+  const queue = shortLivedQueue(redis);
   try {
     const store = new RunStore(client);
-    const id = runId ?? (await store.runs(1))[0];
-    if (!id) throw queueErrors.noRuns(redact(redis));
-    if (!(await store.meta(id))) throw queueErrors.unknownRun(id);
+    const { id } = await findRun(store, redis, runId);
     await store.setCancelled(id, true); // first: a worker taking a shard now skips it
     const ours = <J extends { data: unknown }>(jobs: J[]) => jobs.filter((j) => (j.data as ShardJob).runId === id);
     let removed = 0;

@@ -1,4 +1,7 @@
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { queueErrors, redact } from './errors.js';
+import { redisOptions } from './redis.js';
 import type { QueueModelConfig } from './plan.js';
 
 /** The BullMQ queue every run shares: workers need no flag but Redis, whatever was submitted. */
@@ -161,4 +164,26 @@ export class RunStore {
   async merged(runId: string): Promise<string | undefined> {
     return (await this.redis.hget(key(runId), 'merged')) ?? undefined;
   }
+}
+
+/** A BullMQ queue handle for short commands (submit, status, cancel): a few reconnects, then the call fails. */
+export function shortLivedQueue(url: string): Queue {
+  const queue = new Queue(QUEUE_NAME, {
+    connection: {
+      ...redisOptions(url),
+      maxRetriesPerRequest: 2,
+      retryStrategy: (t: number) => (t > 5 ? null : 200 * t),
+    },
+  });
+  queue.on('error', () => {}); // surfaced by the failing call
+  return queue;
+}
+
+/** The run `runId` (the newest without it) and its meta, or `E_QUEUE` saying there is none. */
+export async function findRun(store: RunStore, url: string, runId?: string): Promise<{ id: string; meta: RunMeta }> {
+  const id = runId ?? (await store.runs(1))[0];
+  if (!id) throw queueErrors.noRuns(redact(url));
+  const meta = await store.meta(id);
+  if (!meta) throw queueErrors.unknownRun(id);
+  return { id, meta };
 }

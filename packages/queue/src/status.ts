@@ -1,10 +1,8 @@
-import { Queue } from 'bullmq';
 import { isVggError, wrapError } from '@vggscope/core';
-import { queueErrors, redact } from './errors.js';
 import { mergeRun, type MergeResult } from './merge.js';
 import type { ShardJob } from './plan.js';
-import { probeRedis, redisOptions, shortLivedClient } from './redis.js';
-import { QUEUE_NAME, RunStore } from './run-store.js';
+import { probeRedis, shortLivedClient } from './redis.js';
+import { findRun, RunStore, shortLivedQueue } from './run-store.js';
 
 export interface RunStatus {
   runId: string;
@@ -41,20 +39,10 @@ export async function runStatus(
 ): Promise<RunStatus> {
   const info = await probeRedis(redis);
   const client = shortLivedClient(redis);
-  const queue = new Queue(QUEUE_NAME, {
-    connection: {
-      ...redisOptions(redis),
-      maxRetriesPerRequest: 2,
-      retryStrategy: (t: number) => (t > 5 ? null : 200 * t),
-    },
-  });
-  queue.on('error', () => {});
+  const queue = shortLivedQueue(redis);
   try {
     const store = new RunStore(client);
-    const id = runId ?? (await store.runs(1))[0];
-    if (!id) throw queueErrors.noRuns(redact(redis));
-    const meta = await store.meta(id);
-    if (!meta) throw queueErrors.unknownRun(id);
+    const { id, meta } = await findRun(store, redis, runId);
     const c = await store.counters(id);
     const active = activeShards(await queue.getActive(), id, await store.finishedSeqs(id));
     const activeImages = active.reduce((s, j) => s + (typeof j.progress === 'number' ? j.progress : 0), 0);
@@ -135,10 +123,7 @@ export async function mergeQueuedRun(redis: string, runId?: string): Promise<Mer
   const client = shortLivedClient(redis);
   try {
     const store = new RunStore(client);
-    const id = runId ?? (await store.runs(1))[0];
-    if (!id) throw queueErrors.noRuns(redact(redis));
-    const meta = await store.meta(id);
-    if (!meta) throw queueErrors.unknownRun(id);
+    const { id, meta } = await findRun(store, redis, runId);
     const result = await mergeRun(meta);
     await store.setMerged(id, result.path);
     return { ...result, runId: id };
