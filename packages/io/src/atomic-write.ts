@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { outputError } from './output-error.js';
 
@@ -49,6 +49,19 @@ export async function probeWritable(dir: string): Promise<void> {
   } finally {
     await rm(probe, { force: true }).catch(() => {});
   }
+}
+
+/**
+ * Opens a temp file beside `path` for a writer that fills it piece by piece and renames it onto
+ * `path` when complete (the npz and stacked writers); the folder is created, faults are `E_OUTPUT`.
+ */
+export async function openTempFor(path: string): Promise<{ fh: FileHandle; tmp: string }> {
+  await ensureDir(dirname(path));
+  const tmp = tempPathFor(path);
+  const fh = await open(tmp, 'w').catch((e: unknown) => {
+    throw outputError(path, e);
+  });
+  return { fh, tmp };
 }
 
 /**

@@ -1,8 +1,7 @@
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { type FileHandle, rename, rm } from 'node:fs/promises';
 import { VggError } from '@vggscope/core';
 import type { FloatTensor } from '@vggscope/core';
-import { ensureDir, tempPathFor } from './atomic-write.js';
+import { openTempFor } from './atomic-write.js';
 import { npyPreamble, parseNpyHeader } from './npy.js';
 import { outputError } from './output-error.js';
 
@@ -60,11 +59,7 @@ export class NpyStackWriter {
   }
 
   static async create(path: string, rowShape: readonly number[]): Promise<NpyStackWriter> {
-    await ensureDir(dirname(path));
-    const tmp = tempPathFor(path);
-    const fh = await open(tmp, 'w').catch((e: unknown) => {
-      throw outputError(path, e);
-    });
+    const { fh, tmp } = await openTempFor(path);
     return new NpyStackWriter(fh, tmp, path, rowShape);
   }
 
