@@ -38,14 +38,18 @@ export function decodeNpyStrings(bytes: Uint8Array): string[] | undefined {
 
 /**
  * Writes outputs of one layer, image after image, as one `[N, …]` float32 `.npy` (the header is
- * rewritten with the final N on close): `--stack`. Memory holds one row; the file appears under its
+ * rewritten with the final N on close): `--stack`. Memory holds 1 MiB of rows; the file appears under its
  * name only on close (temp + rename). Little-endian hosts only (as every Node platform is).
  * @example w.append(out /* [1, 7, 7, 512] *\/) ×N; await w.close() // np.load(path).shape == (N, 7, 7, 512)
  */
 export class NpyStackWriter {
   private rows = 0;
+  /** Where the next byte goes in the file (bytes written plus those pending). */
   private offset: number;
   private readonly headerLength: number;
+  /** Rows gathered for one write: pooled features are 2 KB a row, and a syscall each would dominate. */
+  private readonly pending = new Uint8Array(1 << 20);
+  private pendingBytes = 0;
 
   private constructor(
     private readonly fh: FileHandle,
@@ -93,6 +97,7 @@ export class NpyStackWriter {
   /** Writes the final header and renames into place; returns the stacked shape. */
   async close(): Promise<number[]> {
     const shape = [this.rows, ...this.rowShape];
+    await this.flush();
     await this.io(() => this.fh.write(npyPreamble('<f4', shape, this.headerLength), 0, this.headerLength, 0));
     await this.io(() => this.fh.close());
     await this.io(() => rename(this.tmp, this.path));
@@ -105,12 +110,27 @@ export class NpyStackWriter {
   }
 
   private async write(bytes: Uint8Array): Promise<void> {
-    for (let done = 0; done < bytes.length;) {
-      const { bytesWritten } = await this.io(() => this.fh.write(bytes, done, bytes.length - done, this.offset));
-      done += bytesWritten;
-      this.offset += bytesWritten;
+    if (this.pendingBytes + bytes.length > this.pending.length) await this.flush();
+    if (bytes.length >= this.pending.length) await this.writeAt(bytes, this.offset);
+    else {
+      this.pending.set(bytes, this.pendingBytes);
+      this.pendingBytes += bytes.length;
     }
+    this.offset += bytes.length;
     this.rows++;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    await this.writeAt(this.pending.subarray(0, this.pendingBytes), this.offset - this.pendingBytes);
+    this.pendingBytes = 0;
+  }
+
+  private async writeAt(bytes: Uint8Array, position: number): Promise<void> {
+    for (let done = 0; done < bytes.length;) {
+      const { bytesWritten } = await this.io(() => this.fh.write(bytes, done, bytes.length - done, position + done));
+      done += bytesWritten;
+    }
   }
 
   private async io<T>(f: () => Promise<T>): Promise<T> {
