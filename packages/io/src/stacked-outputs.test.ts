@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LayerOutput } from '@vggscope/core';
 import { decodeNpy } from './npy.js';
-import { decodeNpyStrings } from './npy-stack.js';
+import { decodeNpyStrings, NpyStackWriter } from './npy-stack.js';
 import { openNpz } from './npz-reader.js';
 import { PreviousStack, StackedOutputs } from './stacked-outputs.js';
 
@@ -114,4 +114,19 @@ describe('StackedOutputs', () => {
     expect(await PreviousStack.open(dir, shapes, 'npy')).toBeUndefined();
     expect(await PreviousStack.open(tmp(), shapes, 'npy')).toBeUndefined();
   });
+});
+
+describe('NpyStackWriter', () => {
+  for (const n of [3, 200_000, 300_000])
+    // 12 B, 800 KB (fills the 1 MiB write buffer part-way), 1.2 MB (bypasses it)
+    it(`rows of ${n} floats: every row lands where the header says`, async () => {
+      const file = join(tmp(), 'x.npy');
+      const w = await NpyStackWriter.create(file, [n]);
+      const rows = [0, 1, 2, 3, 4].map((r) => Float32Array.from({ length: n }, (_, k) => r * 7 + (k % 13)));
+      for (const data of rows) await w.append({ data, shape: [1, n] });
+      expect(await w.close()).toEqual([5, n]);
+      const back = decodeNpy(readFileSync(file));
+      expect(back.shape).toEqual([5, n]);
+      rows.forEach((data, r) => expect(back.data.subarray(r * n, (r + 1) * n)).toEqual(data));
+    });
 });
