@@ -32,7 +32,8 @@ worker   pulls shards and runs them through a local worker pool; writes DIR/<ima
          another worker after --grace seconds; a second SIGTERM releases at once), then exits 0.
 status   shards and images done / active / waiting / failed, the fleet's img/s and ETA, failed
          images with their reasons (the newest run without RUN).
-merge    writes DIR/features.jsonl again from the shard indexes (workers do it when a run ends).
+merge    writes DIR/features.jsonl (and the stacked arrays of a --stack run) again from the shard
+         indexes (workers do it when a run ends).
 cancel   takes the run's queued shards off the queue; running shards finish and their outputs
          stay; workers skip the run from then on. Submitting the same run again resumes it.
 
