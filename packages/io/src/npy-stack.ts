@@ -1,5 +1,5 @@
 import { type FileHandle, rename, rm } from 'node:fs/promises';
-import { VggError } from '@vggscope/core';
+import { sizeOf, VggError } from '@vggscope/core';
 import type { FloatTensor } from '@vggscope/core';
 import { openTempFor } from './atomic-write.js';
 import { npyPreamble, parseNpyHeader } from './npy.js';
@@ -88,7 +88,7 @@ export class NpyStackWriter {
 
   /** Appends one row given as its raw little-endian float32 bytes (a row copied from another stack). */
   async appendBytes(bytes: Uint8Array): Promise<void> {
-    const expected = this.rowShape.reduce((a, b) => a * b, 1) * 4;
+    const expected = sizeOf(this.rowShape) * 4;
     if (bytes.length !== expected)
       throw new VggError('E_INTERNAL', `stack: a row of ${bytes.length} bytes, expected ${expected}`);
     await this.write(bytes);

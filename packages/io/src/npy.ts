@@ -1,4 +1,4 @@
-import { type FloatTensor, VggError } from '@vggscope/core';
+import { type FloatTensor, sizeOf, VggError } from '@vggscope/core';
 
 /** A v1.0 `.npy` preamble for `descr`/`shape`, padded with spaces to `length` bytes (a multiple of 64) or the next multiple of 64. */
 export function npyPreamble(descr: string, shape: readonly number[], length?: number): Uint8Array {
@@ -103,7 +103,7 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader | undefined {
 
 /** Bytes an `.npy` v1 header for a float32 tensor of this shape takes (what `encodeNpy` writes). */
 export function npyByteLength(shape: readonly number[]): number {
-  return npyPreamble('<f4', shape).length + shape.reduce((a, b) => a * b, 1) * 4;
+  return npyPreamble('<f4', shape).length + sizeOf(shape) * 4;
 }
 
 /**
@@ -114,5 +114,5 @@ export function npyMatches(bytes: Uint8Array, shape: readonly number[], totalLen
   const h = parseNpyHeader(bytes);
   if (!h || h.descr !== '<f4' || h.fortranOrder) return false;
   if (h.shape.length !== shape.length || h.shape.some((d, i) => d !== shape[i])) return false;
-  return totalLength === h.dataOffset + shape.reduce((a, b) => a * b, 1) * 4;
+  return totalLength === h.dataOffset + sizeOf(shape) * 4;
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LayerOutput } from '@vggscope/core';
+import { type LayerOutput, sizeOf } from '@vggscope/core';
 import { tempPathFor, writeFileAtomic } from './atomic-write.js';
 import type { OutputRow } from './feature-index.js';
 import { parseNpyHeader } from './npy.js';
@@ -128,7 +128,7 @@ async function rowSource(readAt: ReadAt): Promise<RowSource | undefined> {
   if (!h || h.descr !== '<f4' || h.fortranOrder || h.shape.length < 1) return undefined;
   const rows = h.shape[0]!;
   const rowShape = h.shape.slice(1);
-  const rowBytes = rowShape.reduce((a, b) => a * b, 1) * 4;
+  const rowBytes = sizeOf(rowShape) * 4;
   const read = async (r: number) => {
     const bytes = await readAt(h.dataOffset + r * rowBytes, rowBytes);
     if (bytes.length !== rowBytes) throw new Error(`stack: row ${r} is cut short`);
