@@ -144,18 +144,22 @@ async function interruptedExtract(args: string[]): Promise<{ code: number | null
   );
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  // Wait until the first images are done (progress lines appear), then interrupt.
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (/extract \d+% [1-9]/.test(err)) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 100);
-  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // Wait until the first images are done (progress lines appear), then interrupt; a child that ends
+  // first (an error) is reported by the caller's assertions instead of hanging the test.
+  await Promise.race([
+    exited,
+    new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (/extract \d+% [1-9]/.test(err) || child.exitCode !== null) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 100);
+    }),
+  ]);
   child.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, err };
+  return { code: await exited, err };
 }
 
 describe('cli extract --images, interrupted', () => {
