@@ -1,34 +1,24 @@
-import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  encodeNpy,
-  encodeNpyStrings,
-  npyFileMatches,
-  NpyStackWriter,
   type NpzArchive,
   NpzWriter,
+  npyFileMatches,
+  npyOutputPath,
   openNpz,
-  tempPathFor,
-  writeFileAtomic,
+  type OutputRow,
+  PreviousStack,
+  saveNpyOutputs,
+  StackedOutputs,
 } from '@vggscope/io';
 import { type LayerOutput } from '@vggscope/core';
 
-/** One row of `features.jsonl`'s outputs: where an image's array for one layer is. */
-export interface OutputRow {
-  layer: string;
-  shape: readonly number[];
-  file: string;
-  /** The key inside an `.npz`, or the row of a stacked array. */
-  key?: string;
-  row?: number;
-}
+export type { OutputRow } from '@vggscope/io';
 
 /**
  * Where folder extraction puts arrays: one `.npy` per image and layer, one `.npz`, or stacked
  * `[N, …]` arrays. `reuse` answers --skip-existing (only outputs exactly as this run would write
  * them count); `finish` makes everything visible (also after Ctrl-C, with what was done); `abort`
- * removes what is unfinished.
+ * removes what is unfinished. The writing itself is `@vggscope/io`'s, shared with the queue.
  */
 export interface OutputSink {
   reuse(i: number): Promise<OutputRow[] | undefined>;
@@ -41,23 +31,22 @@ export interface SinkSetup {
   outDir: string;
   /** Output key per image (`a/x`), from `outputKeys`. */
   keys: readonly string[];
-  images: readonly string[];
+  /** Each image's path relative to the folder they share (`a/x.png`): what the image lists hold. */
+  names: readonly string[];
   /** Shape each layer's output has for one image, `[1, …]`. */
   shapes: ReadonlyMap<string, readonly number[]>;
 }
 
 export function npySink({ outDir, keys, shapes }: SinkSetup): OutputSink {
-  const fileFor = (i: number, layer: string) => join(outDir, ...keys[i]!.split('/'), `${layer}.npy`);
-  const rows = (i: number) => [...shapes].map(([layer, shape]) => ({ layer, shape, file: fileFor(i, layer) }));
+  const rows = (i: number) =>
+    [...shapes].map(([layer, shape]) => ({ layer, shape, file: npyOutputPath(outDir, keys[i]!, layer) }));
   return {
     async reuse(i) {
-      for (const [layer, shape] of shapes) if (!(await npyFileMatches(fileFor(i, layer), shape))) return undefined;
+      for (const [layer, shape] of shapes)
+        if (!(await npyFileMatches(npyOutputPath(outDir, keys[i]!, layer), shape))) return undefined;
       return rows(i);
     },
-    async save(i, outputs) {
-      for (const o of outputs) await writeFileAtomic(fileFor(i, o.layer), encodeNpy(o));
-      return rows(i);
-    },
+    save: (i, outputs) => saveNpyOutputs(outDir, keys[i]!, outputs),
     finish: async () => [],
     abort: async () => {},
   };
@@ -94,66 +83,21 @@ export async function npzSink({ outDir, keys, shapes }: SinkSetup, skipExisting:
 }
 
 /**
- * `--stack`: one `[N, …]` array per layer in input order, plus the image list. `.npy`: `features.npy`
- * (one layer) or `features_<layer>.npy`, and `images.txt`; `.npz`: `features.npz` holding each layer
- * under its name and `images` (a unicode array).
+ * `--stack`: one `[N, …]` array per layer in input order plus the image list, written by
+ * `StackedOutputs` (as `queue merge` writes them). With --skip-existing the rows of an earlier,
+ * interrupted stack are copied instead of computed again.
  */
-export async function stackSink({ outDir, images, shapes }: SinkSetup, format: 'npy' | 'npz'): Promise<OutputSink> {
-  const single = shapes.size === 1;
-  const target = (layer: string) =>
-    format === 'npz'
-      ? tempPathFor(join(outDir, `${layer}.npy`))
-      : join(outDir, single ? 'features.npy' : `features_${layer}.npy`);
-  const writers = new Map<string, NpyStackWriter>();
-  for (const [layer, shape] of shapes) writers.set(layer, await NpyStackWriter.create(target(layer), shape.slice(1)));
-  const names: string[] = [];
-  const npzPath = join(outDir, 'features.npz');
+export async function stackSink(
+  { outDir, names, shapes }: SinkSetup,
+  format: 'npy' | 'npz',
+  skipExisting: boolean,
+): Promise<OutputSink> {
+  const previous = skipExisting ? await PreviousStack.open(outDir, shapes, format) : undefined;
+  const stack = await StackedOutputs.create({ outDir, shapes, format, previous });
   return {
-    reuse: async () => undefined,
-    async save(i, outputs) {
-      const row = names.length;
-      for (const o of outputs) await writers.get(o.layer)!.append(o);
-      names.push(images[i]!);
-      return outputs.map((o) => ({
-        layer: o.layer,
-        shape: o.shape,
-        file: format === 'npz' ? npzPath : writers.get(o.layer)!.path,
-        ...(format === 'npz' ? { key: o.layer } : {}),
-        row,
-      }));
-    },
-    async finish() {
-      for (const w of writers.values()) await w.close();
-      if (format === 'npy') {
-        await writeFileAtomic(
-          join(outDir, 'images.txt'),
-          new TextEncoder().encode(names.map((n) => `${n}\n`).join('')),
-        );
-        return [...[...writers.values()].map((w) => w.path), join(outDir, 'images.txt')];
-      }
-      const npz = await NpzWriter.create(npzPath);
-      try {
-        for (const [layer, w] of writers)
-          await npz.addStream(layer, (await stat(w.path)).size, createReadStream(w.path, { highWaterMark: 1 << 20 }));
-        const strings = encodeNpyStrings(names);
-        await npz.addStream(
-          'images',
-          strings.reduce((n, p) => n + p.length, 0),
-          (async function* () {
-            yield* strings;
-          })(),
-        );
-        await npz.close();
-      } catch (e) {
-        await npz.abort();
-        throw e;
-      } finally {
-        for (const w of writers.values()) await rm(w.path, { force: true });
-      }
-      return [npzPath];
-    },
-    async abort() {
-      for (const w of writers.values()) await w.abort();
-    },
+    reuse: async (i) => stack.reuse(i, names[i]!),
+    save: (i, outputs) => stack.append(i, names[i]!, outputs),
+    finish: () => stack.finish(),
+    abort: () => stack.abort(),
   };
 }

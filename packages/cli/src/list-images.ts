@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { IMAGE_FILE_EXTENSIONS } from '@vggscope/image';
@@ -10,6 +10,8 @@ const IMAGE_EXT = new RegExp(`\\.(${IMAGE_FILE_EXTENSIONS.join('|')})$`, 'i');
 export interface ListImagesOptions {
   /** Folders: include their subfolders (globs follow their own `**`). */
   recursive?: boolean;
+  /** Told when a folder (without `recursive`) has images and sub-folders that were not searched. */
+  onSkippedFolders?: (folder: string, count: number) => void;
 }
 
 /**
@@ -50,10 +52,14 @@ export async function listImages(args: readonly string[], options: ListImagesOpt
       onlyFiles: true,
       followSymbolicLinks: false,
     });
-    found
-      .filter((n) => IMAGE_EXT.test(n))
-      .sort(byPath)
-      .forEach((n) => push(`${arg.replace(/[\\/]+$/, '')}/${n}`));
+    const images = found.filter((n) => IMAGE_EXT.test(n)).sort(byPath);
+    images.forEach((n) => push(`${arg.replace(/[\\/]+$/, '')}/${n}`));
+    if (!options.recursive && images.length > 0 && options.onSkippedFolders) {
+      const subfolders = (await readdir(arg, { withFileTypes: true }).catch(() => [])).filter(
+        (d) => d.isDirectory() && !d.name.startsWith('.'),
+      ).length;
+      if (subfolders > 0) options.onSkippedFolders(arg, subfolders);
+    }
   }
   if (out.length === 0) {
     throw new VggError(

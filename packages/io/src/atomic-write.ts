@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { outputError } from './output-error.js';
 
@@ -52,6 +52,19 @@ export async function probeWritable(dir: string): Promise<void> {
 }
 
 /**
+ * Opens a temp file beside `path` for a writer that fills it piece by piece and renames it onto
+ * `path` when complete (the npz and stacked writers); the folder is created, faults are `E_OUTPUT`.
+ */
+export async function openTempFor(path: string): Promise<{ fh: FileHandle; tmp: string }> {
+  await ensureDir(dirname(path));
+  const tmp = tempPathFor(path);
+  const fh = await open(tmp, 'w').catch((e: unknown) => {
+    throw outputError(path, e);
+  });
+  return { fh, tmp };
+}
+
+/**
  * Writes a file so that readers see either the old content or the complete new one, never a
  * partial file: write a temp file in the same folder, then rename over the target. File-system
  * faults (read-only, full disk, a file where a folder should be) become `E_OUTPUT`.
@@ -68,28 +81,58 @@ export async function writeFileAtomic(path: string, data: Uint8Array | readonly 
   }
 }
 
+export interface CleanTempsOptions {
+  now?: number;
+  /**
+   * The processes that wrote them are known to be gone, wherever they ran (a queue shard's earlier
+   * attempt, perhaps on another machine, whose pids mean nothing here): remove every one not ours.
+   */
+  writersGone?: boolean;
+}
+
 /**
  * Removes temp files of our own naming left in `dir` by a run that was killed (SIGKILL, power
- * loss): those whose process is gone, or any older than a day. Returns the names removed.
- * Never touches other files; a missing folder is fine.
+ * loss): those whose process is gone, or any older than a day (or all but this process's, with
+ * `writersGone`). Returns the names removed. Never touches other files; a missing folder is fine.
  */
-export async function cleanStaleTemps(dir: string, now = Date.now()): Promise<string[]> {
+export async function cleanStaleTemps(dir: string, options: CleanTempsOptions = {}): Promise<string[]> {
+  const now = options.now ?? Date.now();
   const names = await readdir(dir).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
     const m = TEMP_NAME.exec(name);
     if (!m) continue;
     const pid = Number(m[2]);
+    if (pid === process.pid) continue; // a write of this process may be under way
     const path = join(dir, name);
-    const old = await stat(path).then(
-      (s) => now - s.mtimeMs > 86_400_000,
-      () => false,
-    );
-    if (pid !== process.pid && (old || !processAlive(pid))) {
+    const stale =
+      options.writersGone ||
+      !processAlive(pid) ||
+      (await stat(path).then(
+        (s) => now - s.mtimeMs > 86_400_000,
+        () => false,
+      ));
+    if (stale) {
       await rm(path, { force: true }).catch(() => {});
       removed.push(name);
     }
   }
+  return removed;
+}
+
+/**
+ * `cleanStaleTemps` over an output folder and the folder of every output key in it (where the
+ * per-image `.npy` files go): what folder mode does before a run and the queue before a retried
+ * shard. Returns how many files it removed.
+ */
+export async function cleanOutputTemps(
+  outDir: string,
+  keys: readonly string[],
+  options: CleanTempsOptions = {},
+): Promise<number> {
+  const dirs = new Set([outDir, ...keys.map((k) => join(outDir, ...k.split('/')))]);
+  let removed = 0;
+  for (const d of dirs) removed += (await cleanStaleTemps(d, options)).length;
   return removed;
 }
 

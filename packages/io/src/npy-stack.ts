@@ -1,25 +1,9 @@
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { VggError } from '@vggscope/core';
+import { type FileHandle, rename, rm } from 'node:fs/promises';
+import { sizeOf, VggError } from '@vggscope/core';
 import type { FloatTensor } from '@vggscope/core';
-import { ensureDir, tempPathFor } from './atomic-write.js';
+import { openTempFor } from './atomic-write.js';
+import { npyPreamble, parseNpyHeader } from './npy.js';
 import { outputError } from './output-error.js';
-
-/** A v1.0 `.npy` preamble for `descr`/`shape`, padded with spaces to `length` bytes (a multiple of 64) or the next multiple of 64. */
-export function npyPreamble(descr: string, shape: readonly number[], length?: number): Uint8Array {
-  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
-  const unpadded = 10 + header.length + 1;
-  const total = length ?? unpadded + ((64 - (unpadded % 64)) % 64);
-  if (total < unpadded || total - 10 > 0xffff)
-    throw new VggError('E_INTERNAL', `npy: header for ${dims} does not fit ${total} bytes`);
-  header += ' '.repeat(total - unpadded) + '\n';
-  const out = new Uint8Array(total);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  return out;
-}
 
 /**
  * A 1-D NumPy unicode array (`<U{n}`, UTF-32LE) of `strings` — `np.load` reads it without pickle.
@@ -33,16 +17,39 @@ export function encodeNpyStrings(strings: readonly string[]): Uint8Array[] {
   return [npyPreamble(`<U${width}`, [strings.length]), new Uint8Array(data.buffer)];
 }
 
+/** The strings of a 1-D `<U{n}` `.npy` (what `encodeNpyStrings` writes); undefined when it is not one. */
+export function decodeNpyStrings(bytes: Uint8Array): string[] | undefined {
+  const h = parseNpyHeader(bytes);
+  const width = Number(/^<U(\d+)$/.exec(h?.descr ?? '')?.[1]);
+  if (!h || !width || h.fortranOrder || h.shape.length !== 1) return undefined;
+  const n = h.shape[0]!;
+  if (bytes.length !== h.dataOffset + n * width * 4) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, n * width * 4);
+  return Array.from({ length: n }, (_, i) => {
+    const points: number[] = [];
+    for (let c = 0; c < width; c++) {
+      const p = view.getUint32((i * width + c) * 4, true);
+      if (p === 0) break;
+      points.push(p);
+    }
+    return String.fromCodePoint(...points);
+  });
+}
+
 /**
  * Writes outputs of one layer, image after image, as one `[N, …]` float32 `.npy` (the header is
- * rewritten with the final N on close): `--stack`. Memory holds one row; the file appears under its
+ * rewritten with the final N on close): `--stack`. Memory holds 1 MiB of rows; the file appears under its
  * name only on close (temp + rename). Little-endian hosts only (as every Node platform is).
  * @example w.append(out /* [1, 7, 7, 512] *\/) ×N; await w.close() // np.load(path).shape == (N, 7, 7, 512)
  */
 export class NpyStackWriter {
   private rows = 0;
+  /** Where the next byte goes in the file (bytes written plus those pending). */
   private offset: number;
   private readonly headerLength: number;
+  /** Rows gathered for one write: pooled features are 2 KB a row, and a syscall each would dominate. */
+  private readonly pending = new Uint8Array(1 << 20);
+  private pendingBytes = 0;
 
   private constructor(
     private readonly fh: FileHandle,
@@ -56,11 +63,7 @@ export class NpyStackWriter {
   }
 
   static async create(path: string, rowShape: readonly number[]): Promise<NpyStackWriter> {
-    await ensureDir(dirname(path));
-    const tmp = tempPathFor(path);
-    const fh = await open(tmp, 'w').catch((e: unknown) => {
-      throw outputError(path, e);
-    });
+    const { fh, tmp } = await openTempFor(path);
     return new NpyStackWriter(fh, tmp, path, rowShape);
   }
 
@@ -83,9 +86,18 @@ export class NpyStackWriter {
     await this.write(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   }
 
+  /** Appends one row given as its raw little-endian float32 bytes (a row copied from another stack). */
+  async appendBytes(bytes: Uint8Array): Promise<void> {
+    const expected = sizeOf(this.rowShape) * 4;
+    if (bytes.length !== expected)
+      throw new VggError('E_INTERNAL', `stack: a row of ${bytes.length} bytes, expected ${expected}`);
+    await this.write(bytes);
+  }
+
   /** Writes the final header and renames into place; returns the stacked shape. */
   async close(): Promise<number[]> {
     const shape = [this.rows, ...this.rowShape];
+    await this.flush();
     await this.io(() => this.fh.write(npyPreamble('<f4', shape, this.headerLength), 0, this.headerLength, 0));
     await this.io(() => this.fh.close());
     await this.io(() => rename(this.tmp, this.path));
@@ -98,12 +110,27 @@ export class NpyStackWriter {
   }
 
   private async write(bytes: Uint8Array): Promise<void> {
-    for (let done = 0; done < bytes.length;) {
-      const { bytesWritten } = await this.io(() => this.fh.write(bytes, done, bytes.length - done, this.offset));
-      done += bytesWritten;
-      this.offset += bytesWritten;
+    if (this.pendingBytes + bytes.length > this.pending.length) await this.flush();
+    if (bytes.length >= this.pending.length) await this.writeAt(bytes, this.offset);
+    else {
+      this.pending.set(bytes, this.pendingBytes);
+      this.pendingBytes += bytes.length;
     }
+    this.offset += bytes.length;
     this.rows++;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    await this.writeAt(this.pending.subarray(0, this.pendingBytes), this.offset - this.pendingBytes);
+    this.pendingBytes = 0;
+  }
+
+  private async writeAt(bytes: Uint8Array, position: number): Promise<void> {
+    for (let done = 0; done < bytes.length;) {
+      const { bytesWritten } = await this.io(() => this.fh.write(bytes, done, bytes.length - done, position + done));
+      done += bytesWritten;
+    }
   }
 
   private async io<T>(f: () => Promise<T>): Promise<T> {

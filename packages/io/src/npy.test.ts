@@ -1,17 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PYTHON_WITH_NUMPY, skipNote } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from './atomic-write.js';
-import { decodeNpy, encodeNpy } from './npy.js';
-
-const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+import { decodeNpy, encodeNpy, encodeNpyParts } from './npy.js';
 
 describe('encodeNpy', () => {
   it('writes a v1.0 header padded to 64 bytes and ending in a newline', () => {
-    const bytes = concat(encodeNpy({ data: new Float32Array(6), shape: [1, 2, 3] }));
+    const bytes = encodeNpy({ data: new Float32Array(6), shape: [1, 2, 3] });
     expect([...bytes.subarray(0, 8)]).toEqual([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
     const headerLen = bytes[8]! | (bytes[9]! << 8);
     expect((10 + headerLen) % 64).toBe(0);
@@ -21,22 +19,30 @@ describe('encodeNpy', () => {
   });
 
   it('1-D shapes get the tuple comma: (5,)', () => {
-    expect(new TextDecoder().decode(concat(encodeNpy({ data: new Float32Array(5), shape: [5] })))).toContain(
-      "'shape': (5,)",
-    );
+    expect(new TextDecoder().decode(encodeNpy({ data: new Float32Array(5), shape: [5] }))).toContain("'shape': (5,)");
   });
 
   it('decodes from a Node Buffer that is a view into a larger pool', () => {
     const bytes = Buffer.concat([
       Buffer.from('junk'),
-      Buffer.concat(encodeNpy({ data: Float32Array.from([7, 8]), shape: [2] })),
+      encodeNpy({ data: Float32Array.from([7, 8]), shape: [2] }),
     ]).subarray(4);
     expect([...decodeNpy(bytes).data]).toEqual([7, 8]);
   });
 
+  it('is one buffer: writeFileSync(path, encodeNpy(t)) writes the file encodeNpyParts describes', () => {
+    const t = { data: Float32Array.from([1, -2, 3.5]), shape: [3] };
+    const file = join(mkdtempSync(join(tmpdir(), 'npy-')), 'one.npy');
+    writeFileSync(file, encodeNpy(t));
+    const [preamble, body] = encodeNpyParts(t);
+    expect(body.buffer).toBe(t.data.buffer); // the parts form shares the tensor's memory (no copy)
+    expect([...readFileSync(file)]).toEqual([...preamble, ...body]);
+    expect([...decodeNpy(readFileSync(file)).data]).toEqual([1, -2, 3.5]);
+  });
+
   it('round-trips through decodeNpy', () => {
     const data = Float32Array.from([1.5, -2, 3.25, Math.PI]);
-    const back = decodeNpy(concat(encodeNpy({ data, shape: [2, 2] })));
+    const back = decodeNpy(encodeNpy({ data, shape: [2, 2] }));
     expect(back.shape).toEqual([2, 2]);
     expect([...back.data]).toEqual([...data]);
   });

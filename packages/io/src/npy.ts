@@ -1,21 +1,41 @@
-import type { FloatTensor } from '@vggscope/core';
+import { type FloatTensor, sizeOf, VggError } from '@vggscope/core';
+
+/** A v1.0 `.npy` preamble for `descr`/`shape`, padded with spaces to `length` bytes (a multiple of 64) or the next multiple of 64. */
+export function npyPreamble(descr: string, shape: readonly number[], length?: number): Uint8Array {
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
+  const unpadded = 10 + header.length + 1;
+  const total = length ?? unpadded + ((64 - (unpadded % 64)) % 64);
+  if (total < unpadded || total - 10 > 0xffff)
+    throw new VggError('E_INTERNAL', `npy: header for ${dims} does not fit ${total} bytes`);
+  header += ' '.repeat(total - unpadded) + '\n';
+  const out = new Uint8Array(total);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0); // \x93NUMPY v1.0
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  return out;
+}
 
 /**
- * Encodes a float32 tensor as NumPy `.npy` format 1.0 (`<f4`, C order): the magic, a header dict
- * padded with spaces to a multiple of 64 bytes and ending in '\n', then the raw data.
- * @example encodeNpy({ data, shape: [1, 7, 7, 512] }) // np.load(...).shape == (1, 7, 7, 512)
+ * A float32 tensor as NumPy `.npy` format 1.0 (`<f4`, C order), in two parts that share the
+ * tensor's memory: the preamble (magic, header dict padded to 64 bytes) and the raw data. For
+ * writers that send the parts on without a copy; `encodeNpy` gives one buffer.
  */
-export function encodeNpy(t: FloatTensor): Uint8Array[] {
-  const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
-  const unpadded = 10 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const preamble = new Uint8Array(10 + header.length);
-  preamble.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0); // \x93NUMPY v1.0
-  new DataView(preamble.buffer).setUint16(8, header.length, true);
-  preamble.set(new TextEncoder().encode(header), 10);
+export function encodeNpyParts(t: FloatTensor): [Uint8Array, Uint8Array] {
   const body = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  return [preamble, littleEndian(body)];
+  return [npyPreamble('<f4', t.shape), littleEndian(body)];
+}
+
+/**
+ * Encodes a float32 tensor as one NumPy `.npy` file (format 1.0, `<f4`, C order).
+ * @example writeFileSync('x.npy', encodeNpy({ data, shape: [1, 7, 7, 512] })) // np.load('x.npy').shape == (1, 7, 7, 512)
+ */
+export function encodeNpy(t: FloatTensor): Uint8Array {
+  const [preamble, body] = encodeNpyParts(t);
+  const out = new Uint8Array(preamble.length + body.length);
+  out.set(preamble, 0);
+  out.set(body, preamble.length);
+  return out;
 }
 
 function littleEndian(bytes: Uint8Array): Uint8Array {
@@ -83,7 +103,7 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader | undefined {
 
 /** Bytes an `.npy` v1 header for a float32 tensor of this shape takes (what `encodeNpy` writes). */
 export function npyByteLength(shape: readonly number[]): number {
-  return encodeNpy({ data: new Float32Array(0), shape })[0]!.length + shape.reduce((a, b) => a * b, 1) * 4;
+  return npyPreamble('<f4', shape).length + sizeOf(shape) * 4;
 }
 
 /**
@@ -94,5 +114,5 @@ export function npyMatches(bytes: Uint8Array, shape: readonly number[], totalLen
   const h = parseNpyHeader(bytes);
   if (!h || h.descr !== '<f4' || h.fortranOrder) return false;
   if (h.shape.length !== shape.length || h.shape.some((d, i) => d !== shape[i])) return false;
-  return totalLength === h.dataOffset + shape.reduce((a, b) => a * b, 1) * 4;
+  return totalLength === h.dataOffset + sizeOf(shape) * 4;
 }

@@ -53,15 +53,30 @@ export class NpzArchive {
     return e.localOffset + at + e.size <= this.fileSize && npyMatches(head, shape, e.size);
   }
 
-  /** The entry's bytes, in chunks of at most 1 MiB (bounded memory for large maps). */
-  async *read(key: string): AsyncGenerator<Uint8Array> {
+  /** Where entry `key`'s bytes (its `.npy`) start in the archive file. */
+  async dataStart(key: string): Promise<number> {
     const e = this.entries.get(key)!;
     let start = this.dataOffsets.get(key);
     if (start === undefined) {
       const at = localDataStart(await readAt(this.fh, e.localOffset, 30));
       if (at === undefined) throw new Error(`npz: entry '${key}' has no local header`);
       start = e.localOffset + at;
+      this.dataOffsets.set(key, start);
     }
+    return start;
+  }
+
+  /** Up to `length` bytes of entry `key` from `offset` within it (fewer at its end): a row of a stacked array. */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    const e = this.entries.get(key)!;
+    const n = Math.max(0, Math.min(length, e.size - offset));
+    return readAt(this.fh, (await this.dataStart(key)) + offset, n);
+  }
+
+  /** The entry's bytes, in chunks of at most 1 MiB (bounded memory for large maps). */
+  async *read(key: string): AsyncGenerator<Uint8Array> {
+    const e = this.entries.get(key)!;
+    const start = await this.dataStart(key);
     for (let pos = 0; pos < e.size;) {
       const chunk = new Uint8Array(Math.min(1 << 20, e.size - pos));
       const { bytesRead } = await this.fh.read(chunk, 0, chunk.length, start + pos);

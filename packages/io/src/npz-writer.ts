@@ -1,10 +1,9 @@
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { type FileHandle, rename, rm } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import { VggError } from '@vggscope/core';
 import type { FloatTensor } from '@vggscope/core';
-import { ensureDir, tempPathFor } from './atomic-write.js';
-import { encodeNpy } from './npy.js';
+import { openTempFor } from './atomic-write.js';
+import { encodeNpyParts } from './npy.js';
 import { outputError } from './output-error.js';
 
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
@@ -64,11 +63,7 @@ export class NpzWriter {
   ) {}
 
   static async create(path: string, options: NpzWriterOptions = {}): Promise<NpzWriter> {
-    await ensureDir(dirname(path));
-    const tmp = tempPathFor(path);
-    const fh = await open(tmp, 'w').catch((e: unknown) => {
-      throw outputError(path, e);
-    });
+    const { fh, tmp } = await openTempFor(path);
     return new NpzWriter(fh, tmp, path, options);
   }
 
@@ -83,7 +78,7 @@ export class NpzWriter {
 
   /** Adds `key.npy`; `np.load` exposes it as `key`. */
   async add(key: string, tensor: FloatTensor): Promise<void> {
-    const parts = encodeNpy(tensor);
+    const parts = encodeNpyParts(tensor);
     const size = parts.reduce((n, p) => n + p.length, 0);
     await this.addEntry(
       key,

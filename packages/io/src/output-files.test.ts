@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isVggError } from '@vggscope/core';
-import { cleanStaleTemps, writeFileAtomic } from './atomic-write.js';
+import { cleanOutputTemps, cleanStaleTemps, writeFileAtomic } from './atomic-write.js';
+import { commonFolder, sharedFolderPaths } from './output-keys.js';
 import { encodeNpy, npyMatches, parseNpyHeader } from './npy.js';
 import { npyFileMatches } from './npy-file.js';
 import { NpzWriter } from './npz-writer.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'io-'));
-const npy = (shape: number[]) =>
-  new Uint8Array(Buffer.concat(encodeNpy({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape })));
+const npy = (shape: number[]) => encodeNpy({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape });
 
 describe('npy headers (what --skip-existing trusts)', () => {
   it('an encodeNpy file of the same shape matches; other shapes, truncation, 0 bytes and junk do not', async () => {
@@ -74,5 +74,28 @@ describe('cleanStaleTemps', () => {
     expect(existsSync(join(dir, names.mine))).toBe(true);
     expect(existsSync(join(dir, names.other))).toBe(true);
     expect(await cleanStaleTemps(join(dir, 'missing'))).toEqual([]);
+  });
+
+  it('writersGone (a retried queue shard): every temp of ours but those of this process goes, live pid or not', async () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'a', 'x'), { recursive: true });
+    const names = [`.b.npy.${process.ppid}.0123abcd.tmp`, `.b.npy.${process.pid}.0123abcd.tmp`, '.other.tmp'];
+    for (const n of names) writeFileSync(join(dir, 'a', 'x', n), 'x');
+    writeFileSync(join(dir, `.features.jsonl.${process.ppid}.89abcdef.tmp`), 'x');
+    expect(await cleanOutputTemps(dir, ['a/x'])).toBe(0); // the parent is alive: kept without the flag
+    expect(await cleanOutputTemps(dir, ['a/x'], { writersGone: true })).toBe(2);
+    expect(readdirSync(join(dir, 'a', 'x')).sort()).toEqual([names[1], names[2]].sort());
+    expect(readdirSync(dir).sort()).toEqual(['a']);
+  });
+});
+
+describe('commonFolder and sharedFolderPaths (the index paths rule)', () => {
+  it('compares whole folder names, and gives paths relative to the shared folder with /', () => {
+    expect(commonFolder(['/p/ab', '/p/ac'])).toBe('/p');
+    expect(commonFolder(['/p/a', '/p/a/b', '/p/a'])).toBe('/p/a');
+    expect(commonFolder(['/p', '/q'])).toBe('/');
+    expect(sharedFolderPaths(['/p/a/x.png', '/p/b/y.png'])).toEqual(['a/x.png', 'b/y.png']);
+    expect(sharedFolderPaths(['/p/a/x.png'])).toEqual(['x.png']);
+    expect(sharedFolderPaths([join(process.cwd(), 'q', 'x.png'), 'q/s/y.png'])).toEqual(['x.png', 's/y.png']);
   });
 });

@@ -18,8 +18,7 @@ export function outputKeys(images: readonly string[], scheme: 'relative' | 'suff
   const fold = (k: string) => k.toLowerCase();
   let rel: string[];
   if (scheme === 'relative') {
-    const base = commonFolder(abs.map((p) => dirname(p)));
-    rel = abs.map((p) => relative(base, p).split(sep).join('/'));
+    rel = sharedFolderPaths(abs);
   } else {
     const parts = abs.map((p) => p.split(sep).filter(Boolean));
     const depth = parts.map(() => 1);
@@ -51,9 +50,27 @@ export function outputKeys(images: readonly string[], scheme: 'relative' | 'suff
 
 const stripExt = (p: string) => p.slice(0, p.length - extname(p).length);
 
-function commonFolder(dirs: readonly string[]): string {
+/**
+ * The deepest folder that holds every one of `dirs` (absolute paths), compared folder by folder
+ * (`/p/ab` and `/p/ac` share `/p`, not `/p/a`). The output keys and the index's image paths are
+ * relative to it, in folder mode and in the queue alike.
+ * @example commonFolder(['/p/a', '/p/a/b', '/p/c']) // '/p'
+ */
+export function commonFolder(dirs: readonly string[]): string {
   let base = dirs[0]!;
   for (const d of dirs)
     while (d !== base && !d.startsWith(base.endsWith(sep) ? base : base + sep)) base = dirname(base);
   return base;
+}
+
+/**
+ * Each image's path relative to the folder all of them share, with `/` on every platform: what
+ * `features.jsonl`'s `image`, `images.txt` and the npz `images` array hold (the output keys are
+ * these without the extension), whether the images came from a folder, a glob or a list.
+ * @example sharedFolderPaths(['/p/a/x.png', 'p/b/y.png']) // with cwd '/': ['a/x.png', 'b/y.png']
+ */
+export function sharedFolderPaths(images: readonly string[]): string[] {
+  const abs = images.map((p) => resolve(p));
+  const base = commonFolder(abs.map((p) => dirname(p)));
+  return abs.map((p) => relative(base, p).split(sep).join('/'));
 }

@@ -1,6 +1,7 @@
 export { queueErrors } from './errors.js';
 export {
   canonicalConfig,
+  queueModelConfig,
   planRun,
   shardItems,
   type QueueModelConfig,
@@ -14,4 +15,5 @@ export { DEFAULT_SHARD_SIZE, submitRun, type SubmitOptions, type SubmitResult } 
 export { runShard, shardIndexPath, type RunShardOptions, type ShardOutcome } from './shard-runner.js';
 export { mergeRun, type MergeResult } from './merge.js';
 export { QueueWorker, type QueueWorkerOptions } from './queue-worker.js';
-export { mergeQueuedRun, runStatus, type RunStatus } from './status.js';
+export { activeShards, failureCode, mergeQueuedRun, runStatus, type RunStatus } from './status.js';
+export { cancelRun, type CancelResult } from './cancel.js';

@@ -1,28 +1,47 @@
 import { createHash } from 'node:crypto';
-import { basename, extname } from 'node:path';
-import { outputKeys } from '@vggscope/io';
-import { type Pooling } from '@vggscope/core';
+import { basename, dirname, extname, sep } from 'node:path';
+import { commonFolder, outputKeys } from '@vggscope/io';
+import { type ResolvedVggConfig, VggError } from '@vggscope/core';
 
 /**
- * The extraction config that travels in every job: what a worker needs to build the same model as
- * the submitting machine. Weights are a request, resolved on each worker (an explicit path must be
- * visible there too, e.g. on the shared mount).
+ * The extraction config that travels in every job: the submitting machine's `ResolvedVggConfig`,
+ * as plain JSON — the model by name, and the weights as a request, resolved on each worker (an
+ * explicit path must be visible there too, e.g. on the shared mount).
  */
-export interface QueueModelConfig {
+export type QueueModelConfig = Pick<
+  ResolvedVggConfig,
+  'includeTop' | 'pooling' | 'inputSize' | 'layers' | 'backend'
+> & {
+  /** 'vgg16', 'vgg19' (or a test model's registered name). */
   readonly model: string;
-  readonly includeTop: boolean;
-  readonly pooling: Pooling | null;
-  readonly inputSize: readonly [number, number];
-  /** Keras layer names, as resolved on the submitting machine. */
-  readonly layers: readonly string[];
-  readonly backend?: string;
   /** An explicit weights path; undefined: each worker resolves the official weights (cache or download). */
   readonly weights?: string;
+};
+
+/**
+ * The job's config from a resolved one (the queue resolves nothing again): `weights` is the
+ * request to pass on, not the resolved config's (a path on the submitting machine, or a placeholder).
+ * @example queueModelConfig(resolveVggConfig({ weights: 'official', pooling: 'avg' }).config) // { model: 'vgg16', pooling: 'avg', … }
+ */
+export function queueModelConfig(config: ResolvedVggConfig, weights?: string): QueueModelConfig {
+  if (typeof config.model !== 'string')
+    throw new VggError('E_USAGE', 'queue: the model must be given by name (jobs travel as JSON)');
+  return canonicalConfig({
+    model: config.model,
+    includeTop: config.includeTop,
+    pooling: config.pooling,
+    inputSize: config.inputSize,
+    layers: config.layers,
+    backend: config.backend,
+    weights,
+  });
 }
 
 export interface ShardItem {
   /** Absolute image path, the same on every machine (a shared mount). */
   readonly image: string;
+  /** The path relative to the run's shared folder: what the index records (as folder mode does). */
+  readonly path: string;
   /** Output key under `outDir`, as folder mode's `outputKeys` gives it (`x`, or `a/x` beside `b/x`). */
   readonly name: string;
 }
@@ -51,7 +70,7 @@ export interface ShardJob {
 export function shardItems(job: ShardJob): ShardItem[] {
   return job.paths.map((p, i) => {
     const image = job.root + p;
-    return { image, name: job.names?.[i] ?? basename(image, extname(image)) };
+    return { image, path: p, name: job.names?.[i] ?? basename(image, extname(image)) };
   });
 }
 
@@ -59,6 +78,8 @@ export interface RunPlan {
   readonly runId: string;
   readonly outDir: string;
   readonly config: QueueModelConfig;
+  /** The folder every image shares (ends with the separator). */
+  readonly root: string;
   readonly images: number;
   readonly shardSize: number;
   readonly shards: readonly { jobId: string; data: ShardJob }[];
@@ -80,7 +101,8 @@ export function planRun(
   const canonical = canonicalConfig(config);
   const runId = hash({ config: canonical, outDir, images, shardSize }).slice(0, 16);
   const count = Math.ceil(images.length / shardSize);
-  const root = commonFolder(images);
+  const shared = commonFolder(images.map((p) => dirname(p)));
+  const root = shared.endsWith(sep) ? shared : shared + sep;
   const shards = Array.from({ length: count }, (_, seq) => {
     const items = images
       .slice(seq * shardSize, (seq + 1) * shardSize)
@@ -102,14 +124,7 @@ export function planRun(
     };
     return { jobId, data };
   });
-  return { runId, outDir, config: canonical, images: images.length, shardSize, shards };
-}
-
-/** The longest folder prefix (ending in '/') shared by every path; '' when there is none. */
-function commonFolder(paths: readonly string[]): string {
-  let prefix = paths[0] ?? '';
-  for (const p of paths) while (!p.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  return prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  return { runId, outDir, config: canonical, root, images: images.length, shardSize, shards };
 }
 
 /** A key-order-independent copy without undefined fields, so equal configs hash equally. */

@@ -5,7 +5,8 @@ import { REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueModelConfig } from './plan.js';
 import { QueueWorker } from './queue-worker.js';
-import { runStatus, type RunStatus } from './status.js';
+import { cancelRun } from './cancel.js';
+import { activeShards, runStatus, type RunStatus } from './status.js';
 import { submitRun } from './submit.js';
 import { NO_REDIS_REASON, REDIS_SERVER, TestRedis } from './testdata/test-redis.js';
 
@@ -88,11 +89,56 @@ describe.skipIf(skip)(`QueueWorker on a real redis-server${skipNote(skip, NO_RED
       const s = await finished(runId);
       expect(s.shards).toMatchObject({ total: 2, done: 1, failed: 1 });
       expect(s.images).toMatchObject({ done: 2, failed: 2 });
-      expect(s.failedShards).toEqual([{ shard: 2, reason: expect.stringMatching(/EEXIST|ENOTDIR/) }]);
+      expect(s.failedShards).toEqual([{ shard: 2, reason: expect.stringMatching(/EEXIST|ENOTDIR/), code: 'E_OUTPUT' }]);
       expect(s.failedImages.map((f) => f.reason)).toEqual([
         expect.stringContaining('shard 2 failed after 2 attempt(s)'),
         expect.stringContaining('shard 2 failed after 2 attempt(s)'),
       ]);
+    } finally {
+      await w.stop(0);
+    }
+  });
+
+  it('weights missing on the worker: each shard fails once, not retried, and the fix list is printed once', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'qw-out-'));
+    const missing = join(out, 'no-such-weights.vggw');
+    const { runId } = await submitRun({
+      redis: redis.url,
+      images: photos,
+      config: { ...config, weights: missing },
+      outDir: out,
+      shardSize: 2,
+      attempts: 5,
+      backoffMs: 200,
+    });
+    const log: string[] = [];
+    const w = await QueueWorker.start({ redis: redis.url, workers: 1, log: (l) => log.push(l) });
+    try {
+      const s = await finished(runId);
+      expect(s.shards).toMatchObject({ total: 2, done: 0, failed: 2, active: 0 });
+      expect(s.failedShards.map((f) => f.code)).toEqual(['E_WEIGHTS_NOT_FOUND', 'E_WEIGHTS_NOT_FOUND']);
+      const text = log.join('\n');
+      expect(text).not.toContain('retry: attempt'); // no second attempt of either shard
+      expect(text.split('not found (give').length - 1, text).toBe(1); // the message (with its fixes) once
+      expect(text).toMatch(/shard 2\/2: failed for good: \[E_WEIGHTS_NOT_FOUND\] the same error as logged above/);
+    } finally {
+      await w.stop(0);
+    }
+  });
+
+  it('cancel: queued shards leave the queue, a worker started later does nothing, submit again resumes', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'qw-out-'));
+    const { runId } = await submitRun({ redis: redis.url, images: photos, config, outDir: out, shardSize: 1 });
+    expect(await cancelRun(redis.url, runId)).toEqual({ runId, removed: 4, active: 0 });
+    const s = await runStatus(redis.url, runId);
+    expect(s).toMatchObject({ cancelled: true, finished: false });
+    expect(s.shards).toMatchObject({ done: 0, active: 0 });
+    await expect(cancelRun(redis.url, 'f'.repeat(16))).rejects.toMatchObject({ code: 'E_QUEUE' });
+    const again = await submitRun({ redis: redis.url, images: photos, config, outDir: out, shardSize: 1 });
+    expect(again.added).toBe(4);
+    const w = await QueueWorker.start({ redis: redis.url, workers: 1 });
+    try {
+      expect(await finished(runId)).toMatchObject({ cancelled: false, images: { done: 4 } });
     } finally {
       await w.stop(0);
     }
@@ -111,7 +157,7 @@ describe.skipIf(skip)(`QueueWorker on a real redis-server${skipNote(skip, NO_RED
         .trim()
         .split('\n')
         .map((l) => (JSON.parse(l) as { image: string }).image);
-      expect(merged).toEqual(photos);
+      expect(merged).toEqual(['a.png', 'b.png', 'c.png', 'd.png']); // relative to the shared folder, as folder mode writes
     } finally {
       await w.stop(0);
     }
@@ -143,5 +189,14 @@ describe.skipIf(skip)(`QueueWorker on a real redis-server${skipNote(skip, NO_RED
     } finally {
       await second.stop(0);
     }
+  });
+});
+
+describe('status: active shards', () => {
+  it("a shard recorded done but still in BullMQ's active list (just finishing, or its worker died after recording) is not also active", () => {
+    const job = (runId: string, seq: number) => ({ data: { runId, seq } });
+    const jobs = [job('r1', 0), job('r1', 1), job('r1', 2), job('r2', 0)];
+    expect(activeShards(jobs, 'r1', new Set([1]))).toEqual([job('r1', 0), job('r1', 2)]);
+    expect(activeShards(jobs, 'r2', new Set())).toEqual([job('r2', 0)]);
   });
 });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import { isVggError } from '@vggscope/core';
+import { isVggError, type VggError } from '@vggscope/core';
 import { resolveWeights } from '@vggscope/weights';
 import { VggPool } from '@vggscope/kernels/pool';
 import type { Redis } from 'ioredis';
@@ -36,6 +36,14 @@ export interface QueueWorkerOptions {
   readonly log?: (line: string) => void;
   /** Test hook: a pause before each image. */
   readonly imageDelayMs?: number;
+}
+
+/**
+ * Failures no retry can fix: a bad config, and weights that are missing or wrong on this worker
+ * (a download may fail for a moment, so E_DOWNLOAD is retried).
+ */
+function isPermanent(e: VggError): boolean {
+  return e.category === 'usage' || (e.category === 'weights' && e.code !== 'E_DOWNLOAD');
 }
 
 /**
@@ -127,6 +135,18 @@ export class QueueWorker {
     this.o.log?.(line);
   }
 
+  private readonly said = new Set<string>();
+
+  /** A failure's message the first time this worker logs it; after that a short reference to it. */
+  private sayOnce(message: string): string {
+    if (!this.said.has(message)) {
+      this.said.add(message);
+      return message;
+    }
+    const code = /^\[(E_[A-Z_]+)\]/.exec(message)?.[1];
+    return `${code ? `[${code}] ` : ''}the same error as logged above`;
+  }
+
   private async process(job: Job, token?: string, signal?: AbortSignal): Promise<{ done: number; failed: number }> {
     const data = job.data as ShardJob;
     if (data.v !== 1)
@@ -138,6 +158,10 @@ export class QueueWorker {
     this.log(
       `${tag}: started (${data.paths.length} images${retry ? `, retry: attempt ${job.attemptsMade + 1}, taken over ${job.stalledCounter ?? 0}×` : ''})`,
     );
+    if (await this.store.cancelled(data.runId)) {
+      this.log(`${tag}: skipped (the run was cancelled)`);
+      return { done: 0, failed: 0 };
+    }
     await this.store.started(data.runId, Date.now());
     const stop = AbortSignal.any([this.release.signal, ...(signal ? [signal] : [])]);
     let pool: VggPool | undefined;
@@ -177,10 +201,15 @@ export class QueueWorker {
         this.log(`${tag}: released (stopping); another worker takes it`);
         throw new WaitingError();
       }
-      if (isVggError(e) && e.category === 'usage') throw new UnrecoverableError(`[${e.code}] ${e.message}`);
       const message = isVggError(e) ? `[${e.code}] ${e.message}` : (e as Error).message;
+      if (isVggError(e) && isPermanent(e)) {
+        // Retrying cannot help (no weights here, weights of another model, a bad config): fail the
+        // shard now; onFailed says so, with the fix list once per worker, not per shard and attempt.
+        throw new UnrecoverableError(message);
+      }
       this.log(`${tag}: failed (${message}); BullMQ retries it with backoff`);
-      throw e instanceof Error ? e : new Error(message);
+      // With its code in front, as the image failures have it: status reads the code back from it.
+      throw isVggError(e) ? new Error(message, { cause: e }) : e instanceof Error ? e : new Error(message);
     } finally {
       if (pool) this.pool!.users--;
     }
@@ -207,7 +236,8 @@ export class QueueWorker {
         reason: `shard ${data.seq + 1} failed after ${job.attemptsMade} attempt(s): ${err.message}`,
       })),
     );
-    if (added) this.log(`run ${data.runId} shard ${data.seq + 1}/${data.shards}: failed for good: ${err.message}`);
+    if (added)
+      this.log(`run ${data.runId} shard ${data.seq + 1}/${data.shards}: failed for good: ${this.sayOnce(err.message)}`);
     if (runFinished) await this.mergeIfLast(data.runId);
   }
 

@@ -1,4 +1,7 @@
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { queueErrors, redact } from './errors.js';
+import { redisOptions } from './redis.js';
 import type { QueueModelConfig } from './plan.js';
 
 /** The BullMQ queue every run shares: workers need no flag but Redis, whatever was submitted. */
@@ -15,6 +18,8 @@ export interface RunMeta {
   createdAt: number;
   /** Write stacked per-layer arrays beside features.jsonl at the end. */
   stack: boolean;
+  /** The folder the images share; the index's paths are relative to it (absent in runs of earlier versions). */
+  root?: string;
 }
 
 /** A finished shard, as recorded once in the run's `shards` hash. */
@@ -84,7 +89,7 @@ export class RunStore {
     const h = await this.redis.hgetall(key(runId));
     return Object.fromEntries(
       Object.entries(h)
-        .filter(([k]) => k !== 'meta' && k !== 'merged')
+        .filter(([k]) => k !== 'meta' && k !== 'merged' && k !== 'cancelled')
         .map(([k, v]) => [k, Number(v)]),
     );
   }
@@ -142,6 +147,16 @@ export class RunStore {
     return out.sort((a, b) => a.image.localeCompare(b.image)).slice(0, limit);
   }
 
+  /** Marks the run cancelled (workers skip its shards), or takes the mark off (a new submit). */
+  async setCancelled(runId: string, cancelled: boolean): Promise<void> {
+    if (cancelled) await this.redis.hset(key(runId), 'cancelled', Date.now());
+    else await this.redis.hdel(key(runId), 'cancelled');
+  }
+
+  async cancelled(runId: string): Promise<boolean> {
+    return (await this.redis.hexists(key(runId), 'cancelled')) === 1;
+  }
+
   async setMerged(runId: string, path: string): Promise<void> {
     await this.redis.hset(key(runId), 'merged', path);
   }
@@ -149,4 +164,26 @@ export class RunStore {
   async merged(runId: string): Promise<string | undefined> {
     return (await this.redis.hget(key(runId), 'merged')) ?? undefined;
   }
+}
+
+/** A BullMQ queue handle for short commands (submit, status, cancel): a few reconnects, then the call fails. */
+export function shortLivedQueue(url: string): Queue {
+  const queue = new Queue(QUEUE_NAME, {
+    connection: {
+      ...redisOptions(url),
+      maxRetriesPerRequest: 2,
+      retryStrategy: (t: number) => (t > 5 ? null : 200 * t),
+    },
+  });
+  queue.on('error', () => {}); // surfaced by the failing call
+  return queue;
+}
+
+/** The run `runId` (the newest without it) and its meta, or `E_QUEUE` saying there is none. */
+export async function findRun(store: RunStore, url: string, runId?: string): Promise<{ id: string; meta: RunMeta }> {
+  const id = runId ?? (await store.runs(1))[0];
+  if (!id) throw queueErrors.noRuns(redact(url));
+  const meta = await store.meta(id);
+  if (!meta) throw queueErrors.unknownRun(id);
+  return { id, meta };
 }

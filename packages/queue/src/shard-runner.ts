@@ -1,15 +1,14 @@
-import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeNpy, writeFileAtomic } from '@vggscope/io';
-import { type LayerOutput, stats, VggError } from '@vggscope/core';
+import { cleanOutputTemps, nonFiniteOutput, saveNpyOutputs, writeFileAtomic } from '@vggscope/io';
+import { VggError } from '@vggscope/core';
 import { loadInput } from '@vggscope/image';
 import type { VggPool } from '@vggscope/kernels/pool';
 import { type ShardItem, type ShardJob, shardItems } from './plan.js';
 
 export interface ShardOutcome {
   done: number;
-  failures: { image: string; reason: string }[];
+  failures: { image: string; reason: string; code: string }[];
   seconds: number;
   /** Where the shard's index (one JSON line per image) was written. */
   index: string;
@@ -38,34 +37,31 @@ export function shardIndexPath(outDir: string, runId: string, seq: number): stri
  */
 export async function runShard(job: ShardJob, pool: VggPool, o: RunShardOptions = {}): Promise<ShardOutcome> {
   const t0 = performance.now();
-  if (o.retry) await removeTempFiles(job);
+  // The earlier attempt is gone (BullMQ gave the shard to us): its temp files can go, whatever pid wrote them.
+  if (o.retry)
+    await cleanOutputTemps(
+      job.outDir,
+      shardItems(job).map((it) => it.name),
+      { writersGone: true },
+    );
   const size = job.config.inputSize;
   const rows: string[] = [];
-  const failures: { image: string; reason: string }[] = [];
+  const failures: ShardOutcome['failures'] = [];
   const prepare = async (item: ShardItem) => {
     if (o.imageDelayMs) await sleep(o.imageDelayMs);
     return loadInput(item.image, size);
   };
   for await (const r of pool.map(shardItems(job), prepare, { signal: o.signal })) {
     if (o.signal?.aborted) throw new VggError('E_INTERRUPTED', `shard ${job.seq}: stopped before its end`);
-    if (r.error) {
-      if (r.error.category === 'runtime' || r.error.category === 'interrupted') throw r.error;
-      failures.push({ image: r.item.image, reason: `[${r.error.code}] ${r.error.message}` });
-      rows.push(JSON.stringify({ image: r.item.image, error: failures.at(-1)!.reason }));
+    if (r.error && (r.error.category === 'runtime' || r.error.category === 'interrupted')) throw r.error;
+    const error = r.error ?? nonFiniteOutput(r.outputs!, r.item.image);
+    if (error) {
+      failures.push({ image: r.item.image, reason: `[${error.code}] ${error.message}`, code: error.code });
+      rows.push(JSON.stringify({ image: r.item.path, error: failures.at(-1)!.reason }));
     } else {
-      const bad = r.outputs!.find((out) => !Number.isFinite(stats(out.data).mean));
-      if (bad) {
-        const reason = `[E_NON_FINITE] layer '${bad.layer}' of '${r.item.image}' produced NaN or Inf; the weights are probably corrupt`;
-        failures.push({ image: r.item.image, reason });
-        rows.push(JSON.stringify({ image: r.item.image, error: reason }));
-      } else
-        rows.push(
-          JSON.stringify({
-            image: r.item.image,
-            key: r.item.name,
-            outputs: await save(job.outDir, r.item.name, r.outputs!),
-          }),
-        );
+      // The row folder mode's features.jsonl has: the image relative to the shared folder, its key, its files.
+      const outputs = await saveNpyOutputs(job.outDir, r.item.name, r.outputs!);
+      rows.push(JSON.stringify({ image: r.item.path, key: r.item.name, outputs }));
     }
     o.onImage?.(rows.length);
   }
@@ -73,27 +69,4 @@ export async function runShard(job: ShardJob, pool: VggPool, o: RunShardOptions 
   const index = shardIndexPath(job.outDir, job.runId, job.seq);
   await writeFileAtomic(index, new TextEncoder().encode(`${rows.join('\n')}\n`));
   return { done: rows.length - failures.length, failures, seconds: (performance.now() - t0) / 1000, index };
-}
-
-// Same layout and index rows as `extract --images` (cli/commands/extract-folder.ts), copied
-// rather than imported: the queue package sits below the CLI.
-async function save(outDir: string, name: string, outputs: LayerOutput[]) {
-  const rows = [];
-  for (const o of outputs) {
-    const file = join(outDir, name, `${o.layer}.npy`);
-    await writeFileAtomic(file, encodeNpy(o));
-    rows.push({ layer: o.layer, shape: o.shape, file });
-  }
-  return rows;
-}
-
-/** writeFileAtomic's temp files (`.<name>.<pid>.<hex>.tmp`) left by a worker killed mid-write. */
-async function removeTempFiles(job: ShardJob): Promise<void> {
-  for (const { name } of shardItems(job)) {
-    const dir = join(job.outDir, name);
-    const files = await readdir(dir).catch(() => [] as string[]);
-    await Promise.all(
-      files.filter((f) => f.startsWith('.') && f.endsWith('.tmp')).map((f) => rm(join(dir, f), { force: true })),
-    );
-  }
 }

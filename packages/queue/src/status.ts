@@ -1,10 +1,8 @@
-import { Queue } from 'bullmq';
 import { isVggError, wrapError } from '@vggscope/core';
-import { queueErrors, redact } from './errors.js';
 import { mergeRun, type MergeResult } from './merge.js';
 import type { ShardJob } from './plan.js';
-import { probeRedis, redisOptions, shortLivedClient } from './redis.js';
-import { QUEUE_NAME, RunStore } from './run-store.js';
+import { probeRedis, shortLivedClient } from './redis.js';
+import { findRun, RunStore, shortLivedQueue } from './run-store.js';
 
 export interface RunStatus {
   runId: string;
@@ -12,6 +10,8 @@ export interface RunStatus {
   model: string;
   createdAt: string;
   finished: boolean;
+  /** `queue cancel` took the run's queued shards off the queue. */
+  cancelled: boolean;
   shards: { total: number; done: number; failed: number; active: number; waiting: number };
   images: { total: number; done: number; failed: number; active: number; remaining: number };
   /** Images finished (done or failed) per second by the whole fleet, since the first shard started. */
@@ -22,8 +22,8 @@ export interface RunStatus {
   workers: string[];
   /** `outDir/features.jsonl`, once the run finished and a worker merged it. */
   merged?: string;
-  failedImages: { image: string; reason: string }[];
-  failedShards: { shard: number; reason: string }[];
+  failedImages: { image: string; reason: string; code: string }[];
+  failedShards: { shard: number; reason: string; code: string }[];
   redis: { version: string; appendOnly: boolean };
 }
 
@@ -39,22 +39,12 @@ export async function runStatus(
 ): Promise<RunStatus> {
   const info = await probeRedis(redis);
   const client = shortLivedClient(redis);
-  const queue = new Queue(QUEUE_NAME, {
-    connection: {
-      ...redisOptions(redis),
-      maxRetriesPerRequest: 2,
-      retryStrategy: (t: number) => (t > 5 ? null : 200 * t),
-    },
-  });
-  queue.on('error', () => {});
+  const queue = shortLivedQueue(redis);
   try {
     const store = new RunStore(client);
-    const id = runId ?? (await store.runs(1))[0];
-    if (!id) throw queueErrors.noRuns(redact(redis));
-    const meta = await store.meta(id);
-    if (!meta) throw queueErrors.unknownRun(id);
+    const { id, meta } = await findRun(store, redis, runId);
     const c = await store.counters(id);
-    const active = (await queue.getActive(0, 999)).filter((j) => (j.data as ShardJob).runId === id);
+    const active = activeShards(await queue.getActive(), id, await store.finishedSeqs(id));
     const activeImages = active.reduce((s, j) => s + (typeof j.progress === 'number' ? j.progress : 0), 0);
     const [doneShards = 0, failedShards = 0, doneImages = 0, failedImages = 0] = [
       c.doneShards,
@@ -75,6 +65,7 @@ export async function runStatus(
       model: meta.config.model,
       createdAt: new Date(meta.createdAt).toISOString(),
       finished,
+      cancelled: await store.cancelled(id),
       shards: {
         total: meta.shards,
         done: doneShards,
@@ -88,10 +79,13 @@ export async function runStatus(
       elapsedSeconds: Number(elapsed.toFixed(1)),
       workers: [...new Set(active.map((j) => j.processedBy).filter((w): w is string => !!w))].sort(),
       merged: await store.merged(id),
-      failedImages: await store.failures(id, options.maxFailures ?? 1000),
+      failedImages: (await store.failures(id, options.maxFailures ?? 1000)).map((f) => ({
+        ...f,
+        code: failureCode(f.reason),
+      })),
       failedShards: records
         .filter((r) => r.state === 'failed')
-        .map((r) => ({ shard: r.seq + 1, reason: r.reason ?? '?' })),
+        .map((r) => ({ shard: r.seq + 1, reason: r.reason ?? '?', code: failureCode(r.reason ?? '') })),
       redis: { version: info.version, appendOnly: info.appendOnly },
     };
   } catch (e) {
@@ -102,16 +96,34 @@ export async function runStatus(
   }
 }
 
+/**
+ * The run's shards a worker holds now. A shard stays in BullMQ's active list for a moment after
+ * its worker recorded it done (or for a lock's length after a worker died having recorded it):
+ * counted once, as done, not also as active (which also counted its images twice in the rate).
+ */
+export function activeShards<J extends { data: unknown }>(
+  jobs: readonly J[],
+  runId: string,
+  finished: ReadonlySet<number>,
+): J[] {
+  return jobs.filter((j) => {
+    const data = j.data as ShardJob;
+    return data.runId === runId && !finished.has(data.seq);
+  });
+}
+
+/** The error code a failure's reason carries (`[E_IMAGE_DECODE] …`); E_QUEUE for a shard BullMQ gave up on. */
+export function failureCode(reason: string): string {
+  return /\[(E_[A-Z_]+)\]/.exec(reason)?.[1] ?? 'E_QUEUE';
+}
+
 /** Writes the run's merged index again from the shard indexes (workers do it when the run ends). */
 export async function mergeQueuedRun(redis: string, runId?: string): Promise<MergeResult & { runId: string }> {
   await probeRedis(redis);
   const client = shortLivedClient(redis);
   try {
     const store = new RunStore(client);
-    const id = runId ?? (await store.runs(1))[0];
-    if (!id) throw queueErrors.noRuns(redact(redis));
-    const meta = await store.meta(id);
-    if (!meta) throw queueErrors.unknownRun(id);
+    const { id, meta } = await findRun(store, redis, runId);
     const result = await mergeRun(meta);
     await store.setMerged(id, result.path);
     return { ...result, runId: id };

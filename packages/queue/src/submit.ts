@@ -1,8 +1,7 @@
-import { Queue } from 'bullmq';
 import { isVggError, wrapError } from '@vggscope/core';
 import { planRun, type QueueModelConfig } from './plan.js';
-import { probeRedis, redisOptions, shortLivedClient, type RedisInfo } from './redis.js';
-import { QUEUE_NAME, RunStore } from './run-store.js';
+import { probeRedis, shortLivedClient, type RedisInfo } from './redis.js';
+import { QUEUE_NAME, RunStore, shortLivedQueue } from './run-store.js';
 
 export interface SubmitOptions {
   /** `redis://host:6379` */
@@ -44,14 +43,7 @@ export async function submitRun(o: SubmitOptions): Promise<SubmitResult> {
   const info = await probeRedis(o.redis);
   const plan = planRun(o.images, o.config, o.outDir, o.shardSize ?? DEFAULT_SHARD_SIZE);
   const client = shortLivedClient(o.redis);
-  const queue = new Queue(QUEUE_NAME, {
-    connection: {
-      ...redisOptions(o.redis),
-      maxRetriesPerRequest: 2,
-      retryStrategy: (t: number) => (t > 5 ? null : 200 * t),
-    },
-  });
-  queue.on('error', () => {}); // surfaced by the failing call
+  const queue = shortLivedQueue(o.redis);
   try {
     const store = new RunStore(client);
     await store.create({
@@ -63,7 +55,9 @@ export async function submitRun(o: SubmitOptions): Promise<SubmitResult> {
       shardSize: plan.shardSize,
       createdAt: Date.now(),
       stack: o.stack ?? false,
+      root: plan.root,
     });
+    await store.setCancelled(plan.runId, false); // submitting a cancelled run again resumes it
     const finished = await store.finishedSeqs(plan.runId);
     let added = 0;
     const chunk = 500;

@@ -99,7 +99,7 @@ describe('--skip-existing trusts only complete outputs of this run’s shape', (
     const [ax, bdy, bx] = index(out).map((x) => x.outputs[0]!.file);
     writeFileSync(ax!, ''); // 0 bytes
     truncateSync(bdy!, 100); // truncated
-    writeFileSync(bx!, Buffer.concat(encodeNpy({ data: new Float32Array(4 * 16), shape: [1, 2, 2, 16] }))); // another size's features
+    writeFileSync(bx!, encodeNpy({ data: new Float32Array(4 * 16), shape: [1, 2, 2, 16] })); // another size's features
     const r = await extract(out, imgs, ['--recursive', '--skip-existing', '--json']);
     expect(JSON.parse(r.out)).toMatchObject({ done: 3, skipped: 0 });
     const again = await extract(out, imgs, ['--recursive', '--skip-existing', '--json']);
@@ -142,7 +142,7 @@ describe('--stack: one [N, …] array per layer, in input order', () => {
       expect(r.code).toBe(0);
       expect(readdirSync(out).sort()).toEqual(['features.jsonl', 'features.npy', 'images.txt']);
       const names = readFileSync(join(out, 'images.txt'), 'utf8').trim().split('\n');
-      expect(names.map((n) => n.slice(tree.length + 1))).toEqual(['a/x.png', 'b/deep/y.png', 'b/x.png', 'top.png']);
+      expect(names).toEqual(['a/x.png', 'b/deep/y.png', 'b/x.png', 'top.png']); // relative to the shared folder
       const code = `import numpy as np, json
 X = np.load('${out}/features.npy')
 names = open('${out}/images.txt').read().splitlines()
@@ -174,12 +174,27 @@ print(json.dumps([list(X.shape), str(X.dtype), len(names), bool(np.allclose(X[0]
     },
   );
 
-  it('--stack with --skip-existing is a usage error saying why', async () => {
-    await expect(extract(tmp(), [tree], ['--stack', '--skip-existing'])).rejects.toMatchObject({
-      code: 'E_USAGE',
-      message: expect.stringContaining('--stack rewrites'),
+  for (const format of ['npy', 'npz'] as const)
+    it(`${format}: --stack --skip-existing resumes an unfinished stack: finished rows copied, the rest computed, the same bytes as one whole run`, async () => {
+      const whole = tmp();
+      const flags = ['--layer', 'block4_pool', '--layer', 'block5_pool', '--stack', '--format', format];
+      expect((await extract(whole, [tree], ['--recursive', ...flags])).code).toBe(0);
+      // An earlier run that stopped part-way: three of the four images, with the same shared folder.
+      const resumed = tmp();
+      await extract(resumed, [`${tree}/*/x.png`, join(tree, 'top.png')], flags);
+      const r = await extract(resumed, [tree], ['--recursive', '--skip-existing', '--json', ...flags]);
+      expect(JSON.parse(r.out)).toMatchObject({ images: 4, done: 1, skipped: 3 });
+      const files =
+        format === 'npy' ? ['features_block4_pool.npy', 'features_block5_pool.npy', 'images.txt'] : ['features.npz'];
+      expect(readdirSync(resumed).sort()).toEqual(['features.jsonl', ...files].sort());
+      for (const f of files) expect(readFileSync(join(resumed, f)).equals(readFileSync(join(whole, f))), f).toBe(true);
+      expect(index(resumed).map((x) => [x.image, x.outputs[0]!.row])).toEqual([
+        ['a/x.png', 0],
+        ['b/deep/y.png', 1],
+        ['b/x.png', 2],
+        ['top.png', 3],
+      ]);
     });
-  });
 });
 
 describe('--images patterns', () => {
@@ -196,6 +211,10 @@ describe('--images patterns', () => {
   it('a folder without --recursive takes only its own images, and says how to get subfolders', async () => {
     const r = await extract(tmp(), [join(tree, 'b')], ['--json']);
     expect(JSON.parse(r.out)).toMatchObject({ images: 1 });
+    const noted = await extract(tmp(), [tree]);
+    expect(noted.err).toContain(
+      `note: 2 sub-folder(s) of ${tree} not searched; add --recursive to include their images`,
+    );
     const empty = mkdtempSync(join(tmpdir(), 'nested-'));
     mkdirSync(join(empty, 'sub'));
     copyFileSync(CAT, join(empty, 'sub', 'z.png'));

@@ -1,7 +1,8 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { poolingNote } from '../pooling-note.js';
 import { cliErrors } from '../errors.js';
-import { cleanStaleTemps, encodeNpy, probeWritable, writeFileAtomic } from '@vggscope/io';
-import { formatShape, type LayerOutput, resolveVggConfig, VggError } from '@vggscope/core';
+import { cleanOutputTemps, probeWritable, saveNpyOutputs } from '@vggscope/io';
+import { formatShape, type LayerOutput, type ResolvedVggConfig, resolveVggConfig, VggError } from '@vggscope/core';
 import { checkInputFits } from '../input-size.js';
 import { outputKeys } from '../list-images.js';
 import { outputStats } from '../output-stats.js';
@@ -41,7 +42,9 @@ Folder mode (all cores, through a worker pool; bounded memory):
   (image → key, files, shapes); --format npz writes one features.npz instead (np.load(...)['a/x/<layer>']).
   --stack writes one [N, …] array per layer in input order instead: features.npy (features_<layer>.npy
   for several layers) and images.txt, or with --format npz one features.npz with each layer and 'images'.
-  --skip-existing reuses outputs that are complete and of this run's shape (also from features.npz).
+  --skip-existing reuses outputs that are complete and of this run's shape (also from features.npz,
+  and the rows of an unfinished --stack). Image paths in features.jsonl and images.txt are relative to
+  the folder the images share.
   A bad image is listed and skipped: exit 5. Ctrl-C keeps and indexes what is finished: exit 130.
 
 Options:
@@ -79,33 +82,82 @@ Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weig
 130 interrupted.
 `;
 
+const EXTRACT_OPTIONS = {
+  ...MODEL_OPTIONS,
+  image: { type: 'string', multiple: true },
+  images: { type: 'string', multiple: true },
+  recursive: { type: 'boolean', default: false },
+  workers: { type: 'string' },
+  'skip-existing': { type: 'boolean', default: false },
+  format: { type: 'string', default: 'npy' },
+  stack: { type: 'boolean', default: false },
+  layer: { type: 'string', multiple: true },
+  out: { type: 'string', default: 'features' },
+  ...IMAGE_OPTIONS,
+} as const;
+
+type ExtractValues = ReturnType<typeof parseExtractArgs>;
+const parseExtractArgs = (argv: string[]) => parseCommandArgs('extract', argv, EXTRACT_OPTIONS).values;
+
 export async function extractCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs('extract', argv, {
-    ...MODEL_OPTIONS,
-    image: { type: 'string', multiple: true },
-    images: { type: 'string', multiple: true },
-    recursive: { type: 'boolean', default: false },
-    workers: { type: 'string' },
-    'skip-existing': { type: 'boolean', default: false },
-    format: { type: 'string', default: 'npy' },
-    stack: { type: 'boolean', default: false },
-    layer: { type: 'string', multiple: true },
-    out: { type: 'string', default: 'features' },
-    ...IMAGE_OPTIONS,
-  });
+  const values = parseExtractArgs(argv);
   if (values.help) {
     ctx.stdout.write(EXTRACT_HELP);
     return 0;
   }
-  const model = parseModel(values.model);
-  const includeTop = values['include-top'] ?? false;
-  const pooling = parsePooling(values.pooling);
-  const inputSize = parseSize(values.size);
-  const engine = parseEngine(values);
+  const { folder, format, workers } = checkModeFlags(values);
   const imageOptions = parseImageOptions(values);
+  const { config: requested, graph } = resolveExtractConfig(values, folder);
+  const note = poolingNote(parsePooling(values.pooling), graph, requested.layers, requested.includeTop);
+  if (note && !values.json) ctx.stderr.write(`note: ${note}\n`);
+  checkInputFits(graph);
+  const outDir = resolve(values.out ?? 'features');
+  await probeWritable(outDir); // a bad --out fails now, not after minutes of work
+  const weights = await resolveWeightsPath(
+    {
+      model: parseModel(values.model),
+      includeTop: requested.includeTop,
+      path: values.weights,
+      offline: values.offline,
+      quiet: values.json,
+    },
+    ctx,
+  );
+  // The one resolved config, with the file the resolver found in place of the request.
+  const config = { ...requested, weights };
+  const weightsInfo = await describeWeights(weights);
+  if (folder) {
+    return extractFolder(
+      {
+        config,
+        graph,
+        weightsInfo,
+        images: values.images!,
+        recursive: values.recursive ?? false,
+        outDir,
+        workers,
+        imageOptions,
+        skipExisting: values['skip-existing'] ?? false,
+        format,
+        stack: values.stack ?? false,
+        json: values.json ?? false,
+      },
+      ctx,
+    );
+  }
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
-  const layers = many(values.layer);
+  const results = await extractImages(config, images, outDir, imageOptions, ctx, values.json ?? false);
+  if (values.json)
+    ctx.stdout.write(
+      `${JSON.stringify({ model: parseModel(values.model), weights: weightsInfo, outDir, images: results }, null, 2)}\n`,
+    );
+  else for (const r of results) ctx.stdout.write(`${renderResult(r, parseModel(values.model), weightsInfo)}\n\n`);
+  return 0;
+}
+
+/** Folder mode or single images, and the flags that only apply to one of them. */
+function checkModeFlags(values: ExtractValues): { folder: boolean; format: 'npy' | 'npz'; workers?: number } {
   const folder = values.images !== undefined;
   if (values.format !== 'npy' && values.format !== 'npz')
     throw cliErrors.badValue('--format', 'npy or npz', values.format);
@@ -121,55 +173,41 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
       'E_USAGE',
       'extract: --format npz applies to folder mode; give the images with --images DIR|GLOB',
     );
-  if (values.stack && values['skip-existing'])
-    throw new VggError(
-      'E_USAGE',
-      'extract: --stack rewrites the stacked arrays whole, so --skip-existing does not apply; drop one of them',
-    );
   if (folder && values.image)
     throw new VggError('E_USAGE', 'extract: give either --image (single images) or --images (folder mode), not both');
   const workers =
     values.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', values.workers, 1, 1024);
-  // Validated once (model, size, layers, threads) before weights are looked for or anything runs.
-  const draft = {
-    model,
-    includeTop,
-    pooling,
-    inputSize,
-    layers,
+  return { folder, format: values.format, workers };
+}
+
+/**
+ * The model config, resolved once, before weights are looked for: a bad model, size or layer fails
+ * before any download. Its `weights` hold the request (the --weights path, or 'official') until
+ * the resolver has found the file; `resolveVggConfig` only checks that they are given.
+ */
+function resolveExtractConfig(values: ExtractValues, folder: boolean) {
+  const engine = parseEngine(values);
+  return resolveVggConfig({
+    model: parseModel(values.model),
+    includeTop: values['include-top'] ?? false,
+    pooling: parsePooling(values.pooling),
+    inputSize: parseSize(values.size),
+    layers: many(values.layer),
     ...engine,
     threads: engine.threads ?? (folder ? 1 : undefined),
-  };
-  const { graph } = resolveVggConfig({ ...draft, weights: 'unresolved' });
-  checkInputFits(graph);
-  const outDir = resolve(values.out ?? 'features');
-  await probeWritable(outDir); // a bad --out fails now, not after minutes of work
-  const weights = await resolveWeightsPath(
-    { model, includeTop, path: values.weights, offline: values.offline, quiet: values.json },
-    ctx,
-  );
-  const { config } = resolveVggConfig({ ...draft, weights });
-  const weightsInfo = await describeWeights(weights);
-  if (folder) {
-    return extractFolder(
-      {
-        config: { ...config, weights },
-        graph,
-        weightsInfo,
-        images: values.images!,
-        recursive: values.recursive ?? false,
-        outDir,
-        workers,
-        imageOptions,
-        skipExisting: values['skip-existing'] ?? false,
-        format: values.format,
-        stack: values.stack ?? false,
-        json: values.json ?? false,
-      },
-      ctx,
-    );
-  }
+    weights: values.weights ?? 'official',
+  });
+}
 
+/** Single images on one engine in this thread, each saved as `<out>/<key>/<layer>.npy`. */
+async function extractImages(
+  config: ResolvedVggConfig,
+  images: readonly string[],
+  outDir: string,
+  imageOptions: ReturnType<typeof parseImageOptions>,
+  ctx: CommandContext,
+  json: boolean,
+): Promise<ImageResult[]> {
   // Imported here: folder mode runs the engine in workers and keeps it out of this thread.
   const { loadVgg } = await import('@vggscope/kernels');
   const vgg = await loadVgg(config);
@@ -177,22 +215,19 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   const progress = new Progress('extract', images.length, {
     unit: ' img',
     stream: ctx.stderr,
-    quiet: values.json || images.length < 2,
+    quiet: json || images.length < 2,
   });
   const results: ImageResult[] = [];
   try {
     for (const [i, image] of images.entries()) {
       const outputs = await vgg.extract(image, { image: imageOptions });
-      results.push(await saveOutputs(image, outputs, join(outDir, ...keys[i]!.split('/'))));
+      results.push(await saveOutputs(image, outputs, outDir, keys[i]!));
       progress.update(i + 1);
     }
   } finally {
     await vgg.close();
   }
-  if (values.json)
-    ctx.stdout.write(`${JSON.stringify({ model, weights: weightsInfo, outDir, images: results }, null, 2)}\n`);
-  else for (const r of results) ctx.stdout.write(`${renderResult(r, model, weightsInfo)}\n\n`);
-  return 0;
+  return results;
 }
 
 interface ImageResult {
@@ -209,16 +244,21 @@ interface ImageResult {
   }[];
 }
 
-async function saveOutputs(image: string, outputs: LayerOutput[], dir: string): Promise<ImageResult> {
-  await cleanStaleTemps(dir); // temp files a killed run left here
-  const rows: ImageResult['outputs'] = [];
-  for (const o of outputs) {
-    const s = outputStats(o, image);
-    const file = join(dir, `${o.layer}.npy`);
-    await writeFileAtomic(file, encodeNpy(o));
-    rows.push({ layer: o.layer, index: o.index, shape: [...o.shape], ...s, ms: Math.round(o.ms), file });
-  }
-  return { image, outputs: rows };
+async function saveOutputs(image: string, outputs: LayerOutput[], outDir: string, key: string): Promise<ImageResult> {
+  await cleanOutputTemps(outDir, [key]); // temp files a killed run left here
+  const stats = outputs.map((o) => outputStats(o, image)); // all checked before any is written
+  const saved = await saveNpyOutputs(outDir, key, outputs);
+  return {
+    image,
+    outputs: outputs.map((o, i) => ({
+      layer: o.layer,
+      index: o.index,
+      shape: [...o.shape],
+      ...stats[i]!,
+      ms: Math.round(o.ms),
+      file: saved[i]!.file,
+    })),
+  };
 }
 
 function renderResult(r: ImageResult, model: string, weights: WeightsInfo): string {

@@ -96,6 +96,11 @@ describe('cli queue: wrong or unreachable Redis', () => {
       code: 'E_USAGE',
       message: expect.stringContaining("unknown subcommand 'launch'"),
     });
+    expect(r.out).toContain('vggscope queue cancel --redis URL RUN');
+    await expect(runCaptured(['queue', 'cancel', '--redis', 'redis://127.0.0.1:1'])).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringContaining('queue cancel: give the run id'),
+    });
   });
 
   it('not a Redis URL → E_QUEUE before any connection; no --redis → usage error', async () => {
@@ -231,11 +236,16 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
       expect(s.images).toMatchObject({ total: N + 1, done: N, failed: 1 });
       expect(s.shards).toMatchObject({ total: SHARDS, done: SHARDS, failed: 0 });
       expect(s.failedImages).toEqual([
-        { image: join(photos, 'broken.png'), reason: expect.stringContaining('[E_IMAGE_DECODE]') },
+        {
+          image: join(photos, 'broken.png'),
+          code: 'E_IMAGE_DECODE',
+          reason: expect.stringContaining('[E_IMAGE_DECODE]'),
+        },
       ]);
       const status = await runCaptured(['queue', 'status', '--redis', redis.url]);
       expect(status.out).toMatch(/100% 31\/31 img/);
       expect(status.out).toMatch(/broken\.png\s+\[E_IMAGE_DECODE\]/);
+      expect(status.out.split('broken.png')).toHaveLength(2); // the failed image's path once
     } finally {
       for (const w of [a, b, c]) w.kill('SIGTERM');
     }
@@ -293,7 +303,7 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
     }
     expect(await w.exited).toBe(0);
     const { decodeNpy } = await import('@vggscope/io');
-    const stacked = decodeNpy(readFileSync(join(out, 'features-block5_pool.npy')));
+    const stacked = decodeNpy(readFileSync(join(out, 'features_block5_pool.npy')));
     expect(stacked.shape).toEqual([3, 1, 1, 16]);
     const second = decodeNpy(readFileSync(join(out, 'img01', 'block5_pool.npy')));
     expect([...stacked.data.slice(16, 32)]).toEqual([...second.data]);
@@ -301,7 +311,25 @@ describe.skipIf(skip)(`cli queue on a real redis-server${skipNote(skip, NO_REDIS
       readFileSync(join(out, 'features.jsonl'), 'utf8')
         .split('\n')
         .filter(Boolean)
-        .map((l) => (JSON.parse(l) as { image: string }).image.slice(-9)),
-    ).toEqual(['img03.png', 'img01.png', 'img02.png']);
+        .map((l) => (JSON.parse(l) as { image: string }).image),
+    ).toEqual(['img03.png', 'img01.png', 'img02.png']); // relative to the shared folder, as folder mode writes
+
+    // Folder mode --stack over the same images, in the same order: the same file names, byte for byte.
+    const local = mkdtempSync(join(tmpdir(), 'queue-local-'));
+    const images = ['img03', 'img01', 'img02'].flatMap((n) => ['--images', join(photos, `${n}.png`)]);
+    expect((await runCaptured(['extract', ...images, '--stack', '--out', local, ...modelFlags()])).code).toBe(0);
+    const stackFiles = ['features_block4_pool.npy', 'features_block5_pool.npy', 'images.txt'];
+    expect(readdirSync(local).sort()).toEqual(['features.jsonl', ...stackFiles]);
+    for (const f of stackFiles) expect(readFileSync(join(out, f)).equals(readFileSync(join(local, f))), f).toBe(true);
+    expect(readFileSync(join(out, 'images.txt'), 'utf8')).toBe('img03.png\nimg01.png\nimg02.png\n');
+
+    // A run merged by an earlier version left features-<layer>.npy: merging again keeps that name readable.
+    writeFileSync(join(out, 'features-block5_pool.npy'), 'the old merge');
+    const merged = await runCaptured(['queue', 'merge', '--redis', redis.url, runId]);
+    expect(merged.out).toContain(`stacked: ${join(out, 'features_block4_pool.npy')}`);
+    expect(merged.err).toContain('features-block5_pool.npy (the stacked name of earlier versions) now link(s)');
+    expect(
+      readFileSync(join(out, 'features-block5_pool.npy')).equals(readFileSync(join(local, 'features_block5_pool.npy'))),
+    ).toBe(true);
   });
 });

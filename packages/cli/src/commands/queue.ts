@@ -10,6 +10,8 @@ import { listImages } from '../list-images.js';
 import { many, parseEngine, parseModel, parsePooling, parseSize, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
 import { formatDuration } from '../progress.js';
 import { formatTable } from '../table.js';
+import { poolingNote } from '../pooling-note.js';
+import { reasonWithoutPath } from '../failures.js';
 
 export const QUEUE_HELP = `vggscope queue — folder extraction spread over many machines on a Redis job queue (BullMQ)
 
@@ -21,6 +23,7 @@ Usage:
         [--lock-duration 30] [--stalled-interval 15] [--offline]
   vggscope queue status --redis URL [RUN] [--json] [--watch]
   vggscope queue merge  --redis URL [RUN]
+  vggscope queue cancel --redis URL RUN [--json]
 
 submit   splits the images into shards (jobs) whose ids hash their paths and the config, so
          submitting twice adds nothing; prints the run id. The config travels in the jobs.
@@ -29,7 +32,10 @@ worker   pulls shards and runs them through a local worker pool; writes DIR/<ima
          another worker after --grace seconds; a second SIGTERM releases at once), then exits 0.
 status   shards and images done / active / waiting / failed, the fleet's img/s and ETA, failed
          images with their reasons (the newest run without RUN).
-merge    writes DIR/features.jsonl again from the shard indexes (workers do it when a run ends).
+merge    writes DIR/features.jsonl (and the stacked arrays of a --stack run) again from the shard
+         indexes (workers do it when a run ends).
+cancel   takes the run's queued shards off the queue; running shards finish and their outputs
+         stay; workers skip the run from then on. Submitting the same run again resumes it.
 
 Every machine needs the same paths: images and --out on a shared mount; --weights too if given
 (otherwise each worker resolves the official weights as 'extract' does: cache, else download).
@@ -39,7 +45,8 @@ Options:
   --images       a folder, a pattern ('photos/*.jpg') or a .txt list (one path a line); repeatable
   --out          output folder (shared by every worker)
   --shard        images per job (default 64): a few seconds to a minute of work per job
-  --stack        also write DIR/features-<layer>.npy, every image stacked, at the end
+  --stack        also write the stacked arrays at the end, as extract --stack does: DIR/features.npy
+                 (features_<layer>.npy for several layers) and DIR/images.txt
   --attempts     tries per shard for transient failures, with exponential backoff (default 5)
   --workers      worker threads on this machine (default: cores ÷ --threads)
   --threads      threads per worker thread (default 1)
@@ -104,8 +111,10 @@ export async function queueCommand(argv: string[], ctx: CommandContext): Promise
       return status(q, redis, positionals[0], values, ctx);
     case 'merge':
       return merge(q, redis, positionals[0], ctx);
+    case 'cancel':
+      return cancel(q, redis, positionals[0], values, ctx);
     default:
-      throw new VggError('E_USAGE', `queue: unknown subcommand '${sub}'; use submit, worker, status or merge`);
+      throw new VggError('E_USAGE', `queue: unknown subcommand '${sub}'; use submit, worker, status, merge or cancel`);
   }
 }
 
@@ -121,7 +130,10 @@ async function submit(q: Q, redis: string, v: Values, ctx: CommandContext): Prom
     );
   const model = parseModel(v.model);
   const engine = parseEngine({ backend: v.backend });
-  const draft = {
+  // Resolved once, here, before Redis is contacted (model, size and layers checked). The weights are
+  // each worker's to resolve: the config carries the request, an explicit path or 'official'.
+  const weights = v.weights ? resolve(v.weights) : undefined;
+  const { config, graph } = resolveVggConfig({
     model,
     includeTop: v['include-top'] ?? false,
     pooling: parsePooling(v.pooling),
@@ -129,9 +141,13 @@ async function submit(q: Q, redis: string, v: Values, ctx: CommandContext): Prom
     layers: many(v.layer),
     backend: engine.backend,
     threads: 1,
-  };
-  const { config } = resolveVggConfig({ ...draft, weights: 'unresolved' }); // model, size and layers checked here, before Redis
-  const images = (await expandImages(v.images)).map((p) => resolve(p));
+    weights: weights ?? 'official',
+  });
+  const note = poolingNote(parsePooling(v.pooling), graph, config.layers, config.includeTop);
+  if (note && !v.json) ctx.stderr.write(`note: ${note}\n`);
+  const images = (await expandImages(v.images, (s) => v.json || ctx.stderr.write(`note: ${s}\n`))).map((p) =>
+    resolve(p),
+  );
   const result = await q.submitRun({
     redis,
     images,
@@ -139,15 +155,7 @@ async function submit(q: Q, redis: string, v: Values, ctx: CommandContext): Prom
     shardSize: cliErrors.wholeNumber('--shard', v.shard, 1, 100_000),
     attempts: cliErrors.wholeNumber('--attempts', v.attempts, 1, 100),
     stack: v.stack ?? false,
-    config: {
-      model,
-      includeTop: config.includeTop,
-      pooling: config.pooling,
-      inputSize: config.inputSize,
-      layers: config.layers,
-      ...(engine.backend ? { backend: engine.backend } : {}),
-      ...(v.weights ? { weights: resolve(v.weights) } : {}),
-    },
+    config: q.queueModelConfig(config, weights),
   });
   if (v.json) ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
@@ -170,11 +178,18 @@ async function submit(q: Q, redis: string, v: Values, ctx: CommandContext): Prom
 }
 
 /** `--images` arguments, where a `.txt` file is a list of paths (relative to the list's folder). */
-async function expandImages(args: readonly string[]): Promise<string[]> {
+async function expandImages(args: readonly string[], note: (s: string) => void): Promise<string[]> {
   const out: string[] = [];
   for (const arg of args) {
     if (extname(arg).toLowerCase() !== '.txt') {
-      out.push(...(await listImages([arg])));
+      out.push(
+        ...(await listImages([arg], {
+          onSkippedFolders: (dir, count) =>
+            note(
+              `${count} sub-folder(s) of ${dir} not searched (queue submit does not recurse; list them, or give a pattern like 'DIR/**/*.jpg')`,
+            ),
+        })),
+      );
       continue;
     }
     const text = await readFile(arg, 'utf8').catch((e: Error) => {
@@ -242,7 +257,7 @@ async function worker(q: Q, redis: string, v: Values, ctx: CommandContext): Prom
 async function status(q: Q, redis: string, run: string | undefined, v: Values, ctx: CommandContext): Promise<number> {
   let s = await q.runStatus(redis, run);
   const tty = !v.json && !!ctx.stderr.isTTY;
-  while (v.watch && !s.finished) {
+  while (v.watch && !s.finished && !(s.cancelled && s.shards.active === 0)) {
     if (tty) ctx.stderr.write(`\r\x1b[2K${bar(s)}`);
     else if (!v.json) ctx.stderr.write(`${bar(s)}\n`);
     await new Promise((r) => setTimeout(r, tty ? 2000 : 10_000)); // each poll opens connections: keep it light on a worker machine
@@ -260,6 +275,25 @@ async function merge(q: Q, redis: string, run: string | undefined, ctx: CommandC
     ? `; ${r.missingShards.length} shard(s) have no index yet: ${r.missingShards.map((n) => n + 1).join(', ')}`
     : '';
   ctx.stdout.write(`run ${r.runId}: merged ${r.images} images into ${r.path}${missing}\n`);
+  if (r.stacked.length) ctx.stdout.write(`stacked: ${r.stacked.join(', ')}\n`);
+  if (r.legacy.length)
+    ctx.stderr.write(
+      `note: ${r.legacy.join(', ')} (the stacked name of earlier versions) now link(s) to the files above; new runs write only those\n`,
+    );
+  return EXIT_CODES.ok;
+}
+
+async function cancel(q: Q, redis: string, run: string | undefined, v: Values, ctx: CommandContext): Promise<number> {
+  if (!run)
+    throw new VggError('E_USAGE', 'queue cancel: give the run id (vggscope queue status --redis URL shows it)', {
+      hint: 'vggscope queue cancel --redis URL RUN',
+    });
+  const r = await q.cancelRun(redis, run);
+  if (v.json) ctx.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  else
+    ctx.stdout.write(
+      `run ${r.runId} cancelled: ${r.removed} queued shard(s) removed${r.active ? `; ${r.active} running shard(s) finish on their workers` : ''}; submit it again to resume\n`,
+    );
   return EXIT_CODES.ok;
 }
 
@@ -275,7 +309,7 @@ function bar(s: RunStatus): string {
 
 function renderStatus(s: RunStatus): string {
   const lines = [
-    `run ${s.runId} · ${s.model} · ${s.images.total} images in ${s.shards.total} shards → ${s.outDir}${s.finished ? ' · finished' : ''}`,
+    `run ${s.runId} · ${s.model} · ${s.images.total} images in ${s.shards.total} shards → ${s.outDir}${s.finished ? ' · finished' : s.cancelled ? ' · cancelled' : ''}`,
     bar(s),
     `images: done ${s.images.done}, failed ${s.images.failed}, in active shards ${s.images.active}, remaining ${s.images.remaining}`,
     `shards: done ${s.shards.done}, failed ${s.shards.failed}, active ${s.shards.active}, waiting ${s.shards.waiting}${s.workers.length ? ` · workers: ${s.workers.join(', ')}` : ''}`,
@@ -291,7 +325,7 @@ function renderStatus(s: RunStatus): string {
     lines.push(
       formatTable(
         ['failed image', 'reason'],
-        s.failedImages.map((f) => [f.image, f.reason]),
+        s.failedImages.map((f) => [f.image, reasonWithoutPath(f.image, f.reason)]),
       ),
     );
   if (s.merged) lines.push(`features index: ${s.merged}`);
