@@ -22,6 +22,10 @@ for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const)
   console[level] = (...args: unknown[]) => void capture(`${args.join(' ')}\n`);
 
 const h5wasm = loadH5wasm();
+// The parent starts a file's time budget on this message, so a slow start never counts against it
+// (a failed load is reported by the first request instead).
+const ready = () => parentPort!.postMessage({ type: 'ready' });
+h5wasm.then(ready, ready);
 
 parentPort!.on('message', async ({ path, options }: H5WorkerRequest) => {
   let reply: H5WorkerReply;
