@@ -32,28 +32,31 @@ import { type ReportFigure, type ReportImage, renderReportHtml } from '../report
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatBytes } from '../table.js';
 import { describeWeights } from '../weights-info.js';
+import { exitCodesHelp, RUN } from '../help.js';
 import { displayImage } from './cam.js';
 
-export const REPORT_HELP = `vggscope report — the whole tutorial for one image on one HTML page
+export const REPORT_HELP = `vggscope report — the whole tutorial for one or more images on one HTML page
 
 Usage:
-  npx nx run cli:report -- [--image PATH] [--model vgg16|vgg19] [--weights PATH] [--out DIR] [--offline]
+  ${RUN} report [--image PATH]... [--model vgg16|vgg19] [--weights PATH] [--out DIR] [--offline]
 
 Writes DIR/report.html (default DIR: report): one self-contained page (figures inlined, no script, no
-network) with the input after load_img, the top-5 predictions and the Grad-CAM overlay (when the weights
-have the top), the filter grid of block1_conv1, its 64 feature maps, the last conv of each block, the
-model summary, the feature-map size table, and the weights used with their MD5. Light and dark follow
-the reader's setting; one column on a phone. Without --weights it uses the with-top file if one is
-already on this machine (never downloads 528 MiB for it), else the no-top file.
+network) with the weights used and their MD5, the filter grid of block1_conv1, then for each image the
+input after load_img, the top-5 predictions and the Grad-CAM overlay (when the weights have the top), its
+block1_conv1 feature maps and the last conv of each block (several --image: one section each), and the
+model summary and feature-map size table. Light and dark follow the reader's setting; one column on a
+phone. Without --weights it uses the with-top file if one is already on this machine (never downloads
+528 MiB for it), else the no-top file. --out is checked before anything is loaded.
 
 Engine:
 ${ENGINE_HELP}
 
 Examples:
-  npx nx run cli:report -- --image cat.jpg --out report/
-  npx nx run cli:report -- --model vgg19 --weights vgg19_weights_tf_dim_ordering_tf_kernels.h5 --image cat.jpg
+  ${RUN} report --weights weights/synthetic/vgg16_notop.h5 --out report/
+  ${RUN} report --image cat.jpg --image dog.jpg --out report/
+  ${RUN} report --model vgg19 --weights vgg19_weights_tf_dim_ordering_tf_kernels.h5 --image cat.jpg
 
-Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error.
+${exitCodesHelp(['input', 'weights', 'output'])}
 `;
 
 export async function reportCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -127,7 +130,7 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
       checksum: {
         algorithm: 'md5',
         value: info.md5,
-        of: info.format === 'tfjs-folder' ? 'model.json' : basename(info.path),
+        of: info.format === 'tfjs-layers' ? 'model.json' : basename(info.path),
       },
       layers: vgg.weights.layers,
       hasTop: top !== undefined,

@@ -40,7 +40,7 @@ describe('cli weights', () => {
     // extract with it: the weights line says it is not official
     const e = spawnCli(['extract', '--weights', packed, '--layer', 'block1_pool', '--out', tmp()], env);
     expect(e.code, e.err).toBe(0);
-    expect(e.out).toMatch(/weights: .*my_vgg16\.vggw \(packed-vggw, .*\) — not official/);
+    expect(e.out).toMatch(/weights: .*my_vgg16\.vggw \(packed, .*\) — not official/);
     // and an official slot named with --to is refused
     const slot = spawnCli(['weights', 'convert', '--from', src, '--to', join(cache, 'vgg16-notop.vggw')], env);
     expect(slot.code).toBe(2);

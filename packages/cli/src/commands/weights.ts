@@ -23,27 +23,31 @@ import type { CommandContext } from '../context.js';
 import { parseModel, usageErrors } from '../options.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatBytes, formatTable } from '../table.js';
+import { exitCodesHelp, RUN } from '../help.js';
 
 export const WEIGHTS_HELP = `vggscope weights — list, fetch, convert and verify weight files
 
 Usage:
-  npx nx run cli:weights -- list [--json]
-  npx nx run cli:weights -- fetch [--model vgg16|vgg19] [--top] [--offline]
-  npx nx run cli:weights -- convert --from PATH [--to PATH] [--model vgg16|vgg19] [--top] [--dtype f32|f16]
-  npx nx run cli:weights -- verify [PATH]
+  ${RUN} weights list [--json]
+  ${RUN} weights fetch [--model vgg16|vgg19] [--top] [--offline]
+  ${RUN} weights convert --from PATH [--to PATH] [--model vgg16|vgg19] [--top] [--dtype f32|f16]
+  ${RUN} weights verify [PATH]
 
-  list     what is cached where ($VGGSCOPE_WEIGHTS, weights/, the Keras cache), sizes, verified or not
+  list     what is cached where ($VGGSCOPE_WEIGHTS, weights/ in a checkout, $VGGSCOPE_HOME or
+           ~/.cache/vggscope, the Keras cache), sizes, verified or not, official or not
   fetch    resolve the official ImageNet weights (cache → Keras cache → download) and pack them
-  convert  any source (Keras .h5, tfjs folder, packed) → packed .vggw; f16 halves the size
+  convert  any source (Keras .h5, tfjs folder, packed) → packed .vggw; f16 halves the size. The official
+           file (md5 in the manifest) goes to the cache, where commands find it without --weights;
+           anything else goes beside its source (or to --to) and is used only when named with --weights
   verify   md5 of official .h5 files against the manifest, sha256 of every packed tensor
 
 Examples:
-  npx nx run cli:weights -- fetch --model vgg19 --top
-  npx nx run cli:weights -- convert --from ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5
-  npx nx run cli:weights -- convert --from vgg16_notop.h5 --to /tmp/vgg16.f16.vggw --dtype f16
-  npx nx run cli:weights -- verify weights/vgg16-notop.vggw
+  ${RUN} weights fetch --model vgg19 --top
+  ${RUN} weights convert --from ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5
+  ${RUN} weights convert --from vgg16_notop.h5 --to /tmp/vgg16.f16.vggw --dtype f16
+  ${RUN} weights verify ~/.cache/vggscope/vgg16-notop.vggw
 
-Exit codes: 0 ok, 2 usage error, 4 weights error (including a failed verification).
+${exitCodesHelp(['weights'], { weights: 'weights error (including a failed verification)' })}
 `;
 
 export async function weightsCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -251,7 +255,7 @@ async function list(ctx: CommandContext, json: boolean): Promise<number> {
           ['place', 'file', 'kind', 'model', 'size', 'verified', 'origin'],
           entries.map((e) => [e.place, basename(e.file), e.kind, e.model, formatBytes(e.bytes), e.verified, e.origin]),
         )}\n`
-      : "  none yet: 'npx nx run cli:weights -- fetch' downloads the official ones\n",
+      : `  none yet: '${RUN} weights fetch' downloads the official ones\n`,
   );
   return 0;
 }

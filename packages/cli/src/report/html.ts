@@ -1,5 +1,6 @@
 import type { FeatureMapRow, SummaryRow } from '@vggscope/core';
 import type { Prediction } from '@vggscope/explain';
+import { formatProbability } from '../table.js';
 
 /** One figure of the page: a PNG inlined as a data: URI (the page is one file, and loads nothing). */
 export interface ReportFigure {
@@ -178,9 +179,4 @@ ${img.gradCam ? `<div class="grid" style="margin-top:1rem">${figure(img.gradCam,
       `${head('blocks', 'The last conv of each block')}<div class="grid">${img.blocks.map((f) => figure(f, suffix)).join('\n')}</div></section>`,
     );
   return out;
-}
-
-/** `12.34%`; below 0.01% `<0.01%` (never a misleading `0.00%` for a class the model did score). */
-export function formatProbability(p: number): string {
-  return p > 0 && p < 0.0001 ? '<0.01%' : `${(p * 100).toFixed(2)}%`;
 }
