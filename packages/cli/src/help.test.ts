@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_CODES } from '@vggscope/core';
@@ -66,6 +67,15 @@ describe('help texts', () => {
     });
     expect(EXIT_CODES.usage).toBe(2);
   });
+
+  it("'npm run -s vgg -- … --json': stdout is the JSON alone (the build steps write to stderr)", () => {
+    const r = spawnSync('npm', ['run', '-s', 'vgg', '--', 'summary', '--model', 'tiny-vgg16', '--json'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ inputSize: [224, 224] });
+  }, 120_000);
 
   it('probabilities: two decimals, and <0.01% instead of 0.00% for a tiny non-zero one', () => {
     expect([0.5, 0.0001, 0.00004, 1e-9, 0].map(formatProbability)).toEqual([
