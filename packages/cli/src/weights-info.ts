@@ -54,6 +54,6 @@ export async function describeWeights(path: string): Promise<WeightsInfo> {
 
 /** `weights: /abs/vgg16-notop.vggw (packed, 56.2 MiB, md5 6d6bbae1…)`, plus a label unless official */
 export function weightsLine(w: WeightsInfo): string {
-  const label = w.official ? '' : ' — not official (synthetic or your own weights, not the ImageNet files)';
+  const label = w.official ? '' : ' — not official (synthetic or your own weights)';
   return `weights: ${w.path} (${w.format}, ${formatBytes(w.bytes)}, md5 ${w.md5})${label}`;
 }
