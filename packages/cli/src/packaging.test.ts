@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -160,6 +161,20 @@ describe.skipIf(!BUILT)(`packed and installed outside the repository${NOT_BUILT}
       expect(fetched.stdout).toContain(`weights ready: ${join(vhome, 'vgg16-notop.vggw')}`);
       expect(server.requests.map((r) => r.path)).toEqual([`/${NAME}`]);
       expect(existsSync(join(consumer, 'node_modules', 'weights'))).toBe(false);
+      // the installed module knows it is not in a checkout, and ships its manifest
+      const probe = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "import { REPO_WEIGHTS_DIR, BUNDLED_MANIFEST } from '@vggscope/weights'; console.log(JSON.stringify([REPO_WEIGHTS_DIR ?? null, BUNDLED_MANIFEST]))",
+        ],
+        { cwd: consumer, encoding: 'utf8' },
+      );
+      expect(JSON.parse(probe.stdout)).toEqual([
+        null,
+        join(realpathSync(consumer), 'node_modules/@vggscope/weights/data/manifest.json'),
+      ]);
     } finally {
       await server.close();
       rmSync(home, { recursive: true, force: true });

@@ -13,8 +13,8 @@ export interface ReadOptions {
   readonly only?: ReadonlySet<string>;
   /**
    * Time budget for opening and reading the file, counted once the reader is up (default
-   * {@link parseBudgetMs}: 1 s plus 1 s per 10 MB): past it the worker is terminated and the read
-   * fails with E_WEIGHTS_FORMAT instead of hanging.
+   * {@link parseBudgetMs}: about 1 s plus 1 s per 10 MB): past it the worker is terminated and the
+   * read fails with E_WEIGHTS_FORMAT instead of hanging.
    */
   readonly timeoutMs?: number;
   /** Largest tensor accepted (default 1 GiB; VGG's largest, fc1, is 411 MB). */
@@ -42,13 +42,15 @@ const DEFAULT_MAX_DATASET_BYTES = 2 ** 30;
 const STARTUP_BUDGET_MS = 60_000;
 
 /**
- * The parse budget scales with the file: HDF5 reads a valid file at hundreds of MB/s (the official
- * 58 MB VGG16 no-top file in well under a second, the 553 MB with-top file in a few), so 1 s plus
- * 1 s per 10 MB leaves a margin of ten or more on a loaded machine, while a small corrupt file that
- * sends HDF5 into a loop fails in about a second instead of half a minute.
+ * The parse budget scales with the file and with how fast this machine is right now: HDF5 reads a
+ * valid file at hundreds of MB/s (the official 58 MB VGG16 no-top file in well under a second),
+ * so 1 ms per 10 KB (1 s per 10 MB) covers any valid file with a wide margin, on top of a floor
+ * of 1 s — or three times what instantiating h5wasm just took in this worker, which is slower on
+ * a loaded machine, as the first parse is (its code is compiled as it first runs). A small corrupt
+ * file that sends HDF5 into a loop fails in about a second on a quiet machine instead of 31 s.
  */
-export function parseBudgetMs(fileBytes: number): number {
-  return 1000 + Math.ceil(fileBytes / 10_000);
+export function parseBudgetMs(fileBytes: number, startupMs = 0): number {
+  return Math.max(1000, Math.ceil(3 * startupMs)) + Math.ceil(fileBytes / 10_000);
 }
 
 /**
@@ -71,8 +73,7 @@ export async function readKerasH5(path: string, options: ReadOptions = {}): Prom
     },
   };
   if (options.inProcess) return parseHere(request);
-  const budget = options.timeoutMs ?? parseBudgetMs(info.size);
-  return inWorker(request, budget, `${info.dev}:${info.ino}`);
+  return inWorker(request, options.timeoutMs, `${info.dev}:${info.ino}`);
 }
 
 async function parseHere({ path, options }: H5WorkerRequest): Promise<KerasH5Contents> {
@@ -93,8 +94,8 @@ interface Slot {
    * read gets a fresh worker; so does any read after MAX_FAILURES_PER_WORKER failures.
    */
   readonly failed: Set<string>;
-  /** Resolves once the worker has instantiated h5wasm: the parse budget starts then. */
-  readonly ready: Promise<void>;
+  /** Resolves once the worker has instantiated h5wasm (with how long that took): the parse budget starts then. */
+  readonly ready: Promise<number>;
 }
 
 const MAX_FAILURES_PER_WORKER = 500;
@@ -118,9 +119,9 @@ function acquire(fileId: string): Slot {
 function spawn(): Slot {
   const { filename, execArgv, eval: evaluate } = workerScript();
   const worker = new Worker(filename, { execArgv, eval: evaluate });
-  const ready = new Promise<void>((resolve, reject) => {
+  const ready = new Promise<number>((resolve, reject) => {
     const off = () => worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-    const onMessage = (m: { type?: string }) => m?.type === 'ready' && (off(), resolve());
+    const onMessage = (m: { type?: string; ms?: number }) => m?.type === 'ready' && (off(), resolve(m.ms ?? 0));
     const onError = (e: Error) => (off(), reject(e));
     const onExit = (code: number) => (off(), reject(new Error(`the HDF5 reader stopped (exit ${code})`)));
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
@@ -130,14 +131,14 @@ function spawn(): Slot {
 }
 
 /** Waits for the worker to be up, within the startup budget; a worker that fails to start is dropped. */
-async function started(slot: Slot, path: string): Promise<void> {
+async function started(slot: Slot, path: string): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
+    return await Promise.race([
       slot.ready,
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error('the HDF5 reader did not start in time')), STARTUP_BUDGET_MS);
-      }),
+      }) as Promise<never>,
     ]);
   } catch (e) {
     release(slot, false);
@@ -159,9 +160,14 @@ function release(slot: Slot, healthy: boolean): void {
   } else void slot.worker.terminate();
 }
 
-async function inWorker(request: H5WorkerRequest, budgetMs: number, fileId: string): Promise<KerasH5Contents> {
+async function inWorker(
+  request: H5WorkerRequest,
+  timeoutMs: number | undefined,
+  fileId: string,
+): Promise<KerasH5Contents> {
   const slot = acquire(fileId);
-  await started(slot, request.path);
+  const startupMs = await started(slot, request.path);
+  const budgetMs = timeoutMs ?? parseBudgetMs(request.options.fileBytes, startupMs);
   const { worker } = slot;
   return new Promise<KerasH5Contents>((resolve, reject) => {
     let settled = false;
