@@ -1,4 +1,12 @@
-import { buildGraph, formatShape, type GraphOptions, type ModelSpec, type VggGraph, VggError } from '@vggscope/core';
+import {
+  buildGraph,
+  formatShape,
+  type GraphOptions,
+  type ModelSpec,
+  type VggGraph,
+  VggError,
+  sizeOf,
+} from '@vggscope/core';
 import { formatBytes } from './table.js';
 
 /**
@@ -12,8 +20,7 @@ export const ACTIVATION_BUDGET = 2 * 2 ** 30;
 export function peakActivationBytes(graph: VggGraph): number {
   let peak = 0;
   for (const l of graph.layers) {
-    const n = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-    peak = Math.max(peak, (n(l.inputShape) + n(l.outputShape)) * 4);
+    peak = Math.max(peak, (sizeOf(l.inputShape) + sizeOf(l.outputShape)) * 4);
   }
   return peak;
 }
@@ -39,8 +46,7 @@ export function checkInputFits(graph: VggGraph, budget = ACTIVATION_BUDGET): voi
 }
 
 function bytes(l: VggGraph['layers'][number]): number {
-  const n = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-  return n(l.inputShape) + n(l.outputShape);
+  return sizeOf(l.inputShape) + sizeOf(l.outputShape);
 }
 
 /** The largest square input whose peak fits `budget` (binary search; the peak grows with the side). */

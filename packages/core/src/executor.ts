@@ -3,6 +3,7 @@ import { VggError } from './errors.js';
 import type { GraphLayer, VggGraph } from './graph.js';
 import { findLayers } from './layer-lookup.js';
 import type { FloatTensor } from './tensor.js';
+import { sizeOf } from './tensor.js';
 
 export interface RunRequest {
   /** Layers to return, by Keras name or index; default: the graph's last layer. */
@@ -112,7 +113,7 @@ function assertInputShape(graph: VggGraph, batch: FloatTensor): void {
       `runGraph: the input must be [N, ${h}, ${w}, 3] (NHWC, BGR), got [${s.join(', ')}]`,
     );
   }
-  if (batch.data.length !== s.reduce((a, b) => a * b, 1)) {
+  if (batch.data.length !== sizeOf(s)) {
     throw new VggError('E_INPUT_SHAPE', `runGraph: input has ${batch.data.length} values but shape [${s.join(', ')}]`);
   }
 }

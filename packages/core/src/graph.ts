@@ -1,6 +1,7 @@
 import { VggError } from './errors.js';
 import type { LayerSpec, ModelSpec } from './models/layer-spec.js';
 import { getModelSpec, type ModelName } from './models/registry.js';
+import { sizeOf } from './tensor.js';
 
 export type Pooling = 'avg' | 'max';
 
@@ -68,7 +69,7 @@ export function buildGraph(model: string | ModelSpec, options: GraphOptions = {}
     const weights = weightSpecs(layer, shape);
     const inputShape = shape;
     shape = outputShape(layer, shape);
-    const params = weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+    const params = weights.reduce((n, w) => n + sizeOf(w.shape), 0);
     layers.push({ index, name: layer.name, spec: layer, inputShape, outputShape: shape, weights, params });
   });
   return { model: spec.name, spec, includeTop, pooling, inputSize, layers };
@@ -122,7 +123,7 @@ function outputShape(layer: LayerSpec, input: readonly number[]): number[] {
     case 'global_pool':
       return [c];
     case 'flatten':
-      return [input.reduce((a, b) => a * b, 1)];
+      return [sizeOf(input)];
     case 'dense':
       return [layer.units];
   }
@@ -135,5 +136,5 @@ export function weightedLayers(graph: VggGraph): GraphLayer[] {
 
 /** Total bytes of one float32 activation of this layer for a batch of one. */
 export function activationBytes(layer: GraphLayer): number {
-  return layer.outputShape.reduce((a, b) => a * b, 1) * 4;
+  return sizeOf(layer.outputShape) * 4;
 }

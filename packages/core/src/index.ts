@@ -1,19 +1,8 @@
 export type { Backend, BackendFactory, BackendOptions, MaybePromise } from './backend.js';
-export {
-  ERROR_CODES,
-  EXIT_CODES,
-  VggError,
-  coreErrors,
-  isVggError,
-  wrapError,
-  type ErrorCategory,
-  type ErrorCode,
-  type VggErrorOptions,
-} from './errors.js';
-export { runGraph, missingWeights, type LayerOutput, type RunRequest } from './executor.js';
+export { ERROR_CODES, EXIT_CODES, VggError, coreErrors, isVggError, wrapError, type ErrorCode } from './errors.js';
+export { missingWeights, type LayerOutput } from './executor.js';
 export {
   resolveVggConfig,
-  neededLayers,
   MAX_THREADS,
   type ResolvedVggConfig,
   type VggConfig,
@@ -24,7 +13,6 @@ export { createVgg, type CreateVggOptions, type ExtractOptions, type Vgg, type V
 export {
   buildGraph,
   weightedLayers,
-  activationBytes,
   DEFAULT_INPUT_SIZE,
   MIN_INPUT_SIDE,
   type GraphLayer,
@@ -34,12 +22,12 @@ export {
   type WeightSpec,
 } from './graph.js';
 export { findLayer, findLayers, closestName } from './layer-lookup.js';
-export type { LayerSpec, ModelSpec } from './models/layer-spec.js';
+export { kerasClassName, type LayerSpec, type ModelSpec } from './models/layer-spec.js';
 export { getModelSpec, MODEL_NAMES, TEST_MODEL_NAMES, type ModelName } from './models/registry.js';
 export { VGG16 } from './models/vgg16.js';
 export { VGG19 } from './models/vgg19.js';
 export { tinyVgg, type TinyVggOptions } from './models/tiny.js';
-export { preprocessInput, stackBatch, CAFFE_MEAN_BGR } from './caffe.js';
+export { preprocessInput, CAFFE_MEAN_BGR } from './caffe.js';
 export { stats, sizeOf, formatShape, type FloatTensor, type Stats } from './tensor.js';
 export type { LayerWeights, RawLayer, RawWeight, WeightFormat, WeightSet } from './weight-set.js';
 export {

@@ -1,4 +1,5 @@
 import { activationBytes, type VggGraph, weightedLayers } from './graph.js';
+import { kerasClassName } from './models/layer-spec.js';
 import { stats } from './tensor.js';
 import type { WeightSet } from './weight-set.js';
 
@@ -57,15 +58,6 @@ export function featureMapSizes(graph: VggGraph): FeatureMapRow[] {
   }));
 }
 
-const KERAS_CLASS = {
-  input: 'InputLayer',
-  conv: 'Conv2D',
-  pool: 'MaxPooling2D',
-  flatten: 'Flatten',
-  dense: 'Dense',
-  global_pool: 'GlobalPooling2D',
-} as const;
-
 export interface SummaryRow {
   name: string;
   type: string;
@@ -77,12 +69,7 @@ export interface SummaryRow {
 export function modelSummary(graph: VggGraph): { rows: SummaryRow[]; totalParams: number } {
   const rows = graph.layers.map((l) => ({
     name: l.name,
-    type:
-      l.spec.kind === 'global_pool'
-        ? l.spec.mode === 'avg'
-          ? 'GlobalAveragePooling2D'
-          : 'GlobalMaxPooling2D'
-        : KERAS_CLASS[l.spec.kind],
+    type: kerasClassName(l.spec),
     outputShape: [null, ...l.outputShape],
     params: l.params,
   }));

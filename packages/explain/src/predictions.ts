@@ -10,7 +10,7 @@ export interface Prediction {
 
 let classIndex: Record<string, [string, string]> | undefined;
 
-/** Keras' `imagenet_class_index.json` (md5 c2c37ea517e94d9795004a39431a14cb), shipped in core/data. */
+/** Keras' `imagenet_class_index.json` (md5 c2c37ea517e94d9795004a39431a14cb), shipped in explain/data. */
 export function imagenetClassIndex(): Record<string, [string, string]> {
   classIndex ??= JSON.parse(
     readFileSync(new URL('../data/imagenet_class_index.json', import.meta.url), 'utf8'),

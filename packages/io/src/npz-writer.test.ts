@@ -132,7 +132,7 @@ describe('NpzWriter', () => {
   });
 });
 
-// Opt-in (writes 4.3 GB; about a minute): VGGSCOPE_SLOW_TESTS=1 npx vitest run packages/core/src/io
+// Opt-in (writes 4.3 GB; about a minute): VGGSCOPE_SLOW_TESTS=1 npx vitest run packages/io/src
 const SLOW = process.env.VGGSCOPE_SLOW_TESTS === '1';
 describe.skipIf(!SLOW || !PYTHON_WITH_NUMPY)(
   `NpzWriter past 4 GiB${skipNote(!SLOW, 'set VGGSCOPE_SLOW_TESTS=1 (writes 4.3 GB)')}${NO_NUMPY}`,

@@ -2,7 +2,7 @@ export { openWeights, type WeightLayer, type WeightStream } from './open-weights
 export { assertWeightsModel } from './weights-model.js';
 export { loadWeights, type LoadWeightsOptions } from './load-weights.js';
 export { readKerasH5, type KerasH5Contents, type ReadOptions as ReadKerasH5Options } from './read-keras-h5.js';
-export { readTfjsFolder, halfToFloat } from './read-tfjs-folder.js';
+export { readTfjsFolder } from './read-tfjs-folder.js';
 export { matchToGraph } from './match-graph.js';
 export {
   BUNDLED_MANIFEST,
@@ -30,7 +30,7 @@ export {
   type PackedHeader,
   type PackedTensor,
 } from './packed.js';
-export { floatToHalf, toHalf, fromHalf } from './float16.js';
+export { floatToHalf, halfToFloat, toHalf, fromHalf } from './float16.js';
 export { convertToPacked, detectVariant } from './convert.js';
 export {
   resolveWeights,

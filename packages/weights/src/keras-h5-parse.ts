@@ -1,5 +1,5 @@
 import type { Dataset, Group } from 'h5wasm/node';
-import { VggError } from '@vggscope/core';
+import { VggError, sizeOf } from '@vggscope/core';
 import type { RawLayer, RawWeight } from '@vggscope/core';
 
 export type KerasH5Layout = 'keras-legacy' | 'keras3';
@@ -186,7 +186,7 @@ function readDataset(g: Group, datasetPath: string, wanted: boolean, ctx: Ctx, l
       `'${path}': weight '${label}' has dtype ${String(ds.dtype)}; only float32/float64 are supported`,
     );
   }
-  const elements = shape.reduce((a, b) => a * b, 1);
+  const elements = sizeOf(shape);
   const declared = elements * meta.size;
   const limit = Math.min(ctx.options.fileBytes, ctx.options.maxDatasetBytes);
   if (!Number.isSafeInteger(declared) || declared > limit || elements !== meta.total_size) {

@@ -1,4 +1,4 @@
-import { VggError } from '@vggscope/core';
+import { VggError, sizeOf } from '@vggscope/core';
 
 export type PackedDtype = 'f32' | 'f16';
 
@@ -71,7 +71,7 @@ export function validatePackedHeader(
     if (!isCount(t.offset) || !isCount(t.byteLength))
       bad(`${key} offset ${describe(t.offset)} / byteLength ${describe(t.byteLength)} are not non-negative integers`);
     const shape = t.shape as number[];
-    const elements = shape.reduce((a, b) => a * b, 1);
+    const elements = sizeOf(shape);
     const expected = elements * BYTES_PER_ELEMENT[t.dtype as PackedDtype];
     if (!Number.isSafeInteger(expected) || expected !== t.byteLength) {
       bad(

@@ -8,7 +8,7 @@ import type { WeightSet } from '@vggscope/core';
 import { floatToHalf } from './float16.js';
 import { loadWeights } from './load-weights.js';
 import { readPacked, readPackedHeader, verifyPacked, writePacked } from './packed.js';
-import { halfToFloat } from './read-tfjs-folder.js';
+import { halfToFloat } from './float16.js';
 
 const graph = buildGraph('vgg16');
 let h5: WeightSet;

@@ -2,6 +2,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VggError, wrapError } from '@vggscope/core';
 import { type ManifestGroup, type ManifestWeight, parseTfjsManifest } from './tfjs-manifest.js';
+import { halfToFloat } from './float16.js';
 import type { RawLayer, RawWeight } from '@vggscope/core';
 
 /** A real layers-model's model.json is tens of KB (a few MB with a big topology). */
@@ -85,15 +86,6 @@ function decode(w: ManifestWeight, bytes: Uint8Array): Float32Array {
   const scale = q.scale ?? 1;
   const min = q.min ?? 0;
   return Float32Array.from(src, (v) => v * scale + min);
-}
-
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 interface Shard {

@@ -1,4 +1,4 @@
-import { VggError } from '@vggscope/core';
+import { VggError, sizeOf } from '@vggscope/core';
 
 export interface ManifestWeight {
   readonly name: string;
@@ -86,7 +86,7 @@ export function parseTfjsManifest(json: unknown, file: string): ManifestGroup[] 
         );
       }
       const qd = (q as { dtype?: string } | undefined)?.dtype;
-      const bytes = (shape as number[]).reduce((a, b) => a * b, 1) * (qd === 'uint8' ? 1 : qd ? 2 : 4);
+      const bytes = sizeOf(shape as number[]) * (qd === 'uint8' ? 1 : qd ? 2 : 4);
       if (!Number.isSafeInteger(bytes) || bytes > MAX_WEIGHT_BYTES)
         bad(`${wat}.shape`, `(${String(w.name)}) (${(shape as number[]).join(', ')}) is too large`);
       total += bytes;

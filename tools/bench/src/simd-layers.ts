@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { buildGraph, type FloatTensor, type GraphLayer } from '@vggscope/core';
+import { buildGraph, type FloatTensor, type GraphLayer, sizeOf } from '@vggscope/core';
 import { createSimdBackend, type SimdBackend } from '@vggscope/kernels/simd';
 import { Bench } from 'tinybench';
 import { machine, median } from './stats.js';
@@ -30,7 +30,7 @@ const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').trim();
 
 function random(shape: readonly number[], scale: number, seed: number): FloatTensor {
   let s = seed >>> 0;
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;

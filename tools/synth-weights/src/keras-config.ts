@@ -1,4 +1,4 @@
-import type { GraphLayer, VggGraph } from '@vggscope/core';
+import { kerasClassName, type GraphLayer, type VggGraph } from '@vggscope/core';
 
 /**
  * The Keras functional `model_config` Keras itself writes for this VGG (the shape of the
@@ -8,7 +8,7 @@ export function kerasModelConfig(graph: VggGraph): object {
   const [h, w] = graph.inputSize;
   const layers = graph.layers.map((l, i) => ({
     name: l.name,
-    class_name: className(l),
+    class_name: kerasClassName(l.spec),
     config: { name: l.name, trainable: true, ...layerConfig(l, h, w) },
     inbound_nodes: i === 0 ? [] : [[[graph.layers[i - 1]!.name, 0, 0, {}]]],
   }));
@@ -17,24 +17,6 @@ export function kerasModelConfig(graph: VggGraph): object {
     class_name: 'Model',
     config: { name: graph.model, layers, input_layers: [['input_1', 0, 0]], output_layers: [[last, 0, 0]] },
   };
-}
-
-function className(l: GraphLayer): string {
-  const s = l.spec;
-  switch (s.kind) {
-    case 'input':
-      return 'InputLayer';
-    case 'conv':
-      return 'Conv2D';
-    case 'pool':
-      return 'MaxPooling2D';
-    case 'flatten':
-      return 'Flatten';
-    case 'dense':
-      return 'Dense';
-    case 'global_pool':
-      return s.mode === 'avg' ? 'GlobalAveragePooling2D' : 'GlobalMaxPooling2D';
-  }
 }
 
 function layerConfig(l: GraphLayer, h: number, w: number): object {

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildGraph, type FloatTensor, type GraphOptions, tinyVgg } from '@vggscope/core';
+import { buildGraph, type FloatTensor, type GraphOptions, tinyVgg, sizeOf } from '@vggscope/core';
 import { writePacked } from '@vggscope/weights';
 import { synthWeights, writeLegacyH5, writeTfjsFolder } from '@vggscope/synth-weights';
 
@@ -35,7 +35,7 @@ export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** A deterministic, non-trivial input batch (values in the caffe-preprocessed range). */
 export function wavyInput(shape: readonly number[], phase = 0): FloatTensor {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   return {
     data: Float32Array.from({ length: n }, (_, i) => 110 * Math.sin(i * 0.37 + phase) + 20 * Math.cos(i * 0.011)),
     shape,

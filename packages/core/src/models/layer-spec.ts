@@ -71,3 +71,24 @@ export const VGG_TOP: readonly LayerSpec[] = [
   { kind: 'dense', name: 'fc2', units: 4096, activation: 'relu' },
   { kind: 'dense', name: 'predictions', units: 1000, activation: 'softmax' },
 ];
+
+/**
+ * The Keras class that builds a layer, as `model.summary()` and a saved model's config name it.
+ * @example kerasClassName({ kind: 'global_pool', name: 'g', mode: 'avg' }) // 'GlobalAveragePooling2D'
+ */
+export function kerasClassName(spec: LayerSpec): string {
+  switch (spec.kind) {
+    case 'input':
+      return 'InputLayer';
+    case 'conv':
+      return 'Conv2D';
+    case 'pool':
+      return 'MaxPooling2D';
+    case 'flatten':
+      return 'Flatten';
+    case 'dense':
+      return 'Dense';
+    case 'global_pool':
+      return spec.mode === 'avg' ? 'GlobalAveragePooling2D' : 'GlobalMaxPooling2D';
+  }
+}

@@ -1,4 +1,4 @@
-import { type GraphLayer, type LayerWeights, VggError } from '@vggscope/core';
+import { type GraphLayer, type LayerWeights, VggError, sizeOf } from '@vggscope/core';
 import { roundUp } from './control-block.js';
 import { f32, type SimdContext } from './context.js';
 import { packPanels } from './pack-panels.js';
@@ -43,7 +43,7 @@ export function prepareLayer(ctx: SimdContext, layer: GraphLayer, w: LayerWeight
     ks.length !== want.length ||
     ks.some((d, i) => d !== want[i]) ||
     w.bias.shape[0] !== outputs ||
-    w.kernel.data.length !== ks.reduce((a, b) => a * b, 1)
+    w.kernel.data.length !== sizeOf(ks)
   ) {
     throw new VggError(
       'E_WEIGHTS_SHAPE',

@@ -1,5 +1,6 @@
 import { MR, roundUp } from './control-block.js';
 import { f32, type SimdContext } from './context.js';
+import { sizeOf } from '@vggscope/core';
 
 /**
  * An activation in the wasm memory. Maps are NHWC with the channels padded with zeros to a
@@ -53,7 +54,7 @@ export function writeCompact(ctx: SimdContext, x: SimdTensor, data: Float32Array
 export function readCompact(ctx: SimdContext, x: SimdTensor): Float32Array {
   const mem = f32(ctx);
   const c = x.shape[x.shape.length - 1]!;
-  const total = x.shape.reduce((a, b) => a * b, 1);
+  const total = sizeOf(x.shape);
   const out = new Float32Array(total);
   const perImage = isMap(x) ? x.shape[1]! * x.shape[2]! : 1;
   for (let p = 0; p < total / c; p++) {

@@ -6,6 +6,7 @@ import { dense } from './dense.js';
 import { maxPool } from './pool-ops.js';
 import { disposeLayer, prepareLayer, type ConvAlgorithm } from './prepared-layer.js';
 import { allocMap, allocVector } from './simd-tensor.js';
+import { sizeOf } from '@vggscope/core';
 
 /**
  * Runs every kernel a few times on a small map, on every thread, when the backend is created:
@@ -46,6 +47,6 @@ function fakeLayer(kind: 'conv' | 'dense', inputShape: number[], outputShape: nu
 }
 
 function weights(shape: number[], outputs: number): LayerWeights {
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => ((i * 7919) % 17) / 17 - 0.5);
+  const data = new Float32Array(sizeOf(shape)).map((_, i) => ((i * 7919) % 17) / 17 - 0.5);
   return { kernel: { data, shape }, bias: { data: new Float32Array(outputs), shape: [outputs] } };
 }

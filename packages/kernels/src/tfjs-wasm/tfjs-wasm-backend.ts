@@ -97,10 +97,3 @@ export async function createTfjsWasmBackend(_options: BackendOptions = {}): Prom
     close: () => {},
   };
 }
-
-/** Bytes tfjs currently holds (for memory tests and benchmarks). */
-export function wasmMemory(): { numTensors: number; numBytes: number } {
-  if (!tf) return { numTensors: 0, numBytes: 0 };
-  const m = tf.memory();
-  return { numTensors: m.numTensors, numBytes: m.numBytes };
-}

@@ -2,7 +2,7 @@
  * Shared helpers of the hostile-input and fuzz tests of the weight readers (excluded from the build).
  *
  * Fuzz length: each fuzz test runs for `VGGSCOPE_FUZZ_SECONDS` (default 3 s in CI); e.g.
- *   VGGSCOPE_FUZZ_SECONDS=240 VGGSCOPE_FUZZ_SEED=7 npx vitest run packages/core/src/weights/fuzz
+ *   VGGSCOPE_FUZZ_SECONDS=240 VGGSCOPE_FUZZ_SEED=7 npx vitest run packages/weights/src/ -t fuzz
  * runs each reader for four minutes. Every run prints its seed, iterations and outcomes, so a
  * failure is reproduced by re-running with the printed seed.
  */
