@@ -1,7 +1,8 @@
 import { cliErrors } from './errors.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { availableParallelism } from 'node:os';
-import { MODEL_NAMES, type Pooling, TEST_MODEL_NAMES, VggError } from '@vggscope/core';
+import { closestName, MODEL_NAMES, type Pooling, TEST_MODEL_NAMES, VggError } from '@vggscope/core';
+import { RUN } from './help.js';
 import { BACKEND_NAMES, DEFAULT_BACKEND } from '@vggscope/kernels'; // the table only: no backend runtime loads until one is created
 
 /** Options of every command that loads weights. */
@@ -28,16 +29,32 @@ export const MODEL_OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
-/** Runs a `parseArgs` call, turning its errors into usage errors that point at --help. */
-export function usageErrors<T>(command: string, parse: () => T): T {
+/**
+ * Runs a `parseArgs` call, turning its errors into usage errors that point at --help; given the
+ * command's option names, an unknown option gets "did you mean" (`--layers` → `--layer`).
+ */
+export function usageErrors<T>(command: string, parse: () => T, known: readonly string[] = []): T {
   try {
     return parse();
   } catch (e) {
+    const message = (e as Error).message.replace(/\. To specify.*$/s, '');
+    const unknown = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
+    const guess = unknown ? closestOption(unknown, known) : undefined;
     throw new VggError(
       'E_USAGE',
-      `${command}: ${(e as Error).message.replace(/\. To specify.*$/s, '')}; see 'vggscope ${command} --help'`,
+      `${command}: ${message}${guess ? `; did you mean '--${guess}'?` : ''}; see '${RUN} ${command} --help'`,
     );
   }
+}
+
+/** A prefix or plural (`--layers`, `--colour`) first, then the nearest by edit distance. */
+function closestOption(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  return (
+    known.find((k) => lower === `${k}s` || lower === `${k}es` || `${lower}s` === k) ??
+    known.find((k) => k.startsWith(lower) && lower.length >= 3) ??
+    closestName(lower, known)
+  );
 }
 
 /**
@@ -53,7 +70,11 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
   values: ReturnType<typeof parseArgs<{ args: string[]; strict: true; options: O; tokens: true }>>['values'];
   positionals: string[];
 } {
-  const parsed = usageErrors(command, () => parseArgs({ args: argv, strict: true, options, tokens: true }));
+  const parsed = usageErrors(
+    command,
+    () => parseArgs({ args: argv, strict: true, options, tokens: true }),
+    Object.keys(options),
+  );
   const given = new Map<string, string[]>();
   for (const t of parsed.tokens) {
     if (t.kind !== 'option') continue;
@@ -65,7 +86,7 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
     if (values.length > 1 && options[name]!.type === 'string') {
       throw new VggError(
         'E_USAGE',
-        `${command}: --${name} takes one value, but was given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}); see 'vggscope ${command} --help'`,
+        `${command}: --${name} takes one value, but was given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}); see '${RUN} ${command} --help'`,
       );
     }
   }
@@ -76,7 +97,12 @@ export function parseModel(value: string | undefined): string {
   const model = (value ?? 'vgg16').toLowerCase();
   // tiny-vgg16/19: VGG's structure at 4–16 channels, for tests and demos with synthetic weights (not advertised).
   if (!(MODEL_NAMES as string[]).includes(model) && !(TEST_MODEL_NAMES as readonly string[]).includes(model)) {
-    throw cliErrors.badValue('--model', `one of ${MODEL_NAMES.join(', ')}`, value);
+    const guess = closestName(model, MODEL_NAMES);
+    throw new VggError(
+      'E_UNKNOWN_MODEL',
+      `unknown model '${value}'${guess ? `; did you mean '${guess}'?` : ''} (models: ${MODEL_NAMES.join(', ')})`,
+      { hint: `pass --model ${guess ?? MODEL_NAMES[0]}` },
+    );
   }
   return model;
 }
@@ -127,3 +153,14 @@ export function parseEngine(values: { backend?: string; threads?: string }): { b
 /** Help lines for --backend/--threads, shared by every command that runs the model. */
 export const ENGINE_HELP = `  --backend    ${BACKEND_NAMES.join(' | ')} (default ${DEFAULT_BACKEND})
   --threads    threads one image may use (default: all cores; folder mode: 1 per worker)`;
+
+/**
+ * `--colormap`: one set of names for every command — pass viz's COLORMAP_NAMES (gray, viridis, jet;
+ * taken as an argument so that this module does not load the renderer); `grey` is `gray`.
+ */
+export function parseColormap<N extends string>(value: string | undefined, names: readonly N[]): N {
+  const name = (value ?? '').toLowerCase().replace(/^grey$/, 'gray');
+  if (!(names as readonly string[]).includes(name))
+    throw cliErrors.badValue('--colormap', `one of ${names.join(', ')}`, value);
+  return name as N;
+}

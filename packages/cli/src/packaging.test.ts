@@ -1,8 +1,20 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
+import { REPO_ROOT, skipNote, synthH5, tinyWeights } from '@vggscope/test-utils';
+import { serveBytes, startServer } from '@vggscope/test-utils/http-server';
+import { hashFile } from '@vggscope/weights';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The published packages as a user gets them: `npm pack` core, kernels, viz, queue and cli, install the
@@ -52,6 +64,7 @@ describe.skipIf(!BUILT)(`packed and installed outside the repository${NOT_BUILT}
     expect(files.filter((f) => /\.test\.|\.map$|tsbuildinfo/.test(f))).toEqual([]);
     expect(existsSync(join(consumer, 'node_modules/@vggscope/core/src'))).toBe(false);
     expect(existsSync(join(consumer, 'node_modules/@vggscope/explain/data/imagenet_class_index.json'))).toBe(true);
+    expect(existsSync(join(consumer, 'node_modules/@vggscope/weights/data/manifest.json'))).toBe(true);
   });
 
   it('npx vggscope extract: one image, then a folder through the worker pool, exit 0', () => {
@@ -94,6 +107,79 @@ describe.skipIf(!BUILT)(`packed and installed outside the repository${NOT_BUILT}
     expect(readdirSync(join(consumer, 'f2')).sort()).toEqual(['features.jsonl', 'features.npz']);
     expect(run(['extract', '--layer', 'block6_pool']).status).toBe(2);
   }, 120_000);
+
+  it('weights without --weights: the bundled manifest, the Keras cache, and a fetch into ~/.cache/vggscope', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'vggscope-home-'));
+    const h5 = await synthH5('vgg16');
+    const body = readFileSync(h5);
+    const NAME = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
+    const server = await startServer((req, res) => serveBytes(req, res, body));
+    const clean: NodeJS.ProcessEnv = { ...process.env, HOME: home, FORCE_COLOR: '0' };
+    for (const k of ['VGGSCOPE_WEIGHTS', 'VGGSCOPE_HOME', 'VGGSCOPE_MANIFEST', 'KERAS_HOME', 'XDG_CACHE_HOME'])
+      delete clean[k];
+    const run = (args: string[], env: NodeJS.ProcessEnv = clean) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((done) =>
+        execFile('npx', ['--no-install', 'vggscope', ...args], { cwd: consumer, env }, (e, stdout, stderr) =>
+          done({ status: e ? Number(e.code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    try {
+      // the built-in manifest is found inside the installed package; the places are user folders
+      const list = await run(['weights', 'list']);
+      expect(list.status, list.stderr).toBe(0);
+      expect(list.stdout).toContain(join(home, '.cache', 'vggscope'));
+      expect(list.stdout).toContain(join(home, '.keras', 'models'));
+      expect(list.stdout).not.toContain('node_modules');
+      const offline = await run(['extract', '--offline']);
+      expect(offline.status).toBe(4);
+      expect(offline.stderr).toContain(join(home, '.keras', 'models', NAME));
+      expect(offline.stderr).not.toMatch(/manifest.*not found|node_modules\/weights/);
+
+      // the Keras cache is read (md5-checked against the manifest) and packed into the user cache
+      const manifest = join(home, 'manifest.json');
+      const entry = { name: NAME, model: 'vgg16', includeTop: false, md5: await hashFile(h5), bytes: body.length };
+      writeFileSync(manifest, JSON.stringify({ files: [{ ...entry, urls: [`${server.url}/${NAME}`] }] }));
+      mkdirSync(join(home, '.keras', 'models'), { recursive: true });
+      copyFileSync(h5, join(home, '.keras', 'models', NAME));
+      const keras = await run(['extract', '--offline', '--layer', 'block1_pool', '--out', 'fk'], {
+        ...clean,
+        VGGSCOPE_MANIFEST: manifest,
+      });
+      expect(keras.status, keras.stderr).toBe(0);
+      expect(keras.stderr).toContain(`converting ${join(home, '.keras', 'models', NAME)}`);
+      expect(existsSync(join(home, '.cache', 'vggscope', 'vgg16-notop.vggw'))).toBe(true);
+
+      // fetch downloads from the manifest's URL into $VGGSCOPE_HOME
+      const vhome = join(home, 'vh');
+      const fetched = await run(['weights', 'fetch', '--model', 'vgg16'], {
+        ...clean,
+        VGGSCOPE_MANIFEST: manifest,
+        VGGSCOPE_HOME: vhome,
+        KERAS_HOME: join(home, 'no-keras'),
+      });
+      expect(fetched.status, fetched.stderr).toBe(0);
+      expect(fetched.stdout).toContain(`weights ready: ${join(vhome, 'vgg16-notop.vggw')}`);
+      expect(server.requests.map((r) => r.path)).toEqual([`/${NAME}`]);
+      expect(existsSync(join(consumer, 'node_modules', 'weights'))).toBe(false);
+      // the installed module knows it is not in a checkout, and ships its manifest
+      const probe = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "import { REPO_WEIGHTS_DIR, BUNDLED_MANIFEST } from '@vggscope/weights'; console.log(JSON.stringify([REPO_WEIGHTS_DIR ?? null, BUNDLED_MANIFEST]))",
+        ],
+        { cwd: consumer, encoding: 'utf8' },
+      );
+      expect(JSON.parse(probe.stdout)).toEqual([
+        null,
+        join(realpathSync(consumer), 'node_modules/@vggscope/weights/data/manifest.json'),
+      ]);
+    } finally {
+      await server.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('the library: loadVgg from @vggscope/kernels in a plain Node script', () => {
     const script = `import { loadVgg } from '@vggscope/kernels';

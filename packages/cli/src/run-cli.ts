@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { closestName, VggError } from '@vggscope/core';
+import { exitCodesTable, RUN } from './help.js';
 import type { CommandContext } from './context.js';
 
 type Command = (argv: string[], ctx: CommandContext) => Promise<number>;
@@ -46,8 +49,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
 
 export const MAIN_HELP = () => `vggscope — VGG16/VGG19 features, filters and feature maps on the CPU, in TypeScript
 
-Usage: npx vggscope <command> [options]
-       (in the repository also: npx nx run cli:<command> -- [options], npm run vgg -- <command> [options])
+Usage: ${RUN} <command> [options]
+       ${RUN} --version
+       (in the repository, npm run vgg -- <command> [options] builds first and keeps these exit codes;
+        npx nx run cli:<command> -- [options] works too, but Nx reports every failure as exit 1)
 
 Commands:
 ${Object.entries(COMMANDS)
@@ -55,9 +60,18 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run a command with --help for its options and examples.
-Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weights error, 5 partial (some items failed),
-6 output error (cannot write --out: read-only, full disk, not a folder), 7 queue (Redis unreachable or refused), 130 interrupted.
+
+Exit codes:
+${exitCodesTable()}
 `;
+
+/** `vggscope 0.1.0 (Node v20.20.0)`: the CLI package's version, read from its package.json. */
+export function versionLine(): string {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as {
+    version: string;
+  };
+  return `vggscope ${pkg.version} (Node ${process.version})\n`;
+}
 
 /** Dispatches `argv` (command first) and returns the exit status; VggErrors propagate to main. */
 export async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
@@ -66,12 +80,16 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
     ctx.stdout.write(MAIN_HELP());
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    ctx.stdout.write(versionLine());
+    return 0;
+  }
   const command = COMMANDS[name];
   if (!command) {
     const guess = closestName(name, Object.keys(COMMANDS));
     throw new VggError(
       'E_USAGE',
-      `unknown command '${name}'${guess ? `; did you mean '${guess}'?` : ''} (commands: ${Object.keys(COMMANDS).join(', ')}); see 'vggscope --help'`,
+      `unknown command '${name}'${guess ? `; did you mean '${guess}'?` : ''} (commands: ${Object.keys(COMMANDS).join(', ')}); see '${RUN} --help'`,
     );
   }
   return (await command.load())(rest, ctx);

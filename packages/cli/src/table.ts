@@ -29,3 +29,8 @@ export function formatBytes(n: number): string {
   }
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
+
+/** `12.34%`; a probability above 0 but under 0.01% is `<0.01%`, never a misleading `0.00%`. */
+export function formatProbability(p: number): string {
+  return p > 0 && p < 0.00005 ? '<0.01%' : `${(p * 100).toFixed(2)}%`;
+}

@@ -1,15 +1,22 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { hashFile, isPackedFile } from '@vggscope/weights';
+import { hashFile, isPackedFile, officialByMd5, readPackedHeader } from '@vggscope/weights';
+import type { WeightFormat } from '@vggscope/core';
 import { formatBytes } from './table.js';
 
 /** Which weights produced a result: printed under every table, and in every JSON output. */
 export interface WeightsInfo {
   path: string;
-  format: 'keras-h5' | 'tfjs-folder' | 'packed-vggw';
+  /** The same names as the loaded weights' `format` (core's WeightFormat), everywhere they are shown. */
+  format: Exclude<WeightFormat, 'synthetic'>;
   bytes: number;
   /** md5 of the file (of model.json for a tfjs folder): compare with the README's table of official files. */
   md5: string;
+  /**
+   * True only for an official Keras file (md5 in the manifest) or a packed file converted from one
+   * (its header records the source md5); synthetic, fine-tuned and tfjs weights are not official.
+   */
+  official: boolean;
 }
 
 /**
@@ -31,18 +38,22 @@ export async function describeWeights(path: string): Promise<WeightsInfo> {
       ),
     );
     const md5 = await hashFile(join(abs, 'model.json')).catch(() => '?');
-    return { path: abs, format: 'tfjs-folder', bytes: sizes.reduce((a, b) => a + b, 0), md5 };
+    return { path: abs, format: 'tfjs-layers', bytes: sizes.reduce((a, b) => a + b, 0), md5, official: false };
   }
   const packed = await isPackedFile(abs).catch(() => false);
+  const md5 = await hashFile(abs).catch(() => '?');
+  const sourceMd5 = packed ? (await readPackedHeader(abs).catch(() => undefined))?.source.md5 : md5;
   return {
     path: abs,
-    format: packed ? 'packed-vggw' : 'keras-h5',
+    format: packed ? 'packed' : 'keras-h5',
     bytes: info?.size ?? 0,
-    md5: await hashFile(abs).catch(() => '?'),
+    md5,
+    official: officialByMd5(sourceMd5) !== undefined,
   };
 }
 
-/** `weights: /abs/vgg16-notop.vggw (packed-vggw, 56.2 MiB, md5 6d6bbae1…)` */
+/** `weights: /abs/vgg16-notop.vggw (packed, 56.2 MiB, md5 6d6bbae1…)`, plus a label unless official */
 export function weightsLine(w: WeightsInfo): string {
-  return `weights: ${w.path} (${w.format}, ${formatBytes(w.bytes)}, md5 ${w.md5})`;
+  const label = w.official ? '' : ' — not official (synthetic or your own weights)';
+  return `weights: ${w.path} (${w.format}, ${formatBytes(w.bytes)}, md5 ${w.md5})${label}`;
 }

@@ -8,8 +8,11 @@ import type { InputImageOptions, LoadInput, RgbImage, OpenWeights } from './port
 import type { FloatTensor } from './tensor.js';
 import type { WeightFormat } from './weight-set.js';
 
-/** An image path, decoded RGB pixels, a list of those (a batch), or a preprocessed `[N,H,W,3]` tensor. */
-export type VggInput = string | RgbImage | FloatTensor | readonly (string | RgbImage)[];
+/**
+ * An image path, the bytes of an image file (`Uint8Array`/`Buffer`: PNG, JPEG, …), decoded RGB
+ * pixels, a list of those (a batch), or a preprocessed `[N,H,W,3]` tensor.
+ */
+export type VggInput = string | Uint8Array | RgbImage | FloatTensor | readonly (string | Uint8Array | RgbImage)[];
 
 export interface ExtractOptions {
   /** Keras layer names or indices; default: the config's `layers`. */
@@ -115,16 +118,18 @@ async function toBatch(
   loadInput: LoadInput | undefined,
 ): Promise<FloatTensor> {
   const size = graph.inputSize;
-  const one = async (item: string | RgbImage): Promise<FloatTensor> => {
-    if (typeof item === 'string') {
+  const one = async (item: string | Uint8Array | RgbImage): Promise<FloatTensor> => {
+    if (typeof item === 'string' || item instanceof Uint8Array) {
+      const what = typeof item === 'string' ? `the path '${item}'` : `${item.byteLength} bytes of an image file`;
       if (!loadInput) {
         throw new VggError(
           'E_USAGE',
-          `extract: got the path '${item}' but this session has no image loader; use loadVgg (@vggscope/kernels), pass loadInput from @vggscope/image to createVgg, or pass decoded pixels`,
+          `extract: got ${what} but this session has no image loader; use loadVgg (@vggscope/kernels), pass loadInput from @vggscope/image to createVgg, or pass decoded pixels`,
         );
       }
       return loadInput(item, size, image);
     }
+    if (!isRgbImage(item)) throw notAnInput(item);
     if (item.width !== size[1] || item.height !== size[0]) {
       throw new VggError(
         'E_INPUT_SHAPE',
@@ -134,6 +139,27 @@ async function toBatch(
     return preprocessInput(item);
   };
   if (Array.isArray(input)) return stackBatch(await Promise.all(input.map(one)));
-  if (typeof input === 'string' || 'width' in (input as object)) return one(input as string | RgbImage);
-  return input as FloatTensor;
+  if (typeof input === 'string' || input instanceof Uint8Array || isRgbImage(input)) return one(input);
+  if (isFloatTensor(input)) return input;
+  throw notAnInput(input);
+}
+
+const isRgbImage = (x: unknown): x is RgbImage =>
+  typeof x === 'object' && x !== null && 'width' in x && 'height' in x && (x as RgbImage).data instanceof Uint8Array;
+
+const isFloatTensor = (x: unknown): x is FloatTensor =>
+  typeof x === 'object' &&
+  x !== null &&
+  (x as FloatTensor).data instanceof Float32Array &&
+  Array.isArray((x as FloatTensor).shape);
+
+/** Anything else gets a message listing what extract takes, instead of a TypeError deep in the executor. */
+function notAnInput(x: unknown): VggError {
+  const got =
+    x === null ? 'null' : typeof x !== 'object' ? typeof x : (Object.getPrototypeOf(x)?.constructor?.name ?? 'object');
+  return new VggError(
+    'E_USAGE',
+    `extract: cannot use a ${got} as input; give an image path, the bytes of an image file (Uint8Array/Buffer), ` +
+      `decoded pixels { width, height, data: Uint8Array }, a list of those, or a preprocessed [N, H, W, 3] float32 tensor { data: Float32Array, shape } (see loadInput)`,
+  );
 }

@@ -26,11 +26,29 @@ export function imagenetClass(ref: string | number): ImagenetClass {
     if (wnid === text.toLowerCase() || norm(label) === norm(text)) return { index: Number(i), wnid, label };
   }
   const labels = Object.values(index).map(([, l]) => l);
+  const containing = labelsContaining(norm(text), labels);
   const closest = closestName(norm(text), labels);
+  const hint = containing.length
+    ? ` (labels containing '${text}': ${containing.join(', ')})`
+    : closest
+      ? ` (did you mean '${closest}'?)`
+      : '';
   throw new VggError(
     'E_USAGE',
-    `unknown ImageNet class '${text}'; give an index 0…999, a WNID (n02123045) or a label${closest ? ` (did you mean '${closest}'?)` : ''}`,
+    `unknown ImageNet class '${text}'; give an index 0…999, a WNID (n02123045) or a label${hint}`,
   );
+}
+
+/**
+ * Labels that hold the word: as a whole part first (`cat` → `tiger_cat`, `Persian_cat`), then
+ * inside a part (`wildcat`); at most 8. A word is what people type, not a near-miss spelling.
+ */
+function labelsContaining(word: string, labels: readonly string[]): string[] {
+  if (word.length < 3) return [];
+  const parts = (l: string) => l.toLowerCase().split(/[_\s-]+/);
+  const whole = labels.filter((l) => parts(l).includes(word));
+  const inside = labels.filter((l) => !whole.includes(l) && l.toLowerCase().includes(word));
+  return [...whole, ...inside].slice(0, 8);
 }
 
 /** The class of index `i` (for labelling a top-1 choice). */

@@ -30,7 +30,7 @@ export async function readTopWeights(weights: string | WeightSet, graph: VggGrap
       'E_WEIGHTS_MISSING',
       `class heatmaps need the top weights (${missing.join(', ')}), which '${stream.source}' does not have (a no-top file?)`,
       {
-        hint: `give --weights with the include-top file, or fetch it: 'npx nx run cli:weights -- fetch --model ${graph.model} --top'`,
+        hint: `give --weights with the include-top file, or fetch it: 'npx vggscope weights fetch --model ${graph.model} --top'`,
       },
     );
   }

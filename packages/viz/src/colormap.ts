@@ -42,3 +42,6 @@ export const jet: Colormap = (t) => {
 };
 
 export const COLORMAPS: Record<ColormapName, Colormap> = { gray, viridis, jet };
+
+/** Every colormap by its one name, for every command's `--colormap`. */
+export const COLORMAP_NAMES = Object.keys(COLORMAPS) as ColormapName[];

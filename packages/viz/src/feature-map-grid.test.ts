@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RgbaImage } from './canvas.js';
 import { viridis } from './colormap.js';
-import { renderFeatureMapGrid } from './feature-map-grid.js';
+import { gridFor, renderFeatureMapGrid } from './feature-map-grid.js';
 import { GUTTER_COLOR } from './filter-grid.js';
 
 const px = (img: RgbaImage, x: number, y: number) => [
@@ -65,6 +65,18 @@ describe('renderFeatureMapGrid', () => {
     expect([big.width, big.height]).toEqual([1810, 1810]);
     const small = renderFeatureMapGrid({ data: new Float32Array(14 * 14 * 512), shape: [1, 14, 14, 512] });
     expect([small.width, small.height]).toEqual([8 * 112 + 18, 8 * 112 + 18]);
+  });
+
+  it('without a grid, the grid is sized from the count (keract): 64 → 8×8, 10 → 3×4, 3 → 2×2, 1 → 1×1', () => {
+    expect([64, 10, 3, 1, 512].map((n) => gridFor(n))).toEqual([
+      { rows: 8, cols: 8 },
+      { rows: 3, cols: 4 },
+      { rows: 2, cols: 2 },
+      { rows: 1, cols: 1 },
+      { rows: 23, cols: 23 },
+    ]);
+    const ten = renderFeatureMapGrid({ data: new Float32Array(14 * 14 * 512), shape: [1, 14, 14, 512] }, { count: 10 });
+    expect([ten.width, ten.height]).toEqual([4 * 112 + 5 * 2, 3 * 112 + 4 * 2]);
   });
 
   it('errors: NaN, too many maps for the grid, batch > 1', () => {

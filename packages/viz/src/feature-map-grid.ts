@@ -1,15 +1,16 @@
 import { type FloatTensor, VggError } from '@vggscope/core';
 import { blitScaled, cellOrigin, createImage, gridSize, type Rgb, type RgbaImage } from './canvas.js';
-import { COLORMAPS, type ColormapName } from './colormap.js';
+import { COLORMAP_NAMES, COLORMAPS, type ColormapName } from './colormap.js';
 import { GUTTER_COLOR } from './filter-grid.js';
 import { assertFinite, toUnit, valueRange } from './normalize.js';
 
 const LIGHT_GUTTER: Rgb = [235, 235, 235];
 
 export interface FeatureMapGridOptions {
+  /** Grid rows and columns; default {@link gridFor} the maps shown (as keract sizes its grids). */
   rows?: number;
   cols?: number;
-  /** Maps shown, first channels first; default rows × cols (or all channels if fewer). */
+  /** Maps shown, first channels first; default rows × cols, or 64 without a grid (or all channels if fewer). */
   count?: number;
   /** Maps are upscaled by a whole factor until a cell is at least this wide; default 112 px. */
   cell?: number;
@@ -34,9 +35,9 @@ export function renderFeatureMapGrid(maps: FloatTensor, options: FeatureMapGridO
     );
   }
   const [h, w, c] = shape as [number, number, number];
-  const rows = options.rows ?? 8;
-  const cols = options.cols ?? 8;
-  const count = Math.min(options.count ?? rows * cols, c);
+  const gridGiven = options.rows !== undefined && options.cols !== undefined;
+  const count = Math.min(options.count ?? (gridGiven ? options.rows! * options.cols! : 64), c);
+  const { rows, cols } = gridGiven ? { rows: options.rows!, cols: options.cols! } : gridFor(count);
   if (count > rows * cols)
     throw new VggError(
       'E_USAGE',
@@ -46,7 +47,10 @@ export function renderFeatureMapGrid(maps: FloatTensor, options: FeatureMapGridO
   assertFinite(maps.data, 'renderFeatureMapGrid activation');
   const colormap = COLORMAPS[options.colormap ?? 'gray'];
   if (!colormap)
-    throw new VggError('E_USAGE', `renderFeatureMapGrid: unknown colormap '${options.colormap}'; use gray or viridis`);
+    throw new VggError(
+      'E_USAGE',
+      `renderFeatureMapGrid: unknown colormap '${options.colormap}'; use ${COLORMAP_NAMES.join(', ')}`,
+    );
   const scale = Math.max(1, Math.floor((options.cell ?? 112) / Math.max(h, w)));
   const gutter = options.gutter ?? 2;
   const size = gridSize(cols, rows, w * scale, h * scale, gutter);
@@ -74,6 +78,15 @@ export function renderFeatureMapGrid(maps: FloatTensor, options: FeatureMapGridO
     blitScaled(img, x0, y0, w, h, scale, (x, y) => colormap(toUnit(maps.data[(y * w + x) * c + k]!, min, max)));
   }
   return img;
+}
+
+/**
+ * The grid for `count` maps: as square as possible, no empty row (keract's layout): 64 → 8×8,
+ * 10 → 3×4, 3 → 2×2, 1 → 1×1.
+ */
+export function gridFor(count: number): { rows: number; cols: number } {
+  const cols = Math.max(1, Math.ceil(Math.sqrt(count)));
+  return { rows: Math.max(1, Math.ceil(count / cols)), cols };
 }
 
 function sharedRange(data: Float32Array, c: number, count: number): { min: number; max: number } {

@@ -4,7 +4,16 @@ export { loadWeights, type LoadWeightsOptions } from './load-weights.js';
 export { readKerasH5, type KerasH5Contents, type ReadOptions as ReadKerasH5Options } from './read-keras-h5.js';
 export { readTfjsFolder } from './read-tfjs-folder.js';
 export { matchToGraph } from './match-graph.js';
-export { loadManifest, manifestEntry, REPO_WEIGHTS_DIR, type ManifestFile } from './manifest.js';
+export {
+  BUNDLED_MANIFEST,
+  loadManifest,
+  manifestEntry,
+  manifestPath,
+  officialByMd5,
+  REPO_WEIGHTS_DIR,
+  userCacheDir,
+  type ManifestFile,
+} from './manifest.js';
 export { hashFile } from './md5-file.js';
 export { downloadVerified, DownloadError, type DownloadFailure, type DownloadOptions } from './download.js';
 export {
@@ -27,6 +36,7 @@ export {
   resolveWeights,
   cacheDirs,
   kerasCacheDir,
+  syntheticHint,
   type ResolveWeightsOptions,
   type ResolvedWeights,
   type WeightsOrigin,

@@ -21,7 +21,13 @@ process.stderr.write = capture as typeof process.stderr.write;
 for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const)
   console[level] = (...args: unknown[]) => void capture(`${args.join(' ')}\n`);
 
+const t0 = performance.now();
 const h5wasm = loadH5wasm();
+// The parent starts a file's time budget on this message, so a slow start never counts against it,
+// and scales the budget by how long instantiating h5wasm took (a failed load is reported by the
+// first request instead).
+const ready = () => parentPort!.postMessage({ type: 'ready', ms: performance.now() - t0 });
+h5wasm.then(ready, ready);
 
 parentPort!.on('message', async ({ path, options }: H5WorkerRequest) => {
   let reply: H5WorkerReply;

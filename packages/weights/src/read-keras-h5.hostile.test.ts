@@ -7,7 +7,7 @@ import { FIXTURES, NO_FIXTURES_REASON, fixture, synthH5 } from '@vggscope/test-u
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph } from '@vggscope/core';
 import { loadWeights } from './load-weights.js';
-import { readKerasH5 } from './read-keras-h5.js';
+import { parseBudgetMs, readKerasH5 } from './read-keras-h5.js';
 import { expectVggError, tinyWeights, tmp } from './testdata/hostile.js';
 
 const graph = buildGraph('vgg16', { inputSize: [32, 32] });
@@ -108,7 +108,7 @@ describe('Keras .h5: hostile files → E_WEIGHTS_FORMAT naming the file, never a
     // A real-width file (56 MB of tensors) cannot be read within 1 ms; the tiny one sometimes was (a flaky race).
     const big = await synthH5('vgg16');
     const e = await expectVggError(() => readKerasH5(big, { timeoutMs: 1 }), 'E_WEIGHTS_FORMAT', 5000);
-    expect(e.message).toMatch(/took longer than 0 s and was stopped/);
+    expect(e.message).toMatch(/took longer than 0.0 s and was stopped/);
     await expect(readKerasH5(goodPath)).resolves.toMatchObject({ layout: 'keras-legacy' });
   });
 
@@ -189,8 +189,23 @@ describe.skipIf(!FIXTURES)(
         [2558, 171],
       ]);
       const e = await expectVggError(() => readKerasH5(p, { timeoutMs: 3000 }), 'E_WEIGHTS_FORMAT', 20_000);
-      expect(e.message).toMatch(/took longer than 3 s and was stopped/);
+      expect(e.message).toMatch(/took longer than 3.0 s and was stopped/);
       await expect(readKerasH5(fixture('keras-h5', '12net.h5'))).resolves.toMatchObject({ layout: 'keras-legacy' });
+      // The default budget scales with the file: this small file gets about a second of parsing
+      // (more on a loaded machine), not 30 s; a fresh worker's start-up is not counted against it.
+      const t0 = performance.now();
+      const d = await expectVggError(() => readKerasH5(p), 'E_WEIGHTS_FORMAT', 20_000);
+      const budget = Number(/took longer than ([\d.]+) s and was stopped/.exec(d.message)?.[1]);
+      expect(budget).toBeGreaterThanOrEqual(1); // parseBudgetMs(4 KB, this worker's start-up): see below
+      expect(performance.now() - t0).toBeLessThan(budget * 1000 + 15_000); // plus a worker restart
+    });
+
+    it('the default parse budget: 1 s (or 3× the h5wasm start-up) plus 1 s per 10 MB', () => {
+      expect(parseBudgetMs(20_000)).toBe(1002);
+      expect(parseBudgetMs(20_000, 200)).toBe(1002); // a quiet machine: the 1 s floor
+      expect(parseBudgetMs(20_000, 650)).toBe(1952); // start-up slowed by load: more time
+      expect(parseBudgetMs(58_889_256)).toBe(6889); // the official VGG16 no-top file
+      expect(parseBudgetMs(553_467_096)).toBe(56_347); // with the top
     });
   },
 );

@@ -12,8 +12,9 @@ export interface ReadOptions {
   /** Read tensor data only for these layer names (shapes are always read). */
   readonly only?: ReadonlySet<string>;
   /**
-   * Time budget for opening and reading the file (default 30 s plus 1 s per 10 MB): past it the
-   * worker is terminated and the read fails with E_WEIGHTS_FORMAT instead of hanging.
+   * Time budget for opening and reading the file, counted once the reader is up (default
+   * {@link parseBudgetMs}: about 1 s plus 1 s per 10 MB): past it the worker is terminated and the
+   * read fails with E_WEIGHTS_FORMAT instead of hanging.
    */
   readonly timeoutMs?: number;
   /** Largest tensor accepted (default 1 GiB; VGG's largest, fc1, is 411 MB). */
@@ -37,6 +38,21 @@ export type H5WorkerReply =
 
 const DEFAULT_MAX_DATASET_BYTES = 2 ** 30;
 
+/** Starting a worker and instantiating h5wasm (~1 s, more on a busy machine) is not the file's time. */
+const STARTUP_BUDGET_MS = 60_000;
+
+/**
+ * The parse budget scales with the file and with how fast this machine is right now: HDF5 reads a
+ * valid file at hundreds of MB/s (the official 58 MB VGG16 no-top file in well under a second),
+ * so 1 ms per 10 KB (1 s per 10 MB) covers any valid file with a wide margin, on top of a floor
+ * of 1 s — or three times what instantiating h5wasm just took in this worker, which is slower on
+ * a loaded machine, as the first parse is (its code is compiled as it first runs). A small corrupt
+ * file that sends HDF5 into a loop fails in about a second on a quiet machine instead of 31 s.
+ */
+export function parseBudgetMs(fileBytes: number, startupMs = 0): number {
+  return Math.max(1000, Math.ceil(3 * startupMs)) + Math.ceil(fileBytes / 10_000);
+}
+
 /**
  * Reads Keras HDF5 weights (legacy and Keras 3 layouts; see keras-h5-parse.ts) in a worker thread
  * with a time budget. Every failure is a VggError: E_WEIGHTS_NOT_FOUND for a missing file,
@@ -57,8 +73,7 @@ export async function readKerasH5(path: string, options: ReadOptions = {}): Prom
     },
   };
   if (options.inProcess) return parseHere(request);
-  const budget = options.timeoutMs ?? 30_000 + Math.ceil(info.size / 10_000_000) * 1000;
-  return inWorker(request, budget, `${info.dev}:${info.ino}`);
+  return inWorker(request, options.timeoutMs, `${info.dev}:${info.ino}`);
 }
 
 async function parseHere({ path, options }: H5WorkerRequest): Promise<KerasH5Contents> {
@@ -79,6 +94,8 @@ interface Slot {
    * read gets a fresh worker; so does any read after MAX_FAILURES_PER_WORKER failures.
    */
   readonly failed: Set<string>;
+  /** Resolves once the worker has instantiated h5wasm (with how long that took): the parse budget starts then. */
+  readonly ready: Promise<number>;
 }
 
 const MAX_FAILURES_PER_WORKER = 500;
@@ -101,7 +118,34 @@ function acquire(fileId: string): Slot {
 
 function spawn(): Slot {
   const { filename, execArgv, eval: evaluate } = workerScript();
-  return { worker: new Worker(filename, { execArgv, eval: evaluate }), failed: new Set() };
+  const worker = new Worker(filename, { execArgv, eval: evaluate });
+  const ready = new Promise<number>((resolve, reject) => {
+    const off = () => worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    const onMessage = (m: { type?: string; ms?: number }) => m?.type === 'ready' && (off(), resolve(m.ms ?? 0));
+    const onError = (e: Error) => (off(), reject(e));
+    const onExit = (code: number) => (off(), reject(new Error(`the HDF5 reader stopped (exit ${code})`)));
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+  ready.catch(() => {}); // awaited (and reported) by the read that spawned it
+  return { worker, failed: new Set(), ready };
+}
+
+/** Waits for the worker to be up, within the startup budget; a worker that fails to start is dropped. */
+async function started(slot: Slot, path: string): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      slot.ready,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the HDF5 reader did not start in time')), STARTUP_BUDGET_MS);
+      }) as Promise<never>,
+    ]);
+  } catch (e) {
+    release(slot, false);
+    throw formatError(path, e instanceof Error ? e.message : String(e), e);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A worker that answered normally is parked (unref'd: it never keeps the process alive). */
@@ -116,8 +160,14 @@ function release(slot: Slot, healthy: boolean): void {
   } else void slot.worker.terminate();
 }
 
-function inWorker(request: H5WorkerRequest, budgetMs: number, fileId: string): Promise<KerasH5Contents> {
+async function inWorker(
+  request: H5WorkerRequest,
+  timeoutMs: number | undefined,
+  fileId: string,
+): Promise<KerasH5Contents> {
   const slot = acquire(fileId);
+  const startupMs = await started(slot, request.path);
+  const budgetMs = timeoutMs ?? parseBudgetMs(request.options.fileBytes, startupMs);
   const { worker } = slot;
   return new Promise<KerasH5Contents>((resolve, reject) => {
     let settled = false;
@@ -134,7 +184,7 @@ function inWorker(request: H5WorkerRequest, budgetMs: number, fileId: string): P
           reject(
             new VggError(
               'E_WEIGHTS_FORMAT',
-              `'${request.path}': reading it as HDF5 took longer than ${(budgetMs / 1000).toFixed(0)} s and was stopped; the file is corrupt (or, if it is a huge valid file on a slow disk, raise the time budget)`,
+              `'${request.path}': reading it as HDF5 took longer than ${(budgetMs / 1000).toFixed(budgetMs < 10_000 ? 1 : 0)} s and was stopped; the file is corrupt (or, if it is a huge valid file on a slow disk, raise the time budget)`,
             ),
           ),
         ),

@@ -1,15 +1,16 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthH5 } from '@vggscope/test-utils';
+import { REPO_ROOT, synthH5 } from '@vggscope/test-utils';
 import { type TestServer, serveBytes, startServer } from '@vggscope/test-utils/http-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph } from '@vggscope/core';
 import { loadWeights } from './load-weights.js';
 import { hashFile } from './md5-file.js';
-import { packedName, readPacked, readPackedHeader } from './packed.js';
+import { BUNDLED_MANIFEST, loadManifest, REPO_WEIGHTS_DIR, userCacheDir } from './manifest.js';
+import { packedName, readPacked, readPackedHeader, writePacked } from './packed.js';
 import { packedStampPath } from './packed-stamp.js';
-import { resolveWeights } from './resolve-weights.js';
+import { cacheDirs, kerasCacheDir, resolveWeights, syntheticHint } from './resolve-weights.js';
 
 const NAME = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
 let server: TestServer;
@@ -50,7 +51,12 @@ function sandbox(manifestMd5 = md5) {
       ],
     }),
   );
-  const env = { VGGSCOPE_MANIFEST: manifest, VGGSCOPE_WEIGHTS: join(root, 'cache'), KERAS_HOME: join(root, 'keras') };
+  const env = {
+    VGGSCOPE_MANIFEST: manifest,
+    VGGSCOPE_WEIGHTS: join(root, 'cache'),
+    VGGSCOPE_HOME: join(root, 'home'),
+    KERAS_HOME: join(root, 'keras'),
+  };
   return { root, env, cache: env.VGGSCOPE_WEIGHTS, kerasModels: join(env.KERAS_HOME, 'models') };
 }
 const opts = { model: 'vgg16', includeTop: false, download: { attempts: 2, backoffMs: 10, idleTimeoutMs: 3000 } };
@@ -139,7 +145,7 @@ describe('resolveWeights', () => {
       join(s.kerasModels, NAME),
     ])
       expect(msg).toContain(p);
-    expect(msg).toContain('npx nx run cli:weights -- fetch --model vgg16');
+    expect(msg).toContain('npx vggscope weights fetch --model vgg16');
     expect(msg).toContain(`curl -L -o ${join(s.cache, NAME)} ${server.url}/${NAME}`);
     expect(msg).toContain('--weights /path/to/');
   });
@@ -179,6 +185,53 @@ describe('resolveWeights', () => {
       origin: 'cache',
     });
     expect(status[0]).toMatch(/ignoring corrupt cached .*: .*packed header length 4294967295 does not fit/);
+  });
+
+  it('a sound packed file in an official slot that was not converted from the official file is moved aside, never used', async () => {
+    const s = sandbox();
+    mkdirSync(s.cache, { recursive: true });
+    const slot = join(s.cache, packedName('vgg16', false));
+    await writePacked(slot, buildGraph('vgg16'), await loadWeights(h5, buildGraph('vgg16'))); // no source md5
+    mkdirSync(s.kerasModels, { recursive: true });
+    copyFileSync(h5, join(s.kerasModels, NAME));
+    const status: string[] = [];
+    const r = await resolveWeights({ ...opts, env: s.env, onStatus: (m) => status.push(m) });
+    expect(r).toEqual({ path: slot, origin: 'keras-cache' });
+    expect(status[0]).toContain(`moved ${slot} to ${join(s.cache, 'vgg16-notop.not-official.vggw')}`);
+    expect((await readPackedHeader(slot)).source.md5).toBe(md5);
+    expect(existsSync(join(s.cache, 'vgg16-notop.not-official.vggw'))).toBe(true);
+  });
+
+  it('searches the user cache ($VGGSCOPE_HOME) after $VGGSCOPE_WEIGHTS; without either it is ~/.cache/vggscope', () => {
+    expect(cacheDirs({ VGGSCOPE_WEIGHTS: '/a', VGGSCOPE_HOME: '/b' }).at(-1)).toBe('/b');
+    expect(cacheDirs({ VGGSCOPE_WEIGHTS: '/a', VGGSCOPE_HOME: '/b' })[0]).toBe('/a');
+    expect(userCacheDir({ HOME: '/h' })).toBe(join(homedir(), '.cache', 'vggscope'));
+    expect(userCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/vggscope');
+    expect(kerasCacheDir({ KERAS_HOME: '/k' })).toBe('/k/models');
+  });
+
+  it('the built-in manifest ships in the package and lists the four official files', () => {
+    expect(BUNDLED_MANIFEST).toBe(join(REPO_ROOT, 'packages/weights/data/manifest.json'));
+    const files = loadManifest({});
+    expect(files.map((f) => `${f.model}/${f.includeTop}`).sort()).toEqual([
+      'vgg16/false',
+      'vgg16/true',
+      'vgg19/false',
+      'vgg19/true',
+    ]);
+    expect(files.find((f) => f.model === 'vgg16' && !f.includeTop)!.md5).toBe('6d6bbae143d832006294945121d1f1fc');
+    expect(REPO_WEIGHTS_DIR).toBe(join(REPO_ROOT, 'weights'));
+  });
+
+  it('names the synthetic weights a newcomer generated when nothing official is found', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synthetic-'));
+    expect(await syntheticHint('vgg16', false, dir)).toBe('');
+    writeFileSync(join(dir, 'vgg16_notop.h5'), '');
+    writeFileSync(join(dir, 'vgg19_notop.h5'), '');
+    expect(await syntheticHint('vgg16', false, dir)).toBe(
+      `  pass --weights ${join(dir, 'vgg16_notop.h5')} (synthetic, for trying the tool)\n`,
+    );
+    expect(await syntheticHint('vgg16', true, dir)).toBe(''); // no-top weights cannot serve the top
   });
 
   it('an explicit path is used as given', async () => {

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { VggError } from '@vggscope/core';
 import { convertToPacked } from './convert.js';
 import { DownloadError, type DownloadOptions, downloadVerified } from './download.js';
-import { type ManifestFile, REPO_WEIGHTS_DIR, loadManifest, manifestEntry } from './manifest.js';
+import { type ManifestFile, REPO_WEIGHTS_DIR, loadManifest, manifestEntry, userCacheDir } from './manifest.js';
 import { hashFile } from './md5-file.js';
 import { packedName, verifyPackedOnce } from './packed.js';
 import { dropStamp } from './packed-stamp.js';
@@ -33,9 +33,13 @@ export interface ResolvedWeights {
   origin: WeightsOrigin;
 }
 
-/** Folders searched for cached weights, in order: `$VGGSCOPE_WEIGHTS`, then the repo's `weights/`. */
+/**
+ * Folders searched for cached weights, in order: `$VGGSCOPE_WEIGHTS`, the repository's `weights/`
+ * (in a checkout only), then the user cache (`$VGGSCOPE_HOME` or `~/.cache/vggscope`). The first
+ * is where downloads and conversions go.
+ */
 export function cacheDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  return [...new Set([env.VGGSCOPE_WEIGHTS, REPO_WEIGHTS_DIR].filter((d): d is string => !!d))];
+  return [...new Set([env.VGGSCOPE_WEIGHTS, REPO_WEIGHTS_DIR, userCacheDir(env)].filter((d): d is string => !!d))];
 }
 
 /** Where Keras keeps downloaded weights: `$KERAS_HOME/models`, else `~/.keras/models`. */
@@ -54,7 +58,8 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
   if (o.path) return { path: o.path, origin: 'explicit' };
   const env = o.env ?? process.env;
   const status = o.onStatus ?? (() => {});
-  const entry = manifestEntry(loadManifest(env), o.model, o.includeTop);
+  const manifest = loadManifest(env);
+  const entry = manifestEntry(manifest, o.model, o.includeTop);
   const cache = cacheDirs(env)[0]!;
   const packedTarget = join(cache, packedName(o.model, o.includeTop));
   const looked: string[] = [];
@@ -65,8 +70,8 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
     for (const name of names) {
       const p = join(dir, name);
       looked.push(p);
-      if (existsSync(p) && (await packedIsSound(p, o.model, name === packedName(o.model, true), status)))
-        return { path: p, origin: 'cache' };
+      const slot = { model: o.model, includeTop: name === packedName(o.model, true) };
+      if (existsSync(p) && (await packedIsSound(p, slot, manifest, status))) return { path: p, origin: 'cache' };
     }
     const h5 = join(dir, entry.name);
     looked.push(h5);
@@ -83,7 +88,8 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
     return { path: await toPacked(keras, packedTarget, o, entry, status), origin: 'keras-cache' };
   }
 
-  if (o.offline || env.VGGSCOPE_OFFLINE === '1') throw offlineError(o, entry, looked, cache);
+  const synthetic = await syntheticHint(o.model, o.includeTop);
+  if (o.offline || env.VGGSCOPE_OFFLINE === '1') throw offlineError(o, entry, looked, cache, synthetic);
   const dest = join(cache, entry.name);
   status(
     `downloading ${entry.name} (${(entry.bytes / 2 ** 20).toFixed(1)} MiB) from ${new URL(entry.urls[0]!).host} to ${cache}`,
@@ -102,7 +108,7 @@ export async function resolveWeights(o: ResolveWeightsOptions): Promise<Resolved
     if (!(e instanceof DownloadError)) throw e;
     throw new VggError(
       'E_DOWNLOAD',
-      `${DownloadError.summary(e.file, e.failures)}\n${whereAndHow(o, entry, looked, cache)}`,
+      `${DownloadError.summary(e.file, e.failures)}\n${whereAndHow(o, entry, looked, cache, synthetic)}`,
       { cause: e },
     );
   }
@@ -117,20 +123,37 @@ async function md5Matches(path: string, entry: ManifestFile, status: (m: string)
 }
 
 /**
- * A cached packed file is used only if its header is valid, it is the model its name says, and
- * every tensor passes its checksum (checked once, then recorded: packed-stamp.ts). Otherwise it is
- * ours and corrupt: said so, deleted, and re-derived from the .h5 like Keras re-fetches a bad file.
+ * A cached packed file is used only if its header is valid, it is the model its name says, it was
+ * converted from the official file (its header records the source's md5), and every tensor passes
+ * its checksum (checked once, then recorded: packed-stamp.ts). A sound file from another source
+ * (synthetic, fine-tuned) is skipped and left alone: an official slot never serves other weights.
+ * Otherwise it is ours and corrupt: said so, deleted, and re-derived from the .h5 like Keras
+ * re-fetches a bad file.
  */
 async function packedIsSound(
   path: string,
-  model: string,
-  includeTop: boolean,
+  slot: { model: string; includeTop: boolean },
+  manifest: readonly ManifestFile[],
   status: (m: string) => void,
 ): Promise<boolean> {
+  const { model, includeTop } = slot;
   let problem: string;
   try {
     const { header, bad } = await verifyPackedOnce(path);
-    if (bad.length === 0 && header.model === model && header.includeTop === includeTop) return true;
+    if (bad.length === 0 && header.model === model && header.includeTop === includeTop) {
+      const official = manifest.some(
+        (f) => f.md5 === header.source?.md5 && f.model === model && f.includeTop === includeTop,
+      );
+      if (official) return true;
+      const aside = path.replace(/\.vggw$/, '.not-official.vggw');
+      await rename(path, aside);
+      dropStamp(path);
+      status(
+        `moved ${path} to ${aside}: it was not converted from the official ${model} file (source ` +
+          `${header.source.file}, md5 ${header.source.md5 ?? 'none'}); use it with --weights ${aside}`,
+      );
+      return false;
+    }
     problem = bad.length
       ? `${bad.length} tensor(s) fail their checksum (${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', …' : ''})`
       : `it holds ${header.model}${header.includeTop ? ' with top' : ''}, not what its name says`;
@@ -162,20 +185,54 @@ async function toPacked(
   return dest;
 }
 
-function offlineError(o: ResolveWeightsOptions, entry: ManifestFile, looked: string[], cache: string): VggError {
+function offlineError(
+  o: ResolveWeightsOptions,
+  entry: ManifestFile,
+  looked: string[],
+  cache: string,
+  synthetic: string,
+): VggError {
   return new VggError(
     'E_WEIGHTS_NOT_FOUND',
     `no ${o.model}${o.includeTop ? ' (with top)' : ''} weights found, and downloading is off (--offline or VGGSCOPE_OFFLINE=1).\n` +
-      whereAndHow(o, entry, looked, cache),
+      whereAndHow(o, entry, looked, cache, synthetic),
   );
 }
 
-function whereAndHow(o: ResolveWeightsOptions, entry: ManifestFile, looked: string[], cache: string): string {
+/**
+ * A newcomer in a checkout without internet has usually generated the synthetic weights (the
+ * README's first line): point at them, relative to the working directory when it holds them.
+ */
+export async function syntheticHint(
+  model: string,
+  includeTop: boolean,
+  dir = REPO_WEIGHTS_DIR && join(REPO_WEIGHTS_DIR, 'synthetic'),
+): Promise<string> {
+  if (!dir) return '';
+  const names = (await readdir(dir).catch(() => [] as string[])).filter(
+    (n) => n.startsWith(`${model}_`) && (includeTop ? !n.includes('notop') : true),
+  );
+  const best = names.find((n) => n.includes(includeTop ? 'top' : 'notop')) ?? names[0];
+  if (!best) return '';
+  const abs = join(dir, best);
+  const rel = relative(process.cwd(), abs);
+  const shown = rel.startsWith('..') || rel.startsWith(sep) ? abs : rel;
+  return `  pass --weights ${shown} (synthetic, for trying the tool)\n`;
+}
+
+function whereAndHow(
+  o: ResolveWeightsOptions,
+  entry: ManifestFile,
+  looked: string[],
+  cache: string,
+  synthetic = '',
+): string {
   const top = o.includeTop ? ' --top' : '';
   return (
     `Looked at:\n${looked.map((p) => `  ${p}`).join('\n')}\n` +
     `Fix it with one of:\n` +
-    `  npx nx run cli:weights -- fetch --model ${o.model}${top}        # online: download, verify and cache\n` +
+    synthetic +
+    `  npx vggscope weights fetch --model ${o.model}${top}        # online: download, verify and cache\n` +
     `  curl -L -o ${join(cache, entry.name)} ${entry.urls[0]}   # on any machine, then copy here\n` +
     `  --weights /path/to/${entry.name}                       # use a file you already have\n` +
     `  cp ~/.keras/models/${entry.name} ${cache}/               # from a machine with Keras`

@@ -1,13 +1,15 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { VggGraph, WeightSet } from '@vggscope/core';
 import h5wasm from 'h5wasm/node';
+import { clearObjectHeaderTimes } from './h5-reproducible.js';
 
 /**
  * Writes the layout of the official `vgg16_weights_tf_dim_ordering_tf_kernels[_notop].h5` files
  * (Keras 1 `save_weights`): only a root `layer_names` attribute (fixed-length ASCII, no input
  * layer), one group per layer with a `weight_names` attribute, and flat datasets
  * `<layer>_W_1:0` (HWIO) / `<layer>_b_1:0`. Weightless layers get an empty float64 `weight_names`.
+ * Byte-reproducible: the same graph and weights give the same file (and md5) on every run.
  */
 export async function writeLegacyH5(path: string, graph: VggGraph, weights: WeightSet): Promise<void> {
   await h5wasm.ready;
@@ -36,5 +38,9 @@ export async function writeLegacyH5(path: string, graph: VggGraph, weights: Weig
     throw e;
   }
   file.close();
+  // Same weights, same bytes: HDF5's object-header timestamps are fixed (see h5-reproducible.ts).
+  const bytes = new Uint8Array(await readFile(tmp));
+  clearObjectHeaderTimes(bytes);
+  await writeFile(tmp, bytes);
   await rename(tmp, path);
 }

@@ -58,7 +58,7 @@ describe('cli extract --images (folder through the worker pool)', () => {
       shape: [1, 1, 1, 16],
       file: join(out, 'a', 'block5_pool.npy'),
     });
-    expect(r.out).toMatch(/weights: .*tiny-vgg16-notop-s7\.vggw \(packed-vggw, [\d.]+ KiB, md5 [0-9a-f]{32}\)/);
+    expect(r.out).toMatch(/weights: .*tiny-vgg16-notop-s7\.vggw \(packed, [\d.]+ KiB, md5 [0-9a-f]{32}\)/);
   });
 
   it('--skip-existing skips images whose outputs are all there', async () => {

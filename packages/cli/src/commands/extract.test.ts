@@ -134,7 +134,7 @@ describe('cli exit codes and messages (real process)', () => {
     expect(r.code).toBe(4);
     expect(r.err).toContain('error [E_WEIGHTS_NOT_FOUND]: no vgg16 weights found, and downloading is off');
     expect(r.err).toContain(join(env.VGGSCOPE_WEIGHTS, 'vgg16-notop.vggw'));
-    expect(r.err).toContain('npx nx run cli:weights -- fetch --model vgg16');
+    expect(r.err).toContain('npx vggscope weights fetch --model vgg16');
   });
 
   it('a corrupt image → exit 3 naming the file, and nothing written', async () => {
@@ -198,7 +198,7 @@ describe('cli exit codes and messages (real process)', () => {
   it('bad option values → exit 2', () => {
     expect(spawnCli(['extract', '--size', 'big']).code).toBe(2);
     expect(spawnCli(['extract', '--frobnicate']).err).toMatch(
-      /extract: Unknown option '--frobnicate'; see 'vggscope extract --help'/,
+      /extract: Unknown option '--frobnicate'; see 'npx vggscope extract --help'/,
     );
     expect(spawnCli(['nope']).code).toBe(2);
   });

@@ -134,9 +134,40 @@ describe('cli maps', () => {
     expect(png(join(dir, 'chelsea_block1_pool.png')).width).toBe(4 * 112 + 5 * 2);
   });
 
-  it('bad --grid and --colormap → exit 2', () => {
+  it('the grid is sized from --count (10 → 3×4, no empty rows); a clamped count is said on stderr', async () => {
+    const dir = tmp();
+    const r = await runCaptured(['maps', '--weights', await synthH5('vgg16'), '--count', '10', '--out', dir]);
+    expect(r.code).toBe(0);
+    const grid = png(join(dir, 'chelsea_block1_conv1.png'));
+    expect(grid.width).toBe(4 * 224 + 5 * 2); // 4 columns of 224-px maps
+    expect(r.err).toBe('');
+    const more = await runCaptured(['maps', '--weights', await synthH5('vgg16'), '--count', '100', '--out', dir]);
+    expect(more.err).toContain('maps: block1_conv1 has 64 channels: drawing 64, not --count 100');
+    const fixed = await runCaptured([
+      'maps',
+      '--weights',
+      await synthH5('vgg16'),
+      '--count',
+      '20',
+      '--grid',
+      '2x2',
+      '--out',
+      dir,
+    ]);
+    expect(fixed.err).toContain('--grid 2x2 holds 4 maps: drawing the first 4 of 20 for block1_conv1');
+    expect(png(join(dir, 'chelsea_block1_conv1.png')).width).toBe(2 * 224 + 3 * 2);
+  });
+
+  it('bad --grid and --colormap → exit 2; every colormap name works on maps', async () => {
     expect(spawnCli(['maps', '--grid', '8']).code).toBe(2);
-    expect(spawnCli(['maps', '--colormap', 'jet']).err).toContain("--colormap must be gray or viridis, got 'jet'");
+    expect(spawnCli(['maps', '--colormap', 'hot']).err).toContain(
+      "--colormap must be one of gray, viridis, jet, got 'hot'",
+    );
+    const dir = tmp();
+    const w = await tinyWeights('vgg16', 'h5');
+    const r = await runCaptured(['maps', '--model', 'tiny-vgg16', '--weights', w, '--colormap', 'jet', '--out', dir]);
+    expect(r.code).toBe(0);
+    expect(colorType(join(dir, 'chelsea_block1_conv1.png'))).toBe(2); // RGB
   });
 });
 

@@ -7,13 +7,14 @@ import { filterGridAxes, renderFilterGrid, writePng } from '@vggscope/viz';
 import type { CommandContext } from '../context.js';
 import { parseCommandArgs, parseModel, WEIGHTS_OPTIONS } from '../options.js';
 import { describeWeights, weightsLine } from '../weights-info.js';
+import { exitCodesHelp, RUN } from '../help.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 
 export const FILTERS_HELP = `vggscope filters — the filter summary of every conv layer, and a filter grid PNG
 
 Usage:
-  vggscope filters [--model vgg16|vgg19] [--weights PATH] [--layer block1_conv1]... [--count 6]
+  ${RUN} filters [--model vgg16|vgg19] [--weights PATH] [--layer block1_conv1]... [--count 6]
         [--channels 3] [--rgb] [--cell 96] [--out filters.png] [--json] [--offline]
 
 Prints, per conv layer: Keras index, name, kernel shape (3, 3, in, out), bias shape, parameters and the
@@ -23,14 +24,14 @@ layer's min/max (dark = small/inhibitory, light = large); rows are labelled with
 --rgb draws one colour cell per filter instead (input channels composed; VGG's input is BGR).
 
 Examples:
-  npx nx run cli:filters --                                   # first 6 filters of block1_conv1, 6×3 grid
-  npx nx run cli:filters -- --rgb --count 64 --out block1_rgb.png
-  npx nx run cli:filters -- --model vgg19 --layer block2_conv1 --count 8 --channels 8
+  ${RUN} filters --weights weights/synthetic/vgg16_notop.h5  # first 6 filters of block1_conv1, 6×3 grid
+  ${RUN} filters --rgb --count 64 --out block1_rgb.png
+  ${RUN} filters --model vgg19 --layer block2_conv1 --count 8 --channels 8
 
 Several --layer: one PNG per layer (filters.png → filters_<layer>.png). Bounds: --count, --channels and
 --cell from 1 to 512, and the PNG at most 64 megapixels.
 
-Exit codes: 0 ok, 2 usage error, 4 weights error, 6 output error.
+${exitCodesHelp(['weights', 'output'])}
 `;
 
 export async function filtersCommand(argv: string[], ctx: CommandContext): Promise<number> {

@@ -11,7 +11,7 @@ import {
 } from '@vggscope/core';
 import { probeWritable } from '@vggscope/io';
 import { loadVgg } from '@vggscope/kernels';
-import { COLORMAPS, type ColormapName, renderFeatureMapGrid, writePng } from '@vggscope/viz';
+import { COLORMAP_NAMES, COLORMAPS, gridFor, renderFeatureMapGrid, writePng } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { checkInputFits } from '../input-size.js';
 import { outputKeys } from '../list-images.js';
@@ -23,10 +23,12 @@ import {
   parseCommandArgs,
   parseEngine,
   parseGrid,
+  parseColormap,
   parseModel,
   parseSize,
   WEIGHTS_OPTIONS,
 } from '../options.js';
+import { exitCodesHelp, RUN } from '../help.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 import { describeWeights, weightsLine } from '../weights-info.js';
@@ -35,17 +37,19 @@ import { checkPngSize } from './filters.js';
 export const MAPS_HELP = `vggscope maps — feature-map grids of one image, one PNG per layer, from one forward pass
 
 Usage:
-  vggscope maps [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--layer NAME|INDEX]... | --blocks
-        [--count 64] [--grid 8x8] [--colormap gray|viridis] [--shared-scale] [--colorbar] [--size HxW] [--out DIR] [--offline]
+  ${RUN} maps [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--layer NAME|INDEX]... | --blocks
+        [--count 64] [--grid ROWSxCOLS] [--colormap ${COLORMAP_NAMES.join('|')}] [--shared-scale] [--colorbar]
+        [--size HxW] [--out DIR] [--offline]
 
-Draws the first --count maps of each layer in a rows×cols grid, each map min/max-normalised on its own
-(--shared-scale: one range for all), upscaled with nearest-neighbour, with a title row (layer and shape).
+Draws the first --count maps (default 64) of each layer in a grid sized from the count, as square as
+possible (64 → 8×8, 16 → 4×4, 10 → 3×4); --grid fixes it (sides 1 to 64). Fewer maps than asked (a layer
+with fewer channels, a --grid with fewer cells) are said on stderr. Each map is min/max-normalised on its
+own (--shared-scale: one range for all), upscaled with nearest-neighbour, with a title row (layer, shape).
 --blocks draws the last conv of each of the five blocks (VGG16 2, 5, 9, 13, 17; VGG19 2, 5, 10, 15, 20);
 with partial weights (e.g. the first three blocks) it draws the layers they reach, names the others and exits 5.
 --colorbar adds a colour bar (per-map min…max, or the shared range's values with --shared-scale).
 Writes DIR/<image stem>_<layer>.png (default DIR: maps); several --image give one grid per image and layer
-(images in different folders keep their relative folders under DIR). --grid sides: 1 to 64.
-Gray figures are stored as 8-bit grayscale PNGs.
+(images in different folders keep their relative folders under DIR). Gray figures are 8-bit grayscale PNGs.
 
 Engine:
 ${ENGINE_HELP}
@@ -53,12 +57,11 @@ ${ENGINE_HELP}
 ${IMAGE_OPTIONS_HELP}
 
 Examples:
-  npx nx run cli:maps --                                      # 64 maps of block1_conv1 in 8×8
-  npx nx run cli:maps -- --blocks                             # five PNGs, one per block
-  npx nx run cli:maps -- --model vgg19 --layer block3_conv4 --colormap viridis --count 16 --grid 4x4
+  ${RUN} maps --weights weights/synthetic/vgg16_notop.h5             # 64 maps of block1_conv1 in 8×8
+  ${RUN} maps --blocks                                                # five PNGs, one per block
+  ${RUN} maps --model vgg19 --layer block3_conv4 --colormap viridis --count 16
 
-Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error, 5 some layers not drawn (partial weights),
-6 output error.
+${exitCodesHelp(['input', 'weights', 'partial', 'output'], { partial: 'some layers not drawn (partial weights)' })}
 `;
 
 export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -70,7 +73,7 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
     layer: { type: 'string', multiple: true },
     blocks: { type: 'boolean', default: false },
     count: { type: 'string', default: '64' },
-    grid: { type: 'string', default: '8x8' },
+    grid: { type: 'string' },
     colormap: { type: 'string', default: 'gray' },
     'shared-scale': { type: 'boolean', default: false },
     colorbar: { type: 'boolean', default: false },
@@ -83,24 +86,26 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   }
   const imageOptions = parseImageOptions(values); // checked before any weights load
   const model = parseModel(values.model);
-  const colormap = values.colormap as ColormapName;
-  if (colormap !== 'gray' && colormap !== 'viridis')
-    throw cliErrors.badValue('--colormap', 'gray or viridis', values.colormap);
-  const [rows, cols] = parseGrid('--grid', values.grid!, MAX_GRID_SIDE);
-  const count = Math.min(cliErrors.wholeNumber('--count', values.count, 1, MAX_GRID_SIDE * MAX_GRID_SIDE), rows * cols);
+  const colormap = parseColormap(values.colormap, COLORMAP_NAMES);
+  const grid = values.grid === undefined ? undefined : parseGrid('--grid', values.grid, MAX_GRID_SIDE);
+  const count = cliErrors.wholeNumber('--count', values.count, 1, MAX_GRID_SIDE * MAX_GRID_SIDE);
   const inputSize = parseSize(values.size);
   const graph = buildGraph(model, { inputSize });
   checkInputFits(graph);
   if (values.blocks && values.layer) throw new VggError('E_USAGE', 'maps: give either --layer or --blocks, not both');
   const requested = values.blocks ? lastConvOfEachBlock(graph) : many(values.layer);
   const layers = findLayers(graph, requested.length ? requested : ['block1_conv1']);
+  const plans = new Map<string, GridPlan>();
   for (const l of layers) {
     if (l.outputShape.length !== 3)
       throw new VggError(
         'E_USAGE',
         `maps: '${l.name}' has no feature maps (output ${formatShape(l.outputShape)}); pick a conv or pool layer`,
       );
-    checkPngSize('maps', mapsGridSize(l.outputShape, rows, cols), '--grid or --count smaller');
+    const plan = planGrid(l.name, l.outputShape[2]!, count, grid);
+    checkPngSize('maps', mapsGridSize(l.outputShape, plan.rows, plan.cols), '--grid or --count smaller');
+    plans.set(l.name, plan);
+    if (plan.note) ctx.stderr.write(`maps: ${plan.note}\n`);
   }
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
@@ -131,9 +136,9 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
       const outputs = await vgg.extract(image, { image: imageOptions, layers: drawable.map((l) => l.name) });
       for (const o of outputs) {
         const shared = values['shared-scale'];
-        const img = renderFeatureMapGrid(o, { rows, cols, count, colormap, scale: shared ? 'shared' : 'each' });
+        const { rows, cols, shown } = plans.get(o.layer)!;
+        const img = renderFeatureMapGrid(o, { rows, cols, count: shown, colormap, scale: shared ? 'shared' : 'each' });
         const file = join(outDir, `${keys[i]!.split('/').join(sep)}_${o.layer}.png`);
-        const shown = Math.min(count, o.shape[3]!);
         const range = shared ? sharedRange(o.data, o.shape[3]!, shown) : undefined;
         const png = await writePng(file, img, {
           title: `${model} #${o.index} ${o.layer} ${formatShape(o.shape)}: first ${shown} maps`,
@@ -161,6 +166,31 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
     `maps: not drawn: ${skipped.map((l) => l.name).join(', ')} — '${weights}' has no weights for ${missing.join(', ')}\n`,
   );
   return EXIT_CODES.partial;
+}
+
+interface GridPlan {
+  rows: number;
+  cols: number;
+  /** Maps drawn: --count, unless the layer has fewer channels or --grid has fewer cells. */
+  shown: number;
+  /** Why fewer than --count are drawn, for stderr. */
+  note?: string;
+}
+
+/**
+ * The grid of one layer: sized from the maps shown (keract's square-ish layout) unless --grid is
+ * given; a --count the layer or the grid cannot hold is reduced, and the note says so.
+ */
+function planGrid(layer: string, channels: number, count: number, grid?: [number, number]): GridPlan {
+  let shown = Math.min(count, channels);
+  let note =
+    count > channels ? `${layer} has ${channels} channels: drawing ${channels}, not --count ${count}` : undefined;
+  if (grid && shown > grid[0] * grid[1]) {
+    note = `--grid ${grid[0]}x${grid[1]} holds ${grid[0] * grid[1]} maps: drawing the first ${grid[0] * grid[1]} of ${shown} for ${layer} (drop --grid to size it from --count)`;
+    shown = grid[0] * grid[1];
+  }
+  const { rows, cols } = grid ? { rows: grid[0], cols: grid[1] } : gridFor(shown);
+  return { rows, cols, shown, note };
 }
 
 /** The range of the first `count` channels, as `renderFeatureMapGrid`'s shared scale uses it. */

@@ -15,13 +15,14 @@ import {
   WEIGHTS_OPTIONS,
 } from '../options.js';
 import { describeWeights, weightsLine } from '../weights-info.js';
+import { exitCodesHelp, RUN } from '../help.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
-import { formatTable } from '../table.js';
+import { formatProbability, formatTable } from '../table.js';
 
 export const PREDICT_HELP = `vggscope predict — ImageNet top-k classes, like Keras' decode_predictions
 
 Usage:
-  vggscope predict [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--top 5] [--json] [--offline]
+  ${RUN} predict [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--top 5] [--json] [--offline]
 
 Runs the model with its top (fc1, fc2, predictions) on 224×224 inputs and prints the top-k
 (wnid, label, probability) per image. Needs the with-top weights
@@ -33,10 +34,12 @@ ${ENGINE_HELP}
 ${IMAGE_OPTIONS_HELP}
 
 Examples:
-  npx nx run cli:predict -- --image cat.jpg
-  npx nx run cli:predict -- --model vgg19 --image a.png --image b.jpg --top 3 --json
+  ${RUN} predict --image cat.jpg
+  ${RUN} predict --model vgg19 --image a.png --image b.jpg --top 3 --json
 
-Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error.
+Probabilities under 0.01% print as <0.01% (the JSON has the exact value).
+
+${exitCodesHelp(['input', 'weights'])}
 `;
 
 export async function predictCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -72,7 +75,7 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
         'E_WEIGHTS_MISSING',
         `predict needs the top weights (${missing.join(', ')}), which '${weights}' does not have (a no-top file?). ` +
           `Use the official ${entry.name} (${(entry.bytes / 2 ** 20).toFixed(1)} MiB, from ${new URL(entry.urls[0]!).host}): ` +
-          `run without --weights to fetch it, or 'npx nx run cli:weights -- fetch --model ${vgg.graph.model} --top'`,
+          `run without --weights to fetch it, or 'npx vggscope weights fetch --model ${vgg.graph.model} --top'`,
       );
     }
     const results = [];
@@ -83,7 +86,7 @@ export async function predictCommand(argv: string[], ctx: CommandContext): Promi
     if (values.json) ctx.stdout.write(`${JSON.stringify({ model, weights: weightsInfo, results }, null, 2)}\n`);
     else {
       for (const r of results) {
-        const rows = r.predictions.map((p, i) => [i + 1, p.wnid, p.label, `${(p.probability * 100).toFixed(2)}%`]);
+        const rows = r.predictions.map((p, i) => [i + 1, p.wnid, p.label, formatProbability(p.probability)]);
         ctx.stdout.write(
           `${model} · ${r.image}\n${formatTable(['#', 'wnid', 'label', 'probability'], rows)}\n${weightsLine(weightsInfo)}\n\n`,
         );

@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
+import { loadImg } from '@vggscope/image';
+import { rgbToRgba, writePng } from '@vggscope/viz';
 import { runCaptured } from '../testdata/test-cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'report-'));
@@ -57,6 +59,33 @@ describe('cli report', () => {
       expect(html, id).toContain(`id="${id}"`);
     expect(html).toMatch(/<dt>md5<\/dt><dd><code>[0-9a-f]{32}<\/code> \(tiny-vgg16-top-s7\.h5\)/);
     expect(html).toContain('prefers-color-scheme: dark');
+  });
+
+  it('two --image: one section per image (its own input, predictions, Grad-CAM and maps), nothing dropped', async () => {
+    const dir = tmp();
+    const second = join(dir, 'flipped.png');
+    const png = await loadImg(join(REPO_ROOT, 'packages/cli/assets/chelsea.png'), [40, 60]);
+    await writePng(second, rgbToRgba(png));
+    const page = await writeReport(['--image', join(REPO_ROOT, 'packages/cli/assets/chelsea.png'), '--image', second]);
+    const html = readFileSync(page, 'utf8');
+    expect(html).toContain('<h1>tiny-vgg16 on 2 images</h1>');
+    expect(html).toMatch(/<section id="image-1"><h2>Image 1: <code>chelsea\.png<\/code><\/h2>/);
+    expect(html).toMatch(/<section id="image-2"><h2>Image 2: <code>flipped\.png<\/code><\/h2>/);
+    for (const k of [1, 2])
+      for (const id of ['input-image', 'predictions-table', 'grad-cam', 'maps-block1_conv1', 'maps-block5_conv3'])
+        expect(html, `${id}-${k}`).toContain(`id="${id}-${k}"`);
+    expect([...html.matchAll(/<img /g)]).toHaveLength(1 + 2 * 8); // the filters once, then 8 per image
+    expect(html).toContain(second);
+  });
+
+  it('--out is checked before the weights are read: a regular file as --out is E_OUTPUT (EEXIST), exit 6', async () => {
+    const file = join(tmp(), 'taken');
+    writeFileSync(file, 'x');
+    const err = await runCaptured(['report', '--weights', '/nonexistent/weights.h5', '--out', file]).catch(
+      (e: { code: string; message: string }) => e,
+    );
+    expect(err).toMatchObject({ code: 'E_OUTPUT' });
+    expect((err as { message: string }).message).toContain('(EEXIST)');
   });
 
   it('no-top weights: no predictions, no Grad-CAM, and the page says why', async () => {

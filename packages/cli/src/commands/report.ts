@@ -1,6 +1,4 @@
-import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   buildGraph,
   featureMapSizes,
@@ -9,11 +7,13 @@ import {
   lastConvOfEachBlock,
   missingWeights,
   modelSummary,
+  type LayerOutput,
+  type VggGraph,
 } from '@vggscope/core';
 import { decodePredictions, gradCamFromActivation, readTopWeights, type TopWeights } from '@vggscope/explain';
-import { hashFile, openWeights, resolveWeights } from '@vggscope/weights';
+import { openWeights, resolveWeights } from '@vggscope/weights';
 import { loadImg } from '@vggscope/image';
-import { writeFileAtomic } from '@vggscope/io';
+import { probeWritable, writeFileAtomic } from '@vggscope/io';
 import { loadVgg } from '@vggscope/kernels';
 import {
   COLORMAPS,
@@ -27,53 +27,53 @@ import {
   type RgbaImage,
 } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, parseEngine, parseModel, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
-import { type ReportFigure, renderReportHtml } from '../report/html.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, parseCommandArgs, parseEngine, parseModel, WEIGHTS_OPTIONS } from '../options.js';
+import { type ReportFigure, type ReportImage, renderReportHtml } from '../report/html.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatBytes } from '../table.js';
+import { describeWeights } from '../weights-info.js';
+import { exitCodesHelp, RUN } from '../help.js';
 import { displayImage } from './cam.js';
 
-export const REPORT_HELP = `vggscope report — the whole tutorial for one image on one HTML page
+export const REPORT_HELP = `vggscope report — the whole tutorial for one or more images on one HTML page
 
 Usage:
-  npx nx run cli:report -- [--image PATH] [--model vgg16|vgg19] [--weights PATH] [--out DIR] [--offline]
+  ${RUN} report [--image PATH]... [--model vgg16|vgg19] [--weights PATH] [--out DIR] [--offline]
 
 Writes DIR/report.html (default DIR: report): one self-contained page (figures inlined, no script, no
-network) with the input after load_img, the top-5 predictions and the Grad-CAM overlay (when the weights
-have the top), the filter grid of block1_conv1, its 64 feature maps, the last conv of each block, the
-model summary, the feature-map size table, and the weights used with their MD5. Light and dark follow
-the reader's setting; one column on a phone. Without --weights it uses the with-top file if one is
-already on this machine (never downloads 528 MiB for it), else the no-top file.
+network) with the weights used and their MD5, the filter grid of block1_conv1, then for each image the
+input after load_img, the top-5 predictions and the Grad-CAM overlay (when the weights have the top), its
+block1_conv1 feature maps and the last conv of each block (several --image: one section each), and the
+model summary and feature-map size table. Light and dark follow the reader's setting; one column on a
+phone. Without --weights it uses the with-top file if one is already on this machine (never downloads
+528 MiB for it), else the no-top file. --out is checked before anything is loaded.
 
 Engine:
 ${ENGINE_HELP}
 
 Examples:
-  npx nx run cli:report -- --image cat.jpg --out report/
-  npx nx run cli:report -- --model vgg19 --weights vgg19_weights_tf_dim_ordering_tf_kernels.h5 --image cat.jpg
+  ${RUN} report --weights weights/synthetic/vgg16_notop.h5 --out report/
+  ${RUN} report --image cat.jpg --image dog.jpg --out report/
+  ${RUN} report --model vgg19 --weights vgg19_weights_tf_dim_ordering_tf_kernels.h5 --image cat.jpg
 
-Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error.
+${exitCodesHelp(['input', 'weights', 'output'])}
 `;
 
 export async function reportCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = usageErrors('report', () =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...WEIGHTS_OPTIONS,
-        ...ENGINE_OPTIONS,
-        image: { type: 'string' },
-        out: { type: 'string', default: 'report' },
-      },
-    }),
-  );
+  const { values } = parseCommandArgs('report', argv, {
+    ...WEIGHTS_OPTIONS,
+    ...ENGINE_OPTIONS,
+    image: { type: 'string', multiple: true },
+    out: { type: 'string', default: 'report' },
+  });
   if (values.help) {
     ctx.stdout.write(REPORT_HELP);
     return 0;
   }
   const model = parseModel(values.model);
-  const image = values.image ?? DEFAULT_IMAGE;
+  const images = values.image?.length ? values.image : [DEFAULT_IMAGE];
+  const outDir = resolve(values.out!);
+  await probeWritable(outDir); // a bad --out fails now, not after the weights are loaded
   const weights =
     values.weights ??
     (await localTopWeights(model)) ??
@@ -103,21 +103,69 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
   );
   const skipped = wanted.filter((n) => !drawable.includes(n));
   if (skipped.length) notes.push(`These weights do not reach ${skipped.join(', ')}: not shown.`);
-  const outputs = new Map(
-    (await vgg.extract(image, { layers: drawable }).finally(() => vgg.close())).map((o) => [o.layer, o]),
-  );
+  const info = await describeWeights(weights);
+  if (!info.official)
+    notes.push(
+      'Not official weights (synthetic or your own): the figures show what these weights compute, not what ImageNet VGG sees.',
+    );
 
-  const fig = async (
-    id: string,
-    title: string,
-    caption: string,
-    img: RgbaImage,
-    options: PngOptions = {},
-    displayWidth?: number,
-  ): Promise<ReportFigure> => {
-    const png = await renderPng(img, options);
-    return { id, title, caption, png: png.bytes, width: png.width, height: png.height, displayWidth };
-  };
+  const sections: ReportImage[] = [];
+  try {
+    for (const image of images) {
+      const outputs = new Map((await vgg.extract(image, { layers: drawable })).map((o) => [o.layer, o]));
+      sections.push(await imageReport(image, { graph, outputs, lastConvs, top }));
+    }
+  } finally {
+    await vgg.close();
+  }
+  const filters = await filterFigure(weights, graph);
+
+  const html = renderReportHtml({
+    model,
+    images: sections,
+    generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    weights: {
+      path: info.path,
+      format: vgg.weights.format,
+      checksum: {
+        algorithm: 'md5',
+        value: info.md5,
+        of: info.format === 'tfjs-layers' ? 'model.json' : basename(info.path),
+      },
+      layers: vgg.weights.layers,
+      hasTop: top !== undefined,
+      official: info.official,
+    },
+    summary: modelSummary(graph),
+    sizes: featureMapSizes(graph),
+    filters,
+    notes,
+  });
+  const out = join(outDir, 'report.html');
+  await writeFileAtomic(out, new TextEncoder().encode(html));
+  const figures =
+    (filters ? 1 : 0) +
+    sections.reduce((n, s) => n + 1 + (s.block1 ? 1 : 0) + s.blocks.length + (s.gradCam ? 1 : 0), 0);
+  ctx.stdout.write(
+    `wrote ${out} (${formatBytes(Buffer.byteLength(html))}; ${images.length} image${images.length > 1 ? 's' : ''}, ${figures} figures inlined)\n`,
+  );
+  for (const n of notes) ctx.stderr.write(`report: ${n}\n`);
+  return 0;
+}
+
+interface ImageContext {
+  graph: VggGraph;
+  outputs: Map<string, LayerOutput>;
+  lastConvs: string[];
+  top: TopWeights | undefined;
+}
+
+/**
+ * Everything the page shows for one image: the input after load_img, the predictions and the
+ * Grad-CAM overlay (with the top), block1_conv1's maps and the last conv of each block.
+ */
+async function imageReport(image: string, c: ImageContext): Promise<ReportImage> {
+  const { graph, outputs, lastConvs, top } = c;
   const mapsFigure = async (layer: string) => {
     const o = outputs.get(layer)!;
     const index = graph.layers.findIndex((l) => l.name === layer);
@@ -132,7 +180,6 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
       { grayscale: true },
     );
   };
-
   const input = await fig(
     'input-image',
     `load_img → ${graph.inputSize[1]}×${graph.inputSize[0]}`,
@@ -141,59 +188,28 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
     {},
     2 * graph.inputSize[1],
   );
-  const filters = await filterFigure(weights, graph, fig);
   const block1 = outputs.has('block1_conv1') ? await mapsFigure('block1_conv1') : undefined;
   const blocks = await Promise.all(lastConvs.filter((l) => outputs.has(l)).map(mapsFigure));
   const probs = outputs.get('predictions');
   const predictions = probs ? decodePredictions(probs, 5)[0] : undefined;
-  const gradCam =
-    top && probs ? await gradCamFigure(image, outputs.get(lastConvs.at(-1)!)!, top, lastConvs.at(-1)!, fig) : undefined;
-  const checksum = await weightsChecksum(weights);
-
-  const html = renderReportHtml({
-    model,
-    image: resolve(image),
-    generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    weights: {
-      path: resolve(weights),
-      format: vgg.weights.format,
-      checksum,
-      layers: vgg.weights.layers,
-      hasTop: top !== undefined,
-    },
-    summary: modelSummary(graph),
-    sizes: featureMapSizes(graph),
-    input,
-    filters,
-    block1,
-    blocks,
-    predictions,
-    gradCam,
-    notes,
-  });
-  const out = join(resolve(values.out!), 'report.html');
-  await writeFileAtomic(out, new TextEncoder().encode(html));
-  ctx.stdout.write(
-    `wrote ${out} (${formatBytes(Buffer.byteLength(html))}; ${[input, filters, block1, ...blocks, gradCam].filter(Boolean).length} figures inlined)\n`,
-  );
-  for (const n of notes) ctx.stderr.write(`report: ${n}\n`);
-  return 0;
+  const last = lastConvs.at(-1)!;
+  const gradCam = top && probs ? await gradCamFigure(image, outputs.get(last)!, top, last) : undefined;
+  return { image: resolve(image), input, block1, blocks, predictions, gradCam };
 }
 
-type Fig = (
+async function fig(
   id: string,
   title: string,
   caption: string,
   img: RgbaImage,
-  options?: PngOptions,
+  options: PngOptions = {},
   displayWidth?: number,
-) => Promise<ReportFigure>;
+): Promise<ReportFigure> {
+  const png = await renderPng(img, options);
+  return { id, title, caption, png: png.bytes, width: png.width, height: png.height, displayWidth };
+}
 
-async function filterFigure(
-  weights: string,
-  graph: ReturnType<typeof buildGraph>,
-  fig: Fig,
-): Promise<ReportFigure | undefined> {
+async function filterFigure(weights: string, graph: VggGraph): Promise<ReportFigure | undefined> {
   const stream = await openWeights(weights, graph, new Set(['block1_conv1']));
   for await (const layer of stream.layers) {
     const options = { count: Math.min(6, layer.weights.kernel.shape[3]!), channels: 3 };
@@ -213,7 +229,6 @@ async function gradCamFigure(
   a: { data: Float32Array; shape: readonly number[] },
   top: TopWeights,
   layer: string,
-  fig: Fig,
 ): Promise<ReportFigure> {
   const cam = gradCamFromActivation(a, top, undefined, layer);
   const max = Math.max(0, ...cam.heatmap.data);
@@ -233,10 +248,4 @@ async function localTopWeights(model: string): Promise<string | undefined> {
     (r) => r.path,
     () => undefined,
   );
-}
-
-async function weightsChecksum(path: string): Promise<{ algorithm: string; value: string; of: string }> {
-  const s = await stat(path);
-  const file = s.isDirectory() ? join(path, 'model.json') : path;
-  return { algorithm: 'md5', value: await hashFile(file), of: s.isDirectory() ? 'model.json' : basename(file) };
 }

@@ -1,20 +1,23 @@
 import { buildGraph, formatShape, modelSummary, featureMapSizes } from '@vggscope/core';
 import type { CommandContext } from '../context.js';
 import { parseCommandArgs, parseModel, parsePooling, parseSize } from '../options.js';
+import { exitCodesHelp, RUN } from '../help.js';
 import { formatBytes, formatTable } from '../table.js';
 
 export const SUMMARY_HELP = `vggscope summary — Keras model.summary() with the feature-map size of every layer
 
 Usage:
-  vggscope summary [--model vgg16|vgg19] [--size HxW] [--include-top] [--pooling avg|max] [--json]
+  ${RUN} summary [--model vgg16|vgg19] [--size HxW] [--include-top] [--pooling avg|max] [--json]
 
 Lists every layer with its Keras index, name and type, output shape for the input size (default 224x224),
 parameters, and the bytes of one float32 activation; then the totals. No weights needed.
 
 Examples:
-  npx nx run cli:summary --
-  npx nx run cli:summary -- --model vgg19 --include-top
-  npx nx run cli:summary -- --size 300x451 --json
+  ${RUN} summary
+  ${RUN} summary --model vgg19 --include-top
+  ${RUN} summary --size 300x451 --json
+
+${exitCodesHelp([])}
 `;
 
 export async function summaryCommand(argv: string[], ctx: CommandContext): Promise<number> {

@@ -1,6 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { hashFile } from '@vggscope/weights';
 import { synthH5, tinyWeights } from '@vggscope/test-utils';
 import { serveBytes, startServer } from '@vggscope/test-utils/http-server';
@@ -11,22 +20,58 @@ const NAME = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
 const tmp = () => mkdtempSync(join(tmpdir(), 'weights-cli-'));
 
 describe('cli weights', () => {
-  it('convert (detects vgg16 no-top), verify ok, list shows it; a flipped byte fails verify with exit 4', async () => {
+  it('convert of a file that is not official (no --to) writes beside it, labelled, never into the cache', async () => {
     const cache = tmp();
-    const env = { VGGSCOPE_WEIGHTS: cache, KERAS_HOME: tmp() };
-    const c = spawnCli(['weights', 'convert', '--from', await synthH5('vgg16')], env);
-    expect(c.code).toBe(0);
-    const packed = join(cache, 'vgg16-notop.vggw');
+    const env = { VGGSCOPE_WEIGHTS: cache, VGGSCOPE_HOME: tmp(), KERAS_HOME: tmp() };
+    const src = join(tmp(), 'my_vgg16.h5');
+    copyFileSync(await synthH5('vgg16'), src);
+    const c = spawnCli(['weights', 'convert', '--from', src], env);
+    expect(c.code, c.err).toBe(0);
+    const packed = join(dirname(src), 'my_vgg16.vggw');
     expect(c.out).toContain(`→ ${packed}`);
     expect(c.out).toContain('vgg16, 26 tensors, f32');
-    const l = spawnCli(['weights', 'list'], env);
-    expect(l.out).toMatch(/vgg16-notop\.vggw\s+packed\s+vgg16 f32\s+56\.1 MiB\s+sha256 ok/);
+    expect(c.out).toContain(
+      `not official: the source matches no official file; commands use it only with --weights ${packed}`,
+    );
+    expect(readdirSync(cache)).toEqual([]); // the resolver's slots stay empty
+    const v = spawnCli(['weights', 'verify', packed], env);
+    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/packed\s+vgg16 f32\s+sha256 ok\s+NOT OFFICIAL/);
+    // extract with it: the weights line says it is not official
+    const e = spawnCli(['extract', '--weights', packed, '--layer', 'block1_pool', '--out', tmp()], env);
+    expect(e.code, e.err).toBe(0);
+    expect(e.out).toMatch(/weights: .*my_vgg16\.vggw \(packed, .*\) — not official/);
+    // and an official slot named with --to is refused
+    const slot = spawnCli(['weights', 'convert', '--from', src, '--to', join(cache, 'vgg16-notop.vggw')], env);
+    expect(slot.code).toBe(2);
+    expect(slot.err).toContain('is where the official vgg16-notop weights are cached');
+    expect(existsSync(join(cache, 'vgg16-notop.vggw'))).toBe(false);
+    // a flipped byte fails verify with exit 4
     const bytes = readFileSync(packed);
     bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0x40;
     writeFileSync(packed, bytes);
-    const v = spawnCli(['weights', 'verify', packed], env);
-    expect(v.code).toBe(4);
-    expect(v.err).toContain('1 file(s) failed verification');
+    const bad = spawnCli(['weights', 'verify', packed], env);
+    expect(bad.code).toBe(4);
+    expect(bad.err).toContain('1 file(s) failed verification');
+  });
+
+  it('convert of the official file (md5 in the manifest) fills the cache slot; list says official', async () => {
+    const root = tmp();
+    const h5 = await synthH5('vgg16');
+    const manifest = join(root, 'manifest.json');
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        files: [{ name: NAME, model: 'vgg16', includeTop: false, md5: await hashFile(h5), bytes: 1, urls: [] }],
+      }),
+    );
+    const env = { VGGSCOPE_MANIFEST: manifest, VGGSCOPE_WEIGHTS: join(root, 'cache'), KERAS_HOME: tmp() };
+    const c = spawnCli(['weights', 'convert', '--from', h5], env);
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toContain(`→ ${join(root, 'cache', 'vgg16-notop.vggw')}`);
+    expect(c.out).toContain(`official: converted from ${NAME}`);
+    const l = spawnCli(['weights', 'list'], env);
+    expect(l.out).toMatch(/vgg16-notop\.vggw\s+packed\s+vgg16 f32\s+56\.1 MiB\s+sha256 ok\s+official/);
   });
 
   it('convert --dtype f16 halves the file', async () => {

@@ -1,5 +1,6 @@
 import type { FeatureMapRow, SummaryRow } from '@vggscope/core';
 import type { Prediction } from '@vggscope/explain';
+import { formatProbability } from '../table.js';
 
 /** One figure of the page: a PNG inlined as a data: URI (the page is one file, and loads nothing). */
 export interface ReportFigure {
@@ -13,9 +14,19 @@ export interface ReportFigure {
   readonly displayWidth?: number;
 }
 
+/** What the page shows for one image (a section of its own when the report has several). */
+export interface ReportImage {
+  readonly image: string;
+  readonly input: ReportFigure;
+  readonly block1?: ReportFigure;
+  readonly blocks: readonly ReportFigure[];
+  readonly predictions?: readonly Prediction[];
+  readonly gradCam?: ReportFigure;
+}
+
 export interface ReportData {
   readonly model: string;
-  readonly image: string;
+  readonly images: readonly ReportImage[];
   readonly generated: string;
   readonly weights: {
     readonly path: string;
@@ -23,15 +34,12 @@ export interface ReportData {
     readonly checksum: { readonly algorithm: string; readonly value: string; readonly of: string };
     readonly layers: readonly string[];
     readonly hasTop: boolean;
+    /** The official ImageNet file (md5 in the manifest) or converted from it; else labelled "not official". */
+    readonly official: boolean;
   };
   readonly summary: { readonly rows: readonly SummaryRow[]; readonly totalParams: number };
   readonly sizes: readonly FeatureMapRow[];
-  readonly input: ReportFigure;
   readonly filters?: ReportFigure;
-  readonly block1?: ReportFigure;
-  readonly blocks: readonly ReportFigure[];
-  readonly predictions?: readonly Prediction[];
-  readonly gradCam?: ReportFigure;
   /** Things the page could not show, and why (partial weights, no top, synthetic weights). */
   readonly notes: readonly string[];
 }
@@ -42,10 +50,10 @@ const shape = (s: readonly (number | null)[]) =>
 const num = (n: number) => n.toLocaleString('en-US');
 const bytes = (n: number) => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
 
-function figure(f: ReportFigure): string {
+function figure(f: ReportFigure, idSuffix = ''): string {
   const src = `data:image/png;base64,${Buffer.from(f.png).toString('base64')}`;
   // The figure is as wide as the picture is shown (never wider than the column); the caption wraps to it.
-  return `<figure id="${esc(f.id)}" style="width:min(100%, calc(${f.displayWidth ?? f.width}px + 1rem + 2px))"><img src="${src}" width="${f.width}" height="${f.height}" alt="${esc(f.title)}" loading="eager">
+  return `<figure id="${esc(f.id + idSuffix)}" style="width:min(100%, calc(${f.displayWidth ?? f.width}px + 1rem + 2px))"><img src="${src}" width="${f.width}" height="${f.height}" alt="${esc(f.title)}" loading="eager">
 <figcaption><strong>${esc(f.title)}</strong> ${esc(f.caption)}</figcaption></figure>`;
 }
 
@@ -100,26 +108,19 @@ export function renderReportHtml(d: ReportData): string {
   const w = d.weights;
   sections.push(`<section id="weights"><h2>Weights</h2><dl>
 <dt>file</dt><dd><code>${esc(w.path)}</code></dd>
-<dt>format</dt><dd>${esc(w.format)}</dd>
+<dt>format</dt><dd>${esc(w.format)}${w.official ? '' : ' — <strong>not official</strong>: synthetic or your own weights, not the ImageNet files; features, predictions and heatmaps mean nothing about ImageNet'}</dd>
 <dt>${esc(w.checksum.algorithm)}</dt><dd><code>${esc(w.checksum.value)}</code>${w.checksum.of ? ` (${esc(w.checksum.of)})` : ''}</dd>
 <dt>layers loaded</dt><dd>${w.layers.length}: ${esc(w.layers.join(', '))}</dd>
 <dt>top (fc1, fc2, predictions)</dt><dd>${w.hasTop ? 'yes' : 'no: no predictions or Grad-CAM'}</dd>
 </dl></section>`);
-  sections.push(
-    `<section id="input"><h2>The input after <code>load_img</code></h2><div class="grid">${figure(d.input)}</div></section>`,
-  );
-  if (d.predictions) {
-    const rows = d.predictions.map((p, i) => [String(i + 1), p.wnid, p.label, `${(p.probability * 100).toFixed(2)}%`]);
-    sections.push(`<section id="predictions"><h2>Top-5 predictions</h2>${table('decode_predictions(model.predict(x), top=5)', ['#', 'wnid', 'label', 'probability'], rows, new Set([0, 3]), 'predictions-table')}
-${d.gradCam ? `<div class="grid" style="margin-top:1rem">${figure(d.gradCam)}</div>` : ''}</section>`);
-  }
   if (d.filters)
     sections.push(`<section id="filters"><h2>Filters</h2><div class="grid">${figure(d.filters)}</div></section>`);
-  if (d.block1)
-    sections.push(`<section id="block1"><h2>Feature maps of block1_conv1</h2>${figure(d.block1)}</section>`);
-  if (d.blocks.length)
-    sections.push(
-      `<section id="blocks"><h2>The last conv of each block</h2><div class="grid">${d.blocks.map(figure).join('\n')}</div></section>`,
+  if (d.images.length === 1) sections.push(...imageSections(d.images[0]!, '', 'h2'));
+  else
+    d.images.forEach((img, k) =>
+      sections.push(
+        `<section id="image-${k + 1}"><h2>Image ${k + 1}: <code>${esc(fileName(img.image))}</code></h2>\n${imageSections(img, `-${k + 1}`, 'h3').join('\n')}</section>`,
+      ),
     );
   const summaryRows = d.summary.rows.map((r) => [`${r.name} (${r.type})`, shape(r.outputShape), num(r.params)]);
   sections.push(
@@ -134,19 +135,48 @@ ${d.gradCam ? `<div class="grid" style="margin-top:1rem">${figure(d.gradCam)}</d
     .map((s) => /<section id="([^"]+)"><h2>(.*?)<\/h2>/.exec(s)!)
     .map((m) => `<li><a href="#${m[1]}">${m[2]!.replace(/<[^>]+>/g, '')}</a></li>`)
     .join('');
+  const subject =
+    d.images.length === 1 ? `<code>${esc(fileName(d.images[0]!.image))}</code>` : `${d.images.length} images`;
+  const title = d.images.length === 1 ? fileName(d.images[0]!.image) : `${d.images.length} images`;
+  const from = d.images.map((i) => `<code>${esc(i.image)}</code>`).join(', ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <meta name="color-scheme" content="light dark">
-<title>${esc(d.model)} · ${esc(d.image.split('/').pop()!)} · vggscope report</title>
+<title>${esc(d.model)} · ${esc(title)} · vggscope report</title>
 <style>${CSS}</style></head>
 <body><main>
-<h1>${esc(d.model)} on <code>${esc(d.image.split('/').pop()!)}</code></h1>
-<p>Generated by vggscope on ${esc(d.generated)} from <code>${esc(d.image)}</code>.</p>
+<h1>${esc(d.model)} on ${subject}</h1>
+<p>Generated by vggscope on ${esc(d.generated)} from ${from}.</p>
 ${d.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('\n')}
 <nav><ul>${nav}</ul></nav>
 ${sections.join('\n')}
 </main></body></html>
 `;
+}
+
+const fileName = (path: string) => path.split(/[\\/]/).pop()!;
+
+/**
+ * One image's sections: its input, predictions with Grad-CAM, and feature maps. With several
+ * images each gets its own ids (`-2`, `-3`, …) and `h3` headings under the image's `h2`.
+ */
+function imageSections(img: ReportImage, suffix: string, h: 'h2' | 'h3'): string[] {
+  const out: string[] = [];
+  const head = (id: string, title: string) => `<section id="${id}${suffix}"><${h}>${title}</${h}>`;
+  out.push(
+    `${head('input', 'The input after <code>load_img</code>')}<div class="grid">${figure(img.input, suffix)}</div></section>`,
+  );
+  if (img.predictions) {
+    const rows = img.predictions.map((p, i) => [String(i + 1), p.wnid, p.label, formatProbability(p.probability)]);
+    out.push(`${head('predictions', 'Top-5 predictions')}${table('decode_predictions(model.predict(x), top=5)', ['#', 'wnid', 'label', 'probability'], rows, new Set([0, 3]), `predictions-table${suffix}`)}
+${img.gradCam ? `<div class="grid" style="margin-top:1rem">${figure(img.gradCam, suffix)}</div>` : ''}</section>`);
+  }
+  if (img.block1) out.push(`${head('block1', 'Feature maps of block1_conv1')}${figure(img.block1, suffix)}</section>`);
+  if (img.blocks.length)
+    out.push(
+      `${head('blocks', 'The last conv of each block')}<div class="grid">${img.blocks.map((f) => figure(f, suffix)).join('\n')}</div></section>`,
+    );
+  return out;
 }

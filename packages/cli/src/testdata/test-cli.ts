@@ -1,4 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@vggscope/test-utils';
 import type { CommandContext } from '../context.js';
@@ -19,6 +21,12 @@ export async function runCaptured(argv: string[]): Promise<{ code: number; out: 
   return { code, out, err };
 }
 
+/**
+ * The user cache (~/.cache/vggscope) of whoever runs the tests must not change their outcome: child
+ * processes get an empty one unless a test names its own VGGSCOPE_HOME.
+ */
+const ISOLATED_HOME = { VGGSCOPE_HOME: mkdtempSync(join(tmpdir(), 'vggscope-home-')) };
+
 /** Runs the real CLI entry point in a child process (exit codes, stderr), as `npm run vgg` does. */
 export function spawnCli(argv: string[], env: Record<string, string> = {}): { code: number; out: string; err: string } {
   const r = spawnSync(
@@ -27,7 +35,7 @@ export function spawnCli(argv: string[], env: Record<string, string> = {}): { co
     {
       cwd: REPO_ROOT,
       encoding: 'utf8',
-      env: { ...process.env, FORCE_COLOR: '0', ...env },
+      env: { ...process.env, FORCE_COLOR: '0', ...ISOLATED_HOME, ...env },
     },
   );
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
@@ -42,7 +50,7 @@ export function spawnCliAsync(
     execFile(
       process.execPath,
       ['--conditions=@vggscope/source', '--import', 'tsx', join(REPO_ROOT, 'packages/cli/src/main.ts'), ...argv],
-      { cwd: REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env }, maxBuffer: 64 << 20 },
+      { cwd: REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...ISOLATED_HOME, ...env }, maxBuffer: 64 << 20 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout, err: stderr }),
     );
   });
