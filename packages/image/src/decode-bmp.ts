@@ -94,6 +94,8 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): Rg
   let pal: Uint8Array | undefined;
   if (layout === 'palette') {
     if (!(colors > 0 && colors <= 65536)) throw new Error(`unsupported BMP palette size (${colors})`);
+    // Pillow reads up to 65,536 entries but its palette holds 256: loading then fails ("invalid palette size").
+    if (colors > 256) throw new Error(`invalid palette size (${colors} entries, at most 256)`);
     const palAt = 14 + headerSize + (compression === 3 && headerSize < 52 ? 12 : 0);
     need(b, palAt + Math.min(colors, 256) * palPad);
     pal = pillowPalette(colors, (i) => [
@@ -113,7 +115,8 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): Rg
     return { width, height, data: out };
   }
   const stride = ((width * bits + 31) >>> 3) & ~3;
-  need(b, offset + stride * height);
+  // Pillow's raw decoder needs each row's pixels, not the padding after the last one.
+  need(b, offset + stride * (height - 1) + Math.ceil((width * bits) / 8));
   for (let y = 0; y < height; y++) {
     const row = offset + (topDown ? y : height - 1 - y) * stride;
     let q = y * width * 3;

@@ -68,6 +68,14 @@ export function decodeJpegRows(bytes: Uint8Array, source: string, options: JpegD
         're-encode it losslessly with `jpegtran -optimize in.jpg > out.jpg`',
     );
   }
+  // Pillow refuses a file that ends before the decoder is done ("image file is truncated"); with no
+  // EOI after the last scan that is certain, so refuse before spending time and memory decoding it.
+  if (!options.loadTruncatedImages && !hasEoiAfterLastSos(bytes))
+    throw new VggError(
+      'E_IMAGE_DECODE',
+      `${source}: corrupt or unsupported JPEG: image file is truncated (no end-of-image marker after the last scan); ` +
+        "Pillow refuses it too (allow it with loadTruncatedImages, as Pillow's LOAD_TRUNCATED_IMAGES does)",
+    );
   try {
     return codec.run((tj) => decodeWith(tj, bytes, source, options, sink));
   } catch (e) {
@@ -134,12 +142,9 @@ function decodeWith(
       0,
     );
     codec.takeMessages();
-    // TurboJPEG returns -1 for libjpeg's warnings too, and its messages stay inside the wasm. Pillow
-    // ignores warnings about corrupt data but refuses a file that ends before the decoder is done
-    // ("image file is truncated"), missing EOI included. The scan cannot contain FF D9, so "a
-    // warning and no EOI after the last SOS" is exactly that case.
-    if (status !== 0 && !hasEoiAfterLastSos(bytes) && !options.loadTruncatedImages)
-      throw new Error('image file is truncated (it ends before the image data does)');
+    // TurboJPEG returns -1 for libjpeg's warnings too. Pillow ignores them (corrupt data is filled
+    // in by libjpeg, as here) and refuses only a file that ends early, checked before decoding.
+    void status;
     const raw = new Uint8Array(tj.memory.buffer, dst, width! * height! * bpp);
     sink.start(width!, height!);
     const stride = width! * bpp;
