@@ -17,17 +17,22 @@ export function emitImage(img: RgbImage, sink: RgbRowSink): void {
   for (let y = 0; y < img.height; y++) sink.row(y, img.data.subarray(y * stride, (y + 1) * stride));
 }
 
-/** A sink that keeps every row: the whole image, as `decodeImage` returns it. */
+/**
+ * A sink that keeps every row: the whole image, as `decodeImage` returns it. The buffer is made when
+ * the first row arrives, so a file whose data cannot fill one row costs no image-sized allocation.
+ */
 export class CollectRows implements RgbRowSink {
   private image: { width: number; height: number; data: Uint8Array } | undefined;
   private rows = 0;
 
   start(width: number, height: number): void {
-    this.image = { width, height, data: new Uint8Array(width * height * 3) };
+    this.image = { width, height, data: new Uint8Array(0) };
   }
 
   row(y: number, rgb: Uint8Array): void {
-    this.image!.data.set(rgb, y * this.image!.width * 3);
+    const img = this.image!;
+    if (img.data.length === 0) img.data = new Uint8Array(img.width * img.height * 3);
+    img.data.set(rgb.subarray(0, img.width * 3), y * img.width * 3);
     this.rows++;
   }
 

@@ -50,18 +50,17 @@ export class ResizeRows implements RgbRowSink {
   }
 }
 
-/** No resize: every row kept. */
+/** No resize: every row kept (the buffer made when the first row arrives, as in `CollectRows`). */
 class KeepRows {
-  private readonly data: Uint8Array;
+  private data = new Uint8Array(0);
   constructor(
     private readonly width: number,
     private readonly height: number,
     private readonly channels: 1 | 3,
-  ) {
-    this.data = new Uint8Array(width * height * channels);
-  }
+  ) {}
   start(): void {}
   row(y: number, px: Uint8Array): void {
+    if (this.data.length === 0) this.data = new Uint8Array(this.width * this.height * this.channels);
     this.data.set(px.subarray(0, this.width * this.channels), y * this.width * this.channels);
   }
   result(): PixelBuffer {
