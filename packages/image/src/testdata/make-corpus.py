@@ -4,7 +4,8 @@ decides for each (read or refused) and, where read, the md5 of `convert('RGB')` 
 
 Run with Debian's python3-pil (and libtiff-tools for tiffcp's variants, libjpeg-turbo-progs for cjpeg):
     /usr/bin/python3 packages/image/src/testdata/make-corpus.py [out_dir]
-Deterministic: the same Pillow and tools give the same files and the same JSON.
+Deterministic: the same Pillow and tools give the same files and the same JSON, except the pixels of the
+CIE Lab TIFFs (Pillow converts RGB to Lab with LittleCMS, whose output varied between runs here; we refuse Lab).
 """
 import hashlib, io, json, os, shutil, struct, subprocess, sys, tempfile, zlib
 import numpy as np
@@ -288,6 +289,9 @@ def webp_cases():
     CASES["webp_alpha.webp"] = saved(pil(23, 17, 63, "RGBA"), "WEBP", quality=80)
     frames = [pil(23, 17, 64 + i) for i in range(3)]
     CASES["webp_animated.webp"] = saved(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=50, lossless=True)
+    rgba = [pil(23, 17, 67 + i, "RGBA") for i in range(2)]
+    CASES["webp_animated_rgba.webp"] = saved(rgba[0], "WEBP", save_all=True, append_images=rgba[1:], duration=40, quality=70)
+    CASES["webp_animated_lossy.webp"] = saved(frames[1], "WEBP", save_all=True, append_images=frames[:1], duration=40, quality=60)
     w = CASES["webp_lossy.webp"]
     CASES["webp_cut.webp"] = w[: len(w) // 2]
 
