@@ -15,11 +15,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
     ]),
   ),
   ...Object.fromEntries(
-    ['tiff_CMYK_jpeg.tif', 'tiff_L_jpeg.tif', 'tiff_RGB_jpeg.tif', 'tiff_YCbCr_jpeg.tif', 'tiffcp_rgb_jpeg.tif'].map(
-      (n) => [n, 'JPEG-in-TIFF: not decoded yet, refused by name'],
-    ),
-  ),
-  ...Object.fromEntries(
     ['tiff_YCbCr_packbits.tif', 'tiff_YCbCr_tiff_adobe_deflate.tif', 'tiff_YCbCr_tiff_lzw.tif'].map((n) => [
       n,
       "YCbCr TIFF: Pillow converts through libtiff's RGBA interface; refused by name",

@@ -29,6 +29,8 @@ const CORPORA: Record<string, string[]> = {
     'corpus/tiffcp_rgb_bigtiff.tif',
     'corpus/tiff_1_packbits.tif',
     'corpus/tiffcp_I16_pred2.tif',
+    'corpus/tiff_RGB_jpeg.tif',
+    'corpus/tiff_CMYK_jpeg.tif',
   ],
 };
 

@@ -112,6 +112,7 @@ function decodeWith(
   source: string,
   options: JpegDecodeOptions,
   sink: RgbRowSink,
+  rawCmyk = false,
 ): void {
   const src = copyIn(tj, bytes);
   const handle = tj.tjInitDecompress();
@@ -150,7 +151,7 @@ function decodeWith(
     const stride = width! * bpp;
     for (let y = 0; y < height!; y++) {
       const row = raw.subarray(y * stride, (y + 1) * stride);
-      sink.row(y, cmyk ? invertedCmykToRgb(row) : row);
+      sink.row(y, cmyk && !rawCmyk ? invertedCmykToRgb(row) : row);
     }
   } finally {
     if (dst) tj.free(dst);
@@ -158,6 +159,38 @@ function decodeWith(
     if (handle) tj.tjDestroy(handle);
     tj.free(src);
   }
+}
+
+/**
+ * One JPEG stream's samples as libjpeg-turbo outputs them: RGB (grey replicated) or, for
+ * 4-component files, the stored CMYK (no Adobe inversion applied): for JPEG-in-TIFF, whose
+ * photometric tag, not the stream, says what the samples mean.
+ */
+export function decodeJpegRaw(
+  bytes: Uint8Array,
+  source: string,
+  maxPixels?: number,
+): { width: number; height: number; components: 3 | 4; data: Uint8Array } {
+  let img: { width: number; height: number; components: 3 | 4; data: Uint8Array } | undefined;
+  const sink: RgbRowSink = {
+    start(width, height) {
+      img = { width, height, components: 3, data: new Uint8Array(0) };
+    },
+    row(y, px) {
+      if (!img!.data.length) {
+        img!.components = px.length === img!.width * 4 ? 4 : 3;
+        img!.data = new Uint8Array(img!.width * img!.height * img!.components);
+      }
+      img!.data.set(px, y * img!.width * img!.components);
+    },
+  };
+  try {
+    codec.run((tj) => decodeWith(tj, bytes, source, { maxPixels }, sink, true));
+  } catch (e) {
+    codec.takeMessages();
+    throw isLongjmp(e) ? new Error(`${source}: libjpeg-turbo stopped on a fatal error in the data`, { cause: e }) : e;
+  }
+  return img!;
 }
 
 function hasEoiAfterLastSos(b: Uint8Array): boolean {

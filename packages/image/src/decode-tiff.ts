@@ -3,6 +3,7 @@ import { invertedCmykToRgb } from './decode-jpeg.js';
 import { checkPixelCount } from './image-limits.js';
 import { pillowPalette } from './palette.js';
 import { readFirstIfd } from './tiff-ifd.js';
+import { decodeJpegTiff } from './tiff-jpeg.js';
 import { readTiffSamples } from './tiff-layout.js';
 
 const COMPRESSIONS: Record<number, string> = { 1: 'none', 5: 'LZW', 8: 'deflate', 32946: 'deflate', 32773: 'PackBits' };
@@ -11,7 +12,6 @@ const REFUSED_COMPRESSIONS: Record<number, string> = {
   3: 'CCITT fax group 3',
   4: 'CCITT fax group 4',
   6: 'old-style JPEG',
-  7: 'JPEG',
   34712: 'JPEG 2000',
 };
 
@@ -84,7 +84,8 @@ export function decodeTiff(b: Uint8Array, source: string, maxPixels?: number): R
   const compression = one(259, 1);
   if (REFUSED_COMPRESSIONS[compression])
     throw new Error(`${REFUSED_COMPRESSIONS[compression]}-compressed TIFF is not supported (yet); convert it to PNG`);
-  if (!COMPRESSIONS[compression]) throw new Error(`unsupported TIFF compression ${compression}`);
+  if (!COMPRESSIONS[compression] && compression !== 7) throw new Error(`unsupported TIFF compression ${compression}`);
+  if (compression === 7) return { width, height, data: jpegTiffToRgb(b, tags, one, width, height) };
   const rawmode = pillowRawMode(tags, one);
   const samples = tags.get(277)?.[0] ?? 1;
   const bits = (tags.get(258) ?? [1])[0]!;
@@ -117,6 +118,34 @@ export function decodeTiff(b: Uint8Array, source: string, maxPixels?: number): R
   }
   const palette = rawmode === 'P' ? tiffPalette(tags.get(320), bits) : undefined;
   return { width, height, data: toRgb(rawmode, data, width, height, samples, bits, littleEndian, palette) };
+}
+
+/** JPEG-in-TIFF: libjpeg's RGB (grey replicated), or stored CMYK through Pillow's plain cmyk2rgb. */
+function jpegTiffToRgb(
+  b: Uint8Array,
+  tags: Map<number, number[]>,
+  one: (tag: number, dflt?: number) => number,
+  width: number,
+  height: number,
+): Uint8Array {
+  if (one(284, 1) === 2 && one(277, 1) > 1) throw new Error('unsupported TIFF: JPEG compression with separate planes');
+  const tiled = tags.has(322) || tags.has(324);
+  const blocks = tiled
+    ? { offsets: tags.get(324) ?? [], counts: tags.get(325) ?? [], tileWidth: one(322), tileHeight: one(323) }
+    : { offsets: tags.get(273) ?? [], counts: tags.get(279) ?? [], tileHeight: one(278, height) };
+  const { data, components } = decodeJpegTiff(b, { width, height, tables: tags.get(347), blocks });
+  if (components === 3) return data;
+  const out = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
+    const inv = Uint8Array.of(
+      255 - data[p * 4]!,
+      255 - data[p * 4 + 1]!,
+      255 - data[p * 4 + 2]!,
+      255 - data[p * 4 + 3]!,
+    );
+    out.set(invertedCmykToRgb(inv), p * 3);
+  }
+  return out;
 }
 
 /** Pillow's `_setup`: photometric, sample format, bits and extra samples → its raw mode, or refuse. */

@@ -4,8 +4,22 @@ export interface TiffDirectory {
   readonly tags: Map<number, number[]>;
 }
 
-// Numeric types; ASCII, rationals and undefined are skipped (nothing decoding needs). 16/17/18 are BigTIFF's 64-bit.
-const TYPE_SIZES: Record<number, number> = { 1: 1, 3: 2, 4: 4, 6: 1, 8: 2, 9: 4, 11: 4, 13: 4, 16: 8, 17: 8, 18: 8 };
+// Numeric types and UNDEFINED (7: bytes, e.g. JPEGTables); ASCII and rationals are skipped (nothing decoding needs).
+// 16/17/18 are BigTIFF's 64-bit types.
+const TYPE_SIZES: Record<number, number> = {
+  1: 1,
+  3: 2,
+  4: 4,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  11: 4,
+  13: 4,
+  16: 8,
+  17: 8,
+  18: 8,
+};
 const MAX_VALUES = 1 << 24;
 
 export function readFirstIfd(b: Uint8Array): TiffDirectory {
@@ -45,6 +59,7 @@ export function readFirstIfd(b: Uint8Array): TiffDirectory {
 function reader(v: DataView, type: number, le: boolean): (p: number) => number {
   switch (type) {
     case 1:
+    case 7:
       return (p) => v.getUint8(p);
     case 6:
       return (p) => v.getInt8(p);
