@@ -209,7 +209,10 @@ function decodeRle(b: Uint8Array, at: number, width: number, height: number, rle
     } else if (byte === 1) {
       break;
     } else if (byte === 2) {
+      // Pillow 9.4 reads the delta's two bytes, then two more, and moves by the second pair.
       if (p + 2 > b.length) break;
+      p += 2;
+      if (p + 2 > b.length) throw new Error('BMP RLE delta cut short (not enough values to unpack)');
       push(0, b[p]! + b[p + 1]! * width);
       p += 2;
       x = n % width;

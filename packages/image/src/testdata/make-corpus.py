@@ -253,6 +253,82 @@ def bmp_cases():
     CASES["bmp_bad_compression.bmp"] = b[:30] + struct.pack("<I", 9) + b[34:]
 
 
+def rle_bmp(img, rle4, delta=False, extra=b"", cut=None, colors=None, v4_masks=None):
+    """Pillow cannot write RLE BMPs: runs, absolute runs (odd lengths padded), end-of-line, optionally a delta."""
+    ncol = colors or (16 if rle4 else 256)
+    p = img.convert("RGB").quantize(colors=16 if rle4 else 200)
+    w, h = p.size
+    px = np.asarray(p)
+    pal = (p.getpalette() + [0] * 768)[: ncol * 3]
+    out = bytearray()
+    for y in range(h - 1, -1, -1):
+        row = [int(v) for v in px[y]]
+        x = 0
+        if delta and y == h // 2:
+            out += b"\0\2\3\1"  # skip 3 right, 1 down: those pixels stay index 0
+            continue
+        while x < w:
+            run = 1
+            while x + run < w and run < 254 and row[x + run] == row[x]:
+                run += 1
+            if run >= 3 or w - x < 3:
+                out += bytes([run, (row[x] << 4 | row[x]) if rle4 else row[x]])
+                x += run
+            else:
+                n = min(5, w - x)
+                vals = row[x:x + n]
+                if rle4:
+                    vals = vals + [0] * (n % 2)
+                    body = bytes(vals[i] << 4 | vals[i + 1] for i in range(0, len(vals), 2))
+                else:
+                    body = bytes(vals)
+                out += bytes([0, n]) + body + (b"\0" if len(body) % 2 else b"")
+                x += n
+        out += b"\0\0"
+    out += extra + b"\0\1"
+    if cut is not None:
+        out = out[:cut]
+    header = struct.pack("<IiiHHIIiiII", 40, w, h, 1, 4 if rle4 else 8, 2 if rle4 else 1, len(out), 2835, 2835, ncol, 0)
+    palette = b"".join(bytes([pal[i * 3 + 2], pal[i * 3 + 1], pal[i * 3], 0 if i % 3 else 255]) for i in range(ncol))
+    off = 14 + len(header) + len(palette)
+    return b"BM" + struct.pack("<IHHI", off + len(out), 0, 0, off) + header + palette + bytes(out)
+
+
+def bmp_v4(img, masks, bits=32):
+    """A BITMAPV4HEADER bit-field BMP (BI_BITFIELDS) with these R, G, B, A masks."""
+    a = np.asarray(img.convert("RGBA")).astype(np.uint32)
+    h, w = a.shape[:2]
+    def place(v, m):
+        if m == 0:
+            return 0
+        shift = (m & -m).bit_length() - 1
+        return (v.astype(np.uint32) << shift) & m
+    px = place(a[..., 0], masks[0]) | place(a[..., 1], masks[1]) | place(a[..., 2], masks[2]) | place(a[..., 3], masks[3])
+    rows = b"".join(px[y].astype("<u4").tobytes() for y in range(h - 1, -1, -1))
+    header = struct.pack("<IiiHHIIiiII", 108, w, h, 1, bits, 3, len(rows), 2835, 2835, 0, 0) + struct.pack("<IIII", *masks) + bytes(108 - 56)
+    off = 14 + len(header)
+    return b"BM" + struct.pack("<IHHI", off + len(rows), 0, 0, off) + header + rows
+
+
+def bmp_more():
+    im = pil(29, 13, 35)
+    CASES["bmp_rle8.bmp"] = rle_bmp(im, False)
+    CASES["bmp_rle4.bmp"] = rle_bmp(im, True)
+    CASES["bmp_rle8_delta.bmp"] = rle_bmp(im, False, delta=True)
+    CASES["bmp_rle4_delta.bmp"] = rle_bmp(im, True, delta=True)
+    CASES["bmp_rle8_cut.bmp"] = rle_bmp(im, False, cut=120)
+    CASES["bmp_rle4_cut.bmp"] = rle_bmp(im, True, cut=60)
+    CASES["bmp_rle8_no_eob.bmp"] = rle_bmp(im, False)[:-2]
+    CASES["bmp_rle8_overrun.bmp"] = rle_bmp(im, False, extra=b"\xff\x05\0\x09" + bytes(10))
+    CASES["bmp_rle8_colors_300.bmp"] = rle_bmp(im, False, colors=300)
+    CASES["bmp_rle8_colors_20.bmp"] = rle_bmp(im, False, colors=20)
+    rgba = pil(17, 9, 36, "RGBA")
+    CASES["bmp_v4_bgra.bmp"] = bmp_v4(rgba, (0xFF0000, 0xFF00, 0xFF, 0xFF000000))
+    CASES["bmp_v4_rgba.bmp"] = bmp_v4(rgba, (0xFF, 0xFF00, 0xFF0000, 0xFF000000))
+    CASES["bmp_v4_abgr.bmp"] = bmp_v4(rgba, (0xFF000000, 0xFF0000, 0xFF00, 0xFF))
+    CASES["bmp_v4_odd_masks.bmp"] = bmp_v4(rgba, (0x3FF00000, 0xFFC00, 0x3FF, 0xC0000000))
+
+
 def gif_cases():
     CASES["gif_P.gif"] = saved(pil(19, 11, 41, "P"), "GIF")
     CASES["gif_L.gif"] = saved(pil(19, 11, 42, "L"), "GIF")
@@ -373,7 +449,7 @@ def answer(data):
             return {"read": False, "error": f"{type(e).__name__}: {e}"[:200]}
 
 
-png_cases(); bmp_cases(); gif_cases(); jpeg_cases(); webp_cases(); tiff_cases()
+png_cases(); bmp_cases(); bmp_more(); gif_cases(); jpeg_cases(); webp_cases(); tiff_cases()
 ref = {"pillow": Image.__version__, "files": {}}
 for name in sorted(CASES):
     open(os.path.join(OUT, name), "wb").write(CASES[name])
