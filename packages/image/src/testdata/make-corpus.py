@@ -338,6 +338,60 @@ def gif_cases():
     g = CASES["gif_P.gif"]
     for cut in (20, len(g) // 2, len(g) - 1):
         CASES[f"gif_cut_{cut}.gif"] = g[:cut]
+    CASES["gif_interlaced.gif"] = saved(pil(19, 11, 47, "P"), "GIF", interlace=True)
+    CASES["gif_bilevel.gif"] = saved(pil(19, 11, 48, "1"), "GIF")
+    CASES["gif_no_trailer.gif"] = g[:-1] if g.endswith(b";") else g
+    CASES["gif_trailing_junk.gif"] = g + b"junk"
+    # Hand-made: a frame smaller than / outside the logical screen, a local palette, no palette at all.
+    def gif(screen, frame, gpal=True, lpal=False, trns=None, code=8, data=None):
+        sw, sh = screen
+        fx, fy, fw, fh = frame
+        rng = np.random.default_rng(fw * 7 + fh)
+        idx = rng.integers(0, 16, fw * fh).astype(np.uint8)
+        out = b"GIF89a" + struct.pack("<HHBBB", sw, sh, 0x83 if gpal else 0, 0, 0)
+        if gpal:
+            out += bytes(rng.integers(0, 256, 48).astype(np.uint8))
+        if trns is not None:
+            out += b"\x21\xf9\x04\x01\x00\x00" + bytes([trns]) + b"\x00"
+        out += b"," + struct.pack("<HHHHB", fx, fy, fw, fh, 0x83 if lpal else 0)
+        if lpal:
+            out += bytes(rng.integers(0, 256, 48).astype(np.uint8))
+        if data is None:
+            data = lzw_gif(idx, 4)
+            code = 4
+        out += bytes([code])
+        for i in range(0, len(data), 255):
+            out += bytes([len(data[i:i + 255])]) + data[i:i + 255]
+        return out + b"\x00;"
+    CASES["gif_frame_inside.gif"] = gif((20, 12), (3, 2, 9, 5))
+    CASES["gif_frame_outside.gif"] = gif((10, 8), (4, 3, 9, 7))
+    CASES["gif_local_palette.gif"] = gif((12, 9), (0, 0, 12, 9), gpal=False, lpal=True)
+    CASES["gif_no_palette.gif"] = gif((12, 9), (0, 0, 12, 9), gpal=False)
+    CASES["gif_transparent_bg.gif"] = gif((20, 12), (3, 2, 9, 5), trns=5)
+    CASES["gif_bad_code_size.gif"] = gif((12, 9), (0, 0, 12, 9), code=12, data=b"\x00\x01")
+    CASES["gif_lzw_garbage.gif"] = gif((12, 9), (0, 0, 12, 9), code=4, data=bytes(range(200, 255)))
+
+
+def lzw_gif(idx, min_code):
+    """A minimal GIF LZW encoder: a clear code every 12 symbols keeps the code width fixed."""
+    clear, eoi = 1 << min_code, (1 << min_code) + 1
+    bits, width, acc, out = 0, min_code + 1, 0, bytearray()
+    def emit(code):
+        nonlocal bits, acc
+        acc |= code << bits
+        bits += width
+        while bits >= 8:
+            out.append(acc & 255)
+            acc >>= 8
+            bits -= 8
+    for i, v in enumerate(idx):
+        if i % 12 == 0:
+            emit(clear)
+        emit(int(v))
+    emit(eoi)
+    if bits:
+        out.append(acc & 255)
+    return bytes(out)
 
 
 def jpeg_cases():
