@@ -1,11 +1,11 @@
 import { VggError, wrapError } from '@vggscope/core';
 import type { RgbImage } from '@vggscope/core';
-import { decodeBmp } from './decode-bmp.js';
+import { decodeBmpRows } from './decode-bmp.js';
 import { decodeGif } from './decode-gif.js';
 import { decodeJpegRows } from './decode-jpeg.js';
 import { decodePngRows } from './decode-png.js';
 import { decodeTiff } from './decode-tiff.js';
-import { decodeWebp } from './decode-webp.js';
+import { decodeWebpRows } from './decode-webp.js';
 import { describeBytes, sniffFormat, type ImageFormat } from './image-format.js';
 import { CollectRows, emitImage, type RgbRowSink } from './image-rows.js';
 
@@ -33,8 +33,8 @@ const DECODERS = {
   png: ['PNG', decodePngRows],
   jpeg: ['JPEG', decodeJpegRows],
   gif: ['GIF', whole(decodeGif)],
-  bmp: ['BMP', whole(decodeBmp)],
-  webp: ['WebP', whole(decodeWebp)],
+  bmp: ['BMP', (b, s, o, sink) => decodeBmpRows(b, s, o.maxPixels, sink)],
+  webp: ['WebP', (b, s, o, sink) => decodeWebpRows(b, s, o.maxPixels, sink)],
   tiff: ['TIFF', whole(decodeTiff)],
 } as const satisfies Record<ImageFormat, readonly [string, RowDecoder]>;
 

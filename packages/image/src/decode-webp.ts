@@ -1,5 +1,6 @@
 import type { RgbImage } from './decode-image.js';
 import { checkPixelCount } from './image-limits.js';
+import { CollectRows, emitImage, type RgbRowSink } from './image-rows.js';
 import { WasmCodec, copyIn, type WasmCodecExports } from './wasm-codec.js';
 
 /** libwebp's simple decoding API, as exported by `@cwasm/webp`. */
@@ -16,11 +17,24 @@ const codec = new WasmCodec<LibWebp>('@cwasm/webp/webp.wasm');
  * never blended). Throws plain `Error`s; `decodeImage` wraps them.
  */
 export function decodeWebp(b: Uint8Array, source: string, maxPixels?: number): RgbImage {
+  const sink = new CollectRows();
+  decodeWebpRows(b, source, maxPixels, sink);
+  return sink.result();
+}
+
+/** `decodeWebp`, delivering a still image's rows straight out of libwebp's RGBA buffer (no whole-image copy). */
+export function decodeWebpRows(b: Uint8Array, source: string, maxPixels: number | undefined, sink: RgbRowSink): void {
   const [w, h] = webpSize(b);
   checkPixelCount(w, h, source, maxPixels);
   const frame = b[12] === 0x56 && b[15] === 0x58 && b[20]! & 0x02 ? firstFrame(b) : undefined;
-  if (!frame) return decodeStill(b);
-  const img = decodeStill(frame.webp);
+  if (!frame) return decodeStill(b, sink);
+  emitImage(compose(frame, w, h), sink);
+}
+
+function compose(frame: { x: number; y: number; webp: Uint8Array }, w: number, h: number): RgbImage {
+  const collect = new CollectRows();
+  decodeStill(frame.webp, collect);
+  const img = collect.result();
   if (frame.x + img.width > w || frame.y + img.height > h) throw new Error('the first frame lies outside the canvas');
   const out = new Uint8Array(w * h * 3);
   for (let y = 0; y < img.height; y++)
@@ -58,8 +72,8 @@ function firstFrame(b: Uint8Array): { x: number; y: number; webp: Uint8Array } {
   throw new Error('animated WebP without frames');
 }
 
-function decodeStill(b: Uint8Array): RgbImage {
-  return codec.run((lib) => {
+function decodeStill(b: Uint8Array, sink: RgbRowSink): void {
+  codec.run((lib) => {
     const src = copyIn(lib, b);
     const meta = lib.malloc(8);
     let rgba = 0;
@@ -68,13 +82,16 @@ function decodeStill(b: Uint8Array): RgbImage {
       if (rgba === 0) throw new Error('libwebp could not decode it (corrupt or truncated)');
       const [width, height] = new Int32Array(lib.memory.buffer, meta, 2);
       const px = new Uint8Array(lib.memory.buffer, rgba, width! * height! * 4);
-      const out = new Uint8Array(width! * height! * 3);
-      for (let p = 0, q = 0; q < out.length; p += 4, q += 3) {
-        out[q] = px[p]!;
-        out[q + 1] = px[p + 1]!;
-        out[q + 2] = px[p + 2]!;
+      const row = new Uint8Array(width! * 3);
+      sink.start(width!, height!);
+      for (let y = 0, p = 0; y < height!; y++) {
+        for (let q = 0; q < row.length; p += 4, q += 3) {
+          row[q] = px[p]!;
+          row[q + 1] = px[p + 1]!;
+          row[q + 2] = px[p + 2]!;
+        }
+        sink.row(y, row);
       }
-      return { width: width!, height: height!, data: out };
     } finally {
       if (rgba) lib.free(rgba);
       lib.free(meta);
