@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peak RSS of loadImg(FILE, 224×224) on 13000×13000 images, against issue 19's bound:
 # the image's 8-bit RGB size (507 MB) + 200 MB. Usage: bash packages/image/src/testdata/peak-rss.sh [DIR]
-# The PNGs are made here; a JPEG is made too where Debian's python3-pil exists (/usr/bin/python3).
+# The PNGs are made here; a JPEG, a BMP and a WebP too where Debian's python3-pil exists (/usr/bin/python3).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../../../.."  # the repo root, where tsx resolves
@@ -12,13 +12,16 @@ tsx=(node --conditions=@vggscope/source --import tsx "$here/peak-rss.ts")
 if [ ! -f "$dir/rgb_13000.jpg" ] && /usr/bin/python3 -c 'import PIL, numpy' 2>/dev/null; then
   /usr/bin/python3 -c "
 import numpy as np; from PIL import Image; Image.MAX_IMAGE_PIXELS = None
-Image.fromarray(np.tile(np.arange(13000, dtype=np.uint8)[None, :, None], (13000, 1, 3))).save('$dir/rgb_13000.jpg', quality=90)"
+im = Image.fromarray(np.tile(np.arange(13000, dtype=np.uint8)[None, :, None], (13000, 1, 3)))
+im.save('$dir/rgb_13000.jpg', quality=90); im.save('$dir/rgb_13000.bmp'); im.save('$dir/rgb_13000.webp', quality=50, method=0)"
 fi
 files=(rgba16_13000.png rgb8_13000.png)
 [ -f "$dir/rgb_13000.jpg" ] && files+=(rgb_13000.jpg)
 bound_mb=$(( 13000 * 13000 * 3 / 1000000 + 200 ))
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); bound ${bound_mb} MB"
 printf '%-20s %-9s %10s %9s %s\n' file interp 'peak MB' seconds result
+[ -f "$dir/rgb_13000.bmp" ] && files+=(rgb_13000.bmp)
+[ -f "$dir/rgb_13000.webp" ] && files+=(rgb_13000.webp)
 for f in "${files[@]}"; do
   for interp in nearest bilinear; do
     out=$( { /usr/bin/time -v "${tsx[@]}" load "$dir/$f" "$interp" 2>"$dir/time.txt"; } | tail -1)
