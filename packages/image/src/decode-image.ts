@@ -1,13 +1,13 @@
 import { VggError, wrapError } from '@vggscope/core';
 import type { RgbImage } from '@vggscope/core';
 import { decodeBmpRows } from './decode-bmp.js';
-import { decodeGif } from './decode-gif.js';
+import { decodeGifRows } from './decode-gif.js';
 import { decodeJpegRows } from './decode-jpeg.js';
 import { decodePngRows } from './decode-png.js';
-import { decodeTiff } from './decode-tiff.js';
+import { decodeTiffRows } from './decode-tiff.js';
 import { decodeWebpRows } from './decode-webp.js';
 import { describeBytes, sniffFormat, type ImageFormat } from './image-format.js';
-import { CollectRows, emitImage, type RgbRowSink } from './image-rows.js';
+import { CollectRows, type RgbRowSink } from './image-rows.js';
 
 export type { RgbImage };
 export type { RgbRowSink };
@@ -24,18 +24,14 @@ export interface DecodeOptions {
 }
 
 type RowDecoder = (bytes: Uint8Array, source: string, options: DecodeOptions, sink: RgbRowSink) => void;
-const whole =
-  (decode: (bytes: Uint8Array, source: string, maxPixels?: number) => RgbImage): RowDecoder =>
-  (bytes, source, options, sink) =>
-    emitImage(decode(bytes, source, options.maxPixels), sink);
 
 const DECODERS = {
   png: ['PNG', decodePngRows],
   jpeg: ['JPEG', decodeJpegRows],
-  gif: ['GIF', whole(decodeGif)],
+  gif: ['GIF', (b, s, o, sink) => decodeGifRows(b, s, o.maxPixels, sink)],
   bmp: ['BMP', (b, s, o, sink) => decodeBmpRows(b, s, o.maxPixels, sink)],
   webp: ['WebP', (b, s, o, sink) => decodeWebpRows(b, s, o.maxPixels, sink)],
-  tiff: ['TIFF', whole(decodeTiff)],
+  tiff: ['TIFF', (b, s, o, sink) => decodeTiffRows(b, s, o.maxPixels, sink)],
 } as const satisfies Record<ImageFormat, readonly [string, RowDecoder]>;
 
 /**

@@ -1,6 +1,7 @@
 import type { RgbImage } from './decode-image.js';
 import { invertedCmykToRgb } from './decode-jpeg.js';
 import { checkPixelCount } from './image-limits.js';
+import { CollectRows, emitImage, type RgbRowSink } from './image-rows.js';
 import { pillowPalette } from './palette.js';
 import { readFirstIfd } from './tiff-ifd.js';
 import { decodeJpegTiff } from './tiff-jpeg.js';
@@ -73,6 +74,13 @@ const RAW_MODES: Record<string, string> = {
  * Throws plain `Error`s; `decodeImage` wraps them.
  */
 export function decodeTiff(b: Uint8Array, source: string, maxPixels?: number): RgbImage {
+  const sink = new CollectRows();
+  decodeTiffRows(b, source, maxPixels, sink);
+  return sink.result();
+}
+
+/** `decodeTiff`, converting and delivering one row at a time from the decompressed samples. */
+export function decodeTiffRows(b: Uint8Array, source: string, maxPixels: number | undefined, sink: RgbRowSink): void {
   const { littleEndian, tags } = readFirstIfd(b);
   const one = (tag: number, dflt?: number): number => {
     const x = tags.get(tag)?.[0] ?? dflt;
@@ -85,7 +93,7 @@ export function decodeTiff(b: Uint8Array, source: string, maxPixels?: number): R
   if (REFUSED_COMPRESSIONS[compression])
     throw new Error(`${REFUSED_COMPRESSIONS[compression]}-compressed TIFF is not supported (yet); convert it to PNG`);
   if (!COMPRESSIONS[compression] && compression !== 7) throw new Error(`unsupported TIFF compression ${compression}`);
-  if (compression === 7) return { width, height, data: jpegTiffToRgb(b, tags, one, width, height) };
+  if (compression === 7) return emitImage({ width, height, data: jpegTiffToRgb(b, tags, one, width, height) }, sink);
   const rawmode = pillowRawMode(tags, one);
   const samples = tags.get(277)?.[0] ?? 1;
   const bits = (tags.get(258) ?? [1])[0]!;
@@ -117,7 +125,7 @@ export function decodeTiff(b: Uint8Array, source: string, maxPixels?: number): R
     for (let i = 0; i < data.length; i++) data[i] = REVERSED[data[i]!]!;
   }
   const palette = rawmode === 'P' ? tiffPalette(tags.get(320), bits) : undefined;
-  return { width, height, data: toRgb(rawmode, data, width, height, samples, bits, littleEndian, palette) };
+  toRgbRows(rawmode, data, width, height, samples, bits, littleEndian, palette, sink);
 }
 
 /** JPEG-in-TIFF: libjpeg's RGB (grey replicated), or stored CMYK through Pillow's plain cmyk2rgb. */
@@ -184,8 +192,8 @@ const REVERSED = Uint8Array.from({ length: 256 }, (_, i) => {
   return r;
 });
 
-/** The samples in Pillow's raw mode → `convert('RGB')`. */
-function toRgb(
+/** The samples in Pillow's raw mode → `convert('RGB')`, row by row into the sink. */
+function toRgbRows(
   rawmode: string,
   d: Uint8Array,
   width: number,
@@ -194,14 +202,16 @@ function toRgb(
   bits: number,
   le: boolean,
   pal: Uint8Array | undefined,
-): Uint8Array {
-  const out = new Uint8Array(width * height * 3);
+  sink: RgbRowSink,
+): void {
+  const out = new Uint8Array(width * 3);
   const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
   const rowBytes = Math.ceil((width * spp * bits) / 8);
   const grey = (q: number, g: number) => (out[q] = out[q + 1] = out[q + 2] = g);
-  for (let y = 0, q = 0; y < height; y++) {
+  sink.start(width, height);
+  for (let y = 0; y < height; y++) {
     const row = y * rowBytes;
-    for (let x = 0; x < width; x++, q += 3) {
+    for (let x = 0, q = 0; x < width; x++, q += 3) {
       const p = row + x * spp * (bits >> 3);
       switch (rawmode) {
         case '1':
@@ -265,6 +275,6 @@ function toRgb(
           out[q + 2] = d[p + 2]!;
       }
     }
+    sink.row(y, out);
   }
-  return out;
 }
