@@ -31,6 +31,8 @@ const CORPORA: Record<string, string[]> = {
     'corpus/tiffcp_I16_pred2.tif',
     'corpus/tiff_RGB_jpeg.tif',
     'corpus/tiff_CMYK_jpeg.tif',
+    'corpus/tiffcp_dither_g4.tif',
+    'corpus/tiffcp_dither_g3_2d_fill.tif',
   ],
 };
 

@@ -7,11 +7,17 @@ import { readFirstIfd } from './tiff-ifd.js';
 import { decodeJpegTiff } from './tiff-jpeg.js';
 import { readTiffSamples } from './tiff-layout.js';
 
-const COMPRESSIONS: Record<number, string> = { 1: 'none', 5: 'LZW', 8: 'deflate', 32946: 'deflate', 32773: 'PackBits' };
-const REFUSED_COMPRESSIONS: Record<number, string> = {
+const COMPRESSIONS: Record<number, string> = {
+  1: 'none',
   2: 'CCITT RLE',
-  3: 'CCITT fax group 3',
-  4: 'CCITT fax group 4',
+  3: 'CCITT group 3',
+  4: 'CCITT group 4',
+  5: 'LZW',
+  8: 'deflate',
+  32946: 'deflate',
+  32773: 'PackBits',
+};
+const REFUSED_COMPRESSIONS: Record<number, string> = {
   6: 'old-style JPEG',
   34712: 'JPEG 2000',
 };
@@ -119,8 +125,11 @@ export function decodeTiffRows(b: Uint8Array, source: string, maxPixels: number 
     predictor,
     littleEndian,
     blocks,
+    ccitt: { t4Options: one(292, 0), fillOrder },
   });
-  if (fillOrder === 2) {
+  const ccitt = compression >= 2 && compression <= 4;
+  if (ccitt && (bits !== 1 || samples !== 1)) throw new Error(`CCITT-compressed TIFF with ${bits}-bit samples`);
+  if (fillOrder === 2 && !ccitt) {
     if (bits > 8) throw new Error('unsupported TIFF: fill order 2 with samples wider than a byte');
     for (let i = 0; i < data.length; i++) data[i] = REVERSED[data[i]!]!;
   }

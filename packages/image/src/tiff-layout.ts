@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { decodeCcitt } from './tiff-ccitt.js';
 import { decodeTiffLzw } from './tiff-lzw.js';
 
 /** Where the samples are and how they are stored: what `readTiffSamples` needs from the directory. */
@@ -11,6 +12,8 @@ export interface TiffLayout {
   readonly compression: number;
   readonly predictor: number;
   readonly littleEndian: boolean;
+  /** T4Options and FillOrder, for CCITT data (libtiff reverses a fill-order-2 bit stream before decoding it). */
+  readonly ccitt?: { readonly t4Options: number; readonly fillOrder: number };
   /** Strips (rows per strip) or tiles (tile width × height), with their offsets and byte counts. */
   readonly blocks: { offsets: number[]; counts: number[]; tileWidth?: number; tileHeight: number };
 }
@@ -37,7 +40,7 @@ export function readTiffSamples(b: Uint8Array, l: TiffLayout): Uint8Array {
     for (let ty = 0; ty < down; ty++) {
       for (let tx = 0; tx < across; tx++, i++) {
         const rows = l.blocks.tileWidth ? bh : Math.min(bh, l.height - ty * bh);
-        const block = decompress(b, l, l.blocks.offsets[i]!, l.blocks.counts[i]!, blockRowBytes * rows, i);
+        const block = decompress(b, l, l.blocks.offsets[i]!, l.blocks.counts[i]!, blockRowBytes * rows, i, bw);
         if (l.predictor === 2) undoPredictor(block, blockRowBytes, rows, perPlane, l.bits, l.littleEndian);
         copyBlock(block, blockRowBytes, planeData[p]!, planeRowBytes, tx * blockRowBytes, ty * bh, rows, l.height);
       }
@@ -46,17 +49,33 @@ export function readTiffSamples(b: Uint8Array, l: TiffLayout): Uint8Array {
   return planes === 1 ? planeData[0]! : interleave(planeData, l.width * l.height, l.bits / 8);
 }
 
-function decompress(b: Uint8Array, l: TiffLayout, off: number, len: number, want: number, i: number): Uint8Array {
+function decompress(
+  b: Uint8Array,
+  l: TiffLayout,
+  off: number,
+  len: number,
+  want: number,
+  i: number,
+  width: number,
+): Uint8Array {
   if (off + len > b.length) throw new Error(`TIFF strip/tile ${i} is past the end of the file (truncated)`);
   const raw = b.subarray(off, off + len);
+  const rows = want / Math.ceil(width / 8);
   const data =
-    l.compression === 1
-      ? raw
-      : l.compression === 5
-        ? decodeTiffLzw(raw, want)
-        : l.compression === 32773
-          ? unpackBits(raw, want)
-          : inflateSync(raw, { maxOutputLength: want + 1024 });
+    l.compression >= 2 && l.compression <= 4
+      ? decodeCcitt(l.ccitt?.fillOrder === 2 ? raw.map((v) => REVERSED_BITS[v]!) : raw, {
+          compression: l.compression as 2 | 3 | 4,
+          width,
+          rows,
+          t4Options: l.ccitt?.t4Options ?? 0,
+        })
+      : l.compression === 1
+        ? raw
+        : l.compression === 5
+          ? decodeTiffLzw(raw, want)
+          : l.compression === 32773
+            ? unpackBits(raw, want)
+            : inflateSync(raw, { maxOutputLength: want + 1024 });
   if (data.length < want)
     throw new Error(`TIFF strip/tile ${i} holds ${data.length} bytes, needs ${want} (truncated or corrupt)`);
   return l.compression === 1 ? data.slice(0, want) : data.subarray(0, want);
@@ -110,6 +129,12 @@ function interleave(planes: Uint8Array[], pixels: number, size: number): Uint8Ar
   });
   return out;
 }
+
+const REVERSED_BITS = Uint8Array.from({ length: 256 }, (_, i) => {
+  let r = 0;
+  for (let k = 0; k < 8; k++) if (i & (1 << k)) r |= 1 << (7 - k);
+  return r;
+});
 
 /** PackBits (Apple RLE), stopping once `want` bytes are out. */
 function unpackBits(src: Uint8Array, want: number): Uint8Array {

@@ -432,8 +432,8 @@ def tiff_cases():
     for name, mode in modes.items():
         im = pil(19, 11, 71, "RGB")
         im = im.quantize(colors=30) if mode == "P" else im.convert(mode)
-        for comp in ("raw", "tiff_lzw", "tiff_adobe_deflate", "packbits", "jpeg", "group4"):
-            if comp == "group4" and mode != "1":
+        for comp in ("raw", "tiff_lzw", "tiff_adobe_deflate", "packbits", "jpeg", "group4", "group3"):
+            if comp in ("group4", "group3") and mode != "1":
                 continue
             if comp == "jpeg" and mode not in ("L", "RGB", "YCbCr", "CMYK"):
                 continue
@@ -460,6 +460,11 @@ def tiff_cases():
         for name, args in {"g3": ["-c", "g3"], "g4": ["-c", "g4"], "g3_2d": ["-c", "g3:2d"]}.items():
             CASES[f"tiffcp_1bit_{name}.tif"] = tiffcp(CASES["tiff_1_raw.tif"], args)
         CASES["tiffcp_I16_pred2.tif"] = tiffcp(CASES["tiff_I16_raw.tif"], ["-c", "lzw:2"])
+        dithered = saved(Image.fromarray(photo(203, 157, 74)).convert("1"), "TIFF")  # Floyd–Steinberg: busy runs
+        for name, args in {"g3": ["-c", "g3"], "g3_2d": ["-c", "g3:2d"], "g3_2d_fill": ["-c", "g3:2d:fill"], "g4": ["-c", "g4"],
+                           "g4_tiled": ["-c", "g4", "-t", "-w", "64", "-l", "64"], "g4_strips": ["-c", "g4", "-r", "16"],
+                           "g3_lsb": ["-c", "g3", "-f", "lsb2msb"], "g4_lsb": ["-c", "g4", "-f", "lsb2msb"]}.items():
+            CASES[f"tiffcp_dither_{name}.tif"] = tiffcp(dithered, args)
         CASES["tiffcp_L_tiled.tif"] = tiffcp(CASES["tiff_L_raw.tif"], ["-t", "-w", "16", "-l", "16"])
     t = CASES["tiff_RGB_raw.tif"]
     CASES["tiff_cut_half.tif"] = t[: len(t) // 2]
