@@ -5,7 +5,7 @@ import { CollectRows, emitImage, type RgbRowSink } from './image-rows.js';
 import { pillowPalette } from './palette.js';
 import { readFirstIfd } from './tiff-ifd.js';
 import { decodeJpegTiff } from './tiff-jpeg.js';
-import { readTiffSamples } from './tiff-layout.js';
+import { readTiffSamples, REVERSED_BITS } from './tiff-layout.js';
 
 const COMPRESSIONS: Record<number, string> = {
   1: 'none',
@@ -131,7 +131,7 @@ export function decodeTiffRows(b: Uint8Array, source: string, maxPixels: number 
   if (ccitt && (bits !== 1 || samples !== 1)) throw new Error(`CCITT-compressed TIFF with ${bits}-bit samples`);
   if (fillOrder === 2 && !ccitt) {
     if (bits > 8) throw new Error('unsupported TIFF: fill order 2 with samples wider than a byte');
-    for (let i = 0; i < data.length; i++) data[i] = REVERSED[data[i]!]!;
+    for (let i = 0; i < data.length; i++) data[i] = REVERSED_BITS[data[i]!]!;
   }
   const palette = rawmode === 'P' ? tiffPalette(tags.get(320), bits) : undefined;
   toRgbRows(rawmode, data, width, height, samples, bits, littleEndian, palette, sink);
@@ -194,12 +194,6 @@ function tiffPalette(map: number[] | undefined, bits: number): Uint8Array {
   // Pillow: `o8(v // 256)` for each entry, read as "RGB;L" (all reds, then greens, then blues).
   return pillowPalette(n, (i) => [map[i]! >> 8, map[n + i]! >> 8, map[2 * n + i]! >> 8]);
 }
-
-const REVERSED = Uint8Array.from({ length: 256 }, (_, i) => {
-  let r = 0;
-  for (let k = 0; k < 8; k++) if (i & (1 << k)) r |= 1 << (7 - k);
-  return r;
-});
 
 /** The samples in Pillow's raw mode → `convert('RGB')`, row by row into the sink. */
 function toRgbRows(

@@ -130,7 +130,8 @@ function interleave(planes: Uint8Array[], pixels: number, size: number): Uint8Ar
   return out;
 }
 
-const REVERSED_BITS = Uint8Array.from({ length: 256 }, (_, i) => {
+/** Each byte with its bit order reversed (TIFF FillOrder 2). */
+export const REVERSED_BITS = Uint8Array.from({ length: 256 }, (_, i) => {
   let r = 0;
   for (let k = 0; k < 8; k++) if (i & (1 << k)) r |= 1 << (7 - k);
   return r;
