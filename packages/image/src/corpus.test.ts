@@ -9,12 +9,6 @@ import { compareWithPillow, corpusAnswers, CORPUS_DIR } from './testdata/corpus-
 const KNOWN_DIFFERENCES: Record<string, string> = {
   'png_stream_short_rowend.png': 'zlib stream ends at a row boundary: Pillow leaves the other rows black, we refuse',
   ...Object.fromEntries(
-    ['tiff_YCbCr_packbits.tif', 'tiff_YCbCr_tiff_adobe_deflate.tif', 'tiff_YCbCr_tiff_lzw.tif'].map((n) => [
-      n,
-      "YCbCr TIFF: Pillow converts through libtiff's RGBA interface; refused by name",
-    ]),
-  ),
-  ...Object.fromEntries(
     ['tiff_LAB_packbits.tif', 'tiff_LAB_raw.tif', 'tiff_LAB_tiff_adobe_deflate.tif', 'tiff_LAB_tiff_lzw.tif'].map(
       (n) => [n, 'CIE Lab TIFF: Pillow converts with LittleCMS; refused by name'],
     ),

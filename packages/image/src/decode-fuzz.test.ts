@@ -32,6 +32,7 @@ const CORPORA: Record<string, string[]> = {
     'corpus/tiff_RGB_jpeg.tif',
     'corpus/tiff_CMYK_jpeg.tif',
     'corpus/tiffcp_dither_g4.tif',
+    'corpus/tiff_YCbCr_tiff_lzw.tif',
     'corpus/tiffcp_dither_g3_2d_fill.tif',
   ],
 };

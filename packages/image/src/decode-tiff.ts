@@ -6,6 +6,7 @@ import { pillowPalette } from './palette.js';
 import { readFirstIfd } from './tiff-ifd.js';
 import { decodeJpegTiff } from './tiff-jpeg.js';
 import { readTiffSamples, REVERSED_BITS } from './tiff-layout.js';
+import { ycbcrTables, ycbcrToRgb } from './tiff-ycbcr.js';
 
 const COMPRESSIONS: Record<number, string> = {
   1: 'none',
@@ -134,6 +135,7 @@ export function decodeTiffRows(b: Uint8Array, source: string, maxPixels: number 
     for (let i = 0; i < data.length; i++) data[i] = REVERSED_BITS[data[i]!]!;
   }
   const palette = rawmode === 'P' ? tiffPalette(tags.get(320), bits) : undefined;
+  if (rawmode === 'YCbCr') return ycbcrRows(data, width, height, tags, sink);
   toRgbRows(rawmode, data, width, height, samples, bits, littleEndian, palette, sink);
 }
 
@@ -165,10 +167,33 @@ function jpegTiffToRgb(
   return out;
 }
 
+/** YCbCr samples through libtiff's conversion (coefficients and reference black/white from the tags or libtiff's defaults). */
+function ycbcrRows(d: Uint8Array, width: number, height: number, tags: Map<number, number[]>, sink: RgbRowSink): void {
+  const luma = tags.get(529)?.length === 3 ? tags.get(529)! : [0.299, 0.587, 0.114];
+  const refBW = tags.get(532)?.length === 6 ? tags.get(532)! : [0, 255, 128, 255, 128, 255];
+  const t = ycbcrTables(luma, refBW);
+  const row = new Uint8Array(width * 3);
+  sink.start(width, height);
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let q = 0; q < row.length; q += 3, p += 3) ycbcrToRgb(t, d[p]!, d[p + 1]!, d[p + 2]!, row, q);
+    sink.row(y, row);
+  }
+}
+
 /** Pillow's `_setup`: photometric, sample format, bits and extra samples → its raw mode, or refuse. */
 function pillowRawMode(tags: Map<number, number[]>, one: (tag: number, dflt?: number) => number): string {
   const photometric = one(262, 0);
-  if (photometric === 6) throw new Error('YCbCr TIFF is not supported (yet); convert it to PNG');
+  if (photometric === 6) {
+    // Uncompressed, Pillow's own raw decoder reads 4 bytes a pixel ("RGBX") from 3-byte data and runs
+    // out of file ("image file is truncated"); compressed, libtiff's RGBA interface converts it.
+    if (one(259, 1) === 1) throw new Error('uncompressed YCbCr TIFF (Pillow reads it as RGBX and finds it truncated)');
+    const sub = tags.get(530) ?? [2, 2];
+    if (sub[0] !== 1 || sub[1] !== 1)
+      throw new Error(`subsampled (${sub.join('×')}) YCbCr TIFF is not supported (yet); convert it to PNG`);
+    if ((tags.get(258) ?? [1]).some((b) => b !== 8) || one(277, 1) !== 3)
+      throw new Error('YCbCr TIFF other than 3 × 8-bit samples');
+    return 'YCbCr';
+  }
   if (photometric === 8) throw new Error('CIE L*a*b* TIFF is not supported (Pillow converts it with LittleCMS)');
   let sampleFormat = tags.get(339) ?? [1];
   if (sampleFormat.length > 1 && sampleFormat.every((s) => s === 1)) sampleFormat = [1];
