@@ -48,8 +48,10 @@ export class PngRows {
   private y = 0;
   private rowLen: number;
   private readonly rgbRow: Uint8Array;
-  /** The whole RGB canvas, for Adam7 and for a frame smaller than the image (else rows stream out). */
-  private readonly canvas: Uint8Array | undefined;
+  /** Adam7 and a frame smaller than the image need the whole RGB canvas (else rows stream out). */
+  private readonly whole: boolean;
+  /** That canvas, made when the first row is decoded: a file whose data holds no row costs none. */
+  private canvasBuffer: Uint8Array | undefined;
 
   constructor(
     private readonly st: PngState,
@@ -67,7 +69,7 @@ export class PngRows {
     this.rowLen = st.interlaced ? this.passRowLen(0) : bytes;
     this.rgbRow = new Uint8Array(st.width * 3);
     const whole = st.interlaced || this.xsize !== st.width || this.ysize !== st.height;
-    this.canvas = whole ? new Uint8Array(st.width * st.height * 3) : undefined;
+    this.whole = whole;
     this.rowsNeeded = st.interlaced ? this.countInterlacedRows() : this.ysize;
     sink.start(st.width, st.height);
   }
@@ -94,12 +96,17 @@ export class PngRows {
   /** Delivers the canvas (Adam7, frame box) or the black rows a truncated image keeps, when allowed. */
   finish(): void {
     const w3 = this.st.width * 3;
-    if (this.canvas) {
-      for (let y = 0; y < this.st.height; y++) this.sink.row(y, this.canvas.subarray(y * w3, (y + 1) * w3));
+    if (this.whole) {
+      const canvas = this.canvas;
+      for (let y = 0; y < this.st.height; y++) this.sink.row(y, canvas.subarray(y * w3, (y + 1) * w3));
     } else {
       this.rgbRow.fill(0);
       for (let y = this.y; y < this.st.height; y++) this.sink.row(y, this.rgbRow);
     }
+  }
+
+  private get canvas(): Uint8Array {
+    return (this.canvasBuffer ??= new Uint8Array(this.st.width * this.st.height * 3));
   }
 
   private passRowLen(pass: number): number {
@@ -150,7 +157,7 @@ export class PngRows {
     if (!this.st.interlaced) {
       const count = this.xsize;
       unpackRgb(this.st.rawmode!, this.buffer, count, this.palette, this.rgbRow);
-      if (this.canvas)
+      if (this.whole)
         this.canvas.set(this.rgbRow.subarray(0, count * 3), ((this.y + this.y0) * this.st.width + this.x0) * 3);
       else this.sink.row(this.y, this.rgbRow);
       this.y++;
@@ -161,9 +168,9 @@ export class PngRows {
     const step = COL_INCREMENT[this.pass]! * 3;
     let q = ((this.y + this.y0) * this.st.width + this.x0 + STARTING_COL[this.pass]!) * 3;
     for (let i = 0; i < count * 3; i += 3, q += step) {
-      this.canvas![q] = this.rgbRow[i]!;
-      this.canvas![q + 1] = this.rgbRow[i + 1]!;
-      this.canvas![q + 2] = this.rgbRow[i + 2]!;
+      this.canvas[q] = this.rgbRow[i]!;
+      this.canvas[q + 1] = this.rgbRow[i + 1]!;
+      this.canvas[q + 2] = this.rgbRow[i + 2]!;
     }
     this.y += ROW_INCREMENT[this.pass]!;
     while (this.y >= this.ysize || this.rowLen <= 0) {
