@@ -116,27 +116,33 @@ export function decodeTiffRows(b: Uint8Array, source: string, maxPixels: number 
     throw new Error('TIFF strip/tile offsets or byte counts missing or inconsistent');
   if (tiled && !(blocks.tileWidth! > 0 && blocks.tileHeight > 0)) throw new Error('TIFF tile size is zero');
   const planar = one(284, 1) === 2 && samples > 1;
-  const data = readTiffSamples(b, {
-    width,
-    height,
-    samples,
-    bits,
-    planar,
-    compression,
-    predictor,
-    littleEndian,
-    blocks,
-    ccitt: { t4Options: one(292, 0), fillOrder },
-  });
   const ccitt = compression >= 2 && compression <= 4;
   if (ccitt && (bits !== 1 || samples !== 1)) throw new Error(`CCITT-compressed TIFF with ${bits}-bit samples`);
-  if (fillOrder === 2 && !ccitt) {
-    if (bits > 8) throw new Error('unsupported TIFF: fill order 2 with samples wider than a byte');
-    for (let i = 0; i < data.length; i++) data[i] = REVERSED_BITS[data[i]!]!;
-  }
+  if (fillOrder === 2 && !ccitt && bits > 8)
+    throw new Error('unsupported TIFF: fill order 2 with samples wider than a byte');
   const palette = rawmode === 'P' ? tiffPalette(tags.get(320), bits) : undefined;
-  if (rawmode === 'YCbCr') return ycbcrRows(data, width, height, tags, sink);
-  toRgbRows(rawmode, data, width, height, samples, bits, littleEndian, palette, sink);
+  const layout = { width, height, samples, bits, planar, compression, predictor, littleEndian, blocks };
+  const ccittOptions = { t4Options: one(292, 0), fillOrder };
+  const convert = (data: Uint8Array, rows: number, to: RgbRowSink) => {
+    if (fillOrder === 2 && !ccitt) {
+      if (compression === 1) data = data.slice(); // the file's own bytes: never change them in place
+      for (let i = 0; i < data.length; i++) data[i] = REVERSED_BITS[data[i]!]!;
+    }
+    if (rawmode === 'YCbCr') ycbcrRows(data, width, rows, tags, to);
+    else toRgbRows(rawmode, data, width, rows, samples, bits, littleEndian, palette, to);
+  };
+  if (tiled || planar) return convert(readTiffSamples(b, { ...layout, ccitt: ccittOptions }), height, sink);
+  // Chunky strips: one strip decompressed and converted at a time (memory: the file and one strip).
+  const rps = Math.max(1, Math.min(blocks.tileHeight, height));
+  const strips = Math.ceil(height / rps);
+  if (blocks.offsets.length < strips) throw new Error(`TIFF has ${blocks.offsets.length} strips, needs ${strips}`);
+  sink.start(width, height);
+  for (let s = 0; s < strips; s++) {
+    const rows = Math.min(rps, height - s * rps);
+    const strip = { offsets: [blocks.offsets[s]!], counts: [blocks.counts[s]!], tileHeight: rows };
+    const data = readTiffSamples(b, { ...layout, height: rows, blocks: strip, ccitt: ccittOptions });
+    convert(data, rows, { start() {}, row: (y, px) => sink.row(s * rps + y, px) });
+  }
 }
 
 /** JPEG-in-TIFF: libjpeg's RGB (grey replicated), or stored CMYK through Pillow's plain cmyk2rgb. */

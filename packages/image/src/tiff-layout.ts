@@ -35,18 +35,28 @@ export function readTiffSamples(b: Uint8Array, l: TiffLayout): Uint8Array {
   if (l.blocks.offsets.length < across * down * planes)
     throw new Error(`TIFF has ${l.blocks.offsets.length} strips/tiles, needs ${across * down * planes}`);
   if (l.planar && l.bits % 8) throw new Error(`unsupported TIFF: ${l.bits}-bit samples in separate planes`);
-  const planeData = Array.from({ length: planes }, () => new Uint8Array(planeRowBytes * l.height));
+  const planeData = Array.from({ length: planes }, () => new Uint8Array(0));
+  const plane = (p: number) =>
+    planeData[p]!.length ? planeData[p]! : (planeData[p] = new Uint8Array(planeRowBytes * l.height));
   for (let p = 0, i = 0; p < planes; p++) {
     for (let ty = 0; ty < down; ty++) {
       for (let tx = 0; tx < across; tx++, i++) {
         const rows = l.blocks.tileWidth ? bh : Math.min(bh, l.height - ty * bh);
         const block = decompress(b, l, l.blocks.offsets[i]!, l.blocks.counts[i]!, blockRowBytes * rows, i, bw);
         if (l.predictor === 2) undoPredictor(block, blockRowBytes, rows, perPlane, l.bits, l.littleEndian);
-        copyBlock(block, blockRowBytes, planeData[p]!, planeRowBytes, tx * blockRowBytes, ty * bh, rows, l.height);
+        // One strip holding the whole image (or the one strip asked for): it is the result, no second copy.
+        if (planes === 1 && across === 1 && down === 1 && !l.blocks.tileWidth && rows === l.height) return block;
+        copyBlock(block, blockRowBytes, plane(p), planeRowBytes, tx * blockRowBytes, ty * bh, rows, l.height);
       }
     }
   }
-  return planes === 1 ? planeData[0]! : interleave(planeData, l.width * l.height, l.bits / 8);
+  return planes === 1
+    ? plane(0)
+    : interleave(
+        planeData.map((_, p) => plane(p)),
+        l.width * l.height,
+        l.bits / 8,
+      );
 }
 
 function decompress(
@@ -78,7 +88,8 @@ function decompress(
             : inflateSync(raw, { maxOutputLength: want + 1024 });
   if (data.length < want)
     throw new Error(`TIFF strip/tile ${i} holds ${data.length} bytes, needs ${want} (truncated or corrupt)`);
-  return l.compression === 1 ? data.slice(0, want) : data.subarray(0, want);
+  // Uncompressed data is the file's own bytes: copied only when the predictor will change them.
+  return l.compression === 1 && l.predictor === 2 ? data.slice(0, want) : data.subarray(0, want);
 }
 
 /** libtiff's horAcc8/16/32: each sample plus the same sample of the previous pixel, per row. */
