@@ -1,5 +1,6 @@
 import type { RgbImage } from './decode-image.js';
 import { checkPixelCount } from './image-limits.js';
+import { CollectRows, type RgbRowSink } from './image-rows.js';
 import { pillowPalette } from './palette.js';
 
 /** What `convert('RGB')` makes of one stored pixel, for the raw layouts Pillow 9.4's BMP plugin accepts. */
@@ -21,6 +22,13 @@ const MASKS_16: Record<string, Layout> = { 'f800,7e0,1f': 'BGR;16', '7c00,3e0,1f
  * Throws plain `Error`s; `decodeImage` wraps them.
  */
 export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): RgbImage {
+  const sink = new CollectRows();
+  decodeBmpRows(b, source, maxPixels, sink);
+  return sink.result();
+}
+
+/** `decodeBmp`, delivering rows as they are unpacked (memory: the file and one row, plus the indices of an RLE file). */
+export function decodeBmpRows(b: Uint8Array, source: string, maxPixels: number | undefined, sink: RgbRowSink): void {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   need(b, 18);
   let offset = v.getUint32(10, true);
@@ -94,6 +102,8 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): Rg
   let pal: Uint8Array | undefined;
   if (layout === 'palette') {
     if (!(colors > 0 && colors <= 65536)) throw new Error(`unsupported BMP palette size (${colors})`);
+    // Pillow reads up to 65,536 entries but its palette holds 256: loading then fails ("invalid palette size").
+    if (colors > 256) throw new Error(`invalid palette size (${colors} entries, at most 256)`);
     const palAt = 14 + headerSize + (compression === 3 && headerSize < 52 ? 12 : 0);
     need(b, palAt + Math.min(colors, 256) * palPad);
     pal = pillowPalette(colors, (i) => [
@@ -102,24 +112,25 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels?: number): Rg
       b[palAt + i * palPad]!,
     ]);
   }
-  const out = new Uint8Array(width * height * 3);
+  sink.start(width, height);
+  const row = new Uint8Array(width * 3);
   if (compression === 1 || compression === 2) {
     const idx = decodeRle(b, offset, width, height, compression === 2);
     for (let y = 0; y < height; y++) {
-      const row = (topDown ? y : height - 1 - y) * width;
-      for (let x = 0; x < width; x++)
-        out.set(pal!.subarray(idx[row + x]! * 3, idx[row + x]! * 3 + 3), (y * width + x) * 3);
+      const at = (topDown ? y : height - 1 - y) * width;
+      for (let x = 0; x < width; x++) row.set(pal!.subarray(idx[at + x]! * 3, idx[at + x]! * 3 + 3), x * 3);
+      sink.row(y, row);
     }
-    return { width, height, data: out };
+    return;
   }
   const stride = ((width * bits + 31) >>> 3) & ~3;
-  need(b, offset + stride * height);
+  // Pillow's raw decoder needs each row's pixels, not the padding after the last one.
+  need(b, offset + stride * (height - 1) + Math.ceil((width * bits) / 8));
   for (let y = 0; y < height; y++) {
-    const row = offset + (topDown ? y : height - 1 - y) * stride;
-    let q = y * width * 3;
-    for (let x = 0; x < width; x++, q += 3) unpackPixel(b, row, x, bits, layout, pal, out, q);
+    const at = offset + (topDown ? y : height - 1 - y) * stride;
+    for (let x = 0; x < width; x++) unpackPixel(b, at, x, bits, layout, pal, row, x * 3);
+    sink.row(y, row);
   }
-  return { width, height, data: out };
 }
 
 function unpackPixel(
@@ -206,7 +217,10 @@ function decodeRle(b: Uint8Array, at: number, width: number, height: number, rle
     } else if (byte === 1) {
       break;
     } else if (byte === 2) {
+      // Pillow 9.4 reads the delta's two bytes, then two more, and moves by the second pair.
       if (p + 2 > b.length) break;
+      p += 2;
+      if (p + 2 > b.length) throw new Error('BMP RLE delta cut short (not enough values to unpack)');
       push(0, b[p]! + b[p + 1]! * width);
       p += 2;
       x = n % width;

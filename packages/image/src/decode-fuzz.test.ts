@@ -16,11 +16,25 @@ const data = (f: string) => join(import.meta.dirname, 'testdata', f);
 
 const CORPORA: Record<string, string[]> = {
   JPEG: ['seed-420.jpg', 'seed-progressive.jpg', 'seed-cmyk.jpg', 'restart_420_83x57.jpg'],
-  PNG: ['seed.png', 'seed-palette.png'],
+  PNG: ['seed.png', 'seed-palette.png', 'corpus/png_ct0_d16_adam7.png', 'corpus/apng_ok.png', 'corpus/png_ct3_d2.png'],
   GIF: ['seed.gif'],
   BMP: ['seed.bmp', 'seed-palette.bmp', 'seed-rle8.bmp', 'seed-rle4.bmp'],
   WebP: ['seed-lossy.webp', 'seed-lossless.webp'],
-  TIFF: ['seed-lzw.tif', 'seed-deflate.tif'],
+  TIFF: [
+    'seed-lzw.tif',
+    'seed-deflate.tif',
+    'corpus/tiffcp_rgb_planar_tiled_lzw.tif',
+    'corpus/tiff_I16_tiff_lzw.tif',
+    'corpus/tiff_F32_raw.tif',
+    'corpus/tiffcp_rgb_bigtiff.tif',
+    'corpus/tiff_1_packbits.tif',
+    'corpus/tiffcp_I16_pred2.tif',
+    'corpus/tiff_RGB_jpeg.tif',
+    'corpus/tiff_CMYK_jpeg.tif',
+    'corpus/tiffcp_dither_g4.tif',
+    'corpus/tiff_YCbCr_tiff_lzw.tif',
+    'corpus/tiffcp_dither_g3_2d_fill.tif',
+  ],
 };
 
 function runFuzz(files: string[], seed: number): Promise<FuzzReport> {

@@ -1,5 +1,6 @@
 import type { RgbImage } from './decode-image.js';
 import { checkPixelCount } from './image-limits.js';
+import { CollectRows, type RgbRowSink } from './image-rows.js';
 import { pillowPalette } from './palette.js';
 
 /**
@@ -11,6 +12,13 @@ import { pillowPalette } from './palette.js';
  * Throws plain `Error`s; `decodeImage` wraps them.
  */
 export function decodeGif(b: Uint8Array, source: string, maxPixels?: number): RgbImage {
+  const sink = new CollectRows();
+  decodeGifRows(b, source, maxPixels, sink);
+  return sink.result();
+}
+
+/** `decodeGif`, delivering rows as they are converted. */
+export function decodeGifRows(b: Uint8Array, source: string, maxPixels: number | undefined, sink: RgbRowSink): void {
   const u16 = (p: number) => need(b, p + 2) && b[p]! | (b[p + 1]! << 8);
   const screenW = u16(6);
   const screenH = u16(8);
@@ -65,14 +73,18 @@ export function decodeGif(b: Uint8Array, source: string, maxPixels?: number): Rg
     const y = fy + (rows ? rows[r]! : r);
     canvas.set(indices.subarray(r * fw, (r + 1) * fw), y * width + fx);
   }
-  const out = new Uint8Array(width * height * 3);
-  for (let i = 0, q = 0; i < canvas.length; i++, q += 3) {
-    const c = canvas[i]! * 3;
-    out[q] = palette[c]!;
-    out[q + 1] = palette[c + 1]!;
-    out[q + 2] = palette[c + 2]!;
+  // Rows go out one at a time: memory is the indices and the canvas, a third of the RGB image each.
+  sink.start(width, height);
+  const row = new Uint8Array(width * 3);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let q = 0; q < row.length; i++, q += 3) {
+      const c = canvas[i]! * 3;
+      row[q] = palette[c]!;
+      row[q + 1] = palette[c + 1]!;
+      row[q + 2] = palette[c + 2]!;
+    }
+    sink.row(y, row);
   }
-  return { width, height, data: out };
 }
 
 function need(b: Uint8Array, n: number): true {

@@ -1,6 +1,7 @@
 import { VggError, wrapError } from '@vggscope/core';
 import type { RgbImage } from './decode-image.js';
 import { checkPixelCount } from './image-limits.js';
+import { CollectRows, type RgbRowSink } from './image-rows.js';
 import { WasmCodec, copyIn, type WasmCodecExports } from './wasm-codec.js';
 
 /** The TurboJPEG C API exported by `@cwasm/jpeg-turbo` (libjpeg-turbo 2.0, wasm32-wasi). */
@@ -41,7 +42,23 @@ const codec = new WasmCodec<TurboJpeg>('@cwasm/jpeg-turbo/jpeg-turbo.wasm');
  * integer IDCT, fancy upsampling), so the pixels equal Pillow's `convert('RGB')` bit for bit.
  * 4-component (CMYK/YCCK) files are decoded to raw CMYK and converted with Pillow's own rules.
  */
-export function decodeJpeg(bytes: Uint8Array, source: string, maxPixels?: number): RgbImage {
+export function decodeJpeg(bytes: Uint8Array, source: string, options: JpegDecodeOptions = {}): RgbImage {
+  const sink = new CollectRows();
+  decodeJpegRows(bytes, source, options, sink);
+  return sink.result();
+}
+
+export interface JpegDecodeOptions {
+  readonly maxPixels?: number;
+  /** Pillow's `LOAD_TRUNCATED_IMAGES`: accept a file whose image data ends early (libjpeg fills the rest). */
+  readonly loadTruncatedImages?: boolean;
+}
+
+/**
+ * `decodeJpeg`, delivering the rows straight out of the codec's memory: the decoded image is never
+ * copied whole into JavaScript, so peak memory is the codec's one RGB buffer.
+ */
+export function decodeJpegRows(bytes: Uint8Array, source: string, options: JpegDecodeOptions, sink: RgbRowSink): void {
   const sof = frameType(bytes);
   if (sof !== undefined && sof >= 0xc9 && sof <= 0xcf && sof !== 0xcc) {
     // TODO: arithmetic coding. Pillow decodes it; this libjpeg-turbo build was compiled without it.
@@ -51,8 +68,16 @@ export function decodeJpeg(bytes: Uint8Array, source: string, maxPixels?: number
         're-encode it losslessly with `jpegtran -optimize in.jpg > out.jpg`',
     );
   }
+  // Pillow refuses a file that ends before the decoder is done ("image file is truncated"); with no
+  // EOI after the last scan that is certain, so refuse before spending time and memory decoding it.
+  if (!options.loadTruncatedImages && !hasEoiAfterLastSos(bytes))
+    throw new VggError(
+      'E_IMAGE_DECODE',
+      `${source}: corrupt or unsupported JPEG: image file is truncated (no end-of-image marker after the last scan); ` +
+        "Pillow refuses it too (allow it with loadTruncatedImages, as Pillow's LOAD_TRUNCATED_IMAGES does)",
+    );
   try {
-    return codec.run((tj) => decodeWith(tj, bytes, source, maxPixels));
+    return codec.run((tj) => decodeWith(tj, bytes, source, options, sink));
   } catch (e) {
     codec.takeMessages();
     throw wrapError(
@@ -81,7 +106,14 @@ function frameType(b: Uint8Array): number | undefined {
 
 const isLongjmp = (e: unknown) => e instanceof Error && e.message.startsWith('codec called longjmp');
 
-function decodeWith(tj: TurboJpeg, bytes: Uint8Array, source: string, maxPixels?: number): RgbImage {
+function decodeWith(
+  tj: TurboJpeg,
+  bytes: Uint8Array,
+  source: string,
+  options: JpegDecodeOptions,
+  sink: RgbRowSink,
+  rawCmyk = false,
+): void {
   const src = copyIn(tj, bytes);
   const handle = tj.tjInitDecompress();
   const meta = tj.malloc(16);
@@ -93,7 +125,7 @@ function decodeWith(tj: TurboJpeg, bytes: Uint8Array, source: string, maxPixels?
       throw new Error(`bad header${lastMessage()}`);
     }
     const [width, height, , colorspace] = new Int32Array(tj.memory.buffer, meta, 4);
-    checkPixelCount(width!, height!, source, maxPixels);
+    checkPixelCount(width!, height!, source, options.maxPixels);
     const cmyk = colorspace === TJCS_CMYK || colorspace === TJCS_YCCK;
     const bpp = cmyk ? 4 : 3;
     dst = tj.malloc(width! * height! * bpp);
@@ -111,20 +143,54 @@ function decodeWith(tj: TurboJpeg, bytes: Uint8Array, source: string, maxPixels?
       0,
     );
     codec.takeMessages();
-    // TurboJPEG returns -1 for libjpeg's warnings too, and its messages stay inside the wasm. Pillow
-    // ignores warnings about corrupt data but refuses a file that ends before the decoder is done
-    // ("image file is truncated"), missing EOI included. The scan cannot contain FF D9, so "a
-    // warning and no EOI after the last SOS" is exactly that case.
-    if (status !== 0 && !hasEoiAfterLastSos(bytes))
-      throw new Error('the file is truncated (it ends before the image data does)');
+    // TurboJPEG returns -1 for libjpeg's warnings too. Pillow ignores them (corrupt data is filled
+    // in by libjpeg, as here) and refuses only a file that ends early, checked before decoding.
+    void status;
     const raw = new Uint8Array(tj.memory.buffer, dst, width! * height! * bpp);
-    return { width: width!, height: height!, data: cmyk ? invertedCmykToRgb(raw) : raw.slice() };
+    sink.start(width!, height!);
+    const stride = width! * bpp;
+    for (let y = 0; y < height!; y++) {
+      const row = raw.subarray(y * stride, (y + 1) * stride);
+      sink.row(y, cmyk && !rawCmyk ? invertedCmykToRgb(row) : row);
+    }
   } finally {
     if (dst) tj.free(dst);
     if (meta) tj.free(meta);
     if (handle) tj.tjDestroy(handle);
     tj.free(src);
   }
+}
+
+/**
+ * One JPEG stream's samples as libjpeg-turbo outputs them: RGB (grey replicated) or, for
+ * 4-component files, the stored CMYK (no Adobe inversion applied): for JPEG-in-TIFF, whose
+ * photometric tag, not the stream, says what the samples mean.
+ */
+export function decodeJpegRaw(
+  bytes: Uint8Array,
+  source: string,
+  maxPixels?: number,
+): { width: number; height: number; components: 3 | 4; data: Uint8Array } {
+  let img: { width: number; height: number; components: 3 | 4; data: Uint8Array } | undefined;
+  const sink: RgbRowSink = {
+    start(width, height) {
+      img = { width, height, components: 3, data: new Uint8Array(0) };
+    },
+    row(y, px) {
+      if (!img!.data.length) {
+        img!.components = px.length === img!.width * 4 ? 4 : 3;
+        img!.data = new Uint8Array(img!.width * img!.height * img!.components);
+      }
+      img!.data.set(px, y * img!.width * img!.components);
+    },
+  };
+  try {
+    codec.run((tj) => decodeWith(tj, bytes, source, { maxPixels }, sink, true));
+  } catch (e) {
+    codec.takeMessages();
+    throw isLongjmp(e) ? new Error(`${source}: libjpeg-turbo stopped on a fatal error in the data`, { cause: e }) : e;
+  }
+  return img!;
 }
 
 function hasEoiAfterLastSos(b: Uint8Array): boolean {

@@ -1,67 +1,163 @@
-import { inflateSync } from 'node:zlib';
-import { PNG } from 'pngjs';
 import type { RgbImage } from './decode-image.js';
 import { checkPixelCount } from './image-limits.js';
+import { CollectRows, type RgbRowSink } from './image-rows.js';
+import { pillowPalette } from './palette.js';
+import {
+  callChunk,
+  checkCrc,
+  checkFdat,
+  PngRefusal,
+  readChunkHeader,
+  safeRead,
+  type Chunk,
+  type PngState,
+} from './png-chunks.js';
+import { PngRows } from './png-rows.js';
+import { ZlibInflate } from './zlib-stream.js';
 
-/**
- * Decodes a PNG to RGB as Pillow's `convert('RGB')` does: alpha dropped (not blended), grey
- * replicated, 16-bit samples by Pillow's rules. The size is read from IHDR before pngjs allocates.
- * Throws plain `Error`s; `decodeImage` wraps them.
- */
-export function decodePng(bytes: Uint8Array, source: string, maxPixels?: number): RgbImage {
-  if (bytes.length < 24) throw new Error(`truncated PNG (${bytes.length} bytes)`);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  checkPixelCount(v.getUint32(16), v.getUint32(20), source, maxPixels);
-  if (bytes[28] === 1) checkInterlacedInflate(bytes, v);
-  // skipRescale keeps raw 16-bit and low-bit-depth samples, so we can apply Pillow's own rules.
-  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
-  const { width, height, depth, colorType } = png as PNG & { depth: number; colorType: number };
-  const src = png.data as unknown as ArrayLike<number>;
-  const toByte = pngSampleRule(depth, colorType);
-  const out = new Uint8Array(width * height * 3);
-  for (let p = 0, q = 0; q < out.length; p += 4, q += 3) {
-    out[q] = toByte(src[p]!);
-    out[q + 1] = toByte(src[p + 1]!);
-    out[q + 2] = toByte(src[p + 2]!);
-  }
-  return { width, height, data: out };
+/** Pillow's `ImageFile.decodermaxblock`: how much image data `load()` hands the decoder at a time. */
+const DECODER_MAX_BLOCK = 65536;
+const DATA_CHUNKS = new Set(['IDAT', 'DDAT', 'fdAT']);
+
+export interface PngDecodeOptions {
+  readonly maxPixels?: number;
+  /** Pillow's `ImageFile.LOAD_TRUNCATED_IMAGES`: keep the rows decoded before the data ran out (the rest black). */
+  readonly loadTruncatedImages?: boolean;
 }
 
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-
-/**
- * pngjs bounds inflation by the header's size for plain PNGs but not for Adam7 ones, where a
- * small file could inflate to gigabytes (a zip bomb). Inflate those once with a limit first.
- */
-function checkInterlacedInflate(b: Uint8Array, v: DataView): void {
-  const [w, h, depth, colorType] = [v.getUint32(16), v.getUint32(20), b[24]!, b[25]!];
-  const limit = 2 * (((w * depth * (CHANNELS[colorType] ?? 4) + 7) >> 3) + 1) * h + 1024;
-  const idat: Uint8Array[] = [];
-  for (let p = 8; p + 8 <= b.length;) {
-    const len = v.getUint32(p);
-    if (String.fromCharCode(b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!) === 'IDAT')
-      idat.push(b.subarray(p + 8, Math.min(p + 8 + len, b.length)));
-    p += 12 + len;
-  }
-  try {
-    inflateSync(Buffer.concat(idat), { maxOutputLength: limit });
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
-      throw new Error(`its image data inflates to more than the ${w}×${h} header allows (a zip bomb?)`);
-    // Other zlib errors: let pngjs report them as it always has.
-  }
+/** The whole image; see `decodePngRows`. */
+export function decodePng(bytes: Uint8Array, source: string, options: PngDecodeOptions = {}): RgbImage {
+  const sink = new CollectRows();
+  decodePngRows(bytes, source, options, sink);
+  return sink.result();
 }
 
-/** How Pillow turns one decoded sample into an 8-bit RGB value for this PNG kind. */
-function pngSampleRule(depth: number, colorType: number): (v: number) => number {
-  const isGray = colorType === 0 || colorType === 4;
-  if (depth === 16) {
-    // Pillow opens 16-bit gray as mode 'I', whose convert('RGB') clips at 255; RGB/LA/RGBA keep the high byte.
-    return colorType === 0 ? (v) => (v > 255 ? 255 : v) : (v) => v >> 8;
+/**
+ * Decodes a PNG's first frame to RGB rows exactly as Pillow 9.4's `Image.open(f).convert('RGB')`:
+ * the same chunk checks (`_open`), the same row-by-row inflate and unfiltering
+ * (libImaging/ZipDecode.c), the same refusals — image data that ends before the last row is
+ * "image file is truncated", never rows invented from nothing — and the same conversion of every
+ * mode to RGB (alpha and tRNS dropped, 16-bit grey clipped, 16-bit colour's high byte). Rows are
+ * delivered as they are decoded; inflating stops where the compressed data does, so a small file
+ * declaring a huge image fails after the work its data can cause. Throws `PngRefusal` (a plain
+ * `Error`); `decodeImage` wraps it as `E_IMAGE_DECODE`.
+ */
+export function decodePngRows(bytes: Uint8Array, source: string, options: PngDecodeOptions, sink: RgbRowSink): void {
+  // The size is checked as soon as IHDR is read (Pillow checks after `_open`; the refusal is the same).
+  const { st, tile } = openPng(bytes, (w, h) => checkPixelCount(w, h, source, options.maxPixels));
+  const palette = st.mode === 'P' ? pngPalette(st.palette) : undefined;
+  const rows = new PngRows(st, tile.bbox, palette, sink);
+  const truncated = (why: string) => {
+    if (!options.loadTruncatedImages) throw new PngRefusal(`image file is truncated (${why})`);
+  };
+  const z = new ZlibInflate();
+  const reader = new DataReader(bytes, st, tile.data, tile.length);
+  for (;;) {
+    const s = reader.read(DECODER_MAX_BLOCK);
+    if (s.length === 0) {
+      truncated(`the image data ends after ${rows.rowsDone} of ${rows.rowsNeeded} rows`);
+      break;
+    }
+    z.setInput(s);
+    const state = rows.feed(z);
+    if (state === 'done') break;
+    if (state === 'stream-end') {
+      // Pillow stops here without error and leaves the other rows black; we refuse (pixels only from the file).
+      truncated(`the compressed stream ends after ${rows.rowsDone} of ${rows.rowsNeeded} rows`);
+      break;
+    }
   }
-  if (depth < 8 && isGray) {
-    const scale = 255 / ((1 << depth) - 1);
-    return (v) => Math.round(v * scale);
+  z.end();
+  rows.finish();
+  reader.loadEnd();
+}
+
+interface Tile {
+  data: number;
+  length: number;
+  bbox?: readonly [number, number, number, number];
+}
+
+/** `PngImageFile._open`: chunk by chunk to the first image data, each CRC checked. */
+function openPng(b: Uint8Array, checkSize: (width: number, height: number) => void): { st: PngState; tile: Tile } {
+  const st: PngState = { width: 0, height: 0, interlaced: false, textMemory: 0 };
+  let tile: Tile | undefined;
+  for (let p = 8; ;) {
+    const chunk = readChunkHeader(b, p);
+    if (chunk.type === 'IDAT') tile = { data: chunk.pos, length: chunk.length, bbox: st.bbox };
+    else if (chunk.type === 'fdAT') {
+      checkFdat(st, b, chunk);
+      tile = { data: chunk.pos + 4, length: chunk.length - 4, bbox: st.bbox };
+    }
+    if (tile || chunk.type === 'IEND') break;
+    const data = callChunk(st, b, chunk);
+    if (chunk.type === 'IHDR' && st.mode && st.width > 0 && st.height > 0) checkSize(st.width, st.height);
+    checkCrc(b, chunk, data);
+    p = chunk.pos + chunk.length + 4;
   }
-  return (v) => v;
+  if (!st.mode) throw new PngRefusal('unsupported bit depth / colour type combination (Pillow cannot identify it)');
+  if (!(st.width > 0 && st.height > 0)) throw new PngRefusal(`the header gives no pixels (${st.width}×${st.height})`);
+  if (!tile) throw new PngRefusal('no image data before IEND (cannot load this image)');
+  // `n_frames` as _open leaves it: an IDAT outside the animation (no fcTL before it) is one more frame.
+  st.animated = (st.nFrames ?? 1) + (st.nFrames !== undefined && !tile.bbox ? 1 : 0) > 1;
+  return { st, tile };
+}
+
+/** Pillow's palette for mode P: the PLTE entries over its initial grey ramp (none: the ramp itself). */
+function pngPalette(plte: Uint8Array | undefined): Uint8Array {
+  const entries = plte ? Math.floor(plte.length / 3) : 0;
+  if (entries > 256) throw new PngRefusal(`PLTE holds ${entries} entries (at most 256)`);
+  return pillowPalette(entries, (i) => [plte![i * 3]!, plte![i * 3 + 1]!, plte![i * 3 + 2]!]);
+}
+
+/** `PngImageFile.load_read` / `load_end`: image data across IDAT/fdAT chunks, then the trailing chunks. */
+class DataReader {
+  private pos: number;
+
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly st: PngState,
+    start: number,
+    private left: number,
+  ) {
+    this.pos = start;
+  }
+
+  read(max: number): Uint8Array {
+    while (this.left === 0) {
+      this.pos += 4; // CRC, not checked
+      const chunk = readChunkHeader(this.b, this.pos);
+      if (!DATA_CHUNKS.has(chunk.type)) return new Uint8Array(0);
+      if (chunk.type === 'fdAT') checkFdat(this.st, this.b, chunk);
+      this.pos = chunk.pos + (chunk.type === 'fdAT' ? 4 : 0);
+      this.left = chunk.length - (chunk.type === 'fdAT' ? 4 : 0);
+    }
+    const n = Math.min(max, this.left);
+    const s = this.b.subarray(this.pos, Math.min(this.pos + n, this.b.length));
+    this.left -= n;
+    this.pos = Math.min(this.pos + n, this.b.length);
+    return s;
+  }
+
+  /** `load_end`: the chunks after the image are read with their handlers (not CRC-checked); errors refuse. */
+  loadEnd(): void {
+    this.pos = Math.min(this.pos + this.left, this.b.length);
+    for (;;) {
+      this.pos += 4;
+      let chunk: Chunk;
+      try {
+        chunk = readChunkHeader(this.b, this.pos);
+      } catch {
+        return; // struct.error or SyntaxError: load_end stops quietly
+      }
+      if (chunk.type === 'IEND') return;
+      if (chunk.type === 'fcTL' && this.st.animated) return;
+      if (chunk.type === 'IDAT' || chunk.type === 'fdAT') {
+        if (chunk.type === 'fdAT') checkFdat(this.st, this.b, chunk);
+        const len = chunk.type === 'fdAT' ? chunk.length - 4 : chunk.length;
+        safeRead(this.b, chunk.pos + (chunk.type === 'fdAT' ? 4 : 0), len);
+      } else callChunk(this.st, this.b, chunk);
+      this.pos = chunk.pos + chunk.length;
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import type { RgbImage } from './decode-image.js';
 import { checkPixelCount } from './image-limits.js';
+import { CollectRows, emitImage, type RgbRowSink } from './image-rows.js';
 import { WasmCodec, copyIn, type WasmCodecExports } from './wasm-codec.js';
 
 /** libwebp's simple decoding API, as exported by `@cwasm/webp`. */
@@ -11,28 +12,86 @@ const codec = new WasmCodec<LibWebp>('@cwasm/webp/webp.wasm');
 
 /**
  * Decodes lossy (VP8) and lossless (VP8L) WebP with libwebp, as Pillow does; alpha is dropped
- * (Pillow's `convert('RGB')` does not blend). Only the first frame of an animation is read.
- * Throws plain `Error`s; `decodeImage` wraps them.
+ * (Pillow's `convert('RGB')` does not blend). Of an animation, the first frame, as Pillow's
+ * WebPAnimDecoder gives it: the frame at its offset on a transparent-black canvas (a key frame is
+ * never blended). Throws plain `Error`s; `decodeImage` wraps them.
  */
 export function decodeWebp(b: Uint8Array, source: string, maxPixels?: number): RgbImage {
+  const sink = new CollectRows();
+  decodeWebpRows(b, source, maxPixels, sink);
+  return sink.result();
+}
+
+/** `decodeWebp`, delivering a still image's rows straight out of libwebp's RGBA buffer (no whole-image copy). */
+export function decodeWebpRows(b: Uint8Array, source: string, maxPixels: number | undefined, sink: RgbRowSink): void {
   const [w, h] = webpSize(b);
   checkPixelCount(w, h, source, maxPixels);
-  return codec.run((lib) => {
+  const frame = b[12] === 0x56 && b[15] === 0x58 && b[20]! & 0x02 ? firstFrame(b) : undefined;
+  if (!frame) return decodeStill(b, sink);
+  emitImage(compose(frame, w, h), sink);
+}
+
+function compose(frame: { x: number; y: number; webp: Uint8Array }, w: number, h: number): RgbImage {
+  const collect = new CollectRows();
+  decodeStill(frame.webp, collect);
+  const img = collect.result();
+  if (frame.x + img.width > w || frame.y + img.height > h) throw new Error('the first frame lies outside the canvas');
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < img.height; y++)
+    out.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((frame.y + y) * w + frame.x) * 3);
+  return { width: w, height: h, data: out };
+}
+
+/** The first ANMF frame of an animated WebP, rewrapped as a still WebP (VP8X + ALPH when it has alpha). */
+function firstFrame(b: Uint8Array): { x: number; y: number; webp: Uint8Array } {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let p = 12; p + 8 <= b.length;) {
+    const [type, size] = [String.fromCharCode(...b.subarray(p, p + 4)), v.getUint32(p + 4, true)];
+    if (type === 'ANMF') {
+      if (size < 16 || p + 8 + size > b.length) throw new Error('truncated animation frame');
+      const u24 = (at: number) => b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16);
+      const [x, y, fw, fh] = [u24(p + 8) * 2, u24(p + 11) * 2, u24(p + 14) + 1, u24(p + 17) + 1];
+      const body = b.subarray(p + 24, p + 8 + size);
+      const hasAlpha = String.fromCharCode(...body.subarray(0, 4)) === 'ALPH';
+      const vp8x = new Uint8Array(18);
+      vp8x.set([0x56, 0x50, 0x38, 0x58, 10, 0, 0, 0, hasAlpha ? 0x10 : 0]);
+      vp8x.set(
+        [(fw - 1) & 255, ((fw - 1) >> 8) & 255, (fw - 1) >> 16, (fh - 1) & 255, ((fh - 1) >> 8) & 255, (fh - 1) >> 16],
+        12,
+      );
+      const webp = new Uint8Array(12 + vp8x.length + body.length);
+      webp.set([0x52, 0x49, 0x46, 0x46]);
+      new DataView(webp.buffer).setUint32(4, webp.length - 8, true);
+      webp.set([0x57, 0x45, 0x42, 0x50], 8);
+      webp.set(vp8x, 12);
+      webp.set(body, 12 + vp8x.length);
+      return { x, y, webp };
+    }
+    p += 8 + size + (size & 1);
+  }
+  throw new Error('animated WebP without frames');
+}
+
+function decodeStill(b: Uint8Array, sink: RgbRowSink): void {
+  codec.run((lib) => {
     const src = copyIn(lib, b);
     const meta = lib.malloc(8);
     let rgba = 0;
     try {
       rgba = lib.WebPDecodeRGBA(src, b.byteLength, meta, meta + 4);
-      if (rgba === 0) throw new Error('libwebp could not decode it (corrupt, truncated or animated)');
+      if (rgba === 0) throw new Error('libwebp could not decode it (corrupt or truncated)');
       const [width, height] = new Int32Array(lib.memory.buffer, meta, 2);
       const px = new Uint8Array(lib.memory.buffer, rgba, width! * height! * 4);
-      const out = new Uint8Array(width! * height! * 3);
-      for (let p = 0, q = 0; q < out.length; p += 4, q += 3) {
-        out[q] = px[p]!;
-        out[q + 1] = px[p + 1]!;
-        out[q + 2] = px[p + 2]!;
+      const row = new Uint8Array(width! * 3);
+      sink.start(width!, height!);
+      for (let y = 0, p = 0; y < height!; y++) {
+        for (let q = 0; q < row.length; p += 4, q += 3) {
+          row[q] = px[p]!;
+          row[q + 1] = px[p + 1]!;
+          row[q + 2] = px[p + 2]!;
+        }
+        sink.row(y, row);
       }
-      return { width: width!, height: height!, data: out };
     } finally {
       if (rgba) lib.free(rgba);
       lib.free(meta);

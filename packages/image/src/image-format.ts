@@ -33,6 +33,7 @@ export function sniffFormat(b: Uint8Array): ImageFormat | undefined {
   if (startsWith(b, ascii('BM'))) return 'bmp';
   if (startsWith(b, ascii('RIFF')) && startsWith(b, ascii('WEBP'), 8)) return 'webp';
   if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a])) return 'tiff';
+  if (startsWith(b, [0x49, 0x49, 0x2b, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2b])) return 'tiff'; // BigTIFF
   return undefined;
 }
 

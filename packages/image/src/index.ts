@@ -1,4 +1,4 @@
-export { decodeImage, type DecodeOptions, type RgbImage } from './decode-image.js';
+export { decodeImage, decodeImageRows, type DecodeOptions, type RgbImage, type RgbRowSink } from './decode-image.js';
 export { sniffFormat, describeBytes, IMAGE_FILE_EXTENSIONS, type ImageFormat } from './image-format.js';
 export { checkPixelCount, DEFAULT_MAX_PIXELS, PILLOW_WARN_PIXELS } from './image-limits.js';
 export { nearestIndices, resizeNearest } from './resize-nearest.js';

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { VggError, wrapError } from '@vggscope/core';
 import type { FloatTensor, InputImageOptions } from '@vggscope/core';
 import { preprocessInput } from '@vggscope/core';
-import { decodeImage, type RgbImage } from './decode-image.js';
-import { lumaToRgb, rgbToLuma } from './grayscale.js';
+import { decodeImageRows, type RgbImage } from './decode-image.js';
+import { lumaToRgb } from './grayscale.js';
 import { DEFAULT_MAX_PIXELS } from './image-limits.js';
-import { resample, type Box, type PixelBuffer, type ResampleFilter } from './resample.js';
-import { resizeNearest } from './resize-nearest.js';
+import type { Box, ResampleFilter } from './resample.js';
+import { ResizeRows } from './resize-rows.js';
 
 /** Pillow's resize filters by Keras' names. */
 export const INTERPOLATIONS = ['nearest', 'bilinear', 'bicubic', 'lanczos', 'box', 'hamming'] as const;
@@ -26,6 +26,11 @@ export interface LoadImageOptions {
   readonly colorMode?: ColorMode;
   /** Refuse images with more pixels (`E_IMAGE_TOO_LARGE`). Default 178,956,970, where Pillow refuses. */
   readonly maxPixels?: number;
+  /**
+   * Pillow's `ImageFile.LOAD_TRUNCATED_IMAGES`: read PNG/JPEG files whose image data ends early,
+   * keeping what was decoded. Default `false`, as in Pillow: such files are `E_IMAGE_DECODE`.
+   */
+  readonly loadTruncatedImages?: boolean;
 }
 
 /** An image as `load_img` returns it: RGB (`channels` 3) or grey (`channels` 1), row-major 8-bit. */
@@ -49,23 +54,21 @@ export async function loadImg(
   return loadImgFromBytes(bytes, source, opts);
 }
 
-/** The synchronous core of `loadImg`, for bytes already in memory. */
+/**
+ * The synchronous core of `loadImg`, for bytes already in memory. Rows are converted and resized
+ * as the decoder delivers them, so only what the resize reads is kept (see `ResizeRows`).
+ */
 export function loadImgFromBytes(bytes: Uint8Array, source: string, options: LoadImageOptions = {}): LoadedImage {
   const opts = normalizeOptions(options);
-  const rgb = decodeImage(bytes, source, { maxPixels: opts.maxPixels });
-  let img: PixelBuffer =
-    opts.colorMode === 'grayscale'
-      ? { width: rgb.width, height: rgb.height, channels: 1, data: rgbToLuma(rgb) }
-      : { width: rgb.width, height: rgb.height, channels: 3, data: rgb.data };
-  if (opts.targetSize) {
-    const [h, w] = opts.targetSize;
-    if (img.width !== w || img.height !== h) {
-      const box = opts.keepAspectRatio ? aspectCropBox(img.width, img.height, w, h) : undefined;
-      img =
-        opts.interpolation === 'nearest' ? resizeNearest(img, w, h, box) : resample(img, w, h, opts.interpolation, box);
-    }
-  }
-  return img;
+  const target = opts.targetSize ? ([opts.targetSize[1], opts.targetSize[0]] as const) : undefined;
+  const sink = new ResizeRows({
+    channels: opts.colorMode === 'grayscale' ? 1 : 3,
+    target,
+    filter: opts.interpolation,
+    box: opts.keepAspectRatio && target ? (w, h) => aspectCropBox(w, h, target[0], target[1]) : undefined,
+  });
+  decodeImageRows(bytes, source, { maxPixels: opts.maxPixels, loadTruncatedImages: opts.loadTruncatedImages }, sink);
+  return sink.result();
 }
 
 /**
@@ -130,7 +133,20 @@ function normalizeOptions(
   const maxPixels = o.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(maxPixels >= 1))
     throw new VggError('E_USAGE', `loadImg: maxPixels must be a positive number, got ${maxPixels}`);
-  return { targetSize, interpolation, colorMode, maxPixels, keepAspectRatio: o.keepAspectRatio ?? false };
+  const loadTruncatedImages = o.loadTruncatedImages ?? false;
+  if (typeof loadTruncatedImages !== 'boolean')
+    throw new VggError(
+      'E_USAGE',
+      `loadImg: loadTruncatedImages must be true or false, got ${String(loadTruncatedImages)}`,
+    );
+  return {
+    targetSize,
+    interpolation,
+    colorMode,
+    maxPixels,
+    keepAspectRatio: o.keepAspectRatio ?? false,
+    loadTruncatedImages,
+  };
 }
 
 export type { ResampleFilter };

@@ -139,7 +139,7 @@ export function resample(
   return cur;
 }
 
-function horizontalPass(img: PixelBuffer, outW: number, firstRow: number, rows: number, c: Coeffs): PixelBuffer {
+export function horizontalPass(img: PixelBuffer, outW: number, firstRow: number, rows: number, c: Coeffs): PixelBuffer {
   const ch = img.channels;
   const src = img.data;
   const out = new Uint8Array(outW * rows * ch);
@@ -174,7 +174,7 @@ function horizontalPass(img: PixelBuffer, outW: number, firstRow: number, rows: 
   return { width: outW, height: rows, channels: ch, data: out };
 }
 
-function verticalPass(img: PixelBuffer, outH: number, yOffset: number, c: Coeffs): PixelBuffer {
+export function verticalPass(img: PixelBuffer, outH: number, yOffset: number, c: Coeffs): PixelBuffer {
   const rowLen = img.width * img.channels;
   const src = img.data;
   const out = new Uint8Array(rowLen * outH);
