@@ -56,7 +56,7 @@ export interface CreateVggOptions {
  * A model session on a backend: validates the config, streams the weights the configured outputs
  * need into the backend layer by layer (each checked against the graph, then dropped), and runs
  * passes. `kernels`' `loadVgg(config)` picks the backend from its table and calls this.
- * @example const m = await createVgg(backend, { weights: 'vgg16_notop.h5', layers: ['block5_pool'] })
+ * @example const m = await createVgg(backend, resolveVggConfig({ weights: 'w.h5' }).config, { openWeights, loadInput })
  */
 export async function createVgg<T, L>(
   backend: Backend<T, L>,

@@ -6,7 +6,8 @@
  * Usage: node tools/bench/dist/smoke-ratio.js [--size 64] [--iterations 5]
  */
 import { parseArgs } from 'node:util';
-import { buildGraph, createVgg, type FloatTensor } from '@vggscope/core';
+import { buildGraph, createVgg, type FloatTensor, resolveVggConfig } from '@vggscope/core';
+import { openWeights } from '@vggscope/weights';
 import { createBackend } from '@vggscope/kernels';
 import { synthWeights } from '@vggscope/synth-weights';
 import { Bench } from 'tinybench';
@@ -24,7 +25,8 @@ const x: FloatTensor = {
 const medians = new Map<string, number>();
 for (const name of ['simd', 'tfjs-wasm']) {
   const backend = await createBackend(name, { threads: 1 });
-  const vgg = await createVgg(backend, { model: 'vgg16', weights, inputSize: [size, size] }, { ownsBackend: true });
+  const { config } = resolveVggConfig({ model: 'vgg16', weights, inputSize: [size, size] });
+  const vgg = await createVgg(backend, config, { openWeights, ownsBackend: true });
   const bench = new Bench({
     iterations: Number(values.iterations),
     time: 0,

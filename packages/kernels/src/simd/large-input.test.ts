@@ -1,4 +1,5 @@
-import { buildGraph, createVgg, type FloatTensor, tinyVgg } from '@vggscope/core';
+import { buildGraph, createVgg, type FloatTensor, resolveVggConfig, tinyVgg } from '@vggscope/core';
+import { openWeights } from '@vggscope/weights';
 import { synthWeights } from '@vggscope/synth-weights';
 import { relativeL2 } from '@vggscope/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { DEFAULT_BACKEND } from '../backends.js';
 import { createReferenceBackend } from '../reference/reference-backend.js';
 import { conv2dRelu } from '../reference/conv2d-relu.js';
 import { createSimdBackend, type SimdBackend } from './simd-backend.js';
-import { convCase, tensor } from './test-data.js';
+import { convCase, tensor } from './testdata/simd-test-data.js';
 
 const open: SimdBackend[] = [];
 afterAll(async () => {
@@ -76,13 +77,13 @@ describe('simd conv in bounded chunks (memory follows the live activations, not 
     // > 400 MB (block1_conv2's im2col matrix alone is 260 MB).
     const spec = tinyVgg('vgg16', { widths: [4, 8, 8, 8, 8] });
     const weights = synthWeights(buildGraph(spec), 5);
-    const config = { model: spec, weights, inputSize: [1344, 1344] as const, layers: ['block3_pool'] };
-    const simd = await createVgg(await backend({ threads: 2, maxMemoryMiB: 200 }), config);
+    const { config } = resolveVggConfig({ model: spec, weights, inputSize: [1344, 1344], layers: ['block3_pool'] });
+    const simd = await createVgg(await backend({ threads: 2, maxMemoryMiB: 200 }), config, { openWeights });
     const x = tensor([1, 1344, 1344, 3], 9, 100);
     const [got] = await simd.extract(x);
     expect(got!.shape).toEqual([1, 168, 168, 8]);
     // The float64 reference backend, on the same weights (≈ 1 G multiply-adds: a few seconds).
-    const ref = await createVgg(await createReferenceBackend({}), config, { ownsBackend: true });
+    const ref = await createVgg(await createReferenceBackend({}), config, { openWeights, ownsBackend: true });
     const [want] = await ref.extract(x);
     await ref.close();
     await simd.close();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2dRelu } from '../reference/conv2d-relu.js';
 import { chooseAlgorithm } from './prepared-layer.js';
 import { createSimdBackend, type SimdBackend } from './simd-backend.js';
-import { convCase, tensor } from './test-data.js';
+import { convCase, tensor } from './testdata/simd-test-data.js';
 
 /**
  * Issue 22's fidelity bound on every VGG conv shape, with the algorithm the default plan picks
