@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend,
   type BackendOptions,
+  type DenseActivation,
   type FloatTensor,
   type GraphLayer,
   type LayerWeights,
@@ -161,7 +162,7 @@ class SimdBackendImpl implements SimdBackend {
     return flatten(this.ctx, x);
   }
 
-  dense(x: SimdTensor, layer: SimdLayer, activation: 'relu' | 'softmax'): SimdTensor {
+  dense(x: SimdTensor, layer: SimdLayer, activation: DenseActivation): SimdTensor {
     this.check();
     if (isMap(x) || x.shape[1] !== layer.inputs || layer.kind !== 'dense') {
       throw new VggError(
