@@ -26,3 +26,13 @@ export {
   type ScoreCamResult,
 } from './score-cam.js';
 export { imagenetClass, classAt, type ImagenetClass } from './class-ref.js';
+export {
+  saliency,
+  channelMaxAbs,
+  SALIENCY_METHODS,
+  type SaliencyMethod,
+  type SaliencyModel,
+  type SaliencyOptions,
+  type SaliencyResult,
+} from './saliency.js';
+export { seededNormal, seededUniform } from './seeded-normal.js';
