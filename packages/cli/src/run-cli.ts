@@ -34,6 +34,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./commands/summary.js')).summaryCommand,
     summary: 'model.summary() with feature-map sizes',
   },
+  saliency: {
+    load: async () => (await import('./commands/saliency.js')).saliencyCommand,
+    summary: 'which pixels move the class score (vanilla, SmoothGrad, Integrated Gradients, guided): PNG + .npy',
+  },
   cam: {
     load: async () => (await import('./commands/cam.js')).camCommand,
     summary: 'class heatmaps (Grad-CAM, Score-CAM) over the image: PNG + .npy',

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildGraph, upsampleBilinear, type Vgg, VggError, wrapError } from '@vggscope/core';
+import { buildGraph, upsampleBilinear, type Vgg, VggError } from '@vggscope/core';
 import {
   type ClassHeatmap,
   gradCam,
@@ -11,12 +10,16 @@ import {
   type ScoreCamModel,
   type TopWeights,
 } from '@vggscope/explain';
-import { decodeImage, loadInput, type RgbImage, resizeNearest } from '@vggscope/image';
+import { loadInput } from '@vggscope/image';
 import { encodeNpy, writeFileAtomic } from '@vggscope/io';
 import { loadManifest, manifestEntry } from '@vggscope/weights';
 import { loadVgg } from '@vggscope/kernels';
 import type { VggPool } from '@vggscope/kernels/pool';
-import { COLORMAPS, type ColormapName, renderHeatmapOverlay, writePng } from '@vggscope/viz';
+import type { ColormapName } from '@vggscope/viz';
+import { displayImage, uniqueStems, writeOverlay } from './heatmap-files.js';
+
+// report.ts imports these from here (kept so its file need not change).
+export { displayImage, uniqueStems };
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { cliErrors } from '../errors.js';
 import {
@@ -64,9 +67,6 @@ Examples:
 
 Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error.
 `;
-
-/** The longest side of the overlay PNG (and of the upsampled .npy): photos can be 4000 px wide. */
-const MAX_SIDE = 1024;
 
 export interface CamRecord {
   image: string;
@@ -285,19 +285,6 @@ function assertTopLoaded(vgg: Vgg, weights: string): void {
   );
 }
 
-/** The image as decoded (not squashed to 224×224), its longest side capped for display. */
-export async function displayImage(path: string): Promise<RgbImage> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw wrapError('E_IMAGE_READ', `cannot read image '${path}' (check the path)`, e);
-  }
-  const img = decodeImage(bytes, path);
-  const scale = Math.min(1, MAX_SIDE / Math.max(img.width, img.height));
-  return scale < 1 ? resizeNearest(img, Math.round(img.width * scale), Math.round(img.height * scale)) : img;
-}
-
 /** PNG overlay + two .npy files for one heatmap; returns what was written. */
 export async function writeCam(
   cam: ClassHeatmap & { passes: number },
@@ -311,14 +298,11 @@ export async function writeCam(
   const max = Math.max(0, ...cam.heatmap.data);
   const png = join(outDir, `${stem}.png`);
   const label = `${cam.class.label} (${cam.class.index}, ${cam.class.wnid}) p=${cam.probability.toFixed(3)}`;
-  const size = await writePng(
-    png,
-    renderHeatmapOverlay(photo, cam.heatmap, { colormap: o.colormap, alpha: o.alpha, max }),
-    {
-      title: `${model} ${cam.method === 'grad-cam' ? 'Grad-CAM' : 'Score-CAM'} ${cam.layer}: ${label} - ${basename(image)}`,
-      colorbar: { colormap: COLORMAPS[o.colormap], low: '0', high: max > 0 ? max.toPrecision(3) : '0' },
-    },
-  );
+  const size = await writeOverlay(png, photo, cam.heatmap, {
+    ...o,
+    max,
+    title: `${model} ${cam.method === 'grad-cam' ? 'Grad-CAM' : 'Score-CAM'} ${cam.layer}: ${label} - ${basename(image)}`,
+  });
   const npy = join(outDir, `${stem}.npy`);
   const npyUpsampled = join(outDir, `${stem}_upsampled.npy`);
   await writeFileAtomic(npy, encodeNpy(cam.heatmap));
@@ -336,18 +320,4 @@ export async function writeCam(
     passes: cam.passes,
     ms: o.ms,
   };
-}
-
-/** File stems of the images; `a/cat.jpg` and `b/cat.png` become `cat-1`, `cat-2` so no file is overwritten. */
-export function uniqueStems(images: readonly string[]): string[] {
-  const stems = images.map((p) => basename(p, extname(p)));
-  const count = new Map<string, number>();
-  for (const s of stems) count.set(s, (count.get(s) ?? 0) + 1);
-  const seen = new Map<string, number>();
-  return stems.map((s) => {
-    if (count.get(s) === 1) return s;
-    const n = (seen.get(s) ?? 0) + 1;
-    seen.set(s, n);
-    return `${s}-${n}`;
-  });
 }
