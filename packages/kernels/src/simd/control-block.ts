@@ -44,6 +44,11 @@ export const OP = {
   maxPool: 5,
   winogradWeights: 6,
   winogradFused: 7,
+  // The reverse pass (assembly/backward.ts).
+  winogradOutputLinear: 8,
+  reluBackward: 9,
+  maxPoolBackward: 10,
+  denseData: 11,
 } as const;
 export type OpName = keyof typeof OP;
 

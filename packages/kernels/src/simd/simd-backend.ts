@@ -11,6 +11,7 @@ import {
   VggError,
 } from '@vggscope/core';
 import { Arena } from './arena.js';
+import { SimdBackward } from './backward-ops.js';
 import { ARENA_BASE } from './control-block.js';
 import type { SimdContext } from './context.js';
 import { convIm2col } from './conv-im2col.js';
@@ -82,12 +83,16 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
 class SimdBackendImpl implements SimdBackend {
   readonly name = 'simd';
   private closed = false;
+  /** The reverse pass (vgg.gradient); its conv forms are made on first use. */
+  readonly backward: SimdBackward;
 
   constructor(
     private readonly ctx: SimdContext,
     readonly fma: boolean,
     private readonly convAlgorithm: ConvAlgorithm | undefined,
-  ) {}
+  ) {
+    this.backward = new SimdBackward(ctx);
+  }
 
   get threads(): number {
     return this.ctx.team.threads;
@@ -103,7 +108,9 @@ class SimdBackendImpl implements SimdBackend {
   }
 
   disposeLayer(layer: SimdLayer): void {
-    if (!this.closed) disposeLayer(this.ctx, layer);
+    if (this.closed) return;
+    this.backward.disposeLayer(layer);
+    disposeLayer(this.ctx, layer);
   }
 
   input(batch: FloatTensor): SimdTensor {
