@@ -36,6 +36,8 @@ export interface Vgg {
   readonly graph: VggGraph;
   readonly config: ResolvedVggConfig;
   readonly backend: string;
+  /** Whether this backend has a reverse pass (`gradient` works); tfjs-wasm has none. */
+  readonly gradients: boolean;
   readonly weights: {
     readonly source: string;
     readonly format: WeightFormat;
@@ -113,6 +115,7 @@ export async function createVgg<T, L>(
     graph,
     config,
     backend: backend.name,
+    gradients: backend.backward !== undefined,
     weights: { source: stream.source, format: stream.format, layers: [...prepared.keys()], bytesRead },
     async extract(x, extractOptions = {}) {
       if (closed)

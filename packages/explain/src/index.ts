@@ -13,6 +13,7 @@ export {
   gradCamFromActivation,
   lastConvLayer,
   weightedSum,
+  type CamMethod,
   type ClassHeatmap,
   type GradCamOptions,
   type GradCamResult,
@@ -36,3 +37,10 @@ export {
   type SaliencyResult,
 } from './saliency.js';
 export { seededNormal, seededUniform } from './seeded-normal.js';
+export {
+  gradientCam,
+  GRADIENT_CAM_METHODS,
+  type GradientCamMethod,
+  type GradientCamOptions,
+  type GradientCamResult,
+} from './gradient-cams.js';
