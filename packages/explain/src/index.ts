@@ -44,3 +44,10 @@ export {
   type GradientCamOptions,
   type GradientCamResult,
 } from './gradient-cams.js';
+export {
+  maximize,
+  deprocessImage,
+  type MaximizeOptions,
+  type MaximizeResult,
+  type MaximizeTarget,
+} from './maximize.js';
