@@ -78,6 +78,22 @@ describe('vgg.gradient: bad objectives are typed errors naming the fix', () => {
     await expect(vgg.gradient(x, { kind: 'unit', layer: 'block5_pool', unit: 0 })).rejects.toThrow(/vector layer/);
   });
 
+  it('a gradient that overflows is E_NON_FINITE naming the layer where it did', async () => {
+    const { vgg } = await tinyModel('vgg16', { inputSize: [32, 32] }, 'reference');
+    const huge = {
+      kind: 'custom',
+      layer: 'block4_pool',
+      fn: (a: FloatTensor) => ({
+        value: new Float32Array(a.shape[0]!),
+        gradient: { data: new Float32Array(a.data.length).fill(3e38), shape: a.shape },
+      }),
+    } as const;
+    await expect(vgg.gradient(wavyInput([1, 32, 32, 3]), huge)).rejects.toMatchObject({
+      code: 'E_NON_FINITE',
+      message: expect.stringMatching(/became NaN or infinite at 'block4_conv3'/),
+    });
+  });
+
   it('tfjs-wasm has no reverse pass: the error names the backends that have one', async () => {
     const { vgg } = await tinyModel('vgg16', { inputSize: [32, 32] }, 'tfjs-wasm');
     await expect(
