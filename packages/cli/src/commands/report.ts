@@ -32,11 +32,13 @@ import { type ReportFigure, renderReportHtml } from '../report/html.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatBytes } from '../table.js';
 import { displayImage } from './cam.js';
+import { checkGradientFlags, gradientFigures } from '../report/gradient-sections.js';
 
 export const REPORT_HELP = `vggscope report — the whole tutorial for one image on one HTML page
 
 Usage:
   npx nx run cli:report -- [--image PATH] [--model vgg16|vgg19] [--weights PATH] [--out DIR] [--offline]
+        [--saliency vanilla|smoothgrad|integrated-gradients|guided] [--patterns LAYER]
 
 Writes DIR/report.html (default DIR: report): one self-contained page (figures inlined, no script, no
 network) with the input after load_img, the top-5 predictions and the Grad-CAM overlay (when the weights
@@ -44,6 +46,8 @@ have the top), the filter grid of block1_conv1, its 64 feature maps, the last co
 model summary, the feature-map size table, and the weights used with their MD5. Light and dark follow
 the reader's setting; one column on a phone. Without --weights it uses the with-top file if one is
 already on this machine (never downloads 528 MiB for it), else the no-top file.
+--saliency METHOD adds a saliency map of the top-1 class (needs the top; see 'vggscope saliency');
+--patterns LAYER adds the patterns of that layer's filters 0-7 by gradient ascent (see 'vggscope maximize').
 
 Engine:
 ${ENGINE_HELP}
@@ -65,6 +69,8 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
         ...ENGINE_OPTIONS,
         image: { type: 'string' },
         out: { type: 'string', default: 'report' },
+        saliency: { type: 'string' },
+        patterns: { type: 'string' },
       },
     }),
   );
@@ -73,6 +79,7 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
     return 0;
   }
   const model = parseModel(values.model);
+  checkGradientFlags(values.saliency);
   const image = values.image ?? DEFAULT_IMAGE;
   const weights =
     values.weights ??
@@ -149,6 +156,19 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
   const gradCam =
     top && probs ? await gradCamFigure(image, outputs.get(lastConvs.at(-1)!)!, top, lastConvs.at(-1)!, fig) : undefined;
   const checksum = await weightsChecksum(weights);
+  const extra = await gradientFigures(
+    {
+      model,
+      weights,
+      image,
+      hasTop: top !== undefined,
+      saliency: values.saliency,
+      patterns: values.patterns,
+      engine: parseEngine(values),
+    },
+    fig,
+  );
+  notes.push(...extra.notes);
 
   const html = renderReportHtml({
     model,
@@ -169,12 +189,13 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
     blocks,
     predictions,
     gradCam,
+    gradients: extra.figures,
     notes,
   });
   const out = join(resolve(values.out!), 'report.html');
   await writeFileAtomic(out, new TextEncoder().encode(html));
   ctx.stdout.write(
-    `wrote ${out} (${formatBytes(Buffer.byteLength(html))}; ${[input, filters, block1, ...blocks, gradCam].filter(Boolean).length} figures inlined)\n`,
+    `wrote ${out} (${formatBytes(Buffer.byteLength(html))}; ${[input, filters, block1, ...blocks, gradCam, ...extra.figures].filter(Boolean).length} figures inlined)\n`,
   );
   for (const n of notes) ctx.stderr.write(`report: ${n}\n`);
   return 0;

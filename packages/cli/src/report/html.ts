@@ -32,6 +32,8 @@ export interface ReportData {
   readonly blocks: readonly ReportFigure[];
   readonly predictions?: readonly Prediction[];
   readonly gradCam?: ReportFigure;
+  /** `--saliency` / `--patterns` figures (report/gradient-sections.ts). */
+  readonly gradients?: readonly ReportFigure[];
   /** Things the page could not show, and why (partial weights, no top, synthetic weights). */
   readonly notes: readonly string[];
 }
@@ -120,6 +122,10 @@ ${d.gradCam ? `<div class="grid" style="margin-top:1rem">${figure(d.gradCam)}</d
   if (d.blocks.length)
     sections.push(
       `<section id="blocks"><h2>The last conv of each block</h2><div class="grid">${d.blocks.map(figure).join('\n')}</div></section>`,
+    );
+  if (d.gradients?.length)
+    sections.push(
+      `<section id="gradients"><h2>Gradients</h2><div class="grid">${d.gradients.map(figure).join('\n')}</div></section>`,
     );
   const summaryRows = d.summary.rows.map((r) => [`${r.name} (${r.type})`, shape(r.outputShape), num(r.params)]);
   sections.push(
