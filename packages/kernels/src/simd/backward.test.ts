@@ -3,6 +3,11 @@ import { synthWeights } from '@vggscope/synth-weights';
 import { relativeL2, wavyInput } from '@vggscope/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadVgg } from '../load-vgg.js';
+import { conv2dBackwardData, maxPool2x2Backward, reluBackward } from '../reference/backward.js';
+import { conv2dRelu } from '../reference/conv2d-relu.js';
+import { maxPool2x2 } from '../reference/max-pool.js';
+import { createSimdBackend, type SimdBackend } from './simd-backend.js';
+import { convCase, tensor } from './testdata/simd-test-data.js';
 
 const open: Vgg[] = [];
 afterAll(async () => {
@@ -16,6 +21,8 @@ interface Case {
   objective: GradientObjective;
   relu?: 'guided';
   widths?: number[];
+  /** Images per pass; default 2. */
+  batch?: number;
 }
 
 const cases: Case[] = [
@@ -58,16 +65,17 @@ const cases: Case[] = [
 const REAL_WIDTHS = [64, 128, 256, 512, 512];
 cases.push({
   model: 'vgg16',
-  options: { inputSize: [36, 44] },
+  options: { inputSize: [32, 36] },
   threads: 2,
-  objective: { kind: 'filter', layer: 'block5_conv3', filter: [7, 300] },
+  objective: { kind: 'filter', layer: 'block5_conv3', filter: 300 },
   widths: REAL_WIDTHS,
+  batch: 1, // the float64 reference at real widths is the slow part
 });
 
 describe('simd backward vs the reference backend: whole-network gradients (rel L2 < 1e-4)', () => {
   it.each(cases)(
     '$model $options threads=$threads $objective.kind $relu',
-    async ({ model, options, threads, objective: given, relu, widths }) => {
+    async ({ model, options, threads, objective: given, relu, widths, batch = 2 }) => {
       let objective = given;
       const spec = tinyVgg(model, widths ? { widths, topUnits: 16 } : {});
       const graph = buildGraph(spec, options);
@@ -77,7 +85,7 @@ describe('simd backward vs the reference backend: whole-network gradients (rel L
       const ref = await loadVgg({ ...config, backend: 'reference' });
       open.push(simd, ref);
       const [h, w] = graph.inputSize;
-      const x = wavyInput([2, h, w, 3], 0.3);
+      const x = wavyInput([batch, h, w, 3], 0.3);
       if (objective.kind === 'unit' && Array.isArray(objective.unit)) {
         const [fc1] = await ref.extract(x, { layers: ['fc1'] });
         const f = fc1!.shape[1]!;
@@ -87,7 +95,7 @@ describe('simd backward vs the reference backend: whole-network gradients (rel L
       }
       const a = await simd.gradient(x, objective, { relu });
       const b = await ref.gradient(x, objective, { relu });
-      expect(a.gradient.shape).toEqual([2, h, w, 3]);
+      expect(a.gradient.shape).toEqual([batch, h, w, 3]);
       expect(relativeL2(a.value, b.value), 'objective').toBeLessThan(1e-4);
       expect(
         b.gradient.data.some((v) => v !== 0),
@@ -128,5 +136,39 @@ describe('simd backward: determinism', () => {
     const a = await one.gradient(x, { kind: 'class', class: 2 });
     const b = await two.gradient(x, { kind: 'class', class: 2 });
     expect(Buffer.from(a.gradient.data.buffer).equals(Buffer.from(b.gradient.data.buffer))).toBe(true);
+  });
+});
+
+describe('simd backward ops one by one vs the reference ops (odd and real sizes)', () => {
+  const backends: SimdBackend[] = [];
+  afterAll(async () => {
+    for (const b of backends) await b.close();
+  });
+
+  it.each([
+    [300, 451, 4, 8, 2],
+    [67, 45, 3, 64, 1],
+    [13, 9, 64, 64, 2],
+    [7, 7, 256, 128, 2],
+  ])('conv ∂x, ReLU mask, max pool: x=[1,%i,%i,%i] → %i channels, %i thread(s)', async (h, w, cin, cout, threads) => {
+    const backend = await createSimdBackend({ threads });
+    backends.push(backend);
+    const { layer, weights, x } = convCase(h, w, cin, cout, 5);
+    const ops = backend.backward;
+    const prepared = await backend.prepareLayer(layer, weights);
+    const y = await backend.conv2dRelu(await backend.input(x), prepared);
+    const yRef = conv2dRelu(x, weights.kernel, weights.bias);
+    const dy = tensor([1, h, w, cout], 6);
+    const dyS = await backend.input(dy);
+    const masked = ops.relu(dyS, y, 'plain');
+    const maskedRef = reluBackward(dy, yRef, 'plain');
+    const dx = ops.conv2dData(masked, prepared);
+    const want = conv2dBackwardData(maskedRef, weights.kernel);
+    expect(relativeL2((await backend.read(dx)).data, want.data), 'conv ∂x').toBeLessThan(1e-4);
+    const pooled = maxPool2x2(yRef);
+    const dp = tensor([...pooled.shape] as number[], 7);
+    const routed = ops.maxPool2x2(await backend.input(dp), y);
+    const routedRef = maxPool2x2Backward(dp, yRef);
+    expect(relativeL2((await backend.read(routed)).data, routedRef.data), 'max pool').toBeLessThan(1e-4);
   });
 });

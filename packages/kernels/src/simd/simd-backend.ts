@@ -42,6 +42,7 @@ export interface SimdBackendOptions extends BackendOptions {
 export interface SimdBackend extends Backend<SimdTensor, SimdLayer> {
   /** True when the relaxed-SIMD (FMA) build runs. */
   readonly fma: boolean;
+  readonly backward: SimdBackward;
 }
 
 const MAX_PAGES = 65536; // must not exceed the maximum the modules declare (scripts/build-wasm.mjs)
