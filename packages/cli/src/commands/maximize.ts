@@ -72,6 +72,8 @@ interface PatternRecord {
   npy: string;
   /** The objective at the start and after every step. */
   objective: number[];
+  /** Why the pattern is the start image, when the objective never moved. */
+  note?: string;
 }
 
 export async function maximizeCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -110,6 +112,7 @@ export async function maximizeCommand(argv: string[], ctx: CommandContext): Prom
     r.png,
   ]);
   ctx.stdout.write(`${formatTable([run.target.kind, 'start', 'final', 'gain', 'png'], rows)}\n`);
+  for (const r of records) if (r.note) ctx.stderr.write(`note: ${run.target.kind} ${r.filter ?? r.class}: ${r.note}\n`);
   ctx.stdout.write(
     `${grid ? `grid: ${grid}\n` : ''}${records.length} pattern(s), ${run.steps} steps, ${seconds.toFixed(1)} s\n`,
   );
@@ -237,7 +240,12 @@ async function runMaximize(run: MaximizeRun & { weights: string }, ctx: CommandC
       images.push(img);
       await writePng(`${base}.png`, rgbToRgba(img));
       await writeFileAtomic(`${base}.npy`, encodeNpy(r.inputs[i]!));
-      records.push({ [run.target.kind]: id, png: `${base}.png`, npy: `${base}.npy`, objective: r.history[i]! });
+      const objective = r.history[i]!;
+      // A filter that is 0 everywhere on the start image has a zero gradient: ascent cannot begin.
+      const note = objective.every((v) => v === 0)
+        ? 'the objective stayed 0 (the filter never fires from this start; try --init or another --seed)'
+        : undefined;
+      records.push({ [run.target.kind]: id, png: `${base}.png`, npy: `${base}.npy`, objective, ...(note && { note }) });
     }
     const grid = ids.length > 1 ? await writeGrid(run, ids, images) : undefined;
     return { records, grid };
