@@ -63,6 +63,21 @@ describe('maximize (the Keras book recipe)', () => {
     await expect(maximize(one, target, { steps: 0 })).rejects.toThrow(/steps must be a whole number ≥ 1/);
   });
 
+  it('jitter and decay: still ascends, and the same seed gives the same bytes in any batching', async () => {
+    const vgg = await tiny(2);
+    const target = { kind: 'filter', layer: 'block3_conv1', filters: [1, 3] } as const;
+    const options = { steps: 10, seed: 4, jitter: 4, decay: 0.01 };
+    const a = await maximize(vgg, target, { ...options, batch: 1 });
+    const b = await maximize(vgg, target, { ...options, batch: 2 });
+    for (let i = 0; i < 2; i++) {
+      expect(Buffer.from(a.inputs[i]!.data.buffer).equals(Buffer.from(b.inputs[i]!.data.buffer))).toBe(true);
+      expect(a.history[i]!.at(-1)!).toBeGreaterThan(2 * a.history[i]![0]!);
+    }
+    const plain = await maximize(vgg, target, { steps: 10, seed: 4 });
+    expect(Buffer.from(plain.inputs[0]!.data.buffer).equals(Buffer.from(a.inputs[0]!.data.buffer))).toBe(false);
+    await expect(maximize(vgg, target, { jitter: -1 })).rejects.toThrow(/jitter must be/);
+  });
+
   it("deprocess: the book's normalisation to uint8, BGR to RGB", () => {
     const x = { data: Float32Array.from([0, 0, 10, 0, 0, -10]), shape: [1, 1, 2, 3] };
     // mean 0, std √(200/6) ≈ 5.77: 10 → 0.5 + 0.173 → 0.673·255 = 171.7 → 171 (truncated), −10 → 83, 0 → 127.

@@ -15,6 +15,14 @@ export interface MaximizeOptions {
   readonly seed?: number;
   /** Start from this preprocessed `[1,H,W,3]` image (a photo: DeepDream-style) instead of gray + noise. */
   readonly init?: FloatTensor;
+  /**
+   * Jitter (tf-keras-vis' `Jitter`, Lucid's `jitter`): before each step every image is rolled by a
+   * seeded random offset of up to this many pixels in each direction, and its gradient rolled back;
+   * patterns come out less noisy. Default 0 (the book's recipe).
+   */
+  readonly jitter?: number;
+  /** Decay (Yosinski et al.'s L2 regularizer): x ← (1 − decay)·x after each step; default 0. */
+  readonly decay?: number;
   /** Targets per gradient pass (each its own image in one batch); default 16. */
   readonly batch?: number;
   /** After every step: the objective of each target (before that step) and the targets done so far. */
@@ -46,7 +54,14 @@ export async function maximize(
   const step = options.step ?? 1;
   if (!(step > 0 && Number.isFinite(step))) throw new VggError('E_USAGE', `maximize: step must be > 0, got ${step}`);
   const batch = Math.max(1, options.batch ?? 16);
+  const jitter = options.jitter ?? 0;
+  const decay = options.decay ?? 0;
+  if (!Number.isInteger(jitter) || jitter < 0)
+    throw new VggError('E_USAGE', `maximize: jitter must be a whole number of pixels ≥ 0, got ${jitter}`);
+  if (!(decay >= 0 && decay < 1)) throw new VggError('E_USAGE', `maximize: decay must be in [0, 1), got ${decay}`);
   const indices = target.kind === 'filter' ? target.filters : target.classes;
+  // One stream per target, apart from the start images': the same bytes with or without jitter, in any batching.
+  const shifts = indices.map((_, t) => seededUniform((((options.seed ?? 0) ^ 0x9e3779b9) + t * 0x85ebca6b) >>> 0));
   if (indices.length === 0) throw new VggError('E_USAGE', 'maximize: no filter or class to maximize');
   const [h, w] = vgg.graph.inputSize;
   const size = h * w * 3;
@@ -72,17 +87,59 @@ export async function maximize(
         : { kind: 'class', class: chunk };
     const values: number[][] = chunk.map(() => []);
     for (let s = 0; s <= steps; s++) {
-      const r = await vgg.gradient({ data: x, shape: [chunk.length, h, w, 3] }, objective);
+      const last = s === steps; // the last pass only measures the final objective, unjittered
+      const offsets = chunk.map((_, i) =>
+        last || jitter === 0
+          ? ([0, 0] as const)
+          : ([pick(shifts[b0 + i]!, jitter), pick(shifts[b0 + i]!, jitter)] as const),
+      );
+      const seen = jitter === 0 || last ? x : rollAll(x, offsets, h, w, 1);
+      const r = await vgg.gradient({ data: seen, shape: [chunk.length, h, w, 3] }, objective);
       chunk.forEach((_, i) => values[i]!.push(r.value[i]!));
-      if (s === steps) break; // the last pass only measures the final objective
-      for (let i = 0; i < chunk.length; i++)
-        ascend(x.subarray(i * size, (i + 1) * size), r.gradient.data.subarray(i * size, (i + 1) * size), step);
+      if (last) break;
+      const g = jitter === 0 ? r.gradient.data : rollAll(r.gradient.data, offsets, h, w, -1);
+      for (let i = 0; i < chunk.length; i++) {
+        const xi = x.subarray(i * size, (i + 1) * size);
+        ascend(xi, g.subarray(i * size, (i + 1) * size), step);
+        if (decay > 0) for (let k = 0; k < xi.length; k++) xi[k]! *= 1 - decay;
+      }
       options.onStep?.(s + 1, Array.from(r.value), b0);
     }
     chunk.forEach((_, i) => inputs.push({ data: x.slice(i * size, (i + 1) * size), shape: [1, h, w, 3] }));
     history.push(...values);
   }
   return { inputs, history };
+}
+
+/** A whole number in [−max, max]. */
+function pick(uniform: () => number, max: number): number {
+  return Math.floor(uniform() * (2 * max + 1)) - max;
+}
+
+/** Rolls each `[H,W,3]` image of a batch cyclically by (dy, dx)·sign (sign −1 undoes it). */
+function rollAll(
+  src: Float32Array,
+  offsets: readonly (readonly [number, number])[],
+  h: number,
+  w: number,
+  sign: 1 | -1,
+): Float32Array {
+  const out = new Float32Array(src.length);
+  const size = h * w * 3;
+  offsets.forEach(([dy, dx], b) => {
+    for (let y = 0; y < h; y++) {
+      const ty = (((y + sign * dy) % h) + h) % h;
+      for (let x = 0; x < w; x++) {
+        const tx = (((x + sign * dx) % w) + w) % w;
+        const from = b * size + (y * w + x) * 3;
+        const to = b * size + (ty * w + tx) * 3;
+        out[to] = src[from]!;
+        out[to + 1] = src[from + 1]!;
+        out[to + 2] = src[from + 2]!;
+      }
+    }
+  });
+  return out;
 }
 
 /** x += step · g / (√mean(g²) + 1e-5). */

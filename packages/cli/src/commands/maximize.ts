@@ -19,7 +19,7 @@ export const MAXIMIZE_HELP = `vggscope maximize — the patterns a filter (or a 
 Usage:
   npx vggscope maximize [--model vgg16|vgg19] [--weights PATH] [--layer NAME] [--filters 0-63|3|0,5,9]
         [--class INDEX|WNID|LABEL] [--steps 40] [--step 1] [--size 150] [--seed 0] [--init IMAGE]
-        [--batch 16] [--out DIR] [--json]
+        [--jitter PX] [--decay D] [--batch 16] [--out DIR] [--json]
 
 The Keras book's VGG16 recipe (Deep Learning with Python §5.4.2): start from a gray image with uniform
 noise (128 + 20·U(0,1), seeded), then --steps times add --step · g / (√mean(g²) + 1e-5), where g is the
@@ -27,7 +27,9 @@ gradient of the mean activation of the filter with respect to the input; shown w
 deprocessing (centre, ÷ std, × 0.1, + 0.5, clip, × 255). --filters 0-63 draws the classic 8×8 grid of a
 layer in one run (filters batched --batch at a time). --class maximizes a class score before softmax
 (needs the with-top weights; 224×224). --init starts from a photo instead of noise (DeepDream-style).
-Not yet: jitter, rotation, total-variation/L2 regularizers and octaves (tf-keras-vis, Lucid).
+--jitter PX rolls the image by a seeded random offset of up to PX pixels before each step (tf-keras-vis'
+Jitter, Lucid's jitter: less noisy patterns); --decay D shrinks it by (1 − D) after each step (an L2
+regularizer, Yosinski et al.). Both off by default (the book's recipe). Not yet: rotation, total variation, octaves.
 
 Writes to DIR (default patterns):
   <layer>_<filter>.png, .npy    each pattern as an image, and the final input (1, H, W, 3), preprocessed
@@ -59,6 +61,8 @@ interface MaximizeRun {
   step: number;
   seed: number;
   batch: number;
+  jitter: number;
+  decay: number;
   init?: string;
   outDir: string;
   json: boolean;
@@ -136,6 +140,8 @@ function parseMaximize(argv: string[], ctx: CommandContext): MaximizeRun | undef
         seed: { type: 'string', default: '0' },
         init: { type: 'string' },
         batch: { type: 'string', default: '16' },
+        jitter: { type: 'string', default: '0' },
+        decay: { type: 'string', default: '0' },
         out: { type: 'string', default: 'patterns' },
         json: { type: 'boolean', default: false },
       },
@@ -184,11 +190,19 @@ function parseMaximize(argv: string[], ctx: CommandContext): MaximizeRun | undef
     step,
     seed: cliErrors.wholeNumber('--seed', values.seed, 0, 2 ** 32 - 1),
     batch: cliErrors.wholeNumber('--batch', values.batch, 1, 256),
+    jitter: cliErrors.wholeNumber('--jitter', values.jitter, 0, 64),
+    decay: parseDecay(values.decay!),
     init: values.init,
     outDir: resolve(values.out!),
     json: values.json!,
     engine: parseEngine(values),
   };
+}
+
+function parseDecay(text: string): number {
+  const d = Number(text);
+  if (text.trim() === '' || !(d >= 0 && d < 1)) throw cliErrors.badValue('--decay', 'a number in [0, 1)', text);
+  return d;
 }
 
 /** `0-63`, `3` or `0,5,9` → filter indices, each checked against the layer's channel count. */
