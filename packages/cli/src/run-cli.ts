@@ -37,6 +37,14 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./commands/summary.js')).summaryCommand,
     summary: 'model.summary() with feature-map sizes',
   },
+  saliency: {
+    load: async () => (await import('./commands/saliency.js')).saliencyCommand,
+    summary: 'which pixels move the class score (vanilla, SmoothGrad, Integrated Gradients, guided): PNG + .npy',
+  },
+  maximize: {
+    load: async () => (await import('./commands/maximize.js')).maximizeCommand,
+    summary: 'the patterns a filter or class responds to (gradient ascent, the Keras book grid): PNG + .npy',
+  },
   cam: {
     load: async () => (await import('./commands/cam.js')).camCommand,
     summary: 'class heatmaps (Grad-CAM, Score-CAM) over the image: PNG + .npy',

@@ -5,6 +5,43 @@ import type { LayerWeights } from './weight-set.js';
 /** A value, or a promise of it: a threaded backend may answer asynchronously, a plain one need not. */
 export type MaybePromise<T> = T | Promise<T>;
 
+/** A dense layer's activation; `linear` gives the scores before softmax (the class-score objective). */
+export type DenseActivation = 'relu' | 'softmax' | 'linear';
+
+/**
+ * How a ReLU passes a gradient back: `plain` is TF's ReluGrad (the gradient where the ReLU's output
+ * is > 0); `guided` also drops negative gradients (guided backprop, Springenberg et al. 2015).
+ */
+export type ReluBackwardMode = 'plain' | 'guided';
+
+/**
+ * The reverse-pass ops. Each takes the gradient with respect to an op's output (`dy`, a handle of
+ * the same backend) and what the forward pass kept, and returns a new handle holding the gradient
+ * with respect to the op's input; every handle stays owned by the caller. A backend that has them
+ * exposes them as `Backend.backward`; one without (tfjs-wasm) leaves it undefined, and
+ * `vgg.gradient` then says which backends compute gradients.
+ */
+export interface BackwardOps<T = unknown, L = unknown> {
+  /** `dy · [y > 0]` from the ReLU's output `y` (TF's ReluGrad); `guided`: also `· [dy > 0]`. */
+  relu(dy: T, y: T, mode: ReluBackwardMode): MaybePromise<T>;
+  /**
+   * ∂/∂x of a 3×3 'same' conv from the gradient at its pre-activation output `dz`: the 3×3 'same'
+   * convolution of `dz` with the kernel rotated 180° and its in/out channels swapped. No bias.
+   */
+  conv2dData(dz: T, layer: L): MaybePromise<T>;
+  /**
+   * Routes each 2×2 window's gradient to its first maximum of `x` (the pool's input) in row-major
+   * order — TF's tie rule; rows and columns the pool dropped get 0. Returns `x`'s shape.
+   */
+  maxPool2x2(dy: T, x: T): MaybePromise<T>;
+  /** `[N,C]` → `[N,H,W,C]` like `x` (the pool's input): spread evenly (avg) or to the first maximum (max). */
+  globalPool(dy: T, x: T, mode: 'avg' | 'max'): MaybePromise<T>;
+  /** `[N,F]` → `[N,H,W,C]`: Flatten's inverse in channels-last order. */
+  unflatten(dy: T, shape: readonly [number, number, number, number]): MaybePromise<T>;
+  /** `dz · kernelᵀ`: ∂/∂x of a dense layer from the gradient at its pre-activation output. */
+  dense(dz: T, layer: L): MaybePromise<T>;
+}
+
 /** What every backend factory accepts; a backend may read more fields of its own. */
 export interface BackendOptions {
   /** Threads one pass may use (default: the backend's choice; a pool worker passes 1). */
@@ -49,7 +86,12 @@ export interface Backend<T = unknown, L = unknown> {
   /** `[N,H,W,C]` → `[N,H·W·C]` in channels-last order (Keras Flatten). */
   flatten(x: T): MaybePromise<T>;
   /** `x · kernel + bias`, then the activation, with a layer from `prepareLayer`. */
-  dense(x: T, layer: L, activation: 'relu' | 'softmax'): MaybePromise<T>;
+  dense(x: T, layer: L, activation: DenseActivation): MaybePromise<T>;
+  /**
+   * The reverse pass (the capability: absent means this backend computes no gradients). Only
+   * `vgg.gradient` uses it; `extract` never keeps what it would need.
+   */
+  readonly backward?: BackwardOps<T, L>;
   /** Copies the activation out as NHWC (or `[N, F]`); the handle stays valid until disposed. */
   read(x: T): Promise<FloatTensor>;
   dispose(x: T): void;

@@ -56,11 +56,13 @@ export async function runGraph<T, L>(
   return targets.map((l) => outputs.get(l.index)!);
 }
 
-function applyLayer<T, L>(
+/** One forward op; `linearTop` runs a softmax dense layer without its softmax (scores, for gradients). */
+export function applyLayer<T, L>(
   backend: Backend<T, L>,
   layer: GraphLayer,
   x: T,
   prepared: ReadonlyMap<string, L>,
+  linearTop = false,
 ): MaybePromise<T> {
   const spec = layer.spec;
   switch (spec.kind) {
@@ -73,7 +75,11 @@ function applyLayer<T, L>(
     case 'flatten':
       return backend.flatten(x);
     case 'dense':
-      return backend.dense(x, prepared.get(layer.name)!, spec.activation);
+      return backend.dense(
+        x,
+        prepared.get(layer.name)!,
+        linearTop && spec.activation === 'softmax' ? 'linear' : spec.activation,
+      );
     case 'input':
       throw new VggError('E_INTERNAL', `runGraph: input layer '${layer.name}' found at index ${layer.index}`);
   }
@@ -91,7 +97,7 @@ export function missingWeights(graph: VggGraph, available: { has(name: string): 
     .map((l) => l.name);
 }
 
-function assertWeightsFor(graph: VggGraph, weights: { has(name: string): boolean }, deepest: number): void {
+export function assertWeightsFor(graph: VggGraph, weights: { has(name: string): boolean }, deepest: number): void {
   const missing = missingWeights(graph, weights, deepest);
   if (missing.length === 0) return;
   const target = graph.layers[deepest]!.name;
@@ -104,7 +110,7 @@ function assertWeightsFor(graph: VggGraph, weights: { has(name: string): boolean
   );
 }
 
-function assertInputShape(graph: VggGraph, batch: FloatTensor): void {
+export function assertInputShape(graph: VggGraph, batch: FloatTensor): void {
   const [h, w] = graph.inputSize;
   const s = batch.shape;
   if (s.length !== 4 || s[1] !== h || s[2] !== w || s[3] !== 3) {

@@ -1,4 +1,12 @@
-export type { Backend, BackendFactory, BackendOptions, MaybePromise } from './backend.js';
+export type {
+  Backend,
+  BackendFactory,
+  BackendOptions,
+  BackwardOps,
+  DenseActivation,
+  MaybePromise,
+  ReluBackwardMode,
+} from './backend.js';
 export { ERROR_CODES, EXIT_CODES, VggError, coreErrors, isVggError, wrapError, type ErrorCode } from './errors.js';
 export { missingWeights, type LayerOutput } from './executor.js';
 export {
@@ -9,7 +17,16 @@ export {
   type VggConfigInput,
 } from './config.js';
 export type { InputImageOptions, LoadInput, OpenWeights, RgbImage, WeightLayer, WeightStream } from './ports.js';
-export { createVgg, type CreateVggOptions, type ExtractOptions, type Vgg, type VggInput } from './session.js';
+export {
+  createVgg,
+  type CreateVggOptions,
+  type ExtractOptions,
+  type GradientOptions,
+  type Vgg,
+  type VggInput,
+} from './session.js';
+export { runGradient, type GradientRequest, type GradientResult } from './backward.js';
+export { resolveObjective, type GradientObjective, type ObjectiveSeed, type ResolvedObjective } from './objectives.js';
 export {
   buildGraph,
   weightedLayers,

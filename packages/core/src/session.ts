@@ -1,7 +1,11 @@
 import type { Backend } from './backend.js';
 import { type ResolvedVggConfig, neededLayers } from './config.js';
 import { VggError } from './errors.js';
+import type { ReluBackwardMode } from './backend.js';
+import { type GradientResult, runGradient } from './backward.js';
 import { type LayerOutput, runGraph } from './executor.js';
+import { findLayer } from './layer-lookup.js';
+import { type GradientObjective, resolveObjective } from './objectives.js';
 import { buildGraph, type VggGraph } from './graph.js';
 import { stackBatch, preprocessInput } from './caffe.js';
 import type { InputImageOptions, LoadInput, RgbImage, OpenWeights } from './ports.js';
@@ -22,10 +26,21 @@ export interface ExtractOptions {
   onLayer?: (layer: string, elapsedMs: number) => void;
 }
 
+export interface GradientOptions {
+  /** The layer whose output the gradient is with respect to; default `input_1` (the preprocessed input). */
+  wrt?: string | number;
+  /** `guided`: guided backprop (ReLUs pass only positive gradients); default `plain`. */
+  relu?: ReluBackwardMode;
+  /** How image paths are loaded, as for `extract`. */
+  image?: InputImageOptions;
+}
+
 export interface Vgg {
   readonly graph: VggGraph;
   readonly config: ResolvedVggConfig;
   readonly backend: string;
+  /** Whether this backend has a reverse pass (`gradient` works); tfjs-wasm has none. */
+  readonly gradients: boolean;
   readonly weights: {
     readonly source: string;
     readonly format: WeightFormat;
@@ -37,6 +52,13 @@ export interface Vgg {
    * @example (await m.extract('cat.png', { layers: ['block4_pool'] }))[0].shape // [1, 14, 14, 512]
    */
   extract(input: VggInput, options?: ExtractOptions): Promise<LayerOutput[]>;
+  /**
+   * ∂objective/∂input (NHWC `[N,H,W,3]`, in the preprocessed caffe BGR space Keras' model sees) and
+   * the objective per image, by one forward and one reverse pass; needs a backend with a reverse
+   * pass and the weights up to the objective's layer.
+   * @example (await m.gradient('cat.png', { kind: 'class', class: 281 })).gradient.shape // [1, 224, 224, 3]
+   */
+  gradient(input: VggInput, objective: GradientObjective, options?: GradientOptions): Promise<GradientResult>;
   /** Releases the prepared layers (and the backend, when the session owns it). */
   close(): Promise<void>;
   /** `close()` without waiting. */
@@ -96,6 +118,7 @@ export async function createVgg<T, L>(
     graph,
     config,
     backend: backend.name,
+    gradients: backend.backward !== undefined,
     weights: { source: stream.source, format: stream.format, layers: [...prepared.keys()], bytesRead },
     async extract(x, extractOptions = {}) {
       if (closed)
@@ -104,6 +127,16 @@ export async function createVgg<T, L>(
       return runGraph(backend, graph, prepared, batch, {
         layers: extractOptions.layers ?? config.layers,
         onLayer: extractOptions.onLayer && ((l, ms) => extractOptions.onLayer!(l.name, ms)),
+      });
+    },
+    async gradient(x, objective, gradientOptions = {}) {
+      if (closed)
+        throw new VggError('E_USAGE', 'gradient: this model was closed; create it again (loadVgg / createVgg)');
+      const batch = await toBatch(x, graph, gradientOptions.image, options.loadInput);
+      return runGradient(backend, graph, prepared, batch, {
+        objective: resolveObjective(graph, objective, batch.shape[0]!),
+        wrt: findLayer(graph, gradientOptions.wrt ?? 0),
+        relu: gradientOptions.relu,
       });
     },
     close,

@@ -6,8 +6,11 @@ import { classAt, imagenetClass, type ImagenetClass } from './class-ref.js';
 import { type TopWeights, topBackward, topForward } from './top-path.js';
 
 /** A class heatmap of one image at the resolution of the layer it was computed on. */
+/** Every class-heatmap method, by the name its output files carry. */
+export type CamMethod = 'grad-cam' | 'grad-cam++' | 'layer-cam' | 'score-cam' | 'faster-score-cam';
+
 export interface ClassHeatmap {
-  readonly method: 'grad-cam' | 'score-cam';
+  readonly method: CamMethod;
   readonly layer: string;
   readonly class: ImagenetClass;
   /** The class's softmax probability for the (unmasked) image. */

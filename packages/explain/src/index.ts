@@ -13,6 +13,7 @@ export {
   gradCamFromActivation,
   lastConvLayer,
   weightedSum,
+  type CamMethod,
   type ClassHeatmap,
   type GradCamOptions,
   type GradCamResult,
@@ -26,3 +27,27 @@ export {
   type ScoreCamResult,
 } from './score-cam.js';
 export { imagenetClass, classAt, type ImagenetClass } from './class-ref.js';
+export {
+  saliency,
+  channelMaxAbs,
+  SALIENCY_METHODS,
+  type SaliencyMethod,
+  type SaliencyModel,
+  type SaliencyOptions,
+  type SaliencyResult,
+} from './saliency.js';
+export { seededNormal, seededUniform } from './seeded-normal.js';
+export {
+  gradientCam,
+  GRADIENT_CAM_METHODS,
+  type GradientCamMethod,
+  type GradientCamOptions,
+  type GradientCamResult,
+} from './gradient-cams.js';
+export {
+  maximize,
+  deprocessImage,
+  type MaximizeOptions,
+  type MaximizeResult,
+  type MaximizeTarget,
+} from './maximize.js';

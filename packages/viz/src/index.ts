@@ -1,4 +1,4 @@
-export { createImage, blitScaled, gridSize, type RgbaImage, type Rgb } from './canvas.js';
+export { createImage, blitScaled, cellOrigin, gridSize, type RgbaImage, type Rgb } from './canvas.js';
 export { gray, viridis, jet, COLORMAPS, COLORMAP_NAMES, type Colormap, type ColormapName } from './colormap.js';
 export { assertFinite, toUnit, valueRange } from './normalize.js';
 export { renderFilterGrid, filterGridAxes, GUTTER_COLOR, type FilterGridOptions } from './filter-grid.js';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -133,12 +133,79 @@ describe('cli cam', () => {
         code: 'E_USAGE',
         message: expect.stringMatching(message),
       });
-    await usage(['--method', 'lime'], /--method must be grad, score or both, got 'lime'/);
-    await usage(['--layer', 'block4_conv3'], /--layer is for Score-CAM/);
+    await usage(
+      ['--method', 'lime'],
+      /--method must be gradcam, gradcam\+\+, layercam, scorecam, faster-scorecam or both, got 'lime'/,
+    );
+    await usage(
+      ['--model', 'tiny-vgg16', '--weights', top, '--layer', 'block4_pool', '--out', tmp()],
+      /'block4_pool' is a pool layer; pick a conv layer/,
+    );
     await usage(['--alpha', '1.5'], /--alpha must be a number from 0 to 1/);
     await usage(
       ['--model', 'tiny-vgg16', '--weights', top, '--class', 'not-a-class', '--out', tmp()],
       /unknown ImageNet class 'not-a-class'/,
+    );
+  });
+
+  it('gradcam++ and layercam at any conv layer (block4_conv3: 28×28); --json names the weights as extract does', async () => {
+    const weights = await tinyWeights('vgg16', 'h5', { includeTop: true });
+    const dir = tmp();
+    const r = await runCaptured([
+      'cam',
+      '--model',
+      'tiny-vgg16',
+      '--weights',
+      weights,
+      '--method',
+      'gradcam,gradcam++,layercam',
+      '--layer',
+      'block4_conv3',
+      '--out',
+      dir,
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out) as { weights: { path: string; format: string; md5: string }; results: CamRecord[] };
+    expect(out.weights).toMatchObject({ format: 'keras-h5', md5: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(out.results.map((x) => [x.method, x.layer])).toEqual([
+      ['grad-cam', 'block4_conv3'],
+      ['grad-cam++', 'block4_conv3'],
+      ['layer-cam', 'block4_conv3'],
+    ]);
+    for (const x of out.results) expect(decodeNpy(readFileSync(x.npy)).shape).toEqual([28, 28]);
+    expect(new Set(out.results.map((x) => x.class.index)).size).toBe(1);
+  });
+
+  it('a bad --out fails before the weights load, with its errno (exit 6)', async () => {
+    const file = join(tmp(), 'a-file');
+    writeFileSync(file, 'x');
+    const r = spawnCli(['cam', '--model', 'tiny-vgg16', '--weights', '/does/not/exist.h5', '--out', join(file, 'sub')]);
+    expect(r.code).toBe(6);
+    expect(r.err).toMatch(/ENOTDIR/);
+  });
+
+  it('an all-zero Score-CAM of a probability-0 class says so', async () => {
+    const weights = await tinyWeights('vgg16', 'h5', { includeTop: true });
+    const args = ['cam', '--model', 'tiny-vgg16', '--weights', weights, '--image', 'packages/cli/assets/chelsea.png'];
+    const top1 = (JSON.parse((await runCaptured([...args, '--out', tmp(), '--json'])).out) as { results: CamRecord[] })
+      .results[0]!.class.index;
+    const other = top1 === 0 ? 1 : 0;
+    const r = await runCaptured([
+      ...args,
+      '--method',
+      'scorecam',
+      '--max-n',
+      '3',
+      '--class',
+      String(other),
+      '--out',
+      tmp(),
+    ]);
+    expect(r.code).toBe(0);
+    // Synthetic weights give one class all the probability: every other class has p = 0 exactly.
+    expect(r.err).toMatch(
+      /note: chelsea\.png score-cam: all zero: every masked image scores 0 \(the class has probability 0/,
     );
   });
 });

@@ -1,22 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildGraph, upsampleBilinear, type Vgg, VggError, wrapError } from '@vggscope/core';
-import {
-  type ClassHeatmap,
-  gradCam,
-  lastConvLayer,
-  readTopWeights,
-  scoreCam,
-  type ScoreCamModel,
-  type TopWeights,
-} from '@vggscope/explain';
-import { decodeImage, loadInput, type RgbImage, resizeNearest } from '@vggscope/image';
-import { encodeNpy, writeFileAtomic } from '@vggscope/io';
-import { loadManifest, manifestEntry } from '@vggscope/weights';
-import { loadVgg } from '@vggscope/kernels';
-import type { VggPool } from '@vggscope/kernels/pool';
-import { COLORMAPS, type ColormapName, renderHeatmapOverlay, writePng } from '@vggscope/viz';
+import type { CamMethod } from '@vggscope/explain';
+import { probeWritable } from '@vggscope/io';
+import type { ColormapName } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { cliErrors } from '../errors.js';
 import {
@@ -31,59 +17,103 @@ import {
 import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
+import { describeWeights } from '../weights-info.js';
+import { type CamRecord, FASTER_SCORE_CAM_MAX_N, openCams, writeCam } from './cam-session.js';
+import { displayImage, type OverlayStyle, uniqueStems } from './heatmap-files.js';
 
-export const CAM_HELP = `vggscope cam — class heatmaps: where in the image the model found its class (Grad-CAM, Score-CAM)
+// report.ts imports these from here (kept so its file need not change).
+export { displayImage, uniqueStems };
+export { openCams, writeCam, type CamRecord, type CamSession } from './cam-session.js';
+
+export const CAM_HELP = `vggscope cam — class heatmaps: where in the image the model found its class
 
 Usage:
-  npx nx run cli:cam -- [--model vgg16|vgg19] [--weights PATH] [--image PATH]... [--method grad|score|both]
-        [--class INDEX|WNID|LABEL] [--layer NAME|INDEX] [--max-n N] [--batch 8] [--workers N]
+  npx vggscope cam [--model vgg16|vgg19] [--weights PATH] [--image PATH]...
+        [--method gradcam|gradcam++|layercam|scorecam|faster-scorecam[,…]] [--class INDEX|WNID|LABEL]
+        [--layer NAME|INDEX] [--max-n N] [--batch 8] [--workers N]
         [--colormap jet|viridis] [--alpha 0.4] [--out DIR] [--json] [--offline]
 
-Grad-CAM (default): the gradient of the class score (before softmax) with respect to the last conv layer
-(VGG16 block5_conv3, VGG19 block5_conv4), averaged per channel, weights the channels; heatmap =
-ReLU(Σ α·A). One forward pass; the backward pass (max pool → fc1 → fc2 → predictions) is exact.
-Score-CAM: each channel of --layer (any conv layer; default the last) is upsampled, normalised to 0..1,
-multiplied into the input and scored by the model; the class probabilities weight the channels.
-One forward pass per channel (512 for block5_conv3): --max-n N keeps the N channels of highest variance;
---workers N spreads them over N worker threads (one per core; each loads the with-top weights, 528 MiB).
-The class defaults to each image's top-1 prediction. Needs the with-top weights (224×224 input).
+Methods (formulas as tf-keras-vis implements them; the heatmap is at --layer's resolution, not normalised):
+  gradcam          (default; also 'grad') the class score's gradient (before softmax) at the layer, averaged
+                   per channel, weights the channels: ReLU(Σ α·A). One forward + one reverse pass.
+  gradcam++        per-pixel weights from the 2nd and 3rd powers of the gradient (Chattopadhay et al.)
+  layercam         ReLU(Σ ReLU(gradient)·A) pixel by pixel: sharper at early layers (Jiang et al.)
+  scorecam         (also 'score') each channel, upsampled and normalised to 0..1, masks the input; the
+                   masked images' class probabilities weight the channels. One forward pass per channel
+                   (512 at block5_conv3): --max-n N keeps the N channels of highest variance; --workers N
+                   spreads them over N worker threads (each loads the with-top weights, 528 MiB).
+  faster-scorecam  Score-CAM on the ${FASTER_SCORE_CAM_MAX_N} channels of highest variance (tf-keras-vis' Faster-ScoreCAM)
+  both             gradcam and scorecam. Several methods: comma-separated (gradcam,layercam).
+--layer: any conv layer (Keras' last_conv_layer_name); default the last one (VGG16 block5_conv3, VGG19
+block5_conv4). The class defaults to each image's top-1 prediction. Needs the with-top weights (224×224).
 
 Writes, per image and method, to DIR (default cam):
   <stem>_<method>.png            the heatmap over the image (bilinear, jet or viridis, --alpha), colour bar,
                                  class label and probability in the title (longest side at most 1024 px)
   <stem>_<method>.npy            the heatmap at the layer's resolution, e.g. (14, 14), not normalised
   <stem>_<method>_upsampled.npy  the same, upsampled to the PNG's size
+An all-zero heatmap (e.g. Score-CAM of a class with probability 0) is written and reported with a note.
 
 Engine:
 ${ENGINE_HELP}
 
 Examples:
-  npx nx run cli:cam -- --image cat.jpg                               # Grad-CAM of the top-1 class
-  npx nx run cli:cam -- --image cat.jpg --class tabby --method both --max-n 64
-  npx nx run cli:cam -- --model vgg19 --image a.jpg --image b.jpg --colormap viridis --json
+  npx vggscope cam --image cat.jpg                                        # Grad-CAM of the top-1 class
+  npx vggscope cam --image cat.jpg --method gradcam++,layercam --layer block4_conv3
+  npx vggscope cam --image cat.jpg --class tabby --method both --max-n 64
+  npx vggscope cam --model vgg19 --image a.jpg --image b.jpg --colormap viridis --json
 
-Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error.
+Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error, 6 cannot write --out.
 `;
 
-/** The longest side of the overlay PNG (and of the upsampled .npy): photos can be 4000 px wide. */
-const MAX_SIDE = 1024;
+const METHOD_NAMES: Record<string, readonly CamMethod[]> = {
+  gradcam: ['grad-cam'],
+  grad: ['grad-cam'],
+  'grad-cam': ['grad-cam'],
+  'gradcam++': ['grad-cam++'],
+  'grad-cam++': ['grad-cam++'],
+  layercam: ['layer-cam'],
+  'layer-cam': ['layer-cam'],
+  scorecam: ['score-cam'],
+  score: ['score-cam'],
+  'score-cam': ['score-cam'],
+  'faster-scorecam': ['faster-score-cam'],
+  'faster-score-cam': ['faster-score-cam'],
+  both: ['grad-cam', 'score-cam'],
+};
 
-export interface CamRecord {
-  image: string;
-  method: 'grad-cam' | 'score-cam';
-  layer: string;
-  class: { index: number; wnid: string; label: string };
-  probability: number;
-  png: string;
-  pngSize: [number, number];
-  npy: string;
-  npyUpsampled: string;
-  /** Forward passes the heatmap cost (Score-CAM). */
-  passes: number;
-  ms: number;
+interface CamRun {
+  model: string;
+  weights?: string;
+  offline: boolean;
+  images: string[];
+  methods: CamMethod[];
+  layer?: string;
+  options: { class?: string; maxN?: number; batchSize: number };
+  workers?: number;
+  style: OverlayStyle;
+  outDir: string;
+  json: boolean;
+  engine: { backend?: string; threads?: number };
 }
 
 export async function camCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const run = parseCam(argv, ctx);
+  if (!run) return 0;
+  await probeWritable(run.outDir); // a bad --out fails now, not after the weights load
+  const weights = await resolveWeightsPath(
+    { model: run.model, includeTop: true, path: run.weights, offline: run.offline, quiet: run.json },
+    ctx,
+  );
+  const records = await runCams({ ...run, weights }, ctx);
+  if (run.json) {
+    const out = { model: run.model, weights: await describeWeights(weights), results: records };
+    ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else ctx.stdout.write(`${renderCams(records)}\n`);
+  return 0;
+}
+
+function parseCam(argv: string[], ctx: CommandContext): CamRun | undefined {
   const { values } = usageErrors('cam', () =>
     parseArgs({
       args: argv,
@@ -92,7 +122,7 @@ export async function camCommand(argv: string[], ctx: CommandContext): Promise<n
         ...WEIGHTS_OPTIONS,
         ...ENGINE_OPTIONS,
         image: { type: 'string', multiple: true },
-        method: { type: 'string', default: 'grad' },
+        method: { type: 'string', default: 'gradcam' },
         class: { type: 'string' },
         layer: { type: 'string' },
         'max-n': { type: 'string' },
@@ -107,74 +137,73 @@ export async function camCommand(argv: string[], ctx: CommandContext): Promise<n
   );
   if (values.help) {
     ctx.stdout.write(CAM_HELP);
-    return 0;
+    return undefined;
   }
-  const model = parseModel(values.model);
-  const method = values.method!;
-  if (!['grad', 'score', 'both'].includes(method)) throw cliErrors.badValue('--method', 'grad, score or both', method);
+  const methods = [...new Set(values.method!.split(',').flatMap((m) => methodsOf(m.trim().toLowerCase())))];
   const colormap = values.colormap as ColormapName;
   if (colormap !== 'jet' && colormap !== 'viridis')
     throw cliErrors.badValue('--colormap', 'jet or viridis', values.colormap);
   const alpha = Number(values.alpha);
   if (values.alpha!.trim() === '' || !(alpha >= 0 && alpha <= 1))
     throw cliErrors.badValue('--alpha', 'a number from 0 to 1', values.alpha);
-  const maxN = values['max-n'] === undefined ? undefined : cliErrors.wholeNumber('--max-n', values['max-n'], 1);
-  const batchSize = cliErrors.wholeNumber('--batch', values.batch, 1, 256);
-  const workers = values.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', values.workers, 1, 64);
-  if (values.layer !== undefined && method === 'grad')
-    throw new VggError(
-      'E_USAGE',
-      'cam: --layer is for Score-CAM (--method score|both); Grad-CAM always uses the last conv layer',
-    );
   const images = many(values.image);
-  if (images.length === 0) images.push(DEFAULT_IMAGE);
+  return {
+    model: parseModel(values.model),
+    weights: values.weights,
+    offline: values.offline!,
+    images: images.length ? images : [DEFAULT_IMAGE],
+    methods,
+    layer: values.layer,
+    options: {
+      class: values.class,
+      maxN: values['max-n'] === undefined ? undefined : cliErrors.wholeNumber('--max-n', values['max-n'], 1),
+      batchSize: cliErrors.wholeNumber('--batch', values.batch, 1, 256),
+    },
+    workers: values.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', values.workers, 1, 64),
+    style: { colormap, alpha },
+    outDir: resolve(values.out!),
+    json: values.json!,
+    engine: parseEngine(values),
+  };
+}
 
-  const weights = await resolveWeightsPath(
-    { model, includeTop: true, path: values.weights, offline: values.offline, quiet: values.json },
-    ctx,
-  );
-  const cams = await openCams({
-    model,
-    weights,
-    methods: method === 'both' ? ['grad', 'score'] : [method as 'grad' | 'score'],
-    scoreLayer: values.layer,
-    workers,
-    ...parseEngine(values),
-  });
+function methodsOf(name: string): readonly CamMethod[] {
+  const found = METHOD_NAMES[name];
+  if (!found)
+    throw cliErrors.badValue('--method', 'gradcam, gradcam++, layercam, scorecam, faster-scorecam or both', name);
+  return found;
+}
+
+async function runCams(run: CamRun & { weights: string }, ctx: CommandContext): Promise<CamRecord[]> {
+  const cams = await openCams({ ...run, ...run.engine });
   const records: CamRecord[] = [];
   try {
-    const stems = uniqueStems(images);
-    for (const [i, image] of images.entries()) {
-      for (const m of cams.methods) {
-        const bar = new Progress(`score-cam ${basename(image)}`, undefined, {
+    const stems = uniqueStems(run.images);
+    for (const [i, image] of run.images.entries()) {
+      for (const method of run.methods) {
+        const bar = new Progress(`${method} ${basename(image)}`, undefined, {
           stream: ctx.stderr,
-          quiet: values.json,
+          quiet: run.json || !method.includes('score'),
           unit: ' maps',
         });
         const t0 = performance.now();
-        const cam = await cams.run(m, image, {
-          class: values.class,
-          maxN,
-          batchSize,
-          onProgress: (d, n) => bar.update(d, n),
+        const cam = await cams.run(method, image, { ...run.options, onProgress: (d, n) => bar.update(d, n) });
+        const record = await writeCam(cam, image, run.outDir, run.model, {
+          ...run.style,
+          ms: performance.now() - t0,
+          stem: stems[i]!,
         });
-        records.push(
-          await writeCam(cam, image, resolve(values.out!), model, {
-            colormap,
-            alpha,
-            ms: performance.now() - t0,
-            stem: stems[i],
-          }),
-        );
+        if (record.note && !run.json) ctx.stderr.write(`note: ${basename(image)} ${method}: ${record.note}\n`);
+        records.push(record);
       }
     }
   } finally {
     await cams.close();
   }
-  if (values.json) {
-    ctx.stdout.write(`${JSON.stringify({ model, weights, results: records }, null, 2)}\n`);
-    return 0;
-  }
+  return records;
+}
+
+function renderCams(records: readonly CamRecord[]): string {
   const rows = records.map((r) => [
     basename(r.image),
     r.method,
@@ -185,169 +214,5 @@ export async function camCommand(argv: string[], ctx: CommandContext): Promise<n
     `${(r.ms / 1000).toFixed(1)} s`,
     r.png,
   ]);
-  ctx.stdout.write(`${formatTable(['image', 'method', 'layer', 'class', 'p', 'passes', 'time', 'png'], rows)}\n`);
-  return 0;
-}
-
-export interface CamSession {
-  readonly vgg: Vgg;
-  readonly methods: readonly ('grad' | 'score')[];
-  run(
-    method: 'grad' | 'score',
-    image: string,
-    options: { class?: string; maxN?: number; batchSize?: number; onProgress?: (done: number, total: number) => void },
-  ): Promise<ClassHeatmap & { passes: number }>;
-  close(): Promise<void>;
-}
-
-/**
- * One session for both methods: Grad-CAM needs the convs in the engine and the top as plain
- * arrays (its backward pass); Score-CAM needs the whole model in the engine.
- */
-export async function openCams(o: {
-  model: string;
-  weights: string;
-  methods: readonly ('grad' | 'score')[];
-  scoreLayer?: string;
-  backend?: string;
-  threads?: number;
-  /** Score-CAM's masked images go through a pool of this many workers (each loads the whole model). */
-  workers?: number;
-}): Promise<CamSession> {
-  const score = o.methods.includes('score');
-  const graph = buildGraph(o.model, { includeTop: true });
-  const last = lastConvLayer(graph);
-  const layers = score ? [o.scoreLayer ?? last, last, 'predictions'] : [last];
-  const vgg = await loadVgg({
-    model: o.model,
-    weights: o.weights,
-    includeTop: true,
-    layers,
-    backend: o.backend,
-    threads: o.threads,
-  });
-  let top: TopWeights | undefined;
-  let pool: VggPool | undefined;
-  try {
-    if (o.methods.includes('grad')) top = await readTopWeights(o.weights, graph);
-    if (score) assertTopLoaded(vgg, o.weights);
-    if (score && o.workers) {
-      // tfjs-wasm runs one thread per instance in Node: more cores for Score-CAM means more workers.
-      const { VggPool } = await import('@vggscope/kernels/pool');
-      pool = await VggPool.create({
-        model: o.model,
-        weights: o.weights,
-        includeTop: true,
-        layers: [o.scoreLayer ?? last, 'predictions'],
-        backend: o.backend,
-        workers: o.workers,
-        threads: 1,
-      });
-    }
-  } catch (e) {
-    await vgg.close();
-    throw e;
-  }
-  const scorer: ScoreCamModel = pool ? { graph, extract: (x) => pool.runSplit(x) } : vgg;
-  return {
-    vgg,
-    methods: o.methods,
-    async run(method, image, options) {
-      if (method === 'grad') {
-        const [cam] = await gradCam(vgg, await loadInput(image, graph.inputSize), { top: top!, class: options.class });
-        return { ...cam!, passes: 1 };
-      }
-      return scoreCam(scorer, image, {
-        layer: o.scoreLayer,
-        class: options.class,
-        maxN: options.maxN,
-        batchSize: options.batchSize,
-        onProgress: options.onProgress,
-      });
-    },
-    close: async () => {
-      await pool?.destroy();
-      await vgg.close();
-    },
-  };
-}
-
-function assertTopLoaded(vgg: Vgg, weights: string): void {
-  const missing = ['fc1', 'fc2', 'predictions'].filter((l) => !vgg.weights.layers.includes(l));
-  if (!missing.length) return;
-  const entry = manifestEntry(loadManifest(), vgg.graph.model, true);
-  throw new VggError(
-    'E_WEIGHTS_MISSING',
-    `class heatmaps need the top weights (${missing.join(', ')}), which '${weights}' does not have (a no-top file?)`,
-    {
-      hint: `use the official ${entry.name}: run without --weights to fetch it, or 'npx nx run cli:weights -- fetch --model ${vgg.graph.model} --top'`,
-    },
-  );
-}
-
-/** The image as decoded (not squashed to 224×224), its longest side capped for display. */
-export async function displayImage(path: string): Promise<RgbImage> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw wrapError('E_IMAGE_READ', `cannot read image '${path}' (check the path)`, e);
-  }
-  const img = decodeImage(bytes, path);
-  const scale = Math.min(1, MAX_SIDE / Math.max(img.width, img.height));
-  return scale < 1 ? resizeNearest(img, Math.round(img.width * scale), Math.round(img.height * scale)) : img;
-}
-
-/** PNG overlay + two .npy files for one heatmap; returns what was written. */
-export async function writeCam(
-  cam: ClassHeatmap & { passes: number },
-  image: string,
-  outDir: string,
-  model: string,
-  o: { colormap: ColormapName; alpha: number; ms: number; stem?: string },
-): Promise<CamRecord> {
-  const photo = await displayImage(image);
-  const stem = `${o.stem ?? basename(image, extname(image))}_${cam.method}`;
-  const max = Math.max(0, ...cam.heatmap.data);
-  const png = join(outDir, `${stem}.png`);
-  const label = `${cam.class.label} (${cam.class.index}, ${cam.class.wnid}) p=${cam.probability.toFixed(3)}`;
-  const size = await writePng(
-    png,
-    renderHeatmapOverlay(photo, cam.heatmap, { colormap: o.colormap, alpha: o.alpha, max }),
-    {
-      title: `${model} ${cam.method === 'grad-cam' ? 'Grad-CAM' : 'Score-CAM'} ${cam.layer}: ${label} - ${basename(image)}`,
-      colorbar: { colormap: COLORMAPS[o.colormap], low: '0', high: max > 0 ? max.toPrecision(3) : '0' },
-    },
-  );
-  const npy = join(outDir, `${stem}.npy`);
-  const npyUpsampled = join(outDir, `${stem}_upsampled.npy`);
-  await writeFileAtomic(npy, encodeNpy(cam.heatmap));
-  await writeFileAtomic(npyUpsampled, encodeNpy(upsampleBilinear(cam.heatmap, photo.height, photo.width)));
-  return {
-    image,
-    method: cam.method,
-    layer: cam.layer,
-    class: { ...cam.class },
-    probability: cam.probability,
-    png,
-    pngSize: [size.width, size.height],
-    npy,
-    npyUpsampled,
-    passes: cam.passes,
-    ms: o.ms,
-  };
-}
-
-/** File stems of the images; `a/cat.jpg` and `b/cat.png` become `cat-1`, `cat-2` so no file is overwritten. */
-export function uniqueStems(images: readonly string[]): string[] {
-  const stems = images.map((p) => basename(p, extname(p)));
-  const count = new Map<string, number>();
-  for (const s of stems) count.set(s, (count.get(s) ?? 0) + 1);
-  const seen = new Map<string, number>();
-  return stems.map((s) => {
-    if (count.get(s) === 1) return s;
-    const n = (seen.get(s) ?? 0) + 1;
-    seen.set(s, n);
-    return `${s}-${n}`;
-  });
+  return formatTable(['image', 'method', 'layer', 'class', 'p', 'passes', 'time', 'png'], rows);
 }

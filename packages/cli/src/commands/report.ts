@@ -34,11 +34,13 @@ import { formatBytes } from '../table.js';
 import { describeWeights } from '../weights-info.js';
 import { exitCodesHelp, RUN } from '../help.js';
 import { displayImage } from './cam.js';
+import { checkGradientFlags, gradientFigures } from '../report/gradient-sections.js';
 
 export const REPORT_HELP = `vggscope report — the whole tutorial for one or more images on one HTML page
 
 Usage:
   ${RUN} report [--image PATH]... [--model vgg16|vgg19] [--weights PATH] [--out DIR] [--offline]
+        [--saliency vanilla|smoothgrad|integrated-gradients|guided] [--patterns LAYER]
 
 Writes DIR/report.html (default DIR: report): one self-contained page (figures inlined, no script, no
 network) with the weights used and their MD5, the filter grid of block1_conv1, then for each image the
@@ -47,6 +49,8 @@ block1_conv1 feature maps and the last conv of each block (several --image: one 
 model summary and feature-map size table. Light and dark follow the reader's setting; one column on a
 phone. Without --weights it uses the with-top file if one is already on this machine (never downloads
 528 MiB for it), else the no-top file. --out is checked before anything is loaded.
+--saliency METHOD adds a saliency map of each image's top-1 class (needs the top; see 'vggscope saliency');
+--patterns LAYER adds the patterns of that layer's filters 0-7 by gradient ascent (see 'vggscope maximize').
 
 Engine:
 ${ENGINE_HELP}
@@ -65,12 +69,15 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
     ...ENGINE_OPTIONS,
     image: { type: 'string', multiple: true },
     out: { type: 'string', default: 'report' },
+    saliency: { type: 'string' },
+    patterns: { type: 'string' },
   });
   if (values.help) {
     ctx.stdout.write(REPORT_HELP);
     return 0;
   }
   const model = parseModel(values.model);
+  checkGradientFlags(values.saliency);
   const images = values.image?.length ? values.image : [DEFAULT_IMAGE];
   const outDir = resolve(values.out!);
   await probeWritable(outDir); // a bad --out fails now, not after the weights are loaded
@@ -113,12 +120,40 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
   try {
     for (const image of images) {
       const outputs = new Map((await vgg.extract(image, { layers: drawable })).map((o) => [o.layer, o]));
-      sections.push(await imageReport(image, { graph, outputs, lastConvs, top }));
+      const section = await imageReport(image, { graph, outputs, lastConvs, top });
+      const extra = await gradientFigures(
+        {
+          model,
+          weights,
+          image,
+          hasTop: top !== undefined,
+          saliency: values.saliency,
+          engine: parseEngine(values),
+        },
+        fig,
+      );
+      notes.push(...extra.notes.filter((n) => !notes.includes(n)));
+      sections.push({ ...section, gradients: extra.figures });
     }
   } finally {
     await vgg.close();
   }
   const filters = await filterFigure(weights, graph);
+  // Filter patterns do not depend on the image: one section for the page.
+  const patterns = values.patterns
+    ? await gradientFigures(
+        {
+          model,
+          weights,
+          image: images[0]!,
+          hasTop: top !== undefined,
+          patterns: values.patterns,
+          engine: parseEngine(values),
+        },
+        fig,
+      )
+    : undefined;
+  if (patterns) notes.push(...patterns.notes);
 
   const html = renderReportHtml({
     model,
@@ -139,13 +174,18 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
     summary: modelSummary(graph),
     sizes: featureMapSizes(graph),
     filters,
+    patterns: patterns?.figures,
     notes,
   });
   const out = join(outDir, 'report.html');
   await writeFileAtomic(out, new TextEncoder().encode(html));
   const figures =
     (filters ? 1 : 0) +
-    sections.reduce((n, s) => n + 1 + (s.block1 ? 1 : 0) + s.blocks.length + (s.gradCam ? 1 : 0), 0);
+    (patterns?.figures.length ?? 0) +
+    sections.reduce(
+      (n, s) => n + 1 + (s.block1 ? 1 : 0) + s.blocks.length + (s.gradCam ? 1 : 0) + (s.gradients?.length ?? 0),
+      0,
+    );
   ctx.stdout.write(
     `wrote ${out} (${formatBytes(Buffer.byteLength(html))}; ${images.length} image${images.length > 1 ? 's' : ''}, ${figures} figures inlined)\n`,
   );

@@ -22,6 +22,8 @@ export interface ReportImage {
   readonly blocks: readonly ReportFigure[];
   readonly predictions?: readonly Prediction[];
   readonly gradCam?: ReportFigure;
+  /** `--saliency` / `--patterns` figures (report/gradient-sections.ts). */
+  readonly gradients?: readonly ReportFigure[];
 }
 
 export interface ReportData {
@@ -40,6 +42,8 @@ export interface ReportData {
   readonly summary: { readonly rows: readonly SummaryRow[]; readonly totalParams: number };
   readonly sizes: readonly FeatureMapRow[];
   readonly filters?: ReportFigure;
+  /** `--patterns` figures: what a layer's filters respond to (the same for every image). */
+  readonly patterns?: readonly ReportFigure[];
   /** Things the page could not show, and why (partial weights, no top, synthetic weights). */
   readonly notes: readonly string[];
 }
@@ -115,6 +119,10 @@ export function renderReportHtml(d: ReportData): string {
 </dl></section>`);
   if (d.filters)
     sections.push(`<section id="filters"><h2>Filters</h2><div class="grid">${figure(d.filters)}</div></section>`);
+  if (d.patterns?.length)
+    sections.push(
+      `<section id="patterns"><h2>Filter patterns</h2><div class="grid">${d.patterns.map((f) => figure(f)).join('\n')}</div></section>`,
+    );
   if (d.images.length === 1) sections.push(...imageSections(d.images[0]!, '', 'h2'));
   else
     d.images.forEach((img, k) =>
@@ -177,6 +185,10 @@ ${img.gradCam ? `<div class="grid" style="margin-top:1rem">${figure(img.gradCam,
   if (img.blocks.length)
     out.push(
       `${head('blocks', 'The last conv of each block')}<div class="grid">${img.blocks.map((f) => figure(f, suffix)).join('\n')}</div></section>`,
+    );
+  if (img.gradients?.length)
+    out.push(
+      `${head('gradients', 'Gradients')}<div class="grid">${img.gradients.map((f) => figure(f, suffix)).join('\n')}</div></section>`,
     );
   return out;
 }

@@ -1,4 +1,5 @@
 import type { FloatTensor } from '@vggscope/core';
+import { sameKind } from './same-kind.js';
 
 /**
  * Plain-loop 3×3 'same' convolution + bias + ReLU, NHWC input and HWIO kernel; the slow,
@@ -11,7 +12,7 @@ export function conv2dRelu(x: FloatTensor, kernel: FloatTensor, bias: FloatTenso
   if (kin !== cin) throw new Error(`conv2dRelu: input has ${cin} channels, kernel expects ${kin}`);
   const padTop = Math.floor((kh - 1) / 2);
   const padLeft = Math.floor((kw - 1) / 2);
-  const out = new Float32Array(n * h * w * cout);
+  const out = sameKind(x.data, n * h * w * cout);
   const acc = new Float64Array(cout);
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < h; y++) {

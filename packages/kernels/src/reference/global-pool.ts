@@ -1,9 +1,10 @@
 import type { FloatTensor } from '@vggscope/core';
+import { sameKind } from './same-kind.js';
 
 /** Mean or max over H and W: `[N,H,W,C]` → `[N,C]` (Keras GlobalAverage/MaxPooling2D). */
 export function globalPool(x: FloatTensor, mode: 'avg' | 'max'): FloatTensor {
   const [n, h, w, c] = x.shape as [number, number, number, number];
-  const out = new Float32Array(n * c);
+  const out = sameKind(x.data, n * c);
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       let acc = mode === 'avg' ? 0 : -Infinity;

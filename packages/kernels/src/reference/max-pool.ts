@@ -1,11 +1,12 @@
 import type { FloatTensor } from '@vggscope/core';
+import { sameKind } from './same-kind.js';
 
 /** 2×2 max pool, stride 2, 'valid' (odd trailing rows/columns dropped, as Keras does). */
 export function maxPool2x2(x: FloatTensor): FloatTensor {
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const oh = Math.floor(h / 2);
   const ow = Math.floor(w / 2);
-  const out = new Float32Array(n * oh * ow * c);
+  const out = sameKind(x.data, n * oh * ow * c);
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < oh; y++) {
       for (let xo = 0; xo < ow; xo++) {

@@ -1,4 +1,5 @@
 import type { Backend, BackendOptions, FloatTensor, LayerWeights } from '@vggscope/core';
+import { conv2dBackwardData, denseBackward, globalPoolBackward, maxPool2x2Backward, reluBackward } from './backward.js';
 import { conv2dRelu } from './conv2d-relu.js';
 import { dense } from './dense.js';
 import { globalPool } from './global-pool.js';
@@ -24,6 +25,14 @@ export async function createReferenceBackend(
     dense: (x, l, activation) => dense(x, l.kernel, l.bias, activation),
     read: async (x) => ({ data: x.data.slice(), shape: [...x.shape] }),
     dispose: () => {},
+    backward: {
+      relu: reluBackward,
+      conv2dData: (dz, l) => conv2dBackwardData(dz, l.kernel),
+      maxPool2x2: maxPool2x2Backward,
+      globalPool: globalPoolBackward,
+      unflatten: (dy, shape) => ({ data: dy.data, shape: [...shape] }),
+      dense: (dz, l) => denseBackward(dz, l.kernel),
+    },
     close: () => {},
   };
 }

@@ -122,6 +122,17 @@ export const ABI = {
     winograd2Input: { code: 8, args: WINOGRAD_INPUT_ARGS },
     winograd2Output: { code: 9, args: WINOGRAD_OUTPUT_ARGS },
     winograd2Weights: { code: 10, args: WINOGRAD_WEIGHTS_ARGS },
+    // The reverse pass (assembly/backward.ts).
+    winogradOutputLinear: {
+      code: 11,
+      args: ['m', 'out', 'h', 'w', 'cp', 'tilesW', 'tiles', 'rows', 'perJob'],
+    },
+    reluBackward: { code: 12, args: ['dy', 'y', 'out', 'floats', 'perJob', 'guided'] },
+    maxPoolBackward: { code: 13, args: ['x', 'dy', 'out', 'h', 'w', 'cp', 'perJob'] },
+    denseData: {
+      code: 14,
+      args: ['dz', 'dzStride', 'wt', 'k', 'nPad', 'dx', 'dxStride', 'images', 'perJob'],
+    },
   },
 } as const;
 

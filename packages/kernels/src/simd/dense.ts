@@ -1,3 +1,4 @@
+import type { DenseActivation } from '@vggscope/core';
 import { MR, roundUp } from './control-block.js';
 import { f32, type SimdContext } from './context.js';
 import type { SimdLayer } from './prepared-layer.js';
@@ -8,7 +9,7 @@ import { allocVector, type SimdTensor } from './simd-tensor.js';
  * values). The batch is padded to the 4-row register tile and the columns are split across
  * threads, so one image's fc1 (memory-bound: 400 MB of weights) uses every core.
  */
-export function dense(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, activation: 'relu' | 'softmax'): SimdTensor {
+export function dense(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, activation: DenseActivation): SimdTensor {
   const n = x.shape[0]!;
   const rows = roundUp(n, MR);
   const out = allocVector(ctx, n, layer.outputs, layer.outStride, `${layer.name} output`);

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend,
   type BackendOptions,
+  type DenseActivation,
   type FloatTensor,
   type GraphLayer,
   type LayerWeights,
@@ -10,6 +11,7 @@ import {
   VggError,
 } from '@vggscope/core';
 import { Arena } from './arena.js';
+import { SimdBackward } from './backward-ops.js';
 import { ARENA_BASE, MAX_PAGES } from './control-block.js';
 import type { SimdContext } from './context.js';
 import { convIm2col } from './conv-im2col.js';
@@ -45,6 +47,7 @@ const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
 export interface SimdBackend extends Backend<SimdTensor, SimdLayer> {
   /** True when the relaxed-SIMD (FMA) build runs. */
   readonly fma: boolean;
+  readonly backward: SimdBackward;
 }
 
 /**
@@ -85,12 +88,16 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
 class SimdBackendImpl implements SimdBackend {
   readonly name = 'simd';
   private closed = false;
+  /** The reverse pass (vgg.gradient); its conv forms are made on first use. */
+  readonly backward: SimdBackward;
 
   constructor(
     private readonly ctx: SimdContext,
     readonly fma: boolean,
     private readonly convAlgorithm: ConvAlgorithm | undefined,
-  ) {}
+  ) {
+    this.backward = new SimdBackward(ctx);
+  }
 
   get threads(): number {
     return this.ctx.team.threads;
@@ -106,7 +113,9 @@ class SimdBackendImpl implements SimdBackend {
   }
 
   disposeLayer(layer: SimdLayer): void {
-    if (!this.closed) disposeLayer(this.ctx, layer);
+    if (this.closed) return;
+    this.backward.disposeLayer(layer);
+    disposeLayer(this.ctx, layer);
   }
 
   input(batch: FloatTensor): SimdTensor {
@@ -165,7 +174,7 @@ class SimdBackendImpl implements SimdBackend {
     return flatten(this.ctx, x);
   }
 
-  dense(x: SimdTensor, layer: SimdLayer, activation: 'relu' | 'softmax'): SimdTensor {
+  dense(x: SimdTensor, layer: SimdLayer, activation: DenseActivation): SimdTensor {
     this.check();
     if (isMap(x) || x.shape[1] !== layer.inputs || layer.kind !== 'dense') {
       throw new VggError(

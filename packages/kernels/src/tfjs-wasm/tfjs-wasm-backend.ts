@@ -49,6 +49,8 @@ type Layer = { readonly kernel: TF.Tensor; readonly bias: TF.Tensor };
  * tfjs-backend-wasm (XNNPACK in wasm, one thread in Node): the backend every other one is checked
  * against, beside tfjs-layers. tfjs keeps one global engine, so instances share it; each instance
  * owns only the tensors it created. `threads` is ignored (tfjs-wasm is single-threaded in Node).
+ * It has no `backward`: tfjs' gradients need its tape around a whole pass, which this op-by-op
+ * contract does not give; `vgg.gradient` says to use 'simd' or 'reference'.
  */
 export async function createTfjsWasmBackend(_options: BackendOptions = {}): Promise<Backend<TF.Tensor, Layer>> {
   await initWasm();
@@ -84,9 +86,11 @@ export async function createTfjsWasmBackend(_options: BackendOptions = {}): Prom
       guard('dense', () =>
         activation === 'relu'
           ? tf.fused.matMul({ a: x as TF.Tensor2D, b: l.kernel as TF.Tensor2D, bias: l.bias, activation: 'relu' })
-          : tf.tidy(() =>
-              tf.softmax(tf.fused.matMul({ a: x as TF.Tensor2D, b: l.kernel as TF.Tensor2D, bias: l.bias })),
-            ),
+          : activation === 'linear'
+            ? tf.fused.matMul({ a: x as TF.Tensor2D, b: l.kernel as TF.Tensor2D, bias: l.bias })
+            : tf.tidy(() =>
+                tf.softmax(tf.fused.matMul({ a: x as TF.Tensor2D, b: l.kernel as TF.Tensor2D, bias: l.bias })),
+              ),
       ),
     read: async (x): Promise<FloatTensor> => {
       // tfjs-wasm's readSync already returns a fresh copy of the heap (HEAPU8.slice): no second copy.

@@ -1,0 +1,233 @@
+import { type BackwardOps, type ReluBackwardMode, VggError } from '@vggscope/core';
+import { MR, roundUp } from './control-block.js';
+import { f32, split, type SimdContext } from './context.js';
+import { prepareBackwardData } from './backward-weights.js';
+import { disposeLayer, type SimdLayer } from './prepared-layer.js';
+import { allocMap, allocVector, isMap, type SimdTensor } from './simd-tensor.js';
+
+/**
+ * The simd backend's reverse pass: conv ∂x through the forward's Winograd transforms and GEMM
+ * with a second prepared form (made on first use, see backward-weights.ts); ReLU masks, max-pool
+ * routing and dense ∂x in wasm SIMD on the thread team; the small global-pool and flatten steps
+ * in JavaScript.
+ */
+export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
+  private readonly dataForms = new Map<SimdLayer, SimdLayer>();
+
+  constructor(private readonly ctx: SimdContext) {}
+
+  relu(dy: SimdTensor, y: SimdTensor, mode: ReluBackwardMode): SimdTensor {
+    if (dy.imageBytes !== y.imageBytes || dy.stride !== y.stride || dy.shape.join() !== y.shape.join()) {
+      throw new VggError('E_INTERNAL', `simd backward: ReLU gradient [${dy.shape}] does not match [${y.shape}]`);
+    }
+    const n = y.shape[0]!;
+    const out = isMap(y)
+      ? allocMap(this.ctx, n, y.shape[1]!, y.shape[2]!, y.shape[3]!, 'ReLU gradient')
+      : allocVector(this.ctx, n, y.shape[1]!, y.stride, 'ReLU gradient');
+    const floats = (isMap(y) ? n : roundUp(n, MR)) * (y.imageBytes / 4);
+    const [perJob, jobs] = split(floats / 4, this.ctx.team.threads, 16384);
+    this.run(out, () =>
+      this.ctx.team.run('reluBackward', jobs, {
+        dy: dy.ptr,
+        y: y.ptr,
+        out: out.ptr,
+        floats,
+        perJob: perJob * 4,
+        guided: mode === 'guided' ? 1 : 0,
+      }),
+    );
+    return out;
+  }
+
+  conv2dData(dz: SimdTensor, layer: SimdLayer): SimdTensor {
+    let back = this.dataForms.get(layer);
+    if (!back) {
+      back = prepareBackwardData(this.ctx, layer);
+      this.dataForms.set(layer, back);
+    }
+    const [n, h, w, c] = dz.shape as [number, number, number, number];
+    if (c !== layer.outputs || dz.stride !== back.inStride) {
+      throw new VggError(
+        'E_INTERNAL',
+        `simd backward: ${layer.name} ∂x expects [N, H, W, ${layer.outputs}], got [${dz.shape}]`,
+      );
+    }
+    const out = allocMap(this.ctx, n, h, w, layer.inputs, `${layer.name} ∂x`);
+    this.run(out, () => convLinear(this.ctx, dz, back, out));
+    return out;
+  }
+
+  maxPool2x2(dy: SimdTensor, x: SimdTensor): SimdTensor {
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    const out = allocMap(this.ctx, n, h, w, c, 'max pool gradient');
+    // Rows and columns the pool dropped get no gradient.
+    f32(this.ctx).fill(0, out.ptr / 4, (out.ptr + n * out.imageBytes) / 4);
+    const oh = h >> 1;
+    const [perJob, jobs] = split(oh, this.ctx.team.threads, 16);
+    this.run(out, () => {
+      for (let b = 0; b < n; b++) {
+        this.ctx.team.run('maxPoolBackward', oh > 0 && w > 1 ? jobs : 0, {
+          x: x.ptr + b * x.imageBytes,
+          dy: dy.ptr + b * dy.imageBytes,
+          out: out.ptr + b * out.imageBytes,
+          h,
+          w,
+          cp: x.stride,
+          perJob,
+        });
+      }
+    });
+    return out;
+  }
+
+  globalPool(dy: SimdTensor, x: SimdTensor, mode: 'avg' | 'max'): SimdTensor {
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    const out = allocMap(this.ctx, n, h, w, c, `global ${mode} pool gradient`);
+    const mem = f32(this.ctx);
+    mem.fill(0, out.ptr / 4, (out.ptr + n * out.imageBytes) / 4);
+    for (let b = 0; b < n; b++) {
+      const g = (dy.ptr + b * dy.imageBytes) / 4;
+      const src = (x.ptr + b * x.imageBytes) / 4;
+      const dst = (out.ptr + b * out.imageBytes) / 4;
+      for (let ch = 0; ch < c; ch++) {
+        if (mode === 'avg') {
+          for (let p = 0; p < h * w; p++) mem[dst + p * out.stride + ch] = mem[g + ch]! / (h * w);
+          continue;
+        }
+        let best = 0;
+        for (let p = 1; p < h * w; p++) if (mem[src + p * x.stride + ch]! > mem[src + best * x.stride + ch]!) best = p;
+        mem[dst + best * out.stride + ch] = mem[g + ch]!;
+      }
+    }
+    return out;
+  }
+
+  unflatten(dy: SimdTensor, shape: readonly [number, number, number, number]): SimdTensor {
+    const [n, h, w, c] = shape;
+    const out = allocMap(this.ctx, n, h, w, c, 'flatten gradient');
+    const mem = f32(this.ctx);
+    for (let b = 0; b < n; b++) {
+      const src = (dy.ptr + b * dy.imageBytes) / 4;
+      const dst = (out.ptr + b * out.imageBytes) / 4;
+      for (let p = 0; p < h * w; p++) {
+        mem.copyWithin(dst + p * out.stride, src + p * c, src + p * c + c);
+        mem.fill(0, dst + p * out.stride + c, dst + (p + 1) * out.stride);
+      }
+    }
+    return out;
+  }
+
+  dense(dz: SimdTensor, layer: SimdLayer): SimdTensor {
+    const n = dz.shape[0]!;
+    if (dz.shape[1] !== layer.outputs || dz.stride !== layer.outStride) {
+      throw new VggError(
+        'E_INTERNAL',
+        `simd backward: ${layer.name} ∂x expects [N, ${layer.outputs}], got [${dz.shape}]`,
+      );
+    }
+    const dx = allocVector(this.ctx, n, layer.inputs, roundUp(layer.inputs, 8), `${layer.name} ∂x`);
+    const [perJob, jobs] = split(layer.inputs, this.ctx.team.threads, 1024);
+    this.run(dx, () =>
+      this.ctx.team.run('denseData', jobs, {
+        dz: dz.ptr,
+        dzStride: dz.imageBytes,
+        wt: layer.weights,
+        k: layer.inputs,
+        nPad: layer.outStride,
+        dx: dx.ptr,
+        dxStride: dx.imageBytes,
+        images: n,
+        perJob,
+      }),
+    );
+    return dx;
+  }
+
+  /** Releases the backward form of a layer the backend disposes. */
+  disposeLayer(layer: SimdLayer): void {
+    const back = this.dataForms.get(layer);
+    if (back) disposeLayer(this.ctx, back);
+    this.dataForms.delete(layer);
+  }
+
+  private run(out: SimdTensor, op: () => void): void {
+    try {
+      op();
+    } catch (e) {
+      this.ctx.arena.release(out.ptr);
+      throw e;
+    }
+  }
+}
+
+/**
+ * A 3×3 'same' conv without bias or ReLU by Winograd F(4×4,3×3): the forward's input transform
+ * and GEMM, then the linear output transform (assembly/backward.ts).
+ */
+function convLinear(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, out: SimdTensor): void {
+  const [n, h, w] = x.shape as [number, number, number, number];
+  const tilesW = Math.ceil(w / 4);
+  const tiles = Math.ceil(h / 4) * tilesW;
+  const padded = roundUp(tiles, MR);
+  const k = layer.inStride;
+  const nOut = layer.outStride;
+  const threads = ctx.team.threads;
+  const v = ctx.arena.alloc(36 * padded * k * 4, `${layer.name} Winograd input`);
+  let m = 0;
+  try {
+    m = ctx.arena.alloc(36 * padded * nOut * 4, `${layer.name} Winograd output`);
+    const [inPerJob, inJobs] = split(padded, threads, 32);
+    const [outPerJob, outJobs] = split(tiles, threads, 32);
+    const rowsPerJob = Math.min(padded, Math.max(MR, Math.floor(16384 / k / MR) * MR));
+    const rowBlocks = Math.ceil(padded / rowsPerJob);
+    const colsPerJob = 36 * rowBlocks >= 8 * threads ? nOut : Math.max(8, roundUp(Math.ceil(nOut / 4), 8));
+    const gemmJobs = 36 * rowBlocks * Math.ceil(nOut / colsPerJob);
+    for (let b = 0; b < n; b++) {
+      ctx.team.run('winogradInput', inJobs, {
+        src: x.ptr + b * x.imageBytes,
+        imageBytes: x.imageBytes,
+        h,
+        w,
+        cp: k,
+        v,
+        tilesW,
+        tiles,
+        first: 0,
+        count: tiles,
+        rows: padded,
+        perJob: inPerJob,
+      });
+      ctx.team.run('gemm', gemmJobs, {
+        a: v,
+        lda: k * 4,
+        strideA: padded * k * 4,
+        b: layer.weights,
+        strideB: k * nOut * 4,
+        c: m,
+        ldc: nOut * 4,
+        strideC: padded * nOut * 4,
+        rows: padded,
+        k,
+        n: nOut,
+        rowsPerJob,
+        bias: 0,
+        relu: 0,
+        colsPerJob,
+      });
+      ctx.team.run('winogradOutputLinear', outJobs, {
+        m,
+        out: out.ptr + b * out.imageBytes,
+        h,
+        w,
+        cp: nOut,
+        tilesW,
+        tiles,
+        rows: padded,
+        perJob: outPerJob,
+      });
+    }
+  } finally {
+    if (m) ctx.arena.release(m);
+    ctx.arena.release(v);
+  }
+}

@@ -1,0 +1,112 @@
+import type { GraphLayer } from '@vggscope/core';
+import { f32, type SimdContext } from './context.js';
+import { prepareLayer, type SimdLayer } from './prepared-layer.js';
+
+/**
+ * The second prepared form of a conv layer for ∂x: the 3×3 kernel rotated 180° with its input and
+ * output channels swapped, through the same Winograd machinery as the forward pass. Made on the
+ * first gradient from the forward form already in wasm memory (the original weights are gone by
+ * then, and keeping them would cost `extract` a copy of every kernel).
+ */
+export function prepareBackwardData(ctx: SimdContext, layer: SimdLayer): SimdLayer {
+  const [cin, cout] = [layer.inputs, layer.outputs];
+  const g =
+    layer.algorithm === 'winograd'
+      ? kernelFromWinograd(ctx, layer, F4)
+      : layer.algorithm === 'winograd2'
+        ? kernelFromWinograd(ctx, layer, F2)
+        : kernelFromPanels(ctx, layer);
+  const back = new Float32Array(9 * cout * cin);
+  for (let ky = 0; ky < 3; ky++)
+    for (let kx = 0; kx < 3; kx++)
+      for (let ci = 0; ci < cin; ci++)
+        for (let co = 0; co < cout; co++)
+          back[((ky * 3 + kx) * cout + co) * cin + ci] = g[(((2 - ky) * 3 + (2 - kx)) * cin + ci) * cout + co]!;
+  const spec = { kind: 'conv', name: `${layer.name} ∂x`, filters: cin } as const;
+  const fake: GraphLayer = {
+    index: -1,
+    name: spec.name,
+    spec,
+    inputShape: [0, 0, cout],
+    outputShape: [0, 0, cin],
+    weights: [],
+    params: 0,
+  };
+  const weights = {
+    kernel: { data: back, shape: [3, 3, cout, cin] },
+    bias: { data: new Float32Array(cin), shape: [cin] },
+  };
+  return prepareLayer(ctx, fake, weights, 'winograd');
+}
+
+/** HWIO kernel from im2col panels `[n/8][9·cin][8]` (row = tap·cin + ci). */
+function kernelFromPanels(ctx: SimdContext, layer: SimdLayer): Float32Array {
+  const mem = f32(ctx);
+  const [cin, cout] = [layer.inputs, layer.outputs];
+  const k = 9 * cin;
+  const base = layer.weights / 4;
+  const out = new Float32Array(k * cout);
+  for (let row = 0; row < k; row++)
+    for (let co = 0; co < cout; co++) out[row * cout + co] = mem[base + (co >> 3) * k * 8 + row * 8 + (co & 7)]!;
+  return out;
+}
+
+/** How to invert one Winograd form: three rows of G that form an invertible block, and that block's inverse. */
+interface WinogradInverse {
+  /** Positions per side of U (6 for F(4×4,3×3), 4 for F(2×2,3×3)). */
+  readonly side: number;
+  readonly rows: readonly [number, number, number];
+  readonly T: readonly (readonly number[])[];
+}
+
+/** F(4×4,3×3): rows 0, 1 and 5 of G are [1/4 0 0], [−1/6 −1/6 −1/6], [0 0 1]. */
+const F4: WinogradInverse = {
+  side: 6,
+  rows: [0, 1, 5],
+  T: [
+    [4, 0, 0],
+    [-4, -6, -1],
+    [0, 0, 1],
+  ],
+};
+
+/** F(2×2,3×3) (assembly/winograd2.ts): rows 0, 1 and 3 of G are [1 0 0], [1/2 1/2 1/2], [0 0 1]. */
+const F2: WinogradInverse = {
+  side: 4,
+  rows: [0, 1, 3],
+  T: [
+    [1, 0, 0],
+    [-1, 2, -1],
+    [0, 0, 1],
+  ],
+};
+
+/**
+ * HWIO kernel from Winograd U = G·g·Gᵀ (layout U[p][n/8][kPad][8], p = side·row + column): three
+ * rows of G form an invertible 3×3 block, T = its inverse, so g = T·U[rows][rows]·Tᵀ exactly (up to
+ * float32 rounding of U).
+ */
+function kernelFromWinograd(ctx: SimdContext, layer: SimdLayer, inverse: WinogradInverse): Float32Array {
+  const mem = f32(ctx);
+  const [cin, cout, kPad, nPad] = [layer.inputs, layer.outputs, layer.inStride, layer.outStride];
+  const { side, rows, T } = inverse;
+  const base = layer.weights / 4;
+  const out = new Float32Array(9 * cin * cout);
+  const u = new Float64Array(9);
+  const t = new Float64Array(9);
+  for (let ci = 0; ci < cin; ci++) {
+    for (let co = 0; co < cout; co++) {
+      const at = (co >> 3) * kPad * 8 + ci * 8 + (co & 7);
+      for (let r = 0; r < 3; r++)
+        for (let s = 0; s < 3; s++) u[r * 3 + s] = mem[base + (side * rows[r]! + rows[s]!) * kPad * nPad + at]!;
+      // t = T·u, then g = t·Tᵀ.
+      for (let a = 0; a < 3; a++)
+        for (let s = 0; s < 3; s++) t[a * 3 + s] = T[a]![0]! * u[s]! + T[a]![1]! * u[3 + s]! + T[a]![2]! * u[6 + s]!;
+      for (let a = 0; a < 3; a++)
+        for (let b = 0; b < 3; b++)
+          out[((a * 3 + b) * cin + ci) * cout + co] =
+            t[a * 3]! * T[b]![0]! + t[a * 3 + 1]! * T[b]![1]! + t[a * 3 + 2]! * T[b]![2]!;
+    }
+  }
+  return out;
+}
