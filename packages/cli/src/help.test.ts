@@ -16,7 +16,19 @@ function readmeExitCodes(): Map<number, string> {
 }
 
 // The commands whose help this module's generator writes (extract, cam and queue adopt it too).
-const COMMANDS = ['maps', 'filters', 'predict', 'summary', 'report', 'weights'];
+const COMMANDS = [
+  'extract',
+  'cam',
+  'saliency',
+  'maximize',
+  'queue',
+  'maps',
+  'filters',
+  'predict',
+  'summary',
+  'report',
+  'weights',
+];
 
 describe('help texts', () => {
   it.each(COMMANDS)("%s --help teaches 'npx vggscope' and its exit codes are the documented ones", async (c) => {

@@ -1,17 +1,17 @@
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CamMethod } from '@vggscope/explain';
 import { probeWritable } from '@vggscope/io';
-import type { ColormapName } from '@vggscope/viz';
+import { COLORMAP_NAMES } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { cliErrors } from '../errors.js';
 import {
   ENGINE_HELP,
   ENGINE_OPTIONS,
   many,
+  parseColormap,
+  parseCommandArgs,
   parseEngine,
   parseModel,
-  usageErrors,
   WEIGHTS_OPTIONS,
 } from '../options.js';
 import { Progress } from '../progress.js';
@@ -20,6 +20,7 @@ import { formatTable } from '../table.js';
 import { describeWeights } from '../weights-info.js';
 import { type CamRecord, FASTER_SCORE_CAM_MAX_N, openCams, writeCam } from './cam-session.js';
 import { displayImage, type OverlayStyle, uniqueStems } from './heatmap-files.js';
+import { exitCodesHelp, RUN } from '../help.js';
 
 // report.ts imports these from here (kept so its file need not change).
 export { displayImage, uniqueStems };
@@ -28,10 +29,10 @@ export { openCams, writeCam, type CamRecord, type CamSession } from './cam-sessi
 export const CAM_HELP = `vggscope cam — class heatmaps: where in the image the model found its class
 
 Usage:
-  npx vggscope cam [--model vgg16|vgg19] [--weights PATH] [--image PATH]...
+  ${RUN} cam [--model vgg16|vgg19] [--weights PATH] [--image PATH]...
         [--method gradcam|gradcam++|layercam|scorecam|faster-scorecam[,…]] [--class INDEX|WNID|LABEL]
         [--layer NAME|INDEX] [--max-n N] [--batch 8] [--workers N]
-        [--colormap jet|viridis] [--alpha 0.4] [--out DIR] [--json] [--offline]
+        [--colormap jet|viridis|gray] [--alpha 0.4] [--out DIR] [--json] [--offline]
 
 Methods (formulas as tf-keras-vis implements them; the heatmap is at --layer's resolution, not normalised):
   gradcam          (default; also 'grad') the class score's gradient (before softmax) at the layer, averaged
@@ -58,12 +59,12 @@ Engine:
 ${ENGINE_HELP}
 
 Examples:
-  npx vggscope cam --image cat.jpg                                        # Grad-CAM of the top-1 class
-  npx vggscope cam --image cat.jpg --method gradcam++,layercam --layer block4_conv3
-  npx vggscope cam --image cat.jpg --class tabby --method both --max-n 64
-  npx vggscope cam --model vgg19 --image a.jpg --image b.jpg --colormap viridis --json
+  ${RUN} cam --image cat.jpg                                        # Grad-CAM of the top-1 class
+  ${RUN} cam --image cat.jpg --method gradcam++,layercam --layer block4_conv3
+  ${RUN} cam --image cat.jpg --class tabby --method both --max-n 64
+  ${RUN} cam --model vgg19 --image a.jpg --image b.jpg --colormap viridis --json
 
-Exit codes: 0 ok, 2 usage error, 3 image error, 4 weights error, 6 cannot write --out.
+${exitCodesHelp(['input', 'weights', 'output'])}
 `;
 
 const METHOD_NAMES: Record<string, readonly CamMethod[]> = {
@@ -114,35 +115,27 @@ export async function camCommand(argv: string[], ctx: CommandContext): Promise<n
 }
 
 function parseCam(argv: string[], ctx: CommandContext): CamRun | undefined {
-  const { values } = usageErrors('cam', () =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...WEIGHTS_OPTIONS,
-        ...ENGINE_OPTIONS,
-        image: { type: 'string', multiple: true },
-        method: { type: 'string', default: 'gradcam' },
-        class: { type: 'string' },
-        layer: { type: 'string' },
-        'max-n': { type: 'string' },
-        workers: { type: 'string' },
-        batch: { type: 'string', default: '8' },
-        colormap: { type: 'string', default: 'jet' },
-        alpha: { type: 'string', default: '0.4' },
-        out: { type: 'string', default: 'cam' },
-        json: { type: 'boolean', default: false },
-      },
-    }),
-  );
+  const { values } = parseCommandArgs('cam', argv, {
+    ...WEIGHTS_OPTIONS,
+    ...ENGINE_OPTIONS,
+    image: { type: 'string', multiple: true },
+    method: { type: 'string', default: 'gradcam' },
+    class: { type: 'string' },
+    layer: { type: 'string' },
+    'max-n': { type: 'string' },
+    workers: { type: 'string' },
+    batch: { type: 'string', default: '8' },
+    colormap: { type: 'string', default: 'jet' },
+    alpha: { type: 'string', default: '0.4' },
+    out: { type: 'string', default: 'cam' },
+    json: { type: 'boolean', default: false },
+  });
   if (values.help) {
     ctx.stdout.write(CAM_HELP);
     return undefined;
   }
   const methods = [...new Set(values.method!.split(',').flatMap((m) => methodsOf(m.trim().toLowerCase())))];
-  const colormap = values.colormap as ColormapName;
-  if (colormap !== 'jet' && colormap !== 'viridis')
-    throw cliErrors.badValue('--colormap', 'jet or viridis', values.colormap);
+  const colormap = parseColormap(values.colormap, COLORMAP_NAMES);
   const alpha = Number(values.alpha);
   if (values.alpha!.trim() === '' || !(alpha >= 0 && alpha <= 1))
     throw cliErrors.badValue('--alpha', 'a number from 0 to 1', values.alpha);

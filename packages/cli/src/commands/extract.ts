@@ -23,11 +23,12 @@ import { formatTable } from '../table.js';
 import { DEFAULT_IMAGE, type CommandContext } from '../context.js';
 import { extractFolder } from './extract-folder.js';
 import { IMAGE_OPTIONS, IMAGE_OPTIONS_HELP, parseImageOptions } from '../image-options.js';
+import { exitCodesHelp, RUN } from '../help.js';
 
 export const EXTRACT_HELP = `vggscope extract — features of any layer(s), saved as NumPy .npy files
 
 Usage:
-  vggscope extract [--model vgg16|vgg19] [--weights PATH] [--image PATH]...
+  ${RUN} extract [--model vgg16|vgg19] [--weights PATH] [--image PATH]...
         [--layer NAME|INDEX]... [--include-top] [--pooling avg|max] [--size HxW] [--out DIR] [--json]
 
 Writes DIR/<image stem>/<layer>.npy (float32, the shape Keras' model.predict returns for one image)
@@ -35,7 +36,7 @@ and prints, per image, each layer's shape, min/mean/max, the time into the pass,
 Images go through Keras' load_img (nearest resize, squash) and preprocess_input (caffe).
 
 Folder mode (all cores, through a worker pool; bounded memory):
-  vggscope extract --images DIR|GLOB... [--recursive] [--layer ...] [--pooling avg] [--workers N]
+  ${RUN} extract --images DIR|GLOB... [--recursive] [--layer ...] [--pooling avg] [--workers N]
         [--skip-existing] [--format npy|npz] [--stack]
   Each image keeps its path under the folder the images share: a/x.png and b/x.png write
   DIR/a/x/<layer>.npy and DIR/b/x/<layer>.npy (never one over the other). Writes features.jsonl
@@ -70,16 +71,16 @@ ${ENGINE_HELP}
 ${IMAGE_OPTIONS_HELP}
 
 Examples:
-  vggscope extract --weights vgg16_notop.h5 --image cat.jpg
-  vggscope extract --weights vgg16_notop.h5 --layer block4_pool --layer block5_pool
-  vggscope extract --model vgg19 --weights vgg19-tfjs/ --layer 10 --size 300x451
-  vggscope extract --weights vgg16_notop.h5 --pooling avg --json
-  vggscope extract --images photos/ --recursive --pooling avg --stack
-  vggscope extract --images 'photos/**/*.jpg' --layer block4_pool --format npz --skip-existing
+  ${RUN} extract --weights vgg16_notop.h5 --image cat.jpg
+  ${RUN} extract --weights vgg16_notop.h5 --layer block4_pool --layer block5_pool
+  ${RUN} extract --model vgg19 --weights vgg19-tfjs/ --layer 10 --size 300x451
+  ${RUN} extract --weights vgg16_notop.h5 --pooling avg --json
+  ${RUN} extract --images photos/ --recursive --pooling avg --stack
+  ${RUN} extract --images 'photos/**/*.jpg' --layer block4_pool --format npz --skip-existing
 
-Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input (image) error, 4 weights error,
-5 partial (folder mode: some images failed, the rest are done), 6 output error (cannot write --out),
-130 interrupted.
+${exitCodesHelp(['input', 'weights', 'partial', 'output', 'interrupted'], {
+  partial: 'partial (folder mode: some images failed, the rest are done)',
+})}
 `;
 
 const EXTRACT_OPTIONS = {

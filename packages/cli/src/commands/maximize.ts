@@ -1,5 +1,4 @@
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildGraph, findLayer, type RgbImage, VggError } from '@vggscope/core';
 import { deprocessImage, imagenetClass, maximize, type MaximizeTarget } from '@vggscope/explain';
 import { loadInput } from '@vggscope/image';
@@ -8,16 +7,17 @@ import { loadVgg } from '@vggscope/kernels';
 import { cellOrigin, createImage, GUTTER_COLOR, gridSize, rgbToRgba, writePng } from '@vggscope/viz';
 import type { CommandContext } from '../context.js';
 import { cliErrors } from '../errors.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, parseEngine, parseModel, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, parseCommandArgs, parseEngine, parseModel, WEIGHTS_OPTIONS } from '../options.js';
 import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 import { describeWeights } from '../weights-info.js';
+import { exitCodesHelp, RUN } from '../help.js';
 
 export const MAXIMIZE_HELP = `vggscope maximize — the patterns a filter (or a class) responds to, by gradient ascent on the input
 
 Usage:
-  npx vggscope maximize [--model vgg16|vgg19] [--weights PATH] [--layer NAME] [--filters 0-63|3|0,5,9]
+  ${RUN} maximize [--model vgg16|vgg19] [--weights PATH] [--layer NAME] [--filters 0-63|3|0,5,9]
         [--class INDEX|WNID|LABEL] [--steps 40] [--step 1] [--size 150] [--seed 0] [--init IMAGE]
         [--jitter PX] [--decay D] [--batch 16] [--out DIR] [--json]
 
@@ -40,13 +40,16 @@ Engine:
 ${ENGINE_HELP}
 
 Examples:
-  npx vggscope maximize --layer block3_conv1 --filters 0-63          # the book's 8×8 grid
-  npx vggscope maximize --layer block5_conv1 --filters 7 --steps 100 --json
-  npx vggscope maximize --class 'tabby' --steps 60
-  npx vggscope maximize --layer block4_conv2 --filters 12 --init cat.jpg --steps 20
+  ${RUN} maximize --layer block3_conv1 --filters 0-63          # the book's 8×8 grid
+  ${RUN} maximize --layer block5_conv1 --filters 7 --steps 100 --json
+  ${RUN} maximize --class 'tabby' --steps 60
+  ${RUN} maximize --layer block4_conv2 --filters 12 --init cat.jpg --steps 20
 
-Exit codes: 0 ok, 2 usage error (unknown layer or filter, --steps 0), 3 image error (--init, or a NaN
-gradient), 4 weights error (a class without the top weights), 6 cannot write --out.
+${exitCodesHelp(['input', 'weights', 'output'], {
+  usage: 'usage error (unknown layer or filter, --steps 0)',
+  input: 'input error (--init, or a NaN gradient)',
+  weights: 'weights error (a class without the top weights)',
+})}
 `;
 
 interface MaximizeRun {
@@ -124,29 +127,23 @@ export async function maximizeCommand(argv: string[], ctx: CommandContext): Prom
 }
 
 function parseMaximize(argv: string[], ctx: CommandContext): MaximizeRun | undefined {
-  const { values } = usageErrors('maximize', () =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...WEIGHTS_OPTIONS,
-        ...ENGINE_OPTIONS,
-        layer: { type: 'string' },
-        filters: { type: 'string' },
-        class: { type: 'string' },
-        steps: { type: 'string', default: '40' },
-        step: { type: 'string', default: '1' },
-        size: { type: 'string' },
-        seed: { type: 'string', default: '0' },
-        init: { type: 'string' },
-        batch: { type: 'string', default: '16' },
-        jitter: { type: 'string', default: '0' },
-        decay: { type: 'string', default: '0' },
-        out: { type: 'string', default: 'patterns' },
-        json: { type: 'boolean', default: false },
-      },
-    }),
-  );
+  const { values } = parseCommandArgs('maximize', argv, {
+    ...WEIGHTS_OPTIONS,
+    ...ENGINE_OPTIONS,
+    layer: { type: 'string' },
+    filters: { type: 'string' },
+    class: { type: 'string' },
+    steps: { type: 'string', default: '40' },
+    step: { type: 'string', default: '1' },
+    size: { type: 'string' },
+    seed: { type: 'string', default: '0' },
+    init: { type: 'string' },
+    batch: { type: 'string', default: '16' },
+    jitter: { type: 'string', default: '0' },
+    decay: { type: 'string', default: '0' },
+    out: { type: 'string', default: 'patterns' },
+    json: { type: 'boolean', default: false },
+  });
   if (values.help) {
     ctx.stdout.write(MAXIMIZE_HELP);
     return undefined;

@@ -12,18 +12,19 @@ import { formatDuration } from '../progress.js';
 import { formatTable } from '../table.js';
 import { poolingNote } from '../pooling-note.js';
 import { reasonWithoutPath } from '../failures.js';
+import { exitCodesHelp, RUN } from '../help.js';
 
 export const QUEUE_HELP = `vggscope queue — folder extraction spread over many machines on a Redis job queue (BullMQ)
 
 Usage:
-  vggscope queue submit --redis URL --images DIR|GLOB|LIST.txt... --out DIR [--shard 64]
+  ${RUN} queue submit --redis URL --images DIR|GLOB|LIST.txt... --out DIR [--shard 64]
         [--model vgg16|vgg19] [--weights PATH] [--layer NAME|INDEX]... [--include-top] [--pooling avg|max]
         [--size HxW] [--backend NAME] [--stack] [--attempts 5] [--json]
-  vggscope queue worker --redis URL [--workers N] [--threads N] [--concurrency 1] [--grace 20]
+  ${RUN} queue worker --redis URL [--workers N] [--threads N] [--concurrency 1] [--grace 20]
         [--lock-duration 30] [--stalled-interval 15] [--offline]
-  vggscope queue status --redis URL [RUN] [--json] [--watch]
-  vggscope queue merge  --redis URL [RUN]
-  vggscope queue cancel --redis URL RUN [--json]
+  ${RUN} queue status --redis URL [RUN] [--json] [--watch]
+  ${RUN} queue merge  --redis URL [RUN]
+  ${RUN} queue cancel --redis URL RUN [--json]
 
 submit   splits the images into shards (jobs) whose ids hash their paths and the config, so
          submitting twice adds nothing; prints the run id. The config travels in the jobs.
@@ -57,8 +58,10 @@ Options:
   --watch        status: redraw until the run ends
   --json         print JSON
 
-Exit codes: 0 ok, 2 usage error, 4 weights error, 5 partial (status --watch: some images failed),
-7 queue (Redis unreachable, refused, or an unknown run).
+${exitCodesHelp(['weights', 'partial', 'queue', 'interrupted'], {
+  partial: 'partial (status --watch: some images failed)',
+  queue: 'queue error (Redis unreachable, refused, or an unknown run)',
+})}
 `;
 
 const OPTIONS = {
@@ -86,7 +89,11 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parse>['values'];
 const parse = (argv: string[]) =>
-  usageErrors('queue', () => parseArgs({ args: argv, strict: true, allowPositionals: true, options: OPTIONS }));
+  usageErrors(
+    'queue',
+    () => parseArgs({ args: argv, strict: true, allowPositionals: true, options: OPTIONS }),
+    Object.keys(OPTIONS),
+  );
 
 export async function queueCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const [sub, ...rest] = argv;

@@ -1,5 +1,4 @@
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type GradientObjective, VggError } from '@vggscope/core';
 import { saliency, SALIENCY_METHODS, type SaliencyMethod, type SaliencyResult } from '@vggscope/explain';
 import { loadInput } from '@vggscope/image';
@@ -13,20 +12,21 @@ import {
   ENGINE_HELP,
   ENGINE_OPTIONS,
   many,
+  parseCommandArgs,
   parseEngine,
   parseModel,
-  usageErrors,
   WEIGHTS_OPTIONS,
 } from '../options.js';
 import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 import { displayImage, type OverlayStyle, uniqueStems, writeOverlay } from './heatmap-files.js';
+import { exitCodesHelp, RUN } from '../help.js';
 
 export const SALIENCY_HELP = `vggscope saliency — which input pixels move the class score (gradients through the whole network)
 
 Usage:
-  npx vggscope saliency [--model vgg16|vgg19] [--weights PATH] [--image PATH|FOLDER]...
+  ${RUN} saliency [--model vgg16|vgg19] [--weights PATH] [--image PATH|FOLDER]...
         [--method vanilla|smoothgrad|integrated-gradients|guided] [--class INDEX|WNID|LABEL]
         [--layer NAME --filter N] [--samples 20] [--noise 0.2] [--steps 50] [--seed 0]
         [--colormap jet|viridis] [--alpha 0.5] [--out DIR] [--json] [--offline]
@@ -51,11 +51,11 @@ Engine:
 ${ENGINE_HELP}
 
 Examples:
-  npx vggscope saliency --image cat.jpg                                  # vanilla, top-1 class
-  npx vggscope saliency --image cat.jpg --method smoothgrad --samples 50 --class tabby
-  npx vggscope saliency --image photos/ --method integrated-gradients --steps 32 --json
+  ${RUN} saliency --image cat.jpg                                  # vanilla, top-1 class
+  ${RUN} saliency --image cat.jpg --method smoothgrad --samples 50 --class tabby
+  ${RUN} saliency --image photos/ --method integrated-gradients --steps 32 --json
 
-Exit codes: 0 ok, 2 usage error, 3 image error (or a gradient that is NaN), 4 weights error, 6 cannot write --out.
+${exitCodesHelp(['input', 'weights', 'output'], { input: 'input error (an image, or a gradient that is NaN)' })}
 `;
 
 export interface SaliencyRecord {
@@ -101,29 +101,23 @@ export async function saliencyCommand(argv: string[], ctx: CommandContext): Prom
 }
 
 async function parseSaliency(argv: string[], ctx: CommandContext): Promise<SaliencyRun | undefined> {
-  const { values } = usageErrors('saliency', () =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...WEIGHTS_OPTIONS,
-        ...ENGINE_OPTIONS,
-        image: { type: 'string', multiple: true },
-        method: { type: 'string', default: 'vanilla' },
-        class: { type: 'string' },
-        layer: { type: 'string' },
-        filter: { type: 'string' },
-        samples: { type: 'string', default: '20' },
-        noise: { type: 'string', default: '0.2' },
-        steps: { type: 'string', default: '50' },
-        seed: { type: 'string', default: '0' },
-        colormap: { type: 'string', default: 'jet' },
-        alpha: { type: 'string', default: '0.5' },
-        out: { type: 'string', default: 'saliency' },
-        json: { type: 'boolean', default: false },
-      },
-    }),
-  );
+  const { values } = parseCommandArgs('saliency', argv, {
+    ...WEIGHTS_OPTIONS,
+    ...ENGINE_OPTIONS,
+    image: { type: 'string', multiple: true },
+    method: { type: 'string', default: 'vanilla' },
+    class: { type: 'string' },
+    layer: { type: 'string' },
+    filter: { type: 'string' },
+    samples: { type: 'string', default: '20' },
+    noise: { type: 'string', default: '0.2' },
+    steps: { type: 'string', default: '50' },
+    seed: { type: 'string', default: '0' },
+    colormap: { type: 'string', default: 'jet' },
+    alpha: { type: 'string', default: '0.5' },
+    out: { type: 'string', default: 'saliency' },
+    json: { type: 'boolean', default: false },
+  });
   if (values.help) {
     ctx.stdout.write(SALIENCY_HELP);
     return undefined;
