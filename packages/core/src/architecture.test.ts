@@ -12,12 +12,13 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   core: [],
   image: ['core'],
   io: ['core'],
-  weights: ['core', 'io'],
+  platform: ['core'],
+  weights: ['core', 'io', 'platform'],
   explain: ['core', 'image', 'weights'],
-  kernels: ['core', 'weights', 'image'],
-  queue: ['core', 'io', 'image', 'weights', 'kernels'],
+  kernels: ['core', 'weights', 'image', 'platform'],
+  queue: ['core', 'io', 'image', 'weights', 'kernels', 'platform'],
   viz: ['core', 'io'],
-  cli: ['core', 'io', 'image', 'weights', 'explain', 'kernels', 'queue', 'viz'],
+  cli: ['core', 'io', 'image', 'weights', 'explain', 'kernels', 'queue', 'viz', 'platform'],
 };
 
 /** Packages whose shipped sources may import only what the platform gives every JavaScript runtime. */

@@ -12,8 +12,18 @@ let ready: Promise<void> | undefined;
  */
 export function initWasm(): Promise<void> {
   ready ??= (async () => {
-    tf = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-wasm');
+    try {
+      tf = await import('@tensorflow/tfjs-core');
+      await import('@tensorflow/tfjs-backend-wasm');
+    } catch (e) {
+      ready = undefined; // installing the peers and asking again works without a restart
+      throw wrapError(
+        'E_USAGE',
+        'the tfjs-wasm backend needs TensorFlow.js, an optional peer of @vggscope/kernels that is not installed',
+        e,
+        'npm i @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 (or use the default simd backend)',
+      );
+    }
     const ok = await tf.setBackend('wasm');
     if (!ok) throw new VggError('E_INTERNAL', 'initWasm: the tfjs wasm backend failed to initialise');
     await tf.ready();
