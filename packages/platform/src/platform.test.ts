@@ -79,6 +79,7 @@ describe('locateWorkerScript: source, dist, installed package, bundle', () => {
     const fn = join(tmp, 'fn');
     mkdirSync(fn);
     writeFileSync(join(fn, 'vggscope-pool-worker.mjs'), '');
+    writeFileSync(join(fn, 'worker.js'), ''); // piscina's wrapper: must not be taken for ours
     const s = locateWorkerScript(pathToFileURL(join(fn, 'handler.mjs')).href, 'worker', 'vggscope-pool-worker.mjs');
     expect(s).toEqual({ filename: join(fn, 'vggscope-pool-worker.mjs') });
   });
@@ -93,6 +94,7 @@ describe('locateWorkerScript: source, dist, installed package, bundle', () => {
     }
     expect(err.code).toBe('E_INTERNAL');
     expect(err.message).toContain(join(fn, 'worker.js'));
+    expect(err.message).toContain(join(fn, 'vggscope-pool-worker.mjs'));
     expect(err.hint).toContain('vggscope-pool-worker.mjs');
   });
 });

@@ -21,7 +21,7 @@ export interface WorkerScript {
 /**
  * The one locator for worker files (the piscina pool's, the HDF5 reader's): `stem` beside the
  * calling module — `stem.ts` when running from source (tests, tsx), `stem.js` from `dist` and from
- * an installed package — else `bundled` beside the bundle that inlined the caller (a bundler gives
+ * an installed package — or `bundled` beside the bundle that inlined the caller (looked for first) (a bundler gives
  * the whole bundle one `import.meta.url`, so a worker must be its own entry, named `bundled`; see
  * packages/cli/examples/serverless/build.mjs).
  * @example locateWorkerScript(import.meta.url, 'worker', 'vggscope-pool-worker.mjs') // { filename: '…/dist/pool/worker.js' }
@@ -36,7 +36,9 @@ export function locateWorkerScript(callerUrl: string, stem: string, bundled: str
       evalCode: `import(${JSON.stringify(tsx.api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`,
     };
   }
-  const places = [new URL(`./${stem}.js`, callerUrl), new URL(`./${bundled}`, callerUrl)];
+  // The bundled name first: beside a bundle, `stem.js` may be someone else's file (piscina's own
+  // thread wrapper is `worker.js`, the pool's worker stem too).
+  const places = [new URL(`./${bundled}`, callerUrl), new URL(`./${stem}.js`, callerUrl)];
   const found = places.find((p) => existsSync(p));
   if (found) return { filename: fileURLToPath(found) };
   throw new VggError(
