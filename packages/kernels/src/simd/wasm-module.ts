@@ -50,7 +50,7 @@ export function compileKernels(fma?: boolean): Promise<KernelModule> {
   const useFma = fma ?? relaxedSimdAvailable();
   if (fma === undefined && !useFma)
     noticeOnce(
-      'simd backend: this JavaScript engine has no relaxed SIMD; using the mul+add build (results within 1e-6)',
+      'simd backend: this JavaScript engine has no fused relaxed-SIMD multiply-add; using the mul+add build (features within 1e-6 of the FMA build)',
     );
   const shared = platform.sharedMemory();
   const key = `${useFma}/${shared}`;
@@ -137,16 +137,32 @@ const RELAXED_PROBE = new Uint8Array([
   0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
 ]);
 
+// (func (export "f") (param f32 f32 f32) (result f32) splat each, f32x4.relaxed_madd, extract lane 0).
+const MADD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7d, 0x7d, 0x7d, 0x01, 0x7d, 0x03,
+  0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, 0x0a, 0x16, 0x01, 0x14, 0x00, 0x20, 0x00, 0xfd, 0x13,
+  0x20, 0x01, 0xfd, 0x13, 0x20, 0x02, 0xfd, 0x13, 0xfd, 0x85, 0x02, 0xfd, 0x1f, 0x00, 0x0b,
+]);
+
 let relaxed: boolean | undefined;
 
-/** Whether relaxed SIMD validates, turning it on first where the engine hides it behind a flag (Node 20). */
+/**
+ * Whether relaxed SIMD validates *and* its multiply-add is fused, turning it on first where the
+ * engine hides it behind a flag (Node 20). Relaxed SIMD lets an engine compute `relaxed_madd` as a
+ * rounded multiply then an add (JavaScriptCore, in Bun, does): there the FMA build would give
+ * other bytes than Node's, so the mul+add build — made for that — runs instead.
+ */
 export function relaxedSimdAvailable(): boolean {
   if (relaxed === undefined) {
-    relaxed = wasm.validate(RELAXED_PROBE);
-    if (!relaxed) {
-      platform.enableRelaxedSimd();
-      relaxed = wasm.validate(RELAXED_PROBE);
-    }
+    if (!wasm.validate(RELAXED_PROBE)) platform.enableRelaxedSimd();
+    relaxed = wasm.validate(RELAXED_PROBE) && maddIsFused();
   }
   return relaxed;
+}
+
+/** (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ exactly when fused, 0 when the product is rounded to float32 first. */
+function maddIsFused(): boolean {
+  const { exports } = new wasm.Instance(new wasm.Module(MADD_PROBE));
+  const a = 1 + 2 ** -12;
+  return (exports.f as (a: number, b: number, c: number) => number)(a, a, -(1 + 2 ** -11)) === 2 ** -24;
 }

@@ -60,7 +60,12 @@ type Layer = { readonly kernel: TF.Tensor; readonly bias: TF.Tensor };
  * against, beside tfjs-layers. tfjs keeps one global engine, so instances share it; each instance
  * owns only the tensors it created. `threads` is ignored (tfjs-wasm is single-threaded in Node).
  */
-export async function createTfjsWasmBackend(_options: BackendOptions = {}): Promise<Backend<TF.Tensor, Layer>> {
+export function createTfjsWasmBackend(_options: BackendOptions = {}): Promise<Backend> {
+  // Typed as a plain Backend: no shipped declaration names tfjs, an optional peer that may be absent.
+  return createInstance() as Promise<Backend>;
+}
+
+async function createInstance(): Promise<Backend<TF.Tensor, Layer>> {
   await initWasm();
   if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
   return {
