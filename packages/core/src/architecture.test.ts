@@ -18,7 +18,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   kernels: ['core', 'weights', 'image', 'platform'],
   queue: ['core', 'io', 'image', 'weights', 'kernels', 'platform'],
   viz: ['core', 'io'],
-  cli: ['core', 'io', 'image', 'weights', 'explain', 'kernels', 'queue', 'viz', 'platform'],
+  web: ['core', 'io', 'image', 'weights', 'kernels', 'platform'],
+  cli: ['core', 'io', 'image', 'weights', 'explain', 'kernels', 'queue', 'viz', 'platform', 'web'],
 };
 
 /** Packages whose shipped sources may import only what the platform gives every JavaScript runtime. */

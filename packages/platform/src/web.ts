@@ -1,3 +1,4 @@
+import { VggError } from '@vggscope/core';
 import {
   type AssetRequest,
   type Platform,
@@ -76,4 +77,16 @@ async function readAsset(request: AssetRequest): Promise<Uint8Array> {
     if (bytes) return bytes;
   }
   throw assetNotFound(request, looked);
+}
+
+/** How to start a worker file (Node-only facility; the web implementation has none). */
+export interface WorkerScript {
+  readonly filename: string;
+  readonly execArgv?: string[];
+  readonly evalCode?: string;
+}
+
+/** Worker files (the piscina pool, the HDF5 reader) exist only where worker_threads does. */
+export function locateWorkerScript(_callerUrl: string, stem: string, _bundled: string): WorkerScript {
+  throw new VggError('E_USAGE', `${stem}: worker files run only in Node, Deno and Bun, not in a browser`);
 }

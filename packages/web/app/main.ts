@@ -1,0 +1,214 @@
+// The explorer page: chooses an image and weights, runs the engine in a dedicated worker, and draws
+// what comes back. Everything is computed in the browser by the same wasm engine as the CLI.
+import { encodeNpy } from '@vggscope/io';
+import { drawGrid } from './grid.js';
+import type { FromEngine, ToEngine, WireOutput } from './protocol.js';
+
+interface ServerWeights {
+  readonly name: string;
+  readonly url: string;
+  readonly model: string;
+  readonly bytes: number;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const engine = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'vggscope-engine' });
+const state: {
+  phase: 'idle' | 'loading' | 'running' | 'done' | 'error';
+  outputs: WireOutput[];
+  error?: { code: string; message: string; hint?: string };
+  threads?: number;
+} = { phase: 'idle', outputs: [] };
+let weights: { name: string; bytes: ArrayBuffer; model: string } | undefined;
+let image: { name: string; bytes: ArrayBuffer } | undefined;
+
+const send = (m: ToEngine, transfer: Transferable[] = []) => engine.postMessage(m, transfer);
+const setPhase = (phase: typeof state.phase, text: string) => {
+  state.phase = phase;
+  $('status').dataset.state = phase;
+  $('status').textContent = text;
+};
+
+engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
+  switch (data.type) {
+    case 'notice':
+      $('notices').textContent = data.message;
+      break;
+    case 'loaded':
+      state.threads = data.threads;
+      $('threads-info').textContent =
+        `${data.threads} thread${data.threads > 1 ? 's' : ''}, ${data.fma ? 'FMA' : 'mul+add'} build`;
+      runImage();
+      break;
+    case 'layer':
+      ($('progress') as HTMLProgressElement).value = data.done / data.total;
+      $('status').textContent = `running: ${data.layer} (${data.done}/${data.total})`;
+      break;
+    case 'result':
+      state.outputs = data.outputs;
+      render(data.totalMs);
+      setPhase('done', `done in ${data.totalMs.toFixed(0)} ms`);
+      break;
+    case 'error':
+      state.error = data;
+      $('error').textContent = `${data.code}: ${data.message}${data.hint ? `\n${data.hint}` : ''}`;
+      setPhase('error', 'failed (the page still works: choose another file)');
+  }
+};
+
+async function fetchWithProgress(url: string, total: number): Promise<ArrayBuffer> {
+  const response = await fetch(url);
+  if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let got = 0;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    chunks.push(r.value);
+    got += r.value.length;
+    ($('progress') as HTMLProgressElement).value = total ? got / total : 0;
+    $('status').textContent = `weights: ${(got / 1e6).toFixed(1)} MB`;
+  }
+  const out = new Uint8Array(got);
+  let at = 0;
+  for (const c of chunks) (out.set(c, at), (at += c.length));
+  return out.buffer;
+}
+
+function loadModel(): void {
+  if (!weights || !image) return;
+  state.error = undefined;
+  $('error').textContent = '';
+  setPhase('loading', 'loading the model…');
+  const copy = weights.bytes.slice(0);
+  send(
+    {
+      type: 'load',
+      model: weights.model,
+      weights: { name: weights.name, bytes: copy },
+      threads: ($('threads') as HTMLInputElement).checked,
+    },
+    [copy],
+  );
+}
+
+function runImage(): void {
+  if (!image) return;
+  state.error = undefined;
+  $('error').textContent = '';
+  setPhase('running', 'running…');
+  const copy = image.bytes.slice(0);
+  send({ type: 'run', image: { name: image.name, bytes: copy } }, [copy]);
+}
+
+function render(totalMs: number): void {
+  const picker = $('layer') as HTMLSelectElement;
+  const chosen = picker.value;
+  picker.replaceChildren(
+    ...state.outputs.map((o) => new Option(`${o.layer} [${o.shape.slice(1).join('×')}]`, o.layer)),
+  );
+  picker.value = state.outputs.some((o) => o.layer === chosen) ? chosen : 'block1_conv1';
+  drawChosen();
+  const rows = state.outputs.map(
+    (o) => `<tr><td>${o.layer}</td><td>${o.shape.slice(1).join(' × ')}</td><td>${o.ms.toFixed(1)}</td></tr>`,
+  );
+  $('layers').innerHTML =
+    `<tr><th>layer</th><th>output</th><th>ms</th></tr>${rows.join('')}<tr><th>total</th><td></td><th>${totalMs.toFixed(0)}</th></tr>`;
+  const lastConvs = $('last-convs');
+  lastConvs.replaceChildren();
+  for (const o of state.outputs.filter(
+    (x, i, all) => /_conv/.test(x.layer) && !/_conv/.test(all[i + 1]?.layer ?? ''),
+  )) {
+    const fig = document.createElement('figure');
+    const canvas = document.createElement('canvas');
+    drawGrid(canvas, new Float32Array(o.data), o.shape);
+    fig.append(canvas, Object.assign(document.createElement('figcaption'), { textContent: o.layer }));
+    lastConvs.append(fig);
+  }
+}
+
+function drawChosen(): void {
+  const o = state.outputs.find((x) => x.layer === ($('layer') as HTMLSelectElement).value);
+  if (o) drawGrid($('grid') as HTMLCanvasElement, new Float32Array(o.data), o.shape);
+}
+
+function download(name: string, blob: Blob): void {
+  const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+async function chooseImage(file: File): Promise<void> {
+  image = { name: file.name, bytes: await file.arrayBuffer() };
+  ($('preview') as HTMLImageElement).src = URL.createObjectURL(file);
+  if (state.threads === undefined) loadModel();
+  else runImage();
+}
+
+async function start(): Promise<void> {
+  ($('threads') as HTMLInputElement).checked = crossOriginIsolated;
+  ($('threads') as HTMLInputElement).disabled = !crossOriginIsolated;
+  if (!crossOriginIsolated) $('notices').textContent = 'not cross-origin isolated: the engine runs on one thread';
+  $('file').addEventListener('change', () => {
+    const f = ($('file') as HTMLInputElement).files?.[0];
+    if (f) void chooseImage(f);
+  });
+  $('weights-file').addEventListener('change', async () => {
+    const f = ($('weights-file') as HTMLInputElement).files?.[0];
+    if (!f) return;
+    weights = { name: f.name, bytes: await f.arrayBuffer(), model: ($('model') as HTMLSelectElement).value };
+    loadModel();
+  });
+  $('drop').addEventListener('dragover', (e) => e.preventDefault());
+  $('drop').addEventListener('drop', (e) => {
+    e.preventDefault();
+    const f = (e as DragEvent).dataTransfer?.files[0];
+    if (f) void chooseImage(f);
+  });
+  $('threads').addEventListener('change', loadModel);
+  $('model').addEventListener('change', () => {
+    if (weights) weights = { ...weights, model: ($('model') as HTMLSelectElement).value };
+    loadModel();
+  });
+  $('layer').addEventListener('change', drawChosen);
+  $('npy').addEventListener('click', () => {
+    const o = state.outputs.find((x) => x.layer === ($('layer') as HTMLSelectElement).value);
+    if (o)
+      download(`${o.layer}.npy`, new Blob(encodeNpy({ data: new Float32Array(o.data), shape: o.shape }) as BlobPart[]));
+  });
+  $('png').addEventListener('click', () =>
+    ($('grid') as HTMLCanvasElement).toBlob((b) => b && download(`${($('layer') as HTMLSelectElement).value}.png`, b)),
+  );
+  const sample = await fetch('sample/chelsea.png');
+  image = { name: 'chelsea.png', bytes: await sample.arrayBuffer() };
+  const list = (await (await fetch('weights.json')).json()) as ServerWeights[];
+  const model = $('model') as HTMLSelectElement;
+  model.replaceChildren(
+    ...['vgg16', 'vgg19', ...list.map((w) => w.model)]
+      .filter((m, i, a) => a.indexOf(m) === i)
+      .map((m) => new Option(m, m)),
+  );
+  const first = list[0];
+  if (!first) {
+    setPhase('idle', 'no weights on the server: choose a .vggw file');
+    return;
+  }
+  model.value = first.model;
+  setPhase('loading', 'downloading weights…');
+  weights = { name: first.name, model: first.model, bytes: await fetchWithProgress(first.url, first.bytes) };
+  loadModel();
+}
+
+/** For tests and the console: the state, and a layer's features as plain numbers. */
+Object.assign(window, {
+  vggscope: {
+    state,
+    features: (layer: string) => {
+      const o = state.outputs.find((x) => x.layer === layer);
+      return o && { shape: o.shape, data: Array.from(new Float32Array(o.data)) };
+    },
+  },
+});
+start().catch((e) => {
+  $('error').textContent = String(e);
+  setPhase('error', 'failed to start');
+});

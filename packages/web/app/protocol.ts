@@ -1,0 +1,18 @@
+/** The page ↔ engine-worker messages (one typed switch on each side). */
+export type ToEngine =
+  | { type: 'load'; model: string; weights: { name: string; bytes: ArrayBuffer }; threads: boolean }
+  | { type: 'run'; image: { name: string; bytes: ArrayBuffer } };
+
+export interface WireOutput {
+  readonly layer: string;
+  readonly shape: number[];
+  readonly data: ArrayBuffer;
+  readonly ms: number;
+}
+
+export type FromEngine =
+  | { type: 'loaded'; model: string; threads: number; fma: boolean; layers: string[]; notices: string[] }
+  | { type: 'layer'; layer: string; ms: number; done: number; total: number }
+  | { type: 'result'; outputs: WireOutput[]; totalMs: number }
+  | { type: 'notice'; message: string }
+  | { type: 'error'; code: string; message: string; hint?: string };
