@@ -16,6 +16,8 @@ export interface ServeOptions {
   readonly host: string;
   /** Open connections at most; more are refused (default 64). */
   readonly maxConnections?: number;
+  /** Milliseconds a client may take to send its headers, its whole request, and between bytes (default 10 s, 30 s, 30 s). */
+  readonly timeouts?: { readonly headersMs?: number; readonly requestMs?: number; readonly idleMs?: number };
   /** Send COOP/COEP (default true): without them the page has no shared memory and runs on one thread. */
   readonly isolate?: boolean;
 }
@@ -64,11 +66,13 @@ export function startServer(options: ServeOptions): Promise<{ server: Server; ur
       bytes: statSync(w.path).size,
     })),
   );
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) =>
-    handle(req, res, root, weights, listing, options.isolate ?? true),
+  const t = { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000, ...options.timeouts };
+  const server = createServer(
+    { requestTimeout: t.requestMs, headersTimeout: t.headersMs, keepAliveTimeout: 5_000 },
+    (req, res) => handle(req, res, root, weights, listing, options.isolate ?? true),
   );
   server.maxConnections = options.maxConnections ?? 64;
-  server.setTimeout(30_000, (socket) => socket.destroy()); // idle sockets (slowloris) are dropped
+  server.setTimeout(t.idleMs, (socket) => socket.destroy()); // idle sockets (slowloris) are dropped
   server.on('clientError', (_e, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
