@@ -1,7 +1,8 @@
 // The engine in a dedicated Web Worker: the page's main thread may not block in Atomics.wait, a
 // worker may, so the simd team's coordinator (this thread) and its helpers run here. The readers
 // are the same modules the CLI uses (packed weights, image decoders) over in-memory files.
-import { createVgg, isVggError, resolveVggConfig, type Vgg } from '@vggscope/core';
+import { buildGraph, createVgg, isVggError, resolveVggConfig, type Vgg } from '@vggscope/core';
+import { decodePredictions } from '@vggscope/explain';
 import { loadInput } from '@vggscope/image';
 import { createSimdBackend, type SimdBackend } from '@vggscope/kernels/simd';
 import { onNotice } from '@vggscope/platform';
@@ -39,25 +40,31 @@ const codecs = Promise.all(
   [
     ['@cwasm/jpeg-turbo/jpeg-turbo.wasm', 'jpeg-turbo.wasm'],
     ['@cwasm/webp/webp.wasm', 'webp.wasm'],
+    // decodePredictions reads the class index beside its module: in this bundle, /data/ beside the page.
+    [new URL('../data/imagenet_class_index.json', import.meta.url).pathname, 'data/imagenet_class_index.json'],
   ].map(async ([spec, file]) => {
     const response = await fetch(new URL(`./${file}`, import.meta.url));
     if (response.ok) putFile(spec!, new Uint8Array(await response.arrayBuffer()));
   }),
 );
 
-async function load({ model, weights, threads }: Extract<ToEngine, { type: 'load' }>): Promise<void> {
+async function load({ model, includeTop, weights, threads }: Extract<ToEngine, { type: 'load' }>): Promise<void> {
   await codecs;
   await session?.vgg.close();
   session = undefined;
   const path = `/weights/${weights.name}`;
   putFile(path, new Uint8Array(weights.bytes));
-  const { config, graph } = resolveVggConfig({ model, weights: path, layers: ['block5_pool'] });
-  const layers = graph.layers.filter((l) => l.index > 0 && l.outputShape.length === 3).map((l) => l.name);
+  const last = includeTop ? 'predictions' : 'block5_pool';
+  const { config, graph } = resolveVggConfig({ model, includeTop, weights: path, layers: [last] });
+  const layers = graph.layers
+    .filter((l) => l.index > 0 && (l.outputShape.length === 3 || l.name === 'predictions'))
+    .map((l) => l.name);
+  const filters = await firstFilters(path, model);
   const backend = await createSimdBackend({ threads: threads ? navigator.hardwareConcurrency : 1 });
   const vgg = await createVgg(backend, config, { openWeights, loadInput, ownsBackend: true });
   dropFile(path); // the backend holds its own copy of every layer
   session = { vgg, backend, layers };
-  post({ type: 'loaded', model, threads: backend.threads, fma: backend.fma, layers, notices });
+  post({ type: 'loaded', model, threads: backend.threads, fma: backend.fma, layers, notices, filters }, [filters.data]);
 }
 
 async function run({ image }: Extract<ToEngine, { type: 'run' }>): Promise<void> {
@@ -72,6 +79,9 @@ async function run({ image }: Extract<ToEngine, { type: 'run' }>): Promise<void>
       layers,
       onLayer: (layer, ms) => post({ type: 'layer', layer, ms, done: ++done, total: vgg.graph.layers.length - 1 }),
     });
+    const predictions = outputs.find((o) => o.layer === 'predictions');
+    const top5 =
+      predictions && decodePredictions(predictions)[0]!.map((p) => ({ label: p.label, probability: p.probability }));
     const wire = outputs.map((o) => ({
       layer: o.layer,
       shape: [...o.shape],
@@ -85,6 +95,16 @@ async function run({ image }: Extract<ToEngine, { type: 'run' }>): Promise<void>
   } finally {
     dropFile(path);
   }
+}
+
+/** block1_conv1's kernel, read by the same reader as the rest (only that layer). */
+async function firstFilters(path: string, model: string): Promise<{ data: ArrayBuffer; shape: number[] }> {
+  const stream = await openWeights(path, buildGraph(model), new Set(['block1_conv1']));
+  for await (const layer of stream.layers) {
+    const k = layer.weights.kernel;
+    return { data: k.data.slice().buffer as ArrayBuffer, shape: [...k.shape] };
+  }
+  return { data: new ArrayBuffer(0), shape: [] };
 }
 
 function fail(e: unknown): void {

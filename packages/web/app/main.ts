@@ -1,6 +1,8 @@
 // The explorer page: chooses an image and weights, runs the engine in a dedicated worker, and draws
 // what comes back. Everything is computed in the browser by the same wasm engine as the CLI.
+import { buildGraph, featureMapSizes, formatShape, modelSummary } from '@vggscope/core';
 import { encodeNpy } from '@vggscope/io';
+import { drawFilters } from './filters.js';
 import { drawGrid } from './grid.js';
 import type { FromEngine, ToEngine, WireOutput } from './protocol.js';
 
@@ -8,6 +10,7 @@ interface ServerWeights {
   readonly name: string;
   readonly url: string;
   readonly model: string;
+  readonly includeTop: boolean;
   readonly bytes: number;
 }
 
@@ -19,7 +22,7 @@ const state: {
   error?: { code: string; message: string; hint?: string };
   threads?: number;
 } = { phase: 'idle', outputs: [] };
-let weights: { name: string; bytes: ArrayBuffer; model: string } | undefined;
+let weights: { name: string; bytes: ArrayBuffer; model: string; includeTop: boolean } | undefined;
 let image: { name: string; bytes: ArrayBuffer } | undefined;
 
 const send = (m: ToEngine, transfer: Transferable[] = []) => engine.postMessage(m, transfer);
@@ -38,6 +41,8 @@ engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
       state.threads = data.threads;
       $('threads-info').textContent =
         `${data.threads} thread${data.threads > 1 ? 's' : ''}, ${data.fma ? 'FMA' : 'mul+add'} build`;
+      drawFilters($('filters') as HTMLCanvasElement, new Float32Array(data.filters.data), data.filters.shape);
+      renderSummary();
       runImage();
       break;
     case 'layer':
@@ -45,7 +50,10 @@ engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
       $('status').textContent = `running: ${data.layer} (${data.done}/${data.total})`;
       break;
     case 'result':
-      state.outputs = data.outputs;
+      state.outputs = data.outputs.filter((o) => o.shape.length === 4);
+      $('top5').innerHTML = data.top5
+        ? data.top5.map((p) => `<li>${p.label} — ${(p.probability * 100).toFixed(2)}%</li>`).join('')
+        : '<li>no classifier in these weights (no-top): no top-5</li>';
       render(data.totalMs);
       setPhase('done', `done in ${data.totalMs.toFixed(0)} ms`);
       break;
@@ -84,6 +92,7 @@ function loadModel(): void {
     {
       type: 'load',
       model: weights.model,
+      includeTop: weights.includeTop,
       weights: { name: weights.name, bytes: copy },
       threads: ($('threads') as HTMLInputElement).checked,
     },
@@ -109,7 +118,9 @@ function render(totalMs: number): void {
   picker.value = state.outputs.some((o) => o.layer === chosen) ? chosen : 'block1_conv1';
   drawChosen();
   const rows = state.outputs.map(
-    (o) => `<tr><td>${o.layer}</td><td>${o.shape.slice(1).join(' × ')}</td><td>${o.ms.toFixed(1)}</td></tr>`,
+    // A layer's time is the step from the previous output's (each output's `ms` counts from the pass's start).
+    (o, i) =>
+      `<tr><td>${o.layer}</td><td>${o.shape.slice(1).join(' × ')}</td><td>${(o.ms - (state.outputs[i - 1]?.ms ?? 0)).toFixed(1)}</td></tr>`,
   );
   $('layers').innerHTML =
     `<tr><th>layer</th><th>output</th><th>ms</th></tr>${rows.join('')}<tr><th>total</th><td></td><th>${totalMs.toFixed(0)}</th></tr>`;
@@ -124,6 +135,23 @@ function render(totalMs: number): void {
     fig.append(canvas, Object.assign(document.createElement('figcaption'), { textContent: o.layer }));
     lastConvs.append(fig);
   }
+}
+
+/** Keras' model.summary() and the feature-map sizes, from the graph (no weights needed). */
+function renderSummary(): void {
+  if (!weights) return;
+  const graph = buildGraph(weights.model, { includeTop: weights.includeTop });
+  const { rows, totalParams } = modelSummary(graph);
+  const sizes = featureMapSizes(graph);
+  $('summary').innerHTML =
+    '<tr><th>#</th><th>layer (type)</th><th>output shape</th><th>params</th><th>activation</th></tr>' +
+    rows
+      .map(
+        (r, i) =>
+          `<tr><td>${i}</td><td>${r.name} (${r.type})</td><td>${formatShape(r.outputShape)}</td><td>${r.params.toLocaleString('en-US')}</td><td>${(sizes[i]!.bytes / 2 ** 20).toFixed(2)} MiB</td></tr>`,
+      )
+      .join('') +
+    `<tr><th></th><th>total</th><th></th><th>${totalParams.toLocaleString('en-US')}</th><th></th></tr>`;
 }
 
 function drawChosen(): void {
@@ -155,7 +183,8 @@ async function start(): Promise<void> {
   $('weights-file').addEventListener('change', async () => {
     const f = ($('weights-file') as HTMLInputElement).files?.[0];
     if (!f) return;
-    weights = { name: f.name, bytes: await f.arrayBuffer(), model: ($('model') as HTMLSelectElement).value };
+    const bytes = await f.arrayBuffer();
+    weights = { name: f.name, bytes, ...packedModel(bytes, ($('model') as HTMLSelectElement).value) };
     loadModel();
   });
   $('drop').addEventListener('dragover', (e) => e.preventDefault());
@@ -194,8 +223,24 @@ async function start(): Promise<void> {
   }
   model.value = first.model;
   setPhase('loading', 'downloading weights…');
-  weights = { name: first.name, model: first.model, bytes: await fetchWithProgress(first.url, first.bytes) };
+  weights = {
+    name: first.name,
+    model: first.model,
+    includeTop: first.includeTop,
+    bytes: await fetchWithProgress(first.url, first.bytes),
+  };
   loadModel();
+}
+
+/** The model a packed file's header names (a bad file is left to the engine's reader to refuse, with its message). */
+function packedModel(bytes: ArrayBuffer, fallback: string): { model: string; includeTop: boolean } {
+  try {
+    const view = new DataView(bytes);
+    const header = JSON.parse(new TextDecoder().decode(new Uint8Array(bytes, 12, view.getUint32(8, true))));
+    return { model: String(header.model), includeTop: header.includeTop === true };
+  } catch {
+    return { model: fallback, includeTop: false };
+  }
 }
 
 /** For tests and the console: the state, and a layer's features as plain numbers. */

@@ -1,6 +1,12 @@
 /** The page ↔ engine-worker messages (one typed switch on each side). */
 export type ToEngine =
-  | { type: 'load'; model: string; weights: { name: string; bytes: ArrayBuffer }; threads: boolean }
+  | {
+      type: 'load';
+      model: string;
+      includeTop: boolean;
+      weights: { name: string; bytes: ArrayBuffer };
+      threads: boolean;
+    }
   | { type: 'run'; image: { name: string; bytes: ArrayBuffer } };
 
 export interface WireOutput {
@@ -11,8 +17,17 @@ export interface WireOutput {
 }
 
 export type FromEngine =
-  | { type: 'loaded'; model: string; threads: number; fma: boolean; layers: string[]; notices: string[] }
+  | {
+      type: 'loaded';
+      model: string;
+      threads: number;
+      fma: boolean;
+      layers: string[];
+      notices: string[];
+      /** block1_conv1's kernel, [3, 3, 3, 64]. */
+      filters: { data: ArrayBuffer; shape: number[] };
+    }
   | { type: 'layer'; layer: string; ms: number; done: number; total: number }
-  | { type: 'result'; outputs: WireOutput[]; totalMs: number }
+  | { type: 'result'; outputs: WireOutput[]; totalMs: number; top5?: { label: string; probability: number }[] }
   | { type: 'notice'; message: string }
   | { type: 'error'; code: string; message: string; hint?: string };

@@ -66,6 +66,11 @@ export async function buildWeb(out: string): Promise<{ files: string[]; inputs: 
     const file = req.resolve(codec);
     copyFileSync(file, join(out, file.slice(file.lastIndexOf('/') + 1)));
   }
+  mkdirSync(join(out, 'data'));
+  copyFileSync(
+    join(REPO, 'packages/explain/data/imagenet_class_index.json'),
+    join(out, 'data/imagenet_class_index.json'),
+  );
   writeFileSync(join(out, 'weights.json'), '[]\n'); // a static host lists its weights here; `vggscope serve` answers itself
   return { files: readdirSync(out, { recursive: true }) as string[], inputs: Object.keys(result.metafile.inputs) };
 }

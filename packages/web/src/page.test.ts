@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { buildGraph } from '@vggscope/core';
+import { encodeNpy } from '@vggscope/io';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadVgg } from '@vggscope/kernels';
@@ -117,7 +119,7 @@ for (const isolate of [true, false]) {
             return { w: c.width, h: c.height, colours: colours.size };
           }),
         );
-        expect(figures.length).toBe(6); // the chosen layer's grid + five last-conv grids
+        expect(figures.length).toBe(7); // the filters, the chosen layer's grid, five last-conv grids
         for (const f of figures) expect(f.w * f.h > 0 && f.colours > 1, JSON.stringify(f)).toBe(true);
       });
 

@@ -101,7 +101,7 @@ describe('serve: only the app and the given weights', () => {
   });
   it('weights.json lists the given weights', async () => {
     expect(JSON.parse((await get('/weights.json')).body.toString())).toEqual([
-      { name: 'w.vggw', url: 'weights/w.vggw', model: 'vgg16', bytes: 1000 },
+      { name: 'w.vggw', url: 'weights/w.vggw', model: 'vgg16', includeTop: false, bytes: 1000 },
     ]);
   });
 });

@@ -7,6 +7,8 @@ export interface ServedWeights {
   readonly path: string;
   /** The model its header names (`vgg16`, `tiny-vgg16`, …). */
   readonly model: string;
+  /** Whether it holds the classifier (the page then shows the top-5). */
+  readonly includeTop?: boolean;
 }
 
 export interface ServeOptions {
@@ -63,6 +65,7 @@ export function startServer(options: ServeOptions): Promise<{ server: Server; ur
       name,
       url: `weights/${encodeURIComponent(name)}`,
       model: w.model,
+      includeTop: w.includeTop ?? false,
       bytes: statSync(w.path).size,
     })),
   );

@@ -45,7 +45,8 @@ export async function serveCommand(argv: string[], ctx: CommandContext, signal?:
       throw new VggError('E_USAGE', `serve: the page reads packed weights (.vggw), got '${path}'`, {
         hint: `vggscope weights convert --from ${path} --to ${path.replace(/\.[^./]*$/, '')}.vggw`,
       });
-    weights.push({ path, model: (await readPackedHeader(path)).model });
+    const header = await readPackedHeader(path);
+    weights.push({ path, model: header.model, includeTop: header.includeTop });
   }
   const web = await import('@vggscope/web').catch((e) => {
     throw new VggError('E_USAGE', 'serve: the explorer page is built from the repository sources (npm run build:web)', {
