@@ -12,6 +12,7 @@ interface ServerWeights {
   readonly model: string;
   readonly includeTop: boolean;
   readonly bytes: number;
+  readonly sha256: string;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -21,6 +22,9 @@ const state: {
   outputs: WireOutput[];
   error?: { code: string; message: string; hint?: string };
   threads?: number;
+  weightsFrom?: 'cache' | 'network';
+  /** Milliseconds from navigation start to the first result (time to first result). */
+  firstResultMs?: number;
 } = { phase: 'idle', outputs: [] };
 let weights: { name: string; bytes: ArrayBuffer; model: string; includeTop: boolean } | undefined;
 let image: { name: string; bytes: ArrayBuffer } | undefined;
@@ -55,6 +59,7 @@ engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
         ? data.top5.map((p) => `<li>${p.label} — ${(p.probability * 100).toFixed(2)}%</li>`).join('')
         : '<li>no classifier in these weights (no-top): no top-5</li>';
       render(data.totalMs);
+      state.firstResultMs ??= performance.now();
       setPhase('done', `done in ${data.totalMs.toFixed(0)} ms`);
       break;
     case 'error':
@@ -80,6 +85,38 @@ async function fetchWithProgress(url: string, total: number): Promise<ArrayBuffe
   let at = 0;
   for (const c of chunks) (out.set(c, at), (at += c.length));
   return out.buffer;
+}
+
+const CACHE = 'vggscope-weights-v1';
+
+async function sha256(bytes: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The server's weights, from Cache Storage when a copy there has the server's sha256 (a second
+ * visit downloads nothing), else downloaded with progress, checked, and cached.
+ */
+async function cachedWeights(w: ServerWeights): Promise<ArrayBuffer> {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(w.url);
+  if (hit) {
+    const bytes = await hit.arrayBuffer();
+    if ((await sha256(bytes)) === w.sha256) {
+      state.weightsFrom = 'cache';
+      return bytes;
+    }
+    await cache.delete(w.url); // stale or torn: fetch again
+  }
+  const bytes = await fetchWithProgress(w.url, w.bytes);
+  if ((await sha256(bytes)) !== w.sha256)
+    throw Object.assign(new Error(`${w.name}: the download does not match the server's sha256; reload to try again`), {
+      code: 'E_WEIGHTS_CHECKSUM',
+    });
+  await cache.put(w.url, new Response(bytes.slice(0), { headers: { 'Content-Type': 'application/octet-stream' } }));
+  state.weightsFrom = 'network';
+  return bytes;
 }
 
 function loadModel(): void {
@@ -227,7 +264,7 @@ async function start(): Promise<void> {
     name: first.name,
     model: first.model,
     includeTop: first.includeTop,
-    bytes: await fetchWithProgress(first.url, first.bytes),
+    bytes: await cachedWeights(first),
   };
   loadModel();
 }

@@ -156,6 +156,19 @@ for (const isolate of [true, false]) {
         rmSync(dir, { recursive: true });
       });
 
+      it('a second visit takes the weights from Cache Storage (checked by sha256): no download', async () => {
+        const fetched: string[] = [];
+        page.on('request', (r) => r.url().includes('/weights/') && fetched.push(r.url()));
+        expect(await after(page, () => page.reload())).toBe('done');
+        expect(fetched).toEqual([]);
+        expect(
+          await page.evaluate(
+            () => (window as unknown as { vggscope: { state: { weightsFrom: string } } }).vggscope.state.weightsFrom,
+          ),
+        ).toBe('cache');
+        expect(bytes(await pageFeatures(page)).equals(bytes(await nodeFeatures(SAMPLE, isolate ? 2 : 1)))).toBe(true);
+      });
+
       it('no console errors', () => {
         expect(problems).toEqual([]);
       });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
@@ -101,7 +102,14 @@ describe('serve: only the app and the given weights', () => {
   });
   it('weights.json lists the given weights', async () => {
     expect(JSON.parse((await get('/weights.json')).body.toString())).toEqual([
-      { name: 'w.vggw', url: 'weights/w.vggw', model: 'vgg16', includeTop: false, bytes: 1000 },
+      {
+        name: 'w.vggw',
+        url: 'weights/w.vggw',
+        model: 'vgg16',
+        includeTop: false,
+        bytes: 1000,
+        sha256: createHash('sha256').update(WEIGHT_BYTES).digest('hex'),
+      },
     ]);
   });
 });

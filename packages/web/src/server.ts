@@ -1,4 +1,5 @@
-import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, extname, join, posix, sep } from 'node:path';
 
@@ -67,6 +68,8 @@ export function startServer(options: ServeOptions): Promise<{ server: Server; ur
       model: w.model,
       includeTop: w.includeTop ?? false,
       bytes: statSync(w.path).size,
+      // The page checks its cached copy against this before using it (Cache Storage can hold a stale or torn file).
+      sha256: createHash('sha256').update(readFileSync(w.path)).digest('hex'),
     })),
   );
   const t = { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000, ...options.timeouts };
