@@ -23,6 +23,8 @@ const state: {
   error?: { code: string; message: string; hint?: string };
   threads?: number;
   weightsFrom?: 'cache' | 'network';
+  /** The last pass's milliseconds (decode + preprocess + every layer), as measured in the engine worker. */
+  lastTotalMs?: number;
   /** Milliseconds from navigation start to the first result (time to first result). */
   firstResultMs?: number;
 } = { phase: 'idle', outputs: [] };
@@ -60,6 +62,7 @@ engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
         : '<li>no classifier in these weights (no-top): no top-5</li>';
       render(data.totalMs);
       state.firstResultMs ??= performance.now();
+      state.lastTotalMs = data.totalMs;
       setPhase('done', `done in ${data.totalMs.toFixed(0)} ms`);
       break;
     case 'error':
@@ -214,8 +217,10 @@ async function start(): Promise<void> {
   ($('threads') as HTMLInputElement).disabled = !crossOriginIsolated;
   if (!crossOriginIsolated) $('notices').textContent = 'not cross-origin isolated: the engine runs on one thread';
   $('file').addEventListener('change', () => {
-    const f = ($('file') as HTMLInputElement).files?.[0];
+    const input = $('file') as HTMLInputElement;
+    const f = input.files?.[0];
     if (f) void chooseImage(f);
+    input.value = ''; // choosing the same file again runs it again
   });
   $('weights-file').addEventListener('change', async () => {
     const f = ($('weights-file') as HTMLInputElement).files?.[0];
