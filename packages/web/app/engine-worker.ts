@@ -1,7 +1,7 @@
 // The engine in a dedicated Web Worker: the page's main thread may not block in Atomics.wait, a
 // worker may, so the simd team's coordinator (this thread) and its helpers run here. The readers
 // are the same modules the CLI uses (packed weights, image decoders) over in-memory files.
-import { buildGraph, createVgg, isVggError, resolveVggConfig, type Vgg } from '@vggscope/core';
+import { buildGraph, createVgg, isVggError, resolveVggConfig, type Vgg, VggError } from '@vggscope/core';
 import { decodePredictions } from '@vggscope/explain';
 import { loadInput } from '@vggscope/image';
 import { createSimdBackend, type SimdBackend } from '@vggscope/kernels/simd';
@@ -68,7 +68,7 @@ async function load({ model, includeTop, weights, threads }: Extract<ToEngine, {
 }
 
 async function run({ image }: Extract<ToEngine, { type: 'run' }>): Promise<void> {
-  if (!session) throw Object.assign(new Error('load a model first'), { code: 'E_USAGE' });
+  if (!session) throw new VggError('E_USAGE', 'no model is loaded: choose weights (the last ones were refused)');
   const path = `/images/${image.name.replace(/[/\\]/g, '_')}`;
   putFile(path, new Uint8Array(image.bytes));
   const { vgg, layers } = session;

@@ -274,14 +274,17 @@ async function start(): Promise<void> {
   loadModel();
 }
 
-/** The model a packed file's header names (a bad file is left to the engine's reader to refuse, with its message). */
-function packedModel(bytes: ArrayBuffer, fallback: string): { model: string; includeTop: boolean } {
+/**
+ * The chosen model, and whether a packed file holds the classifier (from its header). The model is
+ * the picker's: weights of another model are refused by the reader with the CLI's message.
+ */
+function packedModel(bytes: ArrayBuffer, model: string): { model: string; includeTop: boolean } {
   try {
     const view = new DataView(bytes);
     const header = JSON.parse(new TextDecoder().decode(new Uint8Array(bytes, 12, view.getUint32(8, true))));
-    return { model: String(header.model), includeTop: header.includeTop === true };
+    return { model, includeTop: header.includeTop === true };
   } catch {
-    return { model: fallback, includeTop: false };
+    return { model, includeTop: false }; // a bad file is left to the engine's reader to refuse
   }
 }
 

@@ -47,6 +47,17 @@ async function nodeFeatures(image: string, threads: number): Promise<Float32Arra
 }
 
 /** Marks the status unsettled, does `action`, and waits until the page settles again. */
+/** The error the library (and so the CLI) raises for these weights. */
+async function nodeError(weightsPath: string): Promise<{ code: string; message: string }> {
+  return loadVgg({ model: 'tiny-vgg16', weights: weightsPath, layers: ['block5_pool'], threads: 1 }).then(
+    async (m) => {
+      await m.close();
+      throw new Error('expected the weights to be refused');
+    },
+    (e: { code: string; message: string }) => e,
+  );
+}
+
 async function after(page: Page, action: () => Promise<unknown>): Promise<string> {
   await page.evaluate(() => (document.getElementById('status')!.dataset.state = 'pending'));
   await action();
@@ -153,6 +164,21 @@ for (const isolate of [true, false]) {
         expect(shown).toContain(cli!.message.split(bad).join('/images/photo.png'));
         expect(await after(page, () => page.setInputFiles('#file', SAMPLE))).toBe('done');
         expect(await page.textContent('#error')).toBe('');
+        rmSync(dir, { recursive: true });
+      });
+
+      it('a truncated weights file shows the typed error the CLI gives; good weights work again', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'vggscope-hostile-w-'));
+        const cut = join(dir, 'cut.vggw');
+        const whole = readFileSync(weights);
+        writeFileSync(cut, whole.subarray(0, whole.length - 100));
+        const cli = await nodeError(cut);
+        expect(await after(page, () => page.setInputFiles('#weights-file', cut))).toBe('error');
+        const shown = (await page.textContent('#error'))!;
+        expect(shown.startsWith(`${cli.code}: `), shown).toBe(true);
+        expect(shown).toContain(cli.message.split(cut).join('/weights/cut.vggw'));
+        const again = await after(page, () => page.setInputFiles('#weights-file', weights));
+        expect(again, (await page.textContent('#error'))!).toBe('done');
         rmSync(dir, { recursive: true });
       });
 
