@@ -51,7 +51,8 @@ export async function buildWeb(out: string): Promise<{ files: string[]; inputs: 
     conditions: ['@vggscope/source', 'browser'],
     plugins: [nodeShims],
     inject: [join(SHIMS, 'buffer-global.ts')],
-    external: ['@tensorflow/*', 'piscina'],
+    // h5wasm (4 MB) is imported on demand by the .h5 reader, which the page does not use (it reads .vggw).
+    external: ['@tensorflow/*', 'piscina', 'h5wasm', 'h5wasm/*'],
     metafile: true,
     minify: true,
     sourcemap: false,

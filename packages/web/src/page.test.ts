@@ -21,19 +21,28 @@ const NO_CHROMIUM = skipNote(!existsSync(CHROMIUM), `${CHROMIUM} is not installe
 const SAMPLE = join(REPO_ROOT, 'packages/cli/assets/chelsea.png');
 
 let app: string;
+let bundled: string[] = [];
 let weights: string;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) return;
   app = mkdtempSync(join(tmpdir(), 'vggscope-app-'));
-  await buildWeb(app);
+  bundled = (await buildWeb(app)).inputs;
   weights = await tinyWeights('vgg16', 'packed');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
   if (app) rmSync(app, { recursive: true, force: true });
+});
+
+describe.skipIf(!existsSync(CHROMIUM))(`the page's bundle${NO_CHROMIUM}`, () => {
+  it('holds the engine and the readers, but no tfjs, piscina or h5wasm', () => {
+    expect(bundled.some((f) => f.includes('kernels/src/simd/team.ts'))).toBe(true);
+    expect(bundled.some((f) => f.includes('weights/src/packed.ts'))).toBe(true);
+    expect(bundled.filter((f) => /node_modules\/(@tensorflow|piscina|h5wasm)\//.test(f))).toEqual([]);
+  });
 });
 
 /** block5_pool of `image` computed by Node (the library, the same engine and readers). */
