@@ -2,7 +2,13 @@
 // worker may, so the simd team's coordinator (this thread) and its helpers run here. The readers
 // are the same modules the CLI uses (packed weights, image decoders) over in-memory files.
 import { buildGraph, createVgg, isVggError, resolveVggConfig, type Vgg, VggError } from '@vggscope/core';
-import { decodePredictions } from '@vggscope/explain';
+import {
+  decodePredictions,
+  gradCamFromActivation,
+  lastConvLayer,
+  readTopWeights,
+  type TopWeights,
+} from '@vggscope/explain';
 import { loadInput } from '@vggscope/image';
 import { createSimdBackend, type SimdBackend } from '@vggscope/kernels/simd';
 import { onNotice } from '@vggscope/platform';
@@ -23,7 +29,7 @@ onNotice((message) => {
   post({ type: 'notice', message });
 });
 
-let session: { vgg: Vgg; backend: SimdBackend; layers: string[] } | undefined;
+let session: { vgg: Vgg; backend: SimdBackend; layers: string[]; top?: TopWeights } | undefined;
 let queue = Promise.resolve();
 
 scope.onmessage = (event) => {
@@ -62,8 +68,9 @@ async function load({ model, includeTop, weights, threads }: Extract<ToEngine, {
   const filters = await firstFilters(path, model);
   const backend = await createSimdBackend({ threads: threads ? navigator.hardwareConcurrency : 1 });
   const vgg = await createVgg(backend, config, { openWeights, loadInput, ownsBackend: true });
+  const top = includeTop ? await readTopWeights(path, graph) : undefined; // Grad-CAM's backward pass
   dropFile(path); // the backend holds its own copy of every layer
-  session = { vgg, backend, layers };
+  session = { vgg, backend, layers, top };
   post({ type: 'loaded', model, threads: backend.threads, fma: backend.fma, layers, notices, filters }, [filters.data]);
 }
 
@@ -82,6 +89,7 @@ async function run({ image }: Extract<ToEngine, { type: 'run' }>): Promise<void>
     const predictions = outputs.find((o) => o.layer === 'predictions');
     const top5 =
       predictions && decodePredictions(predictions)[0]!.map((p) => ({ label: p.label, probability: p.probability }));
+    const gradCam = session.top && camOf(outputs, session.top);
     const wire = outputs.map((o) => ({
       layer: o.layer,
       shape: [...o.shape],
@@ -89,12 +97,20 @@ async function run({ image }: Extract<ToEngine, { type: 'run' }>): Promise<void>
       ms: o.ms,
     }));
     post(
-      { type: 'result', outputs: wire, totalMs: performance.now() - t0 },
+      { type: 'result', outputs: wire, totalMs: performance.now() - t0, top5, gradCam },
       wire.map((o) => o.data),
     );
   } finally {
     dropFile(path);
   }
+}
+
+/** Grad-CAM of the top-1 class from the last conv layer's activation (explain's implementation, as `vggscope cam`). */
+function camOf(outputs: readonly { layer: string; data: Float32Array; shape: readonly number[] }[], top: TopWeights) {
+  const layer = lastConvLayer(session!.vgg.graph);
+  const a = outputs.find((o) => o.layer === layer)!;
+  const cam = gradCamFromActivation({ data: a.data, shape: [...a.shape] }, top, undefined, layer);
+  return { label: cam.class.label, layer, heatmap: Array.from(cam.heatmap.data), shape: [...cam.heatmap.shape] };
 }
 
 /** block1_conv1's kernel, read by the same reader as the rest (only that layer). */

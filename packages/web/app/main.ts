@@ -23,6 +23,7 @@ const state: {
   error?: { code: string; message: string; hint?: string };
   threads?: number;
   weightsFrom?: 'cache' | 'network';
+  gradCam?: Extract<FromEngine, { type: 'result' }>['gradCam'];
   /** The last pass's milliseconds (decode + preprocess + every layer), as measured in the engine worker. */
   lastTotalMs?: number;
   /** Milliseconds from navigation start to the first result (time to first result). */
@@ -61,6 +62,8 @@ engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
         ? data.top5.map((p) => `<li>${p.label} — ${(p.probability * 100).toFixed(2)}%</li>`).join('')
         : '<li>no classifier in these weights (no-top): no top-5</li>';
       render(data.totalMs);
+      state.gradCam = data.gradCam;
+      drawCam(data.gradCam);
       state.firstResultMs ??= performance.now();
       state.lastTotalMs = data.totalMs;
       setPhase('done', `done in ${data.totalMs.toFixed(0)} ms`);
@@ -192,6 +195,27 @@ function renderSummary(): void {
       )
       .join('') +
     `<tr><th></th><th>total</th><th></th><th>${totalParams.toLocaleString('en-US')}</th><th></th></tr>`;
+}
+
+/** The Grad-CAM heatmap (scaled to its max, as Keras' example) over the image, or a note when there is none. */
+function drawCam(cam: Extract<FromEngine, { type: 'result' }>['gradCam']): void {
+  const canvas = $('cam') as HTMLCanvasElement;
+  $('cam-note').textContent = cam ? `${cam.label} (${cam.layer})` : 'needs weights with the classifier (include-top)';
+  if (!cam) return void (canvas.width = canvas.height = 0);
+  const preview = $('preview') as HTMLImageElement;
+  canvas.width = 224;
+  canvas.height = 224;
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(preview, 0, 0, 224, 224);
+  const [h, w] = cam.shape as [number, number];
+  const max = Math.max(...cam.heatmap) || 1;
+  const tile = new OffscreenCanvas(w, h);
+  const img = tile.getContext('2d')!.createImageData(w, h);
+  cam.heatmap.forEach((v, i) =>
+    img.data.set([255, Math.round(255 * (1 - v / max)), 0, Math.round(160 * (v / max))], i * 4),
+  );
+  tile.getContext('2d')!.putImageData(img, 0, 0);
+  ctx.drawImage(tile, 0, 0, 224, 224);
 }
 
 function drawChosen(): void {

@@ -28,6 +28,13 @@ export type FromEngine =
       filters: { data: ArrayBuffer; shape: number[] };
     }
   | { type: 'layer'; layer: string; ms: number; done: number; total: number }
-  | { type: 'result'; outputs: WireOutput[]; totalMs: number; top5?: { label: string; probability: number }[] }
+  | {
+      type: 'result';
+      outputs: WireOutput[];
+      totalMs: number;
+      top5?: { label: string; probability: number }[];
+      /** Grad-CAM of the top-1 class at the last conv layer, `[h, w]` (with the top's weights only). */
+      gradCam?: { label: string; layer: string; heatmap: number[]; shape: number[] };
+    }
   | { type: 'notice'; message: string }
   | { type: 'error'; code: string; message: string; hint?: string };

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadVgg } from '@vggscope/kernels';
 import { loadInput } from '@vggscope/image';
+import { decodePredictions, gradCamFromActivation, readTopWeights } from '@vggscope/explain';
 import { FIXTURES, fixture, REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,13 +132,15 @@ for (const isolate of [true, false]) {
 
       it('every figure is drawn (non-empty canvases with more than one colour)', async () => {
         const figures = await page.evaluate(() =>
-          [...document.querySelectorAll('canvas')].map((c) => {
-            const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-            const colours = new Set<number>();
-            for (let i = 0; i < d.length && colours.size < 3; i += 4)
-              colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
-            return { w: c.width, h: c.height, colours: colours.size };
-          }),
+          [...document.querySelectorAll('canvas')]
+            .filter((c) => c.id !== 'cam')
+            .map((c) => {
+              const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+              const colours = new Set<number>();
+              for (let i = 0; i < d.length && colours.size < 3; i += 4)
+                colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+              return { w: c.width, h: c.height, colours: colours.size };
+            }),
         );
         expect(figures.length).toBe(7); // the filters, the chosen layer's grid, five last-conv grids
         for (const f of figures) expect(f.w * f.h > 0 && f.colours > 1, JSON.stringify(f)).toBe(true);
@@ -210,3 +213,48 @@ for (const isolate of [true, false]) {
     },
   );
 }
+
+describe.skipIf(!existsSync(CHROMIUM))(`explorer page with the classifier's weights${NO_CHROMIUM}`, () => {
+  it('top-5 and Grad-CAM: the same classes and heatmap as the library in Node', async () => {
+    const top = await tinyWeights('vgg16', 'packed', { includeTop: true });
+    const server = await startServer({
+      appDir: app,
+      weights: [{ path: top, model: 'tiny-vgg16', includeTop: true }],
+      port: 0,
+      host: '127.0.0.1',
+    });
+    const page = await browser.newPage();
+    try {
+      await page.goto(server.url);
+      expect(await waitSettled(page)).toBe('done');
+      const m = await loadVgg({
+        model: 'tiny-vgg16',
+        includeTop: true,
+        weights: top,
+        layers: ['block5_conv3', 'predictions'],
+      });
+      const [a, preds] = await m.extract(SAMPLE);
+      const expected = gradCamFromActivation(a!, await readTopWeights(top, m.graph), undefined, 'block5_conv3');
+      const labels = decodePredictions(preds!)[0]!.map((p) => p.label);
+      await m.close();
+      expect(await page.locator('#top5 li').allTextContents(), (await page.textContent('#error'))!).toEqual(
+        labels.map((l, i) => expect.stringContaining(l) && expect.stringMatching(new RegExp(`^${l} — `))),
+      );
+      expect(await page.textContent('#cam-note')).toBe(`${expected.class.label} (block5_conv3)`);
+      const shown = await page.evaluate(() => {
+        const c = document.getElementById('cam') as HTMLCanvasElement;
+        return { w: c.width, h: c.height };
+      });
+      expect(shown).toEqual({ w: 224, h: 224 });
+      const heatmap = await page.evaluate(
+        () =>
+          (window as unknown as { vggscope: { state: { gradCam: { heatmap: number[] } } } }).vggscope.state.gradCam
+            .heatmap,
+      );
+      expect(Float32Array.from(heatmap)).toEqual(expected.heatmap.data);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+});
