@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, skipNote, synthH5, tinyWeights } from '@vggscope/test-utils';
+import { FIXTURES, fixture, REPO_ROOT, relativeL2, skipNote, synthH5, tinyWeights } from '@vggscope/test-utils';
 import { serveBytes, startServer } from '@vggscope/test-utils/http-server';
 import { hashFile } from '@vggscope/weights';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ beforeAll(async () => {
       '--silent',
       '--pack-destination',
       packs,
-      ...['core', 'io', 'image', 'weights', 'explain', 'kernels', 'viz', 'queue', 'cli'].flatMap((p) => [
+      ...['core', 'io', 'image', 'weights', 'explain', 'kernels', 'platform', 'viz', 'queue', 'cli'].flatMap((p) => [
         '-w',
         `@vggscope/${p}`,
       ]),
@@ -194,3 +194,131 @@ await m.close();`;
     expect(JSON.parse(r.stdout)).toEqual([1, 7, 7, 16]);
   });
 });
+
+/** A runtime's binary from the repository's devDependencies (npm ci installs deno and bun), if present. */
+const runtime = (name: string) => {
+  const bin = join(REPO_ROOT, 'node_modules/.bin', name);
+  return existsSync(bin) && spawnSync(bin, ['--version']).status === 0 ? bin : undefined;
+};
+const DENO = runtime('deno');
+const BUN = runtime('bun');
+
+/** The README's library example, verbatim, plus two lines that save block5_pool's bytes to $OUT. */
+function readmeExample(): string {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const code = readme.slice(readme.indexOf('## Library')).match(/```ts\n([\s\S]*?)```/)![1]!;
+  return `${code}
+import { writeFileSync as __save } from 'node:fs';
+__save(process.env.OUT, new Uint8Array(b5.data.buffer, b5.data.byteOffset, b5.data.byteLength));
+`;
+}
+
+describe.skipIf(!BUILT)(`the installed packages, the footprint and the types${NOT_BUILT}`, () => {
+  it('a default install holds no tfjs (an optional peer); asking for tfjs-wasm says how to add it', () => {
+    expect(existsSync(join(consumer, 'node_modules/@tensorflow'))).toBe(false);
+    writeFileSync(
+      join(consumer, 'tfjs.mjs'),
+      "import { createBackend } from '@vggscope/kernels';\ntry { await createBackend('tfjs-wasm'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, hint: e.hint })); }",
+    );
+    const r = spawnSync(process.execPath, ['tfjs.mjs'], { cwd: consumer, encoding: 'utf8' });
+    const out = JSON.parse(r.stdout);
+    expect(out.code).toBe('E_USAGE');
+    expect(out.message).toContain('optional peer');
+    expect(out.hint).toContain('npm i @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0');
+  });
+
+  for (const lib of [['ES2023'], ['ES2023', 'DOM']]) {
+    it(`the shipped types check without skipLibCheck (lib ${lib.join(' + ')}: no collision with lib.dom)`, () => {
+      const dir = join(consumer, `types-${lib.length}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'use.ts'),
+        "import { loadVgg, createSimdBackend } from '@vggscope/kernels';\nimport { VggPool } from '@vggscope/kernels/pool';\nexport const f = [loadVgg, createSimdBackend, VggPool];\n",
+      );
+      const tsconfig = {
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          lib,
+          types: ['node'],
+          typeRoots: [join(REPO_ROOT, 'node_modules/@types')],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+        },
+        files: ['use.ts'],
+      };
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+      const r = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stdout).toBe(0);
+    }, 60_000);
+  }
+});
+
+describe.skipIf(!BUILT || !FIXTURES)(
+  `the README's library example under Node, Deno and Bun, from the tarballs${NOT_BUILT}${skipNote(!FIXTURES, 'no ../shared/fixtures (cat.jpg)')}`,
+  () => {
+    const out = (name: string) => join(consumer, `b5-${name}.bin`);
+    const floats = (name: string) => new Float32Array(new Uint8Array(readFileSync(out(name))).buffer);
+    const run = (bin: string, args: string[], name: string) =>
+      spawnSync(bin, [...args, 'readme.mjs'], {
+        cwd: consumer,
+        encoding: 'utf8',
+        env: { ...process.env, OUT: out(name) },
+      });
+
+    beforeAll(async () => {
+      // The example's own file names: synthetic VGG16 weights under the official name, a JPEG as cat.jpg.
+      copyFileSync(await synthH5('vgg16'), join(consumer, 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5'));
+      copyFileSync(fixture('images/chelsea_420.jpg'), join(consumer, 'cat.jpg'));
+      writeFileSync(join(consumer, 'readme.mjs'), readmeExample());
+      const node = run(process.execPath, [], 'node');
+      expect(node.status, node.stderr).toBe(0);
+      // Node with the mul+add build, for runtimes whose relaxed multiply-add is not fused.
+      writeFileSync(
+        join(consumer, 'plain.mjs'),
+        readmeExample().replace(
+          "import { loadVgg } from '@vggscope/kernels';",
+          "import { loadVgg as __load } from '@vggscope/kernels';\nimport { createSimdBackend } from '@vggscope/kernels';\nimport { createVgg } from '@vggscope/core';\nimport { openWeights } from '@vggscope/weights';\nimport { loadInput } from '@vggscope/image';\nconst loadVgg = async (c) => createVgg(await createSimdBackend({ fma: false }), c, { openWeights, loadInput, ownsBackend: true });",
+        ),
+      );
+      const plain = spawnSync(process.execPath, ['plain.mjs'], {
+        cwd: consumer,
+        encoding: 'utf8',
+        env: { ...process.env, OUT: out('node-plain') },
+      });
+      expect(plain.status, plain.stderr).toBe(0);
+    }, 180_000);
+
+    it.skipIf(!DENO)(
+      `Deno 2: block5_pool byte-identical to Node's (both V8, the same FMA build)${skipNote(!DENO, 'deno is not installed (npm ci installs it)')}`,
+      () => {
+        const r = run(DENO!, ['run', '-A'], 'deno');
+        expect(r.status, r.stderr).toBe(0);
+        expect(readFileSync(out('deno')).equals(readFileSync(out('node')))).toBe(true);
+      },
+      120_000,
+    );
+
+    it.skipIf(!BUN)(
+      `Bun: the mul+add build, said once; byte-identical to Node's mul+add build${skipNote(!BUN, 'bun is not installed (npm ci installs it)')}`,
+      () => {
+        const r = run(BUN!, [], 'bun');
+        expect(r.status, r.stderr).toBe(0);
+        const said = r.stderr.split('\n').filter((l) => l.includes('mul+add build'));
+        // JavaScriptCore validates relaxed SIMD but does not fuse relaxed_madd: either build may run.
+        if (said.length > 0) {
+          expect(said).toHaveLength(1);
+          expect(readFileSync(out('bun')).equals(readFileSync(out('node-plain')))).toBe(true);
+        } else expect(readFileSync(out('bun')).equals(readFileSync(out('node')))).toBe(true);
+        const gap = relativeL2(floats('node'), floats('bun'));
+        console.log(`bun vs node (FMA build): relative L2 ${gap.toExponential(2)}`);
+        expect(gap).toBeLessThan(1e-5);
+      },
+      120_000,
+    );
+  },
+);

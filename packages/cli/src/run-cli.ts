@@ -53,6 +53,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./commands/report.js')).reportCommand,
     summary: 'one self-contained HTML page: the whole tutorial for an image',
   },
+  serve: {
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+    summary: 'the explorer page: the engine in your browser, served on 127.0.0.1',
+  },
 };
 
 export const MAIN_HELP = () => `vggscope — VGG16/VGG19 features, filters and feature maps on the CPU, in TypeScript

@@ -12,12 +12,14 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   core: [],
   image: ['core'],
   io: ['core'],
-  weights: ['core', 'io'],
+  platform: ['core'],
+  weights: ['core', 'io', 'platform'],
   explain: ['core', 'image', 'weights'],
-  kernels: ['core', 'weights', 'image'],
-  queue: ['core', 'io', 'image', 'weights', 'kernels'],
+  kernels: ['core', 'weights', 'image', 'platform'],
+  queue: ['core', 'io', 'image', 'weights', 'kernels', 'platform'],
   viz: ['core', 'io'],
-  cli: ['core', 'io', 'image', 'weights', 'explain', 'kernels', 'queue', 'viz'],
+  web: ['core', 'io', 'image', 'weights', 'explain', 'kernels', 'platform'],
+  cli: ['core', 'io', 'image', 'weights', 'explain', 'kernels', 'queue', 'viz', 'platform', 'web'],
 };
 
 /** Packages whose shipped sources may import only what the platform gives every JavaScript runtime. */

@@ -8,6 +8,18 @@ interface WasmApi {
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/**
+ * The codec's .wasm in its npm package, else beside this module: a bundle inlines this module and
+ * ships the .wasm files next to itself (packages/cli/examples/serverless/build.mjs copies them).
+ */
+function codecFile(spec: string): string | URL {
+  try {
+    return createRequire(import.meta.url).resolve(spec);
+  } catch {
+    return new URL(`./${spec.slice(spec.lastIndexOf('/') + 1)}`, import.meta.url);
+  }
+}
+
 /** The exports every C codec compiled with wasi-libc gives us. */
 export interface WasmCodecExports {
   readonly memory: { readonly buffer: ArrayBuffer };
@@ -49,7 +61,7 @@ export class WasmCodec<E extends WasmCodecExports> {
   }
 
   private instantiate(): E {
-    this.module ??= new wasm.Module(readFileSync(createRequire(import.meta.url).resolve(this.wasmFile)));
+    this.module ??= new wasm.Module(readFileSync(codecFile(this.wasmFile)));
     let memory: WasmCodecExports['memory'] | undefined;
     const fail = (what: string) => () => {
       throw new Error(`codec called ${what}`);

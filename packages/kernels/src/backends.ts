@@ -6,7 +6,9 @@ import { createTfjsWasmBackend } from './tfjs-wasm/tfjs-wasm-backend.js';
 /**
  * Every backend, by name: adding one is a folder of its own plus one line here. Factories load
  * their heavy dependencies on demand, so choosing one backend never loads another's runtime
- * (tfjs stays unloaded when it is not used). The golden-op and parity tests iterate this table.
+ * (tfjs stays unloaded when it is not used, and a bundler leaves it out when told it is external:
+ * the web build does). The backend modules themselves are imported statically: a dynamic
+ * `import('./simd/…')` is not resolved by tsx inside a piscina worker running from source. The golden-op and parity tests iterate this table.
  */
 export const BACKENDS = {
   simd: {

@@ -1,9 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, VggError } from '@vggscope/core';
+import { locateWorkerScript } from '@vggscope/platform';
 import { type KerasH5Contents, type ParseOptions, loadH5wasm, parseKerasH5 } from './keras-h5-parse.js';
 
 export type { KerasH5Contents, KerasH5Layout } from './keras-h5-parse.js';
@@ -229,30 +227,9 @@ function formatError(path: string, raw: string, cause?: unknown): VggError {
   );
 }
 
-/**
- * tsx's ESM API as a file URL. `import.meta.resolve` is missing where this module itself runs
- * under tsx inside a worker thread (the pool's workers), so resolve through require and take the
- * package's ESM entry beside it.
- */
-function tsxEsmApi(): string {
-  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
-  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  return pathToFileURL(join(dirname(pkg), 'dist/esm/api/index.mjs')).href;
-}
-
-/**
- * The compiled worker, or the TypeScript source run through tsx when running from source: a
- * one-line script registers tsx's ESM hooks inside the worker, then imports the .ts file (in
- * Node 20 neither `--import tsx` nor a worker's .ts entry file gets the hooks).
- */
+/** The worker file (from source: a tsx-registering one-liner), located like every worker (@vggscope/platform). */
 function workerScript(): { filename: string; execArgv?: string[]; eval?: boolean } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  if (!fromSource) return { filename: fileURLToPath(new URL('./keras-h5-worker.js', import.meta.url)) };
-  const entry = JSON.stringify(new URL('./keras-h5-worker.ts', import.meta.url).href);
-  const api = JSON.stringify(tsxEsmApi());
-  return {
-    filename: `import(${api}).then((tsx) => { tsx.register(); return import(${entry}); })`,
-    eval: true,
-    execArgv: ['--conditions=@vggscope/source'],
-  };
+  const found = locateWorkerScript(import.meta.url, 'keras-h5-worker', 'vggscope-h5-worker.mjs');
+  if (!found.evalCode) return { filename: found.filename };
+  return { filename: found.evalCode, eval: true, execArgv: ['--conditions=@vggscope/source'] };
 }

@@ -1,5 +1,3 @@
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import {
   type ErrorCode,
@@ -9,6 +7,7 @@ import {
   VggError,
   type VggConfigInput,
 } from '@vggscope/core';
+import { locateWorkerScript, platform } from '@vggscope/platform';
 import type { RunResult, WorkerInit, WorkerTask } from './protocol.js';
 
 export type VggPoolOptions = VggConfigInput & {
@@ -44,7 +43,7 @@ export class VggPool {
 
   /** Workers of `threads` threads each that fit the cores: the default, and the cap unless `oversubscribe`. */
   static workersThatFit(threads = 1): number {
-    return Math.max(1, Math.floor(availableParallelism() / threads));
+    return Math.max(1, Math.floor(platform.cores() / threads));
   }
 
   /**
@@ -56,7 +55,7 @@ export class VggPool {
     const { config } = resolveVggConfig({ ...options, threads: options.threads ?? 1 }); // validated before any thread starts
     if (typeof config.weights !== 'string')
       throw new VggError('E_USAGE', 'VggPool: weights must be a path (workers load them themselves)');
-    const cores = availableParallelism();
+    const cores = platform.cores();
     const fit = VggPool.workersThatFit(config.threads);
     const requested = options.workers ?? fit;
     if (!Number.isInteger(requested) || requested < 1)
@@ -222,12 +221,14 @@ export class VggPool {
 }
 
 /** The compiled worker, or the TypeScript source run through tsx when we run from source. */
+/** The worker file: from source, dist, an installed package, or beside a bundle (its own entry there). */
 function workerScript(): { filename: string; execArgv?: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const filename = fileURLToPath(new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url));
-  if (!fromSource) return { filename };
-  return { filename, execArgv: ['--conditions=@vggscope/source', '--import', import.meta.resolve('tsx')] };
+  const { filename, execArgv } = locateWorkerScript(import.meta.url, 'worker', POOL_WORKER_BUNDLED);
+  return execArgv ? { filename, execArgv } : { filename };
 }
+
+/** The name a bundle gives the pool's worker entry beside itself (packages/cli/examples/serverless/build.mjs). */
+export const POOL_WORKER_BUNDLED = 'vggscope-pool-worker.mjs';
 
 /**
  * Resolves with `work`, or rejects with the pool's cancellation error as soon as `signal` aborts;

@@ -1,9 +1,17 @@
-import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
+import { workerData } from 'node:worker_threads';
+import { isWorkerThread, move, transferableSymbol, valueSymbol } from 'piscina';
 import { isVggError, type Vgg } from '@vggscope/core';
 import { loadVgg } from '../load-vgg.js';
 import type { RunResult, WorkerInit, WorkerTask } from './protocol.js';
 
+// piscina hands its `workerData` option to the thread as worker_threads' own workerData.
 const init = workerData as WorkerInit;
+/**
+ * Whether this module shares piscina's module instance with the thread wrapper that runs it. In a
+ * bundle the worker is its own entry with its own copy of piscina, whose `move()` marks results
+ * with a symbol the wrapper's copy does not know: there the outputs are cloned instead of moved.
+ */
+const canMove = isWorkerThread;
 let model: Promise<Vgg> | undefined;
 
 /**
@@ -27,6 +35,7 @@ export default async function run(task: WorkerTask): Promise<unknown> {
       })),
     };
     const buffers = result.outputs.map((o) => o.data);
+    if (!canMove) return result;
     return move({ [transferableSymbol]: buffers, [valueSymbol]: result } as unknown as ArrayBuffer);
   } catch (e) {
     if (

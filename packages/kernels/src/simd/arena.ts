@@ -1,4 +1,4 @@
-import './webassembly-types.js';
+import type { WasmMemory } from './webassembly-types.js';
 import { VggError } from '@vggscope/core';
 import { ARENA_BASE } from './control-block.js';
 
@@ -22,7 +22,7 @@ export class Arena {
   private top = ARENA_BASE;
 
   constructor(
-    private readonly memory: WebAssembly.Memory,
+    private readonly memory: WasmMemory,
     private readonly maxBytes: number,
   ) {}
 

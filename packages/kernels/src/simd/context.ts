@@ -1,10 +1,10 @@
-import './webassembly-types.js';
+import type { WasmMemory } from './webassembly-types.js';
 import type { Arena } from './arena.js';
 import type { Team } from './team.js';
 
 /** What every simd op needs: the shared memory, its allocator, and the thread team. */
 export interface SimdContext {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly arena: Arena;
   readonly team: Team;
   /** Winograd tile-block fusion: 'auto' picks it per layer (see conv-winograd.ts). */

@@ -1,5 +1,4 @@
-import './webassembly-types.js';
-import { availableParallelism } from 'node:os';
+import { platform } from '@vggscope/platform';
 import {
   type Backend,
   type BackendOptions,
@@ -24,10 +23,10 @@ import { allocMap, allocVector, isMap, readCompact, writeCompact, type SimdTenso
 import { roundUp } from './control-block.js';
 import { Team } from './team.js';
 import { warmUp } from './warm-up.js';
-import { compileKernels } from './wasm-module.js';
+import { compileKernels, kernelMemory } from './wasm-module.js';
 
 export interface SimdBackendOptions extends BackendOptions {
-  /** Threads one pass runs on (default: `os.availableParallelism()`); a pool worker passes 1. */
+  /** Threads one pass runs on (default: the platform's cores; one where there is no shared memory); a pool worker passes 1. */
   readonly threads?: number;
   /** `true`: the relaxed-SIMD FMA build (fails without it); `false`: mul+add; default: FMA when available. */
   readonly fma?: boolean;
@@ -56,7 +55,7 @@ export interface SimdBackend extends Backend<SimdTensor, SimdLayer> {
  * @example const b = await createSimdBackend({ threads: 2 }); // b.threads === 2, b.fma === true on x86 Node ≥ 20
  */
 export async function createSimdBackend(options: SimdBackendOptions = {}): Promise<SimdBackend> {
-  const threads = options.threads ?? availableParallelism();
+  const threads = options.threads ?? platform.cores();
   const maxMiB = options.maxMemoryMiB ?? MAX_PAGES / 16;
   const minMiB = Math.ceil(ARENA_BASE / 2 ** 20) + 8;
   if (!(maxMiB >= minMiB && maxMiB <= MAX_PAGES / 16)) {
@@ -66,8 +65,8 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
     );
   }
   const maximum = Math.floor(maxMiB * 16);
-  const { module, fma } = await compileKernels(options.fma);
-  const memory = new WebAssembly.Memory({ initial: ARENA_BASE / 65536, maximum, shared: true });
+  const { module, fma, shared } = await compileKernels(options.fma);
+  const memory = kernelMemory(ARENA_BASE / 65536, maximum, shared);
   const team = await Team.start(module, memory, threads);
   const ctx: SimdContext = {
     memory,

@@ -1,9 +1,8 @@
-import './webassembly-types.js';
-import { Worker } from 'node:worker_threads';
+import { noticeOnce, platform, type PlatformWorker, type WasmMemory, type WasmModule, wasm } from '@vggscope/platform';
 import { VggError } from '@vggscope/core';
 import { ABI, abiHash, type OpArgs, type OpName } from './abi.js';
 import { CLOSED, CTRL_PTR, CTRL_WORDS, MAX_THREADS, SCRATCH_BASE, SCRATCH_BYTES, W } from './control-block.js';
-import { WORKER_SOURCE } from './worker-source.js';
+import { WORKER_BODY } from './worker-source.js';
 
 interface KernelExports {
   work(ctrl: number, scratch: number): void;
@@ -20,20 +19,25 @@ export class Team {
   private closed = false;
 
   private constructor(
-    private readonly memory: WebAssembly.Memory,
+    private readonly memory: WasmMemory,
     private readonly kernels: KernelExports,
-    private readonly workers: Worker[],
+    private readonly workers: PlatformWorker[],
   ) {}
 
   /** Starts the workers (≈ 0.1 s each, so once per backend, never per call) and waits until each is ready. */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<Team> {
+  static async start(module: WasmModule, memory: WasmMemory, threads: number): Promise<Team> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new VggError(
         'E_USAGE',
         `simd backend: threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`,
       );
     }
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const why = threads > 1 ? platform.whyNoThreads() : undefined;
+    if (why) {
+      noticeOnce(`simd backend: running on one thread: ${why}`);
+      threads = 1;
+    }
+    const instance = new wasm.Instance(module, { env: { memory } });
     const built = (instance.exports as unknown as KernelExports).abiHash() >>> 0;
     if (built !== abiHash()) {
       throw new VggError(
@@ -42,23 +46,12 @@ export class Team {
           "run 'npm run build:wasm' (or 'npm run build')",
       );
     }
-    const workers: Worker[] = [];
-    const ready: Promise<void>[] = [];
+    const workers: PlatformWorker[] = [];
     for (let t = 1; t < threads; t++) {
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { module, memory, ctrl: CTRL_PTR, scratch: SCRATCH_BASE + t * SCRATCH_BYTES },
-      });
-      worker.unref(); // a forgotten close() must not keep the process alive
-      workers.push(worker);
-      ready.push(
-        new Promise((resolve, reject) => {
-          worker.once('message', () => resolve());
-          worker.once('error', reject);
-          worker.once('exit', (code) => reject(new Error(`worker exited with code ${code} before it was ready`)));
-        }),
-      );
+      const data = { module, memory, ctrl: CTRL_PTR, scratch: SCRATCH_BASE + t * SCRATCH_BYTES };
+      workers.push(platform.startWorker(WORKER_BODY, data));
     }
+    const ready = workers.map((w) => w.ready);
     const team = new Team(memory, instance.exports as unknown as KernelExports, workers);
     try {
       await Promise.all(ready);

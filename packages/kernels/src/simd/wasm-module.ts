@@ -1,50 +1,73 @@
-import './webassembly-types.js';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { VggError } from '@vggscope/core';
+import {
+  type AssetRequest,
+  type WasmMemory,
+  type WasmModule,
+  isCompiledModule,
+  noticeOnce,
+  platform,
+  providedAsset,
+  wasm,
+} from '@vggscope/platform';
 
-/**
- * Where the two builds are looked for, in order: `$VGGSCOPE_WASM_DIR`; where `npm run build:wasm`
- * writes them (`packages/kernels/wasm/`, the same depth from src/ and dist/, and shipped in the
- * package); beside this module, which is where a bundle's folder keeps them (see the serverless example).
- */
-function wasmDirs(): URL[] {
-  const env = process.env.VGGSCOPE_WASM_DIR;
-  return [
-    ...(env ? [pathToFileURL(env.endsWith('/') ? env : `${env}/`)] : []),
-    new URL('../../wasm/', import.meta.url),
-    new URL('./', import.meta.url),
-  ];
-}
 const FMA_FILE = 'vggscope-simd-fma.wasm';
 const PLAIN_FILE = 'vggscope-simd.wasm';
 
-export interface KernelModule {
-  readonly module: WebAssembly.Module;
-  /** True for the relaxed-SIMD build (fused multiply-add). */
-  readonly fma: boolean;
+/**
+ * Where a build is looked for, in order (the platform reads it): `$VGGSCOPE_WASM_DIR`; beside this
+ * module, which is where a bundle's folder (the serverless example) or a page (`vggscope serve`)
+ * keeps them; where `npm run build:wasm` writes them (`packages/kernels/wasm/`, the same depth from
+ * src/ and dist/, and shipped in the package). `provideAsset(file, …)` overrides all three.
+ */
+function request(file: string): AssetRequest {
+  return {
+    file,
+    places: [new URL('./', import.meta.url), new URL('../../wasm/', import.meta.url)],
+    envDir: 'VGGSCOPE_WASM_DIR',
+    owner: 'simd backend',
+    hint: "in the repository run 'npm run build:wasm' (or 'npm run build'); for a bundle, copy packages/kernels/wasm/*.wasm beside it or set VGGSCOPE_WASM_DIR",
+  };
 }
 
-const cache = new Map<boolean, Promise<KernelModule>>();
+export interface KernelModule {
+  readonly module: WasmModule;
+  /** True for the relaxed-SIMD build (fused multiply-add). */
+  readonly fma: boolean;
+  /** True when the module imports a shared memory (threads possible); false where there is none. */
+  readonly shared: boolean;
+}
+
+const cache = new Map<string, Promise<KernelModule>>();
 
 /**
  * Compiles the kernels once per process: the FMA build when the engine accepts relaxed SIMD
  * (on Node 20 only after `--experimental-wasm-relaxed-simd`, set here before the compile; the flag
- * is process-wide), else the mul+add build. `fma: false` forces the portable build; `fma: true`
- * fails when relaxed SIMD is unavailable.
+ * is process-wide), else the mul+add build (said once). `fma: false` forces the portable build;
+ * `fma: true` fails when relaxed SIMD is unavailable. Without shared memory (a page that is not
+ * cross-origin isolated) the module's memory import is made unshared: one thread.
  */
 export function compileKernels(fma?: boolean): Promise<KernelModule> {
-  const key = fma ?? relaxedSimdAvailable();
+  const useFma = fma ?? relaxedSimdAvailable();
+  if (fma === undefined && !useFma)
+    noticeOnce(
+      'simd backend: this JavaScript engine has no fused relaxed-SIMD multiply-add; using the mul+add build (features within 1e-6 of the FMA build)',
+    );
+  const shared = platform.sharedMemory();
+  const key = `${useFma}/${shared}`;
   let entry = cache.get(key);
   if (!entry) {
-    entry = compile(key, fma === true);
+    entry = compile(useFma, fma === true, shared);
     cache.set(key, entry);
   }
   return entry;
 }
 
-async function compile(useFma: boolean, required: boolean): Promise<KernelModule> {
+/** The memory the kernels run on: shared where the platform has shared memory, like the module's import. */
+export function kernelMemory(initial: number, maximum: number, shared: boolean): WasmMemory {
+  return new wasm.Memory({ initial, maximum, shared });
+}
+
+async function compile(useFma: boolean, required: boolean, shared: boolean): Promise<KernelModule> {
   if (required && !relaxedSimdAvailable()) {
     throw new VggError(
       'E_USAGE',
@@ -52,16 +75,60 @@ async function compile(useFma: boolean, required: boolean): Promise<KernelModule
     );
   }
   const file = useFma ? FMA_FILE : PLAIN_FILE;
-  const places = wasmDirs().map((d) => new URL(file, d));
-  for (const place of places) {
-    const bytes = await readFile(place).catch(() => undefined);
-    if (bytes) return { module: await WebAssembly.compile(bytes), fma: useFma };
+  const given = providedAsset(file);
+  if (given !== undefined && isCompiledModule(given)) return { module: given, fma: useFma, shared: true };
+  const bytes = await platform.readAsset(request(file));
+  return { module: await wasm.compile(shared ? bytes : unshareMemoryImport(bytes)), fma: useFma, shared };
+}
+
+/**
+ * A copy of a module whose imported memory is declared unshared (limits flag 0x03 → 0x01). The
+ * kernels use atomic read-modify-writes only, which are valid on an unshared memory; they never
+ * wait. Used where shared memory does not exist, so the same build runs on one thread.
+ */
+export function unshareMemoryImport(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  let p = 8;
+  const leb = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = out[p++]!;
+      result |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result >>> 0;
+      shift += 7;
+    }
+  };
+  while (p < out.length) {
+    const id = out[p++]!;
+    const size = leb();
+    const end = p + size;
+    if (id === 2) {
+      for (let n = leb(); n > 0; n--) {
+        const moduleName = leb();
+        p += moduleName;
+        const fieldName = leb();
+        p += fieldName;
+        const kind = out[p++]!;
+        if (kind === 0x02) {
+          if (out[p] === 0x03) out[p] = 0x01;
+          return out;
+        }
+        if (kind === 0x00)
+          leb(); // function: type index
+        else if (kind === 0x01) {
+          p++; // table: reftype, then limits (flag, min, max when flag bit 0)
+          const flag = out[p++]!;
+          leb();
+          if (flag & 1) leb();
+        } else if (kind === 0x03)
+          p += 2; // global: valtype, mutability
+        else break;
+      }
+    }
+    p = end;
   }
-  throw new VggError(
-    'E_INTERNAL',
-    `simd backend: ${file} not found (looked in ${places.map((p) => fileURLToPath(p)).join(', ')}); ` +
-      "in the repository run 'npm run build:wasm' (or 'npm run build'); for a bundle, copy packages/kernels/wasm/*.wasm beside it or set VGGSCOPE_WASM_DIR",
-  );
+  throw new VggError('E_INTERNAL', 'simd backend: the kernel module imports no memory');
 }
 
 // The smallest module using a relaxed-SIMD instruction: (func (param v128 v128 v128) (result v128) f32x4.relaxed_madd).
@@ -70,16 +137,32 @@ const RELAXED_PROBE = new Uint8Array([
   0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
 ]);
 
+// (func (export "f") (param f32 f32 f32) (result f32) splat each, f32x4.relaxed_madd, extract lane 0).
+const MADD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7d, 0x7d, 0x7d, 0x01, 0x7d, 0x03,
+  0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, 0x0a, 0x16, 0x01, 0x14, 0x00, 0x20, 0x00, 0xfd, 0x13,
+  0x20, 0x01, 0xfd, 0x13, 0x20, 0x02, 0xfd, 0x13, 0xfd, 0x85, 0x02, 0xfd, 0x1f, 0x00, 0x0b,
+]);
+
 let relaxed: boolean | undefined;
 
-/** Whether relaxed SIMD validates, turning V8's flag on first where the engine needs it (Node 20). */
+/**
+ * Whether relaxed SIMD validates *and* its multiply-add is fused, turning it on first where the
+ * engine hides it behind a flag (Node 20). Relaxed SIMD lets an engine compute `relaxed_madd` as a
+ * rounded multiply then an add (JavaScriptCore, in Bun, does): there the FMA build would give
+ * other bytes than Node's, so the mul+add build — made for that — runs instead.
+ */
 export function relaxedSimdAvailable(): boolean {
   if (relaxed === undefined) {
-    relaxed = WebAssembly.validate(RELAXED_PROBE);
-    if (!relaxed) {
-      setFlagsFromString('--experimental-wasm-relaxed-simd');
-      relaxed = WebAssembly.validate(RELAXED_PROBE);
-    }
+    if (!wasm.validate(RELAXED_PROBE)) platform.enableRelaxedSimd();
+    relaxed = wasm.validate(RELAXED_PROBE) && maddIsFused();
   }
   return relaxed;
+}
+
+/** (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ exactly when fused, 0 when the product is rounded to float32 first. */
+function maddIsFused(): boolean {
+  const { exports } = new wasm.Instance(new wasm.Module(MADD_PROBE));
+  const a = 1 + 2 ** -12;
+  return (exports.f as (a: number, b: number, c: number) => number)(a, a, -(1 + 2 ** -11)) === 2 ** -24;
 }

@@ -1,35 +1,36 @@
 import { CLOSED, CTRL_WORDS, W } from './control-block.js';
 
 /**
- * The body of one team worker, run with `new Worker(source, { eval: true })` so that it loads the
- * same way from the TypeScript sources (tests) and from dist (no .ts worker file for plain Node).
- * It instantiates the shared module on the shared memory, then sleeps on the GEN word; each new
- * generation it joins the op (unless already closed), takes jobs with `work`, and leaves. Word indices come from abi.ts.
+ * The body of one team worker: the source of a `(data, post) => void` function that the platform
+ * runs in a worker_thread (Node, Deno, Bun) or a Web Worker (browsers), so it loads the same way
+ * from the TypeScript sources, from dist and from a bundle (no worker file to find). It
+ * instantiates the shared module on the shared memory, then sleeps on the GEN word; each new
+ * generation it joins the op (unless already closed), takes jobs with `work`, and leaves.
+ * Word indices come from abi.ts (through control-block.ts).
  */
-export const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, ctrl, scratch } = workerData;
-const GEN = ${W.gen}, STOP = ${W.stop}, ACTIVE = ${W.active}, ERROR = ${W.error}, CLOSED = ${CLOSED};
-const { exports } = new WebAssembly.Instance(module, { env: { memory } });
-const words = new Int32Array(memory.buffer, ctrl, ${CTRL_WORDS});
-let seen = Atomics.load(words, GEN);
-parentPort.postMessage('ready');
-for (;;) {
-  Atomics.wait(words, GEN, seen);
-  seen = Atomics.load(words, GEN);
-  if (Atomics.load(words, STOP) !== 0) break;
-  // Join the open op, unless the main thread already closed it (then there is nothing left to take).
-  let joined = false;
-  for (let a = Atomics.load(words, ACTIVE); (a & CLOSED) === 0; a = Atomics.load(words, ACTIVE)) {
-    if (Atomics.compareExchange(words, ACTIVE, a, a + 1) === a) { joined = true; break; }
+export const WORKER_BODY = `(data, post) => {
+  const { module, memory, ctrl, scratch } = data;
+  const GEN = ${W.gen}, STOP = ${W.stop}, ACTIVE = ${W.active}, ERROR = ${W.error}, CLOSED = ${CLOSED};
+  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  const words = new Int32Array(memory.buffer, ctrl, ${CTRL_WORDS});
+  let seen = Atomics.load(words, GEN);
+  post('ready');
+  for (;;) {
+    Atomics.wait(words, GEN, seen);
+    seen = Atomics.load(words, GEN);
+    if (Atomics.load(words, STOP) !== 0) break;
+    // Join the open op, unless the main thread already closed it (then there is nothing left to take).
+    let joined = false;
+    for (let a = Atomics.load(words, ACTIVE); (a & CLOSED) === 0; a = Atomics.load(words, ACTIVE)) {
+      if (Atomics.compareExchange(words, ACTIVE, a, a + 1) === a) { joined = true; break; }
+    }
+    if (!joined) continue;
+    try {
+      exports.work(ctrl, scratch);
+    } catch (e) {
+      Atomics.store(words, ERROR, 1);
+    }
+    Atomics.sub(words, ACTIVE, 1);
+    Atomics.notify(words, ACTIVE);
   }
-  if (!joined) continue;
-  try {
-    exports.work(ctrl, scratch);
-  } catch (e) {
-    Atomics.store(words, ERROR, 1);
-  }
-  Atomics.sub(words, ACTIVE, 1);
-  Atomics.notify(words, ACTIVE);
-}
-`;
+}`;

@@ -12,8 +12,18 @@ let ready: Promise<void> | undefined;
  */
 export function initWasm(): Promise<void> {
   ready ??= (async () => {
-    tf = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-wasm');
+    try {
+      tf = await import('@tensorflow/tfjs-core');
+      await import('@tensorflow/tfjs-backend-wasm');
+    } catch (e) {
+      ready = undefined; // installing the peers and asking again works without a restart
+      throw wrapError(
+        'E_USAGE',
+        'the tfjs-wasm backend needs TensorFlow.js, an optional peer of @vggscope/kernels that is not installed',
+        e,
+        'npm i @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 (or use the default simd backend)',
+      );
+    }
     const ok = await tf.setBackend('wasm');
     if (!ok) throw new VggError('E_INTERNAL', 'initWasm: the tfjs wasm backend failed to initialise');
     await tf.ready();
@@ -52,7 +62,12 @@ type Layer = { readonly kernel: TF.Tensor; readonly bias: TF.Tensor };
  * It has no `backward`: tfjs' gradients need its tape around a whole pass, which this op-by-op
  * contract does not give; `vgg.gradient` says to use 'simd' or 'reference'.
  */
-export async function createTfjsWasmBackend(_options: BackendOptions = {}): Promise<Backend<TF.Tensor, Layer>> {
+export function createTfjsWasmBackend(_options: BackendOptions = {}): Promise<Backend> {
+  // Typed as a plain Backend: no shipped declaration names tfjs, an optional peer that may be absent.
+  return createInstance() as Promise<Backend>;
+}
+
+async function createInstance(): Promise<Backend<TF.Tensor, Layer>> {
   await initWasm();
   if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
   return {

@@ -1,0 +1,129 @@
+// The engine in a dedicated Web Worker: the page's main thread may not block in Atomics.wait, a
+// worker may, so the simd team's coordinator (this thread) and its helpers run here. The readers
+// are the same modules the CLI uses (packed weights, image decoders) over in-memory files.
+import { buildGraph, createVgg, isVggError, resolveVggConfig, type Vgg, VggError } from '@vggscope/core';
+import {
+  decodePredictions,
+  gradCamFromActivation,
+  lastConvLayer,
+  readTopWeights,
+  type TopWeights,
+} from '@vggscope/explain';
+import { loadInput } from '@vggscope/image';
+import { createSimdBackend, type SimdBackend } from '@vggscope/kernels/simd';
+import { onNotice } from '@vggscope/platform';
+import { openWeights } from '@vggscope/weights';
+import type { FromEngine, ToEngine } from './protocol.js';
+import { dropFile, putFile } from './shims/memory-files.js';
+
+interface WorkerScope {
+  postMessage(message: FromEngine, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToEngine>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+const post = (m: FromEngine, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+
+const notices: string[] = [];
+onNotice((message) => {
+  notices.push(message);
+  post({ type: 'notice', message });
+});
+
+let session: { vgg: Vgg; backend: SimdBackend; layers: string[]; top?: TopWeights } | undefined;
+let queue = Promise.resolve();
+
+scope.onmessage = (event) => {
+  queue = queue.then(() => handle(event.data)).catch(fail);
+};
+
+async function handle(message: ToEngine): Promise<void> {
+  if (message.type === 'load') await load(message);
+  else await run(message);
+}
+
+/** The JPEG and WebP decoders read their .wasm by package path: the page serves them beside this script. */
+const codecs = Promise.all(
+  [
+    ['@cwasm/jpeg-turbo/jpeg-turbo.wasm', 'jpeg-turbo.wasm'],
+    ['@cwasm/webp/webp.wasm', 'webp.wasm'],
+    // decodePredictions reads the class index beside its module: in this bundle, /data/ beside the page.
+    [new URL('../data/imagenet_class_index.json', import.meta.url).pathname, 'data/imagenet_class_index.json'],
+  ].map(async ([spec, file]) => {
+    const response = await fetch(new URL(`./${file}`, import.meta.url));
+    if (response.ok) putFile(spec!, new Uint8Array(await response.arrayBuffer()));
+  }),
+);
+
+async function load({ model, includeTop, weights, threads }: Extract<ToEngine, { type: 'load' }>): Promise<void> {
+  await codecs;
+  await session?.vgg.close();
+  session = undefined;
+  const path = `/weights/${weights.name}`;
+  putFile(path, new Uint8Array(weights.bytes));
+  const last = includeTop ? 'predictions' : 'block5_pool';
+  const { config, graph } = resolveVggConfig({ model, includeTop, weights: path, layers: [last] });
+  const layers = graph.layers
+    .filter((l) => l.index > 0 && (l.outputShape.length === 3 || l.name === 'predictions'))
+    .map((l) => l.name);
+  const filters = await firstFilters(path, model);
+  const backend = await createSimdBackend({ threads: threads ? navigator.hardwareConcurrency : 1 });
+  const vgg = await createVgg(backend, config, { openWeights, loadInput, ownsBackend: true });
+  const top = includeTop ? await readTopWeights(path, graph) : undefined; // Grad-CAM's backward pass
+  dropFile(path); // the backend holds its own copy of every layer
+  session = { vgg, backend, layers, top };
+  post({ type: 'loaded', model, threads: backend.threads, fma: backend.fma, layers, notices, filters }, [filters.data]);
+}
+
+async function run({ image }: Extract<ToEngine, { type: 'run' }>): Promise<void> {
+  if (!session) throw new VggError('E_USAGE', 'no model is loaded: choose weights (the last ones were refused)');
+  const path = `/images/${image.name.replace(/[/\\]/g, '_')}`;
+  putFile(path, new Uint8Array(image.bytes));
+  const { vgg, layers } = session;
+  const t0 = performance.now();
+  let done = 0;
+  try {
+    const outputs = await vgg.extract(path, {
+      layers,
+      onLayer: (layer, ms) => post({ type: 'layer', layer, ms, done: ++done, total: vgg.graph.layers.length - 1 }),
+    });
+    const predictions = outputs.find((o) => o.layer === 'predictions');
+    const top5 =
+      predictions && decodePredictions(predictions)[0]!.map((p) => ({ label: p.label, probability: p.probability }));
+    const gradCam = session.top && camOf(outputs, session.top);
+    const wire = outputs.map((o) => ({
+      layer: o.layer,
+      shape: [...o.shape],
+      data: o.data.buffer as ArrayBuffer,
+      ms: o.ms,
+    }));
+    post(
+      { type: 'result', outputs: wire, totalMs: performance.now() - t0, top5, gradCam },
+      wire.map((o) => o.data),
+    );
+  } finally {
+    dropFile(path);
+  }
+}
+
+/** Grad-CAM of the top-1 class from the last conv layer's activation (explain's implementation, as `vggscope cam`). */
+function camOf(outputs: readonly { layer: string; data: Float32Array; shape: readonly number[] }[], top: TopWeights) {
+  const layer = lastConvLayer(session!.vgg.graph);
+  const a = outputs.find((o) => o.layer === layer)!;
+  const cam = gradCamFromActivation({ data: a.data, shape: [...a.shape] }, top, undefined, layer);
+  return { label: cam.class.label, layer, heatmap: Array.from(cam.heatmap.data), shape: [...cam.heatmap.shape] };
+}
+
+/** block1_conv1's kernel, read by the same reader as the rest (only that layer). */
+async function firstFilters(path: string, model: string): Promise<{ data: ArrayBuffer; shape: number[] }> {
+  const stream = await openWeights(path, buildGraph(model), new Set(['block1_conv1']));
+  for await (const layer of stream.layers) {
+    const k = layer.weights.kernel;
+    return { data: k.data.slice().buffer as ArrayBuffer, shape: [...k.shape] };
+  }
+  return { data: new ArrayBuffer(0), shape: [] };
+}
+
+function fail(e: unknown): void {
+  if (isVggError(e)) post({ type: 'error', code: e.code, message: e.message, hint: e.hint });
+  else post({ type: 'error', code: 'E_INTERNAL', message: e instanceof Error ? e.message : String(e) });
+}

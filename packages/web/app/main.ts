@@ -1,0 +1,328 @@
+// The explorer page: chooses an image and weights, runs the engine in a dedicated worker, and draws
+// what comes back. Everything is computed in the browser by the same wasm engine as the CLI.
+import { buildGraph, featureMapSizes, formatShape, modelSummary } from '@vggscope/core';
+import { encodeNpy } from '@vggscope/io';
+import { drawFilters } from './filters.js';
+import { drawGrid } from './grid.js';
+import type { FromEngine, ToEngine, WireOutput } from './protocol.js';
+
+interface ServerWeights {
+  readonly name: string;
+  readonly url: string;
+  readonly model: string;
+  readonly includeTop: boolean;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const engine = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'vggscope-engine' });
+const state: {
+  phase: 'idle' | 'loading' | 'running' | 'done' | 'error';
+  outputs: WireOutput[];
+  error?: { code: string; message: string; hint?: string };
+  threads?: number;
+  weightsFrom?: 'cache' | 'network';
+  gradCam?: Extract<FromEngine, { type: 'result' }>['gradCam'];
+  /** The last pass's milliseconds (decode + preprocess + every layer), as measured in the engine worker. */
+  lastTotalMs?: number;
+  /** Milliseconds from navigation start to the first result (time to first result). */
+  firstResultMs?: number;
+} = { phase: 'idle', outputs: [] };
+let weights: { name: string; bytes: ArrayBuffer; model: string; includeTop: boolean } | undefined;
+let image: { name: string; bytes: ArrayBuffer } | undefined;
+
+const send = (m: ToEngine, transfer: Transferable[] = []) => engine.postMessage(m, transfer);
+const setPhase = (phase: typeof state.phase, text: string) => {
+  state.phase = phase;
+  $('status').dataset.state = phase;
+  $('status').textContent = text;
+};
+
+engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
+  switch (data.type) {
+    case 'notice':
+      $('notices').textContent = data.message;
+      break;
+    case 'loaded':
+      state.threads = data.threads;
+      $('threads-info').textContent =
+        `${data.threads} thread${data.threads > 1 ? 's' : ''}, ${data.fma ? 'FMA' : 'mul+add'} build`;
+      drawFilters($('filters') as HTMLCanvasElement, new Float32Array(data.filters.data), data.filters.shape);
+      renderSummary();
+      runImage();
+      break;
+    case 'layer':
+      ($('progress') as HTMLProgressElement).value = data.done / data.total;
+      $('status').textContent = `running: ${data.layer} (${data.done}/${data.total})`;
+      break;
+    case 'result':
+      state.outputs = data.outputs.filter((o) => o.shape.length === 4);
+      $('top5').innerHTML = data.top5
+        ? data.top5.map((p) => `<li>${p.label} — ${(p.probability * 100).toFixed(2)}%</li>`).join('')
+        : '<li>no classifier in these weights (no-top): no top-5</li>';
+      render(data.totalMs);
+      state.gradCam = data.gradCam;
+      drawCam(data.gradCam);
+      state.firstResultMs ??= performance.now();
+      state.lastTotalMs = data.totalMs;
+      setPhase('done', `done in ${data.totalMs.toFixed(0)} ms`);
+      break;
+    case 'error':
+      state.error = data;
+      $('error').textContent = `${data.code}: ${data.message}${data.hint ? `\n${data.hint}` : ''}`;
+      setPhase('error', 'failed (the page still works: choose another file)');
+  }
+};
+
+async function fetchWithProgress(url: string, total: number): Promise<ArrayBuffer> {
+  const response = await fetch(url);
+  if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let got = 0;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    chunks.push(r.value);
+    got += r.value.length;
+    ($('progress') as HTMLProgressElement).value = total ? got / total : 0;
+    $('status').textContent = `weights: ${(got / 1e6).toFixed(1)} MB`;
+  }
+  const out = new Uint8Array(got);
+  let at = 0;
+  for (const c of chunks) (out.set(c, at), (at += c.length));
+  return out.buffer;
+}
+
+const CACHE = 'vggscope-weights-v1';
+
+async function sha256(bytes: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The server's weights, from Cache Storage when a copy there has the server's sha256 (a second
+ * visit downloads nothing), else downloaded with progress, checked, and cached.
+ */
+async function cachedWeights(w: ServerWeights): Promise<ArrayBuffer> {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(w.url);
+  if (hit) {
+    const bytes = await hit.arrayBuffer();
+    if ((await sha256(bytes)) === w.sha256) {
+      state.weightsFrom = 'cache';
+      return bytes;
+    }
+    await cache.delete(w.url); // stale or torn: fetch again
+  }
+  const bytes = await fetchWithProgress(w.url, w.bytes);
+  if ((await sha256(bytes)) !== w.sha256)
+    throw Object.assign(new Error(`${w.name}: the download does not match the server's sha256; reload to try again`), {
+      code: 'E_WEIGHTS_CHECKSUM',
+    });
+  await cache.put(w.url, new Response(bytes.slice(0), { headers: { 'Content-Type': 'application/octet-stream' } }));
+  state.weightsFrom = 'network';
+  return bytes;
+}
+
+function loadModel(): void {
+  if (!weights || !image) return;
+  state.error = undefined;
+  $('error').textContent = '';
+  setPhase('loading', 'loading the model…');
+  const copy = weights.bytes.slice(0);
+  send(
+    {
+      type: 'load',
+      model: weights.model,
+      includeTop: weights.includeTop,
+      weights: { name: weights.name, bytes: copy },
+      threads: ($('threads') as HTMLInputElement).checked,
+    },
+    [copy],
+  );
+}
+
+function runImage(): void {
+  if (!image) return;
+  state.error = undefined;
+  $('error').textContent = '';
+  setPhase('running', 'running…');
+  const copy = image.bytes.slice(0);
+  send({ type: 'run', image: { name: image.name, bytes: copy } }, [copy]);
+}
+
+function render(totalMs: number): void {
+  const picker = $('layer') as HTMLSelectElement;
+  const chosen = picker.value;
+  picker.replaceChildren(
+    ...state.outputs.map((o) => new Option(`${o.layer} [${o.shape.slice(1).join('×')}]`, o.layer)),
+  );
+  picker.value = state.outputs.some((o) => o.layer === chosen) ? chosen : 'block1_conv1';
+  drawChosen();
+  const rows = state.outputs.map(
+    // A layer's time is the step from the previous output's (each output's `ms` counts from the pass's start).
+    (o, i) =>
+      `<tr><td>${o.layer}</td><td>${o.shape.slice(1).join(' × ')}</td><td>${(o.ms - (state.outputs[i - 1]?.ms ?? 0)).toFixed(1)}</td></tr>`,
+  );
+  $('layers').innerHTML =
+    `<tr><th>layer</th><th>output</th><th>ms</th></tr>${rows.join('')}<tr><th>total</th><td></td><th>${totalMs.toFixed(0)}</th></tr>`;
+  const lastConvs = $('last-convs');
+  lastConvs.replaceChildren();
+  for (const o of state.outputs.filter(
+    (x, i, all) => /_conv/.test(x.layer) && !/_conv/.test(all[i + 1]?.layer ?? ''),
+  )) {
+    const fig = document.createElement('figure');
+    const canvas = document.createElement('canvas');
+    drawGrid(canvas, new Float32Array(o.data), o.shape);
+    fig.append(canvas, Object.assign(document.createElement('figcaption'), { textContent: o.layer }));
+    lastConvs.append(fig);
+  }
+}
+
+/** Keras' model.summary() and the feature-map sizes, from the graph (no weights needed). */
+function renderSummary(): void {
+  if (!weights) return;
+  const graph = buildGraph(weights.model, { includeTop: weights.includeTop });
+  const { rows, totalParams } = modelSummary(graph);
+  const sizes = featureMapSizes(graph);
+  $('summary').innerHTML =
+    '<tr><th>#</th><th>layer (type)</th><th>output shape</th><th>params</th><th>activation</th></tr>' +
+    rows
+      .map(
+        (r, i) =>
+          `<tr><td>${i}</td><td>${r.name} (${r.type})</td><td>${formatShape(r.outputShape)}</td><td>${r.params.toLocaleString('en-US')}</td><td>${(sizes[i]!.bytes / 2 ** 20).toFixed(2)} MiB</td></tr>`,
+      )
+      .join('') +
+    `<tr><th></th><th>total</th><th></th><th>${totalParams.toLocaleString('en-US')}</th><th></th></tr>`;
+}
+
+/** The Grad-CAM heatmap (scaled to its max, as Keras' example) over the image, or a note when there is none. */
+function drawCam(cam: Extract<FromEngine, { type: 'result' }>['gradCam']): void {
+  const canvas = $('cam') as HTMLCanvasElement;
+  $('cam-note').textContent = cam ? `${cam.label} (${cam.layer})` : 'needs weights with the classifier (include-top)';
+  if (!cam) return void (canvas.width = canvas.height = 0);
+  const preview = $('preview') as HTMLImageElement;
+  canvas.width = 224;
+  canvas.height = 224;
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(preview, 0, 0, 224, 224);
+  const [h, w] = cam.shape as [number, number];
+  const max = Math.max(...cam.heatmap) || 1;
+  const tile = new OffscreenCanvas(w, h);
+  const img = tile.getContext('2d')!.createImageData(w, h);
+  cam.heatmap.forEach((v, i) =>
+    img.data.set([255, Math.round(255 * (1 - v / max)), 0, Math.round(160 * (v / max))], i * 4),
+  );
+  tile.getContext('2d')!.putImageData(img, 0, 0);
+  ctx.drawImage(tile, 0, 0, 224, 224);
+}
+
+function drawChosen(): void {
+  const o = state.outputs.find((x) => x.layer === ($('layer') as HTMLSelectElement).value);
+  if (o) drawGrid($('grid') as HTMLCanvasElement, new Float32Array(o.data), o.shape);
+}
+
+function download(name: string, blob: Blob): void {
+  const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+async function chooseImage(file: File): Promise<void> {
+  image = { name: file.name, bytes: await file.arrayBuffer() };
+  ($('preview') as HTMLImageElement).src = URL.createObjectURL(file);
+  if (state.threads === undefined) loadModel();
+  else runImage();
+}
+
+async function start(): Promise<void> {
+  ($('threads') as HTMLInputElement).checked = crossOriginIsolated;
+  ($('threads') as HTMLInputElement).disabled = !crossOriginIsolated;
+  if (!crossOriginIsolated) $('notices').textContent = 'not cross-origin isolated: the engine runs on one thread';
+  $('file').addEventListener('change', () => {
+    const input = $('file') as HTMLInputElement;
+    const f = input.files?.[0];
+    if (f) void chooseImage(f);
+    input.value = ''; // choosing the same file again runs it again
+  });
+  $('weights-file').addEventListener('change', async () => {
+    const f = ($('weights-file') as HTMLInputElement).files?.[0];
+    if (!f) return;
+    const bytes = await f.arrayBuffer();
+    weights = { name: f.name, bytes, ...packedModel(bytes, ($('model') as HTMLSelectElement).value) };
+    loadModel();
+  });
+  $('drop').addEventListener('dragover', (e) => e.preventDefault());
+  $('drop').addEventListener('drop', (e) => {
+    e.preventDefault();
+    const f = (e as DragEvent).dataTransfer?.files[0];
+    if (f) void chooseImage(f);
+  });
+  $('threads').addEventListener('change', loadModel);
+  $('model').addEventListener('change', () => {
+    if (weights) weights = { ...weights, model: ($('model') as HTMLSelectElement).value };
+    loadModel();
+  });
+  $('layer').addEventListener('change', drawChosen);
+  $('npy').addEventListener('click', () => {
+    const o = state.outputs.find((x) => x.layer === ($('layer') as HTMLSelectElement).value);
+    if (o)
+      download(`${o.layer}.npy`, new Blob([encodeNpy({ data: new Float32Array(o.data), shape: o.shape }) as BlobPart]));
+  });
+  $('png').addEventListener('click', () =>
+    ($('grid') as HTMLCanvasElement).toBlob((b) => b && download(`${($('layer') as HTMLSelectElement).value}.png`, b)),
+  );
+  const sample = await fetch('sample/chelsea.png');
+  image = { name: 'chelsea.png', bytes: await sample.arrayBuffer() };
+  const list = (await (await fetch('weights.json')).json()) as ServerWeights[];
+  const model = $('model') as HTMLSelectElement;
+  model.replaceChildren(
+    ...['vgg16', 'vgg19', ...list.map((w) => w.model)]
+      .filter((m, i, a) => a.indexOf(m) === i)
+      .map((m) => new Option(m, m)),
+  );
+  const first = list[0];
+  if (!first) {
+    setPhase('idle', 'no weights on the server: choose a .vggw file');
+    return;
+  }
+  model.value = first.model;
+  setPhase('loading', 'downloading weights…');
+  weights = {
+    name: first.name,
+    model: first.model,
+    includeTop: first.includeTop,
+    bytes: await cachedWeights(first),
+  };
+  loadModel();
+}
+
+/**
+ * The chosen model, and whether a packed file holds the classifier (from its header). The model is
+ * the picker's: weights of another model are refused by the reader with the CLI's message.
+ */
+function packedModel(bytes: ArrayBuffer, model: string): { model: string; includeTop: boolean } {
+  try {
+    const view = new DataView(bytes);
+    const header = JSON.parse(new TextDecoder().decode(new Uint8Array(bytes, 12, view.getUint32(8, true))));
+    return { model, includeTop: header.includeTop === true };
+  } catch {
+    return { model, includeTop: false }; // a bad file is left to the engine's reader to refuse
+  }
+}
+
+/** For tests and the console: the state, and a layer's features as plain numbers. */
+Object.assign(window, {
+  vggscope: {
+    state,
+    features: (layer: string) => {
+      const o = state.outputs.find((x) => x.layer === layer);
+      return o && { shape: o.shape, data: Array.from(new Float32Array(o.data)) };
+    },
+  },
+});
+start().catch((e) => {
+  $('error').textContent = String(e);
+  setPhase('error', 'failed to start');
+});

@@ -1,0 +1,260 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { buildGraph } from '@vggscope/core';
+import { encodeNpy } from '@vggscope/io';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadVgg } from '@vggscope/kernels';
+import { loadInput } from '@vggscope/image';
+import { decodePredictions, gradCamFromActivation, readTopWeights } from '@vggscope/explain';
+import { FIXTURES, fixture, REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWeb } from './build-web.js';
+import { startServer } from './server.js';
+
+// The explorer page in Debian's Chromium, served by the real server: block5_pool read back from the
+// page must be the bytes Node computes for the same image and weights, with threads (cross-origin
+// isolated) and without (no COOP/COEP: one thread, unshared memory).
+const CHROMIUM = '/usr/bin/chromium';
+const NO_CHROMIUM = skipNote(!existsSync(CHROMIUM), `${CHROMIUM} is not installed (.ci/run installs it)`);
+const SAMPLE = join(REPO_ROOT, 'packages/cli/assets/chelsea.png');
+
+let app: string;
+let bundled: string[] = [];
+let weights: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) return;
+  app = mkdtempSync(join(tmpdir(), 'vggscope-app-'));
+  bundled = (await buildWeb(app)).inputs;
+  weights = await tinyWeights('vgg16', 'packed');
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  if (app) rmSync(app, { recursive: true, force: true });
+});
+
+describe.skipIf(!existsSync(CHROMIUM))(`the page's bundle${NO_CHROMIUM}`, () => {
+  it('holds the engine and the readers, but no tfjs, piscina or h5wasm', () => {
+    expect(bundled.some((f) => f.includes('kernels/src/simd/team.ts'))).toBe(true);
+    expect(bundled.some((f) => f.includes('weights/src/packed.ts'))).toBe(true);
+    expect(bundled.filter((f) => /node_modules\/(@tensorflow|piscina|h5wasm)\//.test(f))).toEqual([]);
+  });
+});
+
+/** block5_pool of `image` computed by Node (the library, the same engine and readers). */
+async function nodeFeatures(image: string, threads: number): Promise<Float32Array> {
+  const m = await loadVgg({ model: 'tiny-vgg16', weights, layers: ['block5_pool'], threads });
+  try {
+    return (await m.extract(image))[0]!.data;
+  } finally {
+    await m.close();
+  }
+}
+
+/** Marks the status unsettled, does `action`, and waits until the page settles again. */
+/** The error the library (and so the CLI) raises for these weights. */
+async function nodeError(weightsPath: string): Promise<{ code: string; message: string }> {
+  return loadVgg({ model: 'tiny-vgg16', weights: weightsPath, layers: ['block5_pool'], threads: 1 }).then(
+    async (m) => {
+      await m.close();
+      throw new Error('expected the weights to be refused');
+    },
+    (e: { code: string; message: string }) => e,
+  );
+}
+
+async function after(page: Page, action: () => Promise<unknown>): Promise<string> {
+  await page.evaluate(() => (document.getElementById('status')!.dataset.state = 'pending'));
+  await action();
+  return waitSettled(page);
+}
+
+async function waitSettled(page: Page): Promise<string> {
+  await page.waitForFunction(
+    () => ['done', 'error'].includes(document.getElementById('status')!.dataset.state ?? ''),
+    null,
+    { timeout: 90_000 },
+  );
+  return page.evaluate(() => document.getElementById('status')!.dataset.state!);
+}
+
+async function pageFeatures(page: Page, layer = 'block5_pool'): Promise<Float32Array> {
+  const f = await page.evaluate(
+    (l) => (window as unknown as { vggscope: { features(l: string): { data: number[] } } }).vggscope.features(l),
+    layer,
+  );
+  return Float32Array.from(f.data);
+}
+
+const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+for (const isolate of [true, false]) {
+  describe.skipIf(!existsSync(CHROMIUM))(
+    `explorer page in Chromium, ${isolate ? 'cross-origin isolated (threads on)' : 'not isolated (one thread)'}${NO_CHROMIUM}`,
+    () => {
+      let page: Page;
+      let close: () => Promise<void>;
+      const problems: string[] = [];
+
+      beforeAll(async () => {
+        const server = await startServer({
+          appDir: app,
+          weights: [{ path: weights, model: 'tiny-vgg16' }],
+          port: 0,
+          host: '127.0.0.1',
+          isolate,
+        });
+        close = server.close;
+        page = await browser.newPage();
+        page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+        page.on('pageerror', (e) => problems.push(e.message));
+        await page.goto(server.url);
+      }, 60_000);
+      afterAll(async () => {
+        await page?.close();
+        await close?.();
+      });
+
+      it('runs the sample cat: block5_pool byte-identical to Node’s; threads as the isolation allows', async () => {
+        expect(await waitSettled(page)).toBe('done');
+        const threads = await page.evaluate(
+          () => (window as unknown as { vggscope: { state: { threads: number } } }).vggscope.state.threads,
+        );
+        expect(threads).toBe(isolate ? Math.min(2, await page.evaluate(() => navigator.hardwareConcurrency)) : 1);
+        if (!isolate) expect(await page.textContent('#notices')).toContain('one thread');
+        expect(bytes(await pageFeatures(page)).equals(bytes(await nodeFeatures(SAMPLE, threads)))).toBe(true);
+      });
+
+      it('every figure is drawn (non-empty canvases with more than one colour)', async () => {
+        const figures = await page.evaluate(() =>
+          [...document.querySelectorAll('canvas')]
+            .filter((c) => c.id !== 'cam')
+            .map((c) => {
+              const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+              const colours = new Set<number>();
+              for (let i = 0; i < d.length && colours.size < 3; i += 4)
+                colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+              return { w: c.width, h: c.height, colours: colours.size };
+            }),
+        );
+        expect(figures.length).toBe(7); // the filters, the chosen layer's grid, five last-conv grids
+        for (const f of figures) expect(f.w * f.h > 0 && f.colours > 1, JSON.stringify(f)).toBe(true);
+      });
+
+      it.skipIf(!FIXTURES)(
+        `a JPEG through the file input: the same bytes as Node${skipNote(!FIXTURES, 'no ../shared/fixtures')}`,
+        async () => {
+          const jpeg = fixture('images/chelsea_420.jpg');
+          await page.setInputFiles('#file', jpeg);
+          await page.waitForFunction(
+            () =>
+              document.getElementById('status')!.dataset.state === 'running' ||
+              document.getElementById('status')!.dataset.state === 'done',
+          );
+          expect(await waitSettled(page)).toBe('done');
+          const threads = isolate ? 2 : 1;
+          expect(bytes(await pageFeatures(page)).equals(bytes(await nodeFeatures(jpeg, threads)))).toBe(true);
+        },
+      );
+
+      it('a hostile file shows the typed error the CLI gives, and the page keeps working', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'vggscope-hostile-'));
+        const bad = join(dir, 'photo.png');
+        writeFileSync(bad, 'this is not an image, whatever its name says\n');
+        const cli = await loadInput(bad, [224, 224]).then(
+          () => undefined,
+          (e: { code: string; message: string }) => e,
+        );
+        expect(await after(page, () => page.setInputFiles('#file', bad))).toBe('error');
+        const shown = (await page.textContent('#error'))!;
+        expect(shown.startsWith(`${cli!.code}: `)).toBe(true);
+        expect(shown).toContain(cli!.message.split(bad).join('/images/photo.png'));
+        expect(await after(page, () => page.setInputFiles('#file', SAMPLE))).toBe('done');
+        expect(await page.textContent('#error')).toBe('');
+        rmSync(dir, { recursive: true });
+      });
+
+      it('a truncated weights file shows the typed error the CLI gives; good weights work again', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'vggscope-hostile-w-'));
+        const cut = join(dir, 'cut.vggw');
+        const whole = readFileSync(weights);
+        writeFileSync(cut, whole.subarray(0, whole.length - 100));
+        const cli = await nodeError(cut);
+        expect(await after(page, () => page.setInputFiles('#weights-file', cut))).toBe('error');
+        const shown = (await page.textContent('#error'))!;
+        expect(shown.startsWith(`${cli.code}: `), shown).toBe(true);
+        expect(shown).toContain(cli.message.split(cut).join('/weights/cut.vggw'));
+        const again = await after(page, () => page.setInputFiles('#weights-file', weights));
+        expect(again, (await page.textContent('#error'))!).toBe('done');
+        rmSync(dir, { recursive: true });
+      });
+
+      it('a second visit takes the weights from Cache Storage (checked by sha256): no download', async () => {
+        const fetched: string[] = [];
+        page.on('request', (r) => r.url().includes('/weights/') && fetched.push(r.url()));
+        expect(await after(page, () => page.reload())).toBe('done');
+        expect(fetched).toEqual([]);
+        expect(
+          await page.evaluate(
+            () => (window as unknown as { vggscope: { state: { weightsFrom: string } } }).vggscope.state.weightsFrom,
+          ),
+        ).toBe('cache');
+        expect(bytes(await pageFeatures(page)).equals(bytes(await nodeFeatures(SAMPLE, isolate ? 2 : 1)))).toBe(true);
+      });
+
+      it('no console errors', () => {
+        expect(problems).toEqual([]);
+      });
+    },
+  );
+}
+
+describe.skipIf(!existsSync(CHROMIUM))(`explorer page with the classifier's weights${NO_CHROMIUM}`, () => {
+  it('top-5 and Grad-CAM: the same classes and heatmap as the library in Node', async () => {
+    const top = await tinyWeights('vgg16', 'packed', { includeTop: true });
+    const server = await startServer({
+      appDir: app,
+      weights: [{ path: top, model: 'tiny-vgg16', includeTop: true }],
+      port: 0,
+      host: '127.0.0.1',
+    });
+    const page = await browser.newPage();
+    try {
+      await page.goto(server.url);
+      expect(await waitSettled(page)).toBe('done');
+      const m = await loadVgg({
+        model: 'tiny-vgg16',
+        includeTop: true,
+        weights: top,
+        layers: ['block5_conv3', 'predictions'],
+      });
+      const [a, preds] = await m.extract(SAMPLE);
+      const expected = gradCamFromActivation(a!, await readTopWeights(top, m.graph), undefined, 'block5_conv3');
+      const labels = decodePredictions(preds!)[0]!.map((p) => p.label);
+      await m.close();
+      expect(await page.locator('#top5 li').allTextContents(), (await page.textContent('#error'))!).toEqual(
+        labels.map((l, i) => expect.stringContaining(l) && expect.stringMatching(new RegExp(`^${l} — `))),
+      );
+      expect(await page.textContent('#cam-note')).toBe(`${expected.class.label} (block5_conv3)`);
+      const shown = await page.evaluate(() => {
+        const c = document.getElementById('cam') as HTMLCanvasElement;
+        return { w: c.width, h: c.height };
+      });
+      expect(shown).toEqual({ w: 224, h: 224 });
+      const heatmap = await page.evaluate(
+        () =>
+          (window as unknown as { vggscope: { state: { gradCam: { heatmap: number[] } } } }).vggscope.state.gradCam
+            .heatmap,
+      );
+      expect(Float32Array.from(heatmap)).toEqual(expected.heatmap.data);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+});
