@@ -33,6 +33,7 @@ const NPM_ONLY_IN: Record<string, string> = {
   h5wasm: 'weights',
   '@cwasm/': 'image',
   pngjs: 'image',
+  pako: 'image',
 };
 
 /**

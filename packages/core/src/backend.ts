@@ -18,8 +18,8 @@ export type ReluBackwardMode = 'plain' | 'guided';
  * The reverse-pass ops. Each takes the gradient with respect to an op's output (`dy`, a handle of
  * the same backend) and what the forward pass kept, and returns a new handle holding the gradient
  * with respect to the op's input; every handle stays owned by the caller. A backend that has them
- * exposes them as `Backend.backward`; one without (tfjs-wasm) leaves it undefined, and
- * `vgg.gradient` then says which backends compute gradients.
+ * exposes them as `Backend.backward`; one without leaves it undefined, and `vgg.gradient`
+ * then says so, with the backend's own `withoutGradients` advice.
  */
 export interface BackwardOps<T = unknown, L = unknown> {
   /** `dy · [y > 0]` from the ReLU's output `y` (TF's ReluGrad); `guided`: also `· [dy > 0]`. */
@@ -66,6 +66,11 @@ export interface Backend<T = unknown, L = unknown> {
   readonly name: string;
   /** Threads this instance runs one pass on. */
   readonly threads: number;
+  /**
+   * A backend without `backward` may say what to use instead (shown when a gradient is asked of it):
+   * core names no backend, the table in kernels does.
+   */
+  readonly withoutGradients?: { readonly why: string; readonly hint: string };
   /** Optional: every activation shape of a pass with this batch size, before the first op (arena sizing). */
   plan?(graph: VggGraph, batch: number): MaybePromise<void>;
   /**

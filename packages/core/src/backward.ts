@@ -162,11 +162,14 @@ async function stepBack<T, L>(
 
 function backwardOps<T, L>(backend: Backend<T, L>): BackwardOps<T, L> {
   if (backend.backward) return backend.backward;
+  const advice = backend.withoutGradients ?? {
+    why: 'create the model on a backend that has a reverse pass',
+    hint: 'choose another --backend',
+  };
   throw new VggError(
     'E_USAGE',
-    `gradient: the '${backend.name}' backend computes no gradients (it has no reverse pass); ` +
-      `create the model on a backend that does: 'simd' (the default) or 'reference'`,
-    { hint: '--backend simd' },
+    `gradient: the '${backend.name}' backend computes no gradients (it has no reverse pass); ${advice.why}`,
+    { hint: advice.hint },
   );
 }
 

@@ -39,7 +39,7 @@ export interface Vgg {
   readonly graph: VggGraph;
   readonly config: ResolvedVggConfig;
   readonly backend: string;
-  /** Whether this backend has a reverse pass (`gradient` works); tfjs-wasm has none. */
+  /** Whether this backend has a reverse pass (`gradient` works). */
   readonly gradients: boolean;
   readonly weights: {
     readonly source: string;

@@ -1,6 +1,14 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { cliErrors } from '../errors.js';
-import { buildGraph, filterSummary, findLayers, formatShape, VggError } from '@vggscope/core';
+import {
+  buildGraph,
+  filterSummary,
+  findLayers,
+  formatShape,
+  VggError,
+  type GraphLayer,
+  type VggGraph,
+} from '@vggscope/core';
 import { loadWeights } from '@vggscope/weights';
 import { probeWritable } from '@vggscope/io';
 import { filterGridAxes, renderFilterGrid, writePng } from '@vggscope/viz';
@@ -51,16 +59,7 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
   }
   const model = parseModel(values.model);
   const graph = buildGraph(model);
-  const layers = findLayers(graph, values.layer?.length ? values.layer : ['block1_conv1']);
-  for (const layer of layers) {
-    if (layer.spec.kind !== 'conv') {
-      const convs = graph.layers.filter((l) => l.spec.kind === 'conv').map((l) => l.name);
-      throw new VggError(
-        'E_USAGE',
-        `filters: '${layer.name}' has no filters (it is a ${layer.spec.kind} layer); pick a conv layer: ${convs.join(', ')}`,
-      );
-    }
-  }
+  const layers = convLayers(graph, values.layer?.length ? values.layer : ['block1_conv1']);
   const count = cliErrors.wholeNumber('--count', values.count, 1, 512);
   const channels = cliErrors.wholeNumber('--channels', values.channels, 1, 512);
   const cell = cliErrors.wholeNumber('--cell', values.cell, 1, 512);
@@ -106,20 +105,7 @@ export async function filtersCommand(argv: string[], ctx: CommandContext): Promi
     ctx.stdout.write(`${JSON.stringify({ model, weights: weightsInfo, filters: rows, ...png }, null, 2)}\n`);
     return 0;
   }
-  ctx.stdout.write(
-    `${formatTable(
-      ['#', 'layer', 'kernel', 'bias', 'params', 'min', 'max'],
-      rows.map((r) => [
-        r.index,
-        r.name,
-        formatShape(r.kernelShape),
-        formatShape(r.biasShape),
-        r.params,
-        r.min ?? '–',
-        r.max ?? '–',
-      ]),
-    )}\n${weightsLine(weightsInfo)}\n\n${pngs.map((p) => `wrote ${p.path} (${p.width}×${p.height}): ${p.layer}, ${p.what}`).join('\n')}\n`,
-  );
+  ctx.stdout.write(renderFilters(rows, weightsInfo, pngs));
   return 0;
 }
 
@@ -133,4 +119,39 @@ export function checkPngSize(command: string, size: { width: number; height: num
       `${command}: the PNG would be ${size.width}×${size.height} px, over the ${MAX_PNG_PIXELS / 2 ** 20} megapixel limit; make ${fix}`,
     );
   }
+}
+
+/** The layers asked for, each a conv layer (others have no filters: a usage error naming the convs). */
+function convLayers(graph: VggGraph, refs: readonly (string | number)[]): GraphLayer[] {
+  const layers = findLayers(graph, refs);
+  for (const layer of layers) {
+    if (layer.spec.kind !== 'conv') {
+      const convs = graph.layers.filter((l) => l.spec.kind === 'conv').map((l) => l.name);
+      throw new VggError(
+        'E_USAGE',
+        `filters: '${layer.name}' has no filters (it is a ${layer.spec.kind} layer); pick a conv layer: ${convs.join(', ')}`,
+      );
+    }
+  }
+  return layers;
+}
+
+/** The summary table, the weights line and what was written. */
+function renderFilters(
+  rows: ReturnType<typeof filterSummary>,
+  weightsInfo: Awaited<ReturnType<typeof describeWeights>>,
+  pngs: readonly { layer: string; path: string; width: number; height: number; what: string }[],
+): string {
+  return `${formatTable(
+    ['#', 'layer', 'kernel', 'bias', 'params', 'min', 'max'],
+    rows.map((r) => [
+      r.index,
+      r.name,
+      formatShape(r.kernelShape),
+      formatShape(r.biasShape),
+      r.params,
+      r.min ?? '–',
+      r.max ?? '–',
+    ]),
+  )}\n${weightsLine(weightsInfo)}\n\n${pngs.map((p) => `wrote ${p.path} (${p.width}×${p.height}): ${p.layer}, ${p.what}`).join('\n')}\n`;
 }

@@ -8,10 +8,12 @@ import {
   lastConvOfEachBlock,
   missingWeights,
   VggError,
+  type GraphLayer,
+  type Vgg,
 } from '@vggscope/core';
 import { probeWritable } from '@vggscope/io';
 import { loadVgg } from '@vggscope/kernels';
-import { COLORMAP_NAMES, COLORMAPS, gridFor, renderFeatureMapGrid, writePng } from '@vggscope/viz';
+import { COLORMAP_NAMES, COLORMAPS, gridFor, renderFeatureMapGrid, writePng, type ColormapName } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { checkInputFits } from '../input-size.js';
 import { outputKeys } from '../list-images.js';
@@ -95,18 +97,7 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
   if (values.blocks && values.layer) throw new VggError('E_USAGE', 'maps: give either --layer or --blocks, not both');
   const requested = values.blocks ? lastConvOfEachBlock(graph) : many(values.layer);
   const layers = findLayers(graph, requested.length ? requested : ['block1_conv1']);
-  const plans = new Map<string, GridPlan>();
-  for (const l of layers) {
-    if (l.outputShape.length !== 3)
-      throw new VggError(
-        'E_USAGE',
-        `maps: '${l.name}' has no feature maps (output ${formatShape(l.outputShape)}); pick a conv or pool layer`,
-      );
-    const plan = planGrid(l.name, l.outputShape[2]!, count, grid);
-    checkPngSize('maps', mapsGridSize(l.outputShape, plan.rows, plan.cols), '--grid or --count smaller');
-    plans.set(l.name, plan);
-    if (plan.note) ctx.stderr.write(`maps: ${plan.note}\n`);
-  }
+  const plans = planGrids(layers, count, grid, ctx);
   const images = many(values.image);
   if (images.length === 0) images.push(DEFAULT_IMAGE);
   const keys = outputKeys(images, 'suffix');
@@ -130,30 +121,18 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
       `maps: '${weights}' has no weights for ${missingWeights(vgg.graph, loaded, layers[0]!.index).join(', ')}, which ${layers.map((l) => l.name).join(', ')} need`,
     );
   }
-  const written: (string | number)[][] = [];
+  let written: (string | number)[][];
   try {
-    for (const [i, image] of images.entries()) {
-      const outputs = await vgg.extract(image, { image: imageOptions, layers: drawable.map((l) => l.name) });
-      for (const o of outputs) {
-        const shared = values['shared-scale'];
-        const { rows, cols, shown } = plans.get(o.layer)!;
-        const img = renderFeatureMapGrid(o, { rows, cols, count: shown, colormap, scale: shared ? 'shared' : 'each' });
-        const file = join(outDir, `${keys[i]!.split('/').join(sep)}_${o.layer}.png`);
-        const range = shared ? sharedRange(o.data, o.shape[3]!, shown) : undefined;
-        const png = await writePng(file, img, {
-          title: `${model} #${o.index} ${o.layer} ${formatShape(o.shape)}: first ${shown} maps`,
-          grayscale: colormap === 'gray',
-          colorbar: values.colorbar
-            ? {
-                colormap: COLORMAPS[colormap],
-                low: range ? range.min.toPrecision(3) : 'min',
-                high: range ? range.max.toPrecision(3) : 'max',
-              }
-            : undefined,
-        });
-        written.push([o.index, o.layer, formatShape(o.shape), `${png.width}×${png.height}`, file]);
-      }
-    }
+    written = await drawMaps(vgg, images, drawable, {
+      keys,
+      outDir,
+      model,
+      imageOptions,
+      plans,
+      colormap,
+      sharedScale: values['shared-scale']!,
+      colorbar: values.colorbar!,
+    });
   } finally {
     await vgg.close();
   }
@@ -166,6 +145,72 @@ export async function mapsCommand(argv: string[], ctx: CommandContext): Promise<
     `maps: not drawn: ${skipped.map((l) => l.name).join(', ')} — '${weights}' has no weights for ${missing.join(', ')}\n`,
   );
   return EXIT_CODES.partial;
+}
+
+/** Each layer's grid (sized from --count, or --grid), refusing layers without maps and PNGs too large. */
+function planGrids(
+  layers: readonly GraphLayer[],
+  count: number,
+  grid: ReturnType<typeof parseGrid> | undefined,
+  ctx: CommandContext,
+): Map<string, GridPlan> {
+  const plans = new Map<string, GridPlan>();
+  for (const l of layers) {
+    if (l.outputShape.length !== 3)
+      throw new VggError(
+        'E_USAGE',
+        `maps: '${l.name}' has no feature maps (output ${formatShape(l.outputShape)}); pick a conv or pool layer`,
+      );
+    const plan = planGrid(l.name, l.outputShape[2]!, count, grid);
+    checkPngSize('maps', mapsGridSize(l.outputShape, plan.rows, plan.cols), '--grid or --count smaller');
+    plans.set(l.name, plan);
+    if (plan.note) ctx.stderr.write(`maps: ${plan.note}\n`);
+  }
+  return plans;
+}
+
+interface DrawOptions {
+  readonly keys: readonly string[];
+  readonly outDir: string;
+  readonly model: string;
+  readonly imageOptions: ReturnType<typeof parseImageOptions>;
+  readonly plans: ReadonlyMap<string, GridPlan>;
+  readonly colormap: ColormapName;
+  readonly sharedScale: boolean;
+  readonly colorbar: boolean;
+}
+
+/** One grid PNG per image and layer; returns the table's rows. */
+async function drawMaps(
+  vgg: Vgg,
+  images: readonly string[],
+  layers: readonly GraphLayer[],
+  d: DrawOptions,
+): Promise<(string | number)[][]> {
+  const written: (string | number)[][] = [];
+  for (const [i, image] of images.entries()) {
+    const outputs = await vgg.extract(image, { image: d.imageOptions, layers: layers.map((l) => l.name) });
+    for (const o of outputs) {
+      const { rows, cols, shown } = d.plans.get(o.layer)!;
+      const scale = d.sharedScale ? 'shared' : 'each';
+      const img = renderFeatureMapGrid(o, { rows, cols, count: shown, colormap: d.colormap, scale });
+      const file = join(d.outDir, `${d.keys[i]!.split('/').join(sep)}_${o.layer}.png`);
+      const range = d.sharedScale ? sharedRange(o.data, o.shape[3]!, shown) : undefined;
+      const png = await writePng(file, img, {
+        title: `${d.model} #${o.index} ${o.layer} ${formatShape(o.shape)}: first ${shown} maps`,
+        grayscale: d.colormap === 'gray',
+        colorbar: d.colorbar
+          ? {
+              colormap: COLORMAPS[d.colormap],
+              low: range ? range.min.toPrecision(3) : 'min',
+              high: range ? range.max.toPrecision(3) : 'max',
+            }
+          : undefined,
+      });
+      written.push([o.index, o.layer, formatShape(o.shape), `${png.width}×${png.height}`, file]);
+    }
+  }
+  return written;
 }
 
 interface GridPlan {

@@ -8,6 +8,7 @@ import {
   missingWeights,
   modelSummary,
   type LayerOutput,
+  type Vgg,
   type VggGraph,
 } from '@vggscope/core';
 import { decodePredictions, gradCamFromActivation, readTopWeights, type TopWeights } from '@vggscope/explain';
@@ -64,6 +65,66 @@ ${exitCodesHelp(['input', 'weights', 'output'])}
 `;
 
 export async function reportCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const request = parseReport(argv);
+  if (!request) {
+    ctx.stdout.write(REPORT_HELP);
+    return 0;
+  }
+  await probeWritable(request.outDir); // a bad --out fails now, not after the weights are loaded
+  const model = await loadReportModel(request, ctx);
+  const sections: ReportImage[] = [];
+  try {
+    for (const image of request.images) sections.push(await imageSection(request, model, image));
+  } finally {
+    await model.vgg.close();
+  }
+  const filters = await filterFigure(model.weights, model.graph);
+  // Filter patterns do not depend on the image: one section for the page.
+  const patterns = request.patterns
+    ? await gradientFigures({ ...gradientRequest(request, model, request.images[0]!), patterns: request.patterns }, fig)
+    : undefined;
+  if (patterns) model.notes.push(...patterns.notes);
+  const html = renderReportHtml({
+    model: request.model,
+    images: sections,
+    generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    weights: weightsRecord(model),
+    summary: modelSummary(model.graph),
+    sizes: featureMapSizes(model.graph),
+    filters,
+    patterns: patterns?.figures,
+    notes: model.notes,
+  });
+  const out = join(request.outDir, 'report.html');
+  await writeFileAtomic(out, new TextEncoder().encode(html));
+  const figures =
+    (filters ? 1 : 0) +
+    (patterns?.figures.length ?? 0) +
+    sections.reduce(
+      (n, s) => n + 1 + (s.block1 ? 1 : 0) + s.blocks.length + (s.gradCam ? 1 : 0) + (s.gradients?.length ?? 0),
+      0,
+    );
+  const count = request.images.length;
+  ctx.stdout.write(
+    `wrote ${out} (${formatBytes(Buffer.byteLength(html))}; ${count} image${count > 1 ? 's' : ''}, ${figures} figures inlined)\n`,
+  );
+  for (const n of model.notes) ctx.stderr.write(`report: ${n}\n`);
+  return 0;
+}
+
+interface ReportRequest {
+  readonly model: string;
+  readonly weights?: string;
+  readonly offline: boolean;
+  readonly images: readonly string[];
+  readonly outDir: string;
+  readonly saliency?: string;
+  readonly patterns?: string;
+  readonly engine: ReturnType<typeof parseEngine>;
+}
+
+/** The command line, checked; undefined for --help. */
+function parseReport(argv: string[]): ReportRequest | undefined {
   const { values } = parseCommandArgs('report', argv, {
     ...WEIGHTS_OPTIONS,
     ...ENGINE_OPTIONS,
@@ -72,21 +133,40 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
     saliency: { type: 'string' },
     patterns: { type: 'string' },
   });
-  if (values.help) {
-    ctx.stdout.write(REPORT_HELP);
-    return 0;
-  }
-  const model = parseModel(values.model);
+  if (values.help) return undefined;
   checkGradientFlags(values.saliency);
-  const images = values.image?.length ? values.image : [DEFAULT_IMAGE];
-  const outDir = resolve(values.out!);
-  await probeWritable(outDir); // a bad --out fails now, not after the weights are loaded
-  const weights =
-    values.weights ??
-    (await localTopWeights(model)) ??
-    (await resolveWeightsPath({ model, includeTop: false, offline: values.offline }, ctx));
-  const notes: string[] = [];
+  return {
+    model: parseModel(values.model),
+    weights: values.weights,
+    offline: values.offline!,
+    images: values.image?.length ? values.image : [DEFAULT_IMAGE],
+    outDir: resolve(values.out!),
+    saliency: values.saliency,
+    patterns: values.patterns,
+    engine: parseEngine(values),
+  };
+}
 
+interface ReportModel {
+  readonly weights: string;
+  readonly top: TopWeights | undefined;
+  readonly graph: VggGraph;
+  readonly vgg: Vgg;
+  readonly lastConvs: string[];
+  /** The layers these weights reach, of those the page shows. */
+  readonly drawable: string[];
+  readonly info: Awaited<ReturnType<typeof describeWeights>>;
+  readonly notes: string[];
+}
+
+/** Finds the weights (with the top when this machine has it), loads what the page shows, and notes what it cannot. */
+async function loadReportModel(r: ReportRequest, ctx: CommandContext): Promise<ReportModel> {
+  const { model } = r;
+  const weights =
+    r.weights ??
+    (await localTopWeights(model)) ??
+    (await resolveWeightsPath({ model, includeTop: false, offline: r.offline }, ctx));
+  const notes: string[] = [];
   const top = await readTopWeights(weights, buildGraph(model, { includeTop: true })).catch((e: unknown) => {
     if (isVggError(e, 'E_WEIGHTS_MISSING')) return undefined;
     throw e;
@@ -98,99 +178,52 @@ export async function reportCommand(argv: string[], ctx: CommandContext): Promis
   const graph = buildGraph(model, { includeTop: top !== undefined });
   const lastConvs = lastConvOfEachBlock(graph).map((i) => graph.layers[i]!.name);
   const wanted = ['block1_conv1', ...lastConvs, ...(top ? ['predictions'] : [])];
-  const vgg = await loadVgg({ model, weights, includeTop: top !== undefined, layers: wanted, ...parseEngine(values) });
+  const vgg = await loadVgg({ model, weights, includeTop: top !== undefined, layers: wanted, ...r.engine });
   const loaded = new Set(vgg.weights.layers);
-  const drawable = wanted.filter(
-    (n) =>
-      missingWeights(
-        graph,
-        loaded,
-        graph.layers.findIndex((l) => l.name === n),
-      ).length === 0,
-  );
-  const skipped = wanted.filter((n) => !drawable.includes(n));
+  const reaches = (n: string) =>
+    missingWeights(
+      graph,
+      loaded,
+      graph.layers.findIndex((l) => l.name === n),
+    ).length === 0;
+  const drawable = wanted.filter(reaches);
+  const skipped = wanted.filter((n) => !reaches(n));
   if (skipped.length) notes.push(`These weights do not reach ${skipped.join(', ')}: not shown.`);
   const info = await describeWeights(weights);
   if (!info.official)
     notes.push(
       'Not official weights (synthetic or your own): the figures show what these weights compute, not what ImageNet VGG sees.',
     );
+  return { weights, top, graph, vgg, lastConvs, drawable, info, notes };
+}
 
-  const sections: ReportImage[] = [];
-  try {
-    for (const image of images) {
-      const outputs = new Map((await vgg.extract(image, { layers: drawable })).map((o) => [o.layer, o]));
-      const section = await imageReport(image, { graph, outputs, lastConvs, top });
-      const extra = await gradientFigures(
-        {
-          model,
-          weights,
-          image,
-          hasTop: top !== undefined,
-          saliency: values.saliency,
-          engine: parseEngine(values),
-        },
-        fig,
-      );
-      notes.push(...extra.notes.filter((n) => !notes.includes(n)));
-      sections.push({ ...section, gradients: extra.figures });
-    }
-  } finally {
-    await vgg.close();
-  }
-  const filters = await filterFigure(weights, graph);
-  // Filter patterns do not depend on the image: one section for the page.
-  const patterns = values.patterns
-    ? await gradientFigures(
-        {
-          model,
-          weights,
-          image: images[0]!,
-          hasTop: top !== undefined,
-          patterns: values.patterns,
-          engine: parseEngine(values),
-        },
-        fig,
-      )
-    : undefined;
-  if (patterns) notes.push(...patterns.notes);
+/** One image's figures, with its saliency map when asked. */
+async function imageSection(r: ReportRequest, m: ReportModel, image: string): Promise<ReportImage> {
+  const outputs = new Map((await m.vgg.extract(image, { layers: m.drawable })).map((o) => [o.layer, o]));
+  const section = await imageReport(image, { graph: m.graph, outputs, lastConvs: m.lastConvs, top: m.top });
+  const extra = await gradientFigures({ ...gradientRequest(r, m, image), saliency: r.saliency }, fig);
+  m.notes.push(...extra.notes.filter((n) => !m.notes.includes(n)));
+  return { ...section, gradients: extra.figures };
+}
 
-  const html = renderReportHtml({
-    model,
-    images: sections,
-    generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    weights: {
-      path: info.path,
-      format: vgg.weights.format,
-      checksum: {
-        algorithm: 'md5',
-        value: info.md5,
-        of: info.format === 'tfjs-layers' ? 'model.json' : basename(info.path),
-      },
-      layers: vgg.weights.layers,
-      hasTop: top !== undefined,
-      official: info.official,
+function gradientRequest(r: ReportRequest, m: ReportModel, image: string) {
+  return { model: r.model, weights: m.weights, image, hasTop: m.top !== undefined, engine: r.engine };
+}
+
+function weightsRecord(m: ReportModel) {
+  const { info } = m;
+  return {
+    path: info.path,
+    format: m.vgg.weights.format,
+    checksum: {
+      algorithm: 'md5',
+      value: info.md5,
+      of: info.format === 'tfjs-layers' ? 'model.json' : basename(info.path),
     },
-    summary: modelSummary(graph),
-    sizes: featureMapSizes(graph),
-    filters,
-    patterns: patterns?.figures,
-    notes,
-  });
-  const out = join(outDir, 'report.html');
-  await writeFileAtomic(out, new TextEncoder().encode(html));
-  const figures =
-    (filters ? 1 : 0) +
-    (patterns?.figures.length ?? 0) +
-    sections.reduce(
-      (n, s) => n + 1 + (s.block1 ? 1 : 0) + s.blocks.length + (s.gradCam ? 1 : 0) + (s.gradients?.length ?? 0),
-      0,
-    );
-  ctx.stdout.write(
-    `wrote ${out} (${formatBytes(Buffer.byteLength(html))}; ${images.length} image${images.length > 1 ? 's' : ''}, ${figures} figures inlined)\n`,
-  );
-  for (const n of notes) ctx.stderr.write(`report: ${n}\n`);
-  return 0;
+    layers: m.vgg.weights.layers,
+    hasTop: m.top !== undefined,
+    official: info.official,
+  };
 }
 
 interface ImageContext {

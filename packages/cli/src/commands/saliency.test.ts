@@ -68,7 +68,9 @@ describe('cli saliency', () => {
     expect((await failure([...base, '--layer', 'block9_conv1', '--filter', '0', '--out', tmp()])).code).toBe(2);
     const file = join(tmp(), 'a-file');
     writeFileSync(file, 'x');
-    const out = await failure([...base, '--weights', '/nonexistent.h5', '--out', join(file, 'sub')]);
+    // --weights given once (a repeated single-value option is a usage error of its own).
+    const noWeights = base.map((a) => (a === noTop ? '/nonexistent.h5' : a));
+    const out = await failure([...noWeights, '--out', join(file, 'sub')]);
     expect(out.code).toBe(6);
     expect(out.err).toMatch(/ENOTDIR/);
   });

@@ -73,6 +73,10 @@ async function createInstance(): Promise<Backend<TF.Tensor, Layer>> {
   return {
     name: 'tfjs-wasm',
     threads: 1,
+    withoutGradients: {
+      why: "create the model on a backend that does: 'simd' (the default) or 'reference'",
+      hint: '--backend simd',
+    },
     prepareLayer: (_layer, w) =>
       guard('prepareLayer', () => ({
         kernel: tf.tensor(w.kernel.data, [...w.kernel.shape], 'float32'),
