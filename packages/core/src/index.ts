@@ -57,3 +57,4 @@ export {
   type SummaryRow,
 } from './summaries.js';
 export { upsampleBilinear, channelMap } from './upsample.js';
+export { mulberry32 } from './random.js';

@@ -1,3 +1,5 @@
+import { mulberry32 } from '@vggscope/core';
+
 /**
  * Seeded standard normal samples (mulberry32 + Box–Muller): SmoothGrad's noise and the pattern
  * search's start image are the same bytes for the same seed on every machine and thread count.
@@ -20,14 +22,5 @@ export function seededNormal(seed: number): () => number {
   };
 }
 
-/** Seeded uniform [0, 1) (mulberry32). */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform [0, 1) (core's mulberry32). */
+export const seededUniform = (seed: number): (() => number) => mulberry32(seed);

@@ -1,17 +1,9 @@
+import { mulberry32 } from '@vggscope/core';
 /** Seeded mutations for decoder fuzzing: bit flips, truncation, chunk duplication, byte stomps. */
 export type Mutation = 'bitflip' | 'truncate' | 'duplicate' | 'stomp' | 'mixed';
 
-/** mulberry32: a small seeded PRNG, so any failing input can be re-made from (seed, iteration). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so any failing input can be re-made from (seed, iteration): core's mulberry32. */
+export const prng = (seed: number): (() => number) => mulberry32(seed);
 
 const KINDS: readonly Mutation[] = ['bitflip', 'truncate', 'duplicate', 'stomp', 'mixed'];
 
