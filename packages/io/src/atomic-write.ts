@@ -65,6 +65,19 @@ export async function openTempFor(path: string): Promise<{ fh: FileHandle; tmp: 
 }
 
 /**
+ * Writes all of `bytes` at `position` of a file from `openTempFor` (a positioned write may write
+ * fewer bytes than asked, so it loops); a fault is `E_OUTPUT` naming `path`, the file being made.
+ */
+export async function writeAllAt(fh: FileHandle, bytes: Uint8Array, position: number, path: string): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    const written = await fh.write(bytes, done, bytes.length - done, position + done).catch((e: unknown) => {
+      throw outputError(path, e);
+    });
+    done += written.bytesWritten;
+  }
+}
+
+/**
  * Writes a file so that readers see either the old content or the complete new one, never a
  * partial file: write a temp file in the same folder, then rename over the target. File-system
  * faults (read-only, full disk, a file where a folder should be) become `E_OUTPUT`.

@@ -1,7 +1,7 @@
 import { type FileHandle, rename, rm } from 'node:fs/promises';
 import { sizeOf, VggError } from '@vggscope/core';
 import type { FloatTensor } from '@vggscope/core';
-import { openTempFor } from './atomic-write.js';
+import { openTempFor, writeAllAt } from './atomic-write.js';
 import { npyPreamble, parseNpyHeader } from './npy.js';
 import { outputError } from './output-error.js';
 
@@ -111,7 +111,7 @@ export class NpyStackWriter {
 
   private async write(bytes: Uint8Array): Promise<void> {
     if (this.pendingBytes + bytes.length > this.pending.length) await this.flush();
-    if (bytes.length >= this.pending.length) await this.writeAt(bytes, this.offset);
+    if (bytes.length >= this.pending.length) await writeAllAt(this.fh, bytes, this.offset, this.path);
     else {
       this.pending.set(bytes, this.pendingBytes);
       this.pendingBytes += bytes.length;
@@ -122,15 +122,8 @@ export class NpyStackWriter {
 
   private async flush(): Promise<void> {
     if (this.pendingBytes === 0) return;
-    await this.writeAt(this.pending.subarray(0, this.pendingBytes), this.offset - this.pendingBytes);
+    await writeAllAt(this.fh, this.pending.subarray(0, this.pendingBytes), this.offset - this.pendingBytes, this.path);
     this.pendingBytes = 0;
-  }
-
-  private async writeAt(bytes: Uint8Array, position: number): Promise<void> {
-    for (let done = 0; done < bytes.length;) {
-      const { bytesWritten } = await this.io(() => this.fh.write(bytes, done, bytes.length - done, position + done));
-      done += bytesWritten;
-    }
   }
 
   private async io<T>(f: () => Promise<T>): Promise<T> {

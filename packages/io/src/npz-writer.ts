@@ -2,7 +2,7 @@ import { type FileHandle, rename, rm } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import { VggError } from '@vggscope/core';
 import type { FloatTensor } from '@vggscope/core';
-import { openTempFor } from './atomic-write.js';
+import { openTempFor, writeAllAt } from './atomic-write.js';
 import { encodeNpyParts } from './npy.js';
 import { outputError } from './output-error.js';
 
@@ -234,7 +234,7 @@ export class NpzWriter {
       return;
     }
     await this.flush();
-    await this.writeAt(chunk, this.offset);
+    await writeAllAt(this.fh, chunk, this.offset, this.path);
     this.offset += chunk.length;
   }
 
@@ -244,14 +244,7 @@ export class NpzWriter {
     const at = this.offset - this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    await this.writeAt(data, at);
-  }
-
-  private async writeAt(chunk: Uint8Array, position: number): Promise<void> {
-    for (let done = 0; done < chunk.length;) {
-      const { bytesWritten } = await this.io(() => this.fh.write(chunk, done, chunk.length - done, position + done));
-      done += bytesWritten;
-    }
+    await writeAllAt(this.fh, data, at, this.path);
   }
 
   private async io<T>(f: () => Promise<T>): Promise<T> {
