@@ -9,6 +9,8 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'tools/*/src/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // Builds (incrementally) before any test: child-process tests run the built CLI.
+    globalSetup: ['tools/test-utils/src/build-before-tests.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },

@@ -18,7 +18,9 @@ describe('byte-reproducible synthetic .h5', () => {
     expect(lookup3(new TextEncoder().encode('Four score and seven years ago'), 1)).toBe(0xcd628161);
   });
 
-  it("generating twice (seconds apart) gives the same md5, the README's, and a file the reader reads", async () => {
+  // The README's md5 was taken from a file made in an earlier process (on another day and machine), so
+  // one generation matching it proves reproducibility; a second generation here would only add 17 s.
+  it("a fresh generation has the README's md5 and is a file the reader reads", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'synth-repro-'));
     const generate = (out: string) =>
       spawnSync(
@@ -34,9 +36,6 @@ describe('byte-reproducible synthetic .h5', () => {
         { encoding: 'utf8' },
       );
     expect(generate(join(dir, 'a.h5')).status).toBe(0);
-    await new Promise((r) => setTimeout(r, 1100)); // HDF5 stamps whole seconds
-    expect(generate(join(dir, 'b.h5')).status).toBe(0);
-    expect(md5(join(dir, 'a.h5'))).toBe(md5(join(dir, 'b.h5')));
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
     const documented = /weights\/synthetic\/vgg16_notop\.h5 \(keras-h5, 56\.1 MiB, md5 ([0-9a-f]{32})\)/.exec(
       readme,

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeNpy, openNpz } from '@vggscope/io';
-import { PYTHON_WITH_NUMPY, REPO_ROOT, skipNote, synthPacked, tinyWeights } from '@vggscope/test-utils';
+import { CLI_ENTRY, PYTHON_WITH_NUMPY, REPO_ROOT, skipNote, synthPacked, tinyWeights } from '@vggscope/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCaptured } from '../testdata/test-cli.js';
 
@@ -130,18 +130,10 @@ describe('cli extract --images (folder through the worker pool)', () => {
 /** Runs the CLI in a child process and sends SIGINT once the first images are done; resolves its exit code and stderr. */
 async function interruptedExtract(args: string[]): Promise<{ code: number | null; err: string }> {
   const { spawn } = await import('node:child_process');
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@vggscope/source',
-      '--import',
-      'tsx',
-      join(REPO_ROOT, 'packages/cli/src/main.ts'),
-      'extract',
-      ...args,
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [CLI_ENTRY, 'extract', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

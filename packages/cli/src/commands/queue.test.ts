@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
+import { CLI_ENTRY, REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { NO_REDIS_REASON, REDIS_SERVER, TestRedis } from '@vggscope/queue/test-redis';
 import { runStatus, shardIndexPath, type RunStatus } from '@vggscope/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,27 +15,11 @@ class WorkerProcess {
   readonly exited: Promise<number | null>;
   private readonly proc: ChildProcess;
   constructor(redis: string, extra: string[] = [], env: Record<string, string> = {}) {
-    this.proc = spawn(
-      process.execPath,
-      [
-        '--conditions=@vggscope/source',
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'packages/cli/src/main.ts'),
-        'queue',
-        'worker',
-        '--redis',
-        redis,
-        '--workers',
-        '1',
-        ...extra,
-      ],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, FORCE_COLOR: '0', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    this.proc = spawn(process.execPath, [CLI_ENTRY, 'queue', 'worker', '--redis', redis, '--workers', '1', ...extra], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FORCE_COLOR: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
     this.proc.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
     this.exited = new Promise((resolve) => this.proc.on('exit', (code) => resolve(code)));

@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@vggscope/test-utils';
+import { CLI_ENTRY, REPO_ROOT } from '@vggscope/test-utils';
 import type { CommandContext } from '../context.js';
 import { runCli } from '../run-cli.js';
 
@@ -31,7 +31,7 @@ const ISOLATED_HOME = { VGGSCOPE_HOME: mkdtempSync(join(tmpdir(), 'vggscope-home
 export function spawnCli(argv: string[], env: Record<string, string> = {}): { code: number; out: string; err: string } {
   const r = spawnSync(
     process.execPath,
-    ['--conditions=@vggscope/source', '--import', 'tsx', join(REPO_ROOT, 'packages/cli/src/main.ts'), ...argv],
+    [CLI_ENTRY, ...argv],
     {
       cwd: REPO_ROOT,
       encoding: 'utf8',
@@ -49,7 +49,7 @@ export function spawnCliAsync(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--conditions=@vggscope/source', '--import', 'tsx', join(REPO_ROOT, 'packages/cli/src/main.ts'), ...argv],
+      [CLI_ENTRY, ...argv],
       { cwd: REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...ISOLATED_HOME, ...env }, maxBuffer: 64 << 20 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout, err: stderr }),
     );
