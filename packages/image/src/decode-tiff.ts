@@ -80,7 +80,7 @@ const RAW_MODES: Record<string, string> = {
  * not scaled, as Pillow's I and F modes convert), 8/16-bit RGB(A), premultiplied alpha, CMYK; strips
  * or tiles, chunky or planar, uncompressed, LZW, deflate or PackBits, horizontal predictor. JPEG and
  * CCITT compression, 1×1 YCbCr and 8-bit CIE L*a*b* (through LittleCMS's transform, ported) are
- * read; subsampled uncompressed YCbCr is refused by name (docs/images.md says why).
+ * read; subsampled YCbCr is refused by name (docs/images.md says why).
  * Throws plain `Error`s; `decodeImage` wraps them.
  */
 export function decodeTiff(b: Uint8Array, source: string, maxPixels?: number): RgbImage {
@@ -124,6 +124,7 @@ export function decodeTiffRows(b: Uint8Array, source: string, maxPixels: number 
   if (fillOrder === 2 && !ccitt && bits > 8)
     throw new Error('unsupported TIFF: fill order 2 with samples wider than a byte');
   const palette = rawmode === 'P' ? tiffPalette(tags.get(320), bits) : undefined;
+  if (rawmode === 'LAB') sink.pillowMode?.('LAB');
   const layout = { width, height, samples, bits, planar, compression, predictor, littleEndian, blocks };
   const ccittOptions = { t4Options: one(292, 0), fillOrder };
   const convert = (data: Uint8Array, rows: number, to: RgbRowSink) => {

@@ -41,4 +41,11 @@ describe.skipIf(!hasPillow)(`LittleCMS Lab → sRGB against Pillow at test time$
     }
     expect({ differ, maxDiff }).toEqual({ differ: 0, maxDiff: 0 });
   }, 30_000);
+
+  it("Pillow refuses convert('L') of a LAB image (so load_img(color_mode='grayscale') does; so do we)", () => {
+    const code =
+      "from PIL import Image\ntry:\n Image.new('LAB', (2, 2)).convert('L'); print('converted')\nexcept ValueError as e: print(e)";
+    const r = spawnSync(PYTHON, ['-c', code]);
+    expect(String(r.stdout).trim()).toBe('conversion from LAB to RGB not supported');
+  });
 });

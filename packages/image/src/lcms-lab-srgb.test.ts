@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labRowToSrgb } from './lcms-lab-srgb.js';
+import { loadImgFromBytes } from './load-image.js';
 
 // Pillow 9.4 (Debian, LittleCMS 2.14): Image.frombytes('LAB', (4096, 4096), …) holding every 8-bit
 // (L, a, b) once — pixel v = (v >> 16, (v >> 8) & 255, v & 255) in Pillow's internal form (a, b + 128)
@@ -59,5 +62,17 @@ describe('LittleCMS Lab → sRGB (Pillow convert of a "LAB" image)', () => {
       md5.update(rgb);
     }
     expect(md5.digest('hex')).toBe(PILLOW_ALL_LAB_MD5);
+  });
+});
+
+describe('a CIE Lab TIFF through loadImg', () => {
+  const file = readFileSync(join(import.meta.dirname, 'testdata', 'corpus', 'tiff_lab_fixed_raw.tif'));
+  it("colorMode 'rgb' reads it (corpus.test.ts checks the pixels against Pillow)", () => {
+    expect(loadImgFromBytes(file, 'lab.tif', { targetSize: null }).data.length).toBe(23 * 13 * 3);
+  });
+  it("colorMode 'grayscale' is refused: Pillow's convert('L') has no LAB converter, so Keras' load_img fails too", () => {
+    expect(() => loadImgFromBytes(file, 'lab.tif', { colorMode: 'grayscale' })).toThrow(
+      expect.objectContaining({ code: 'E_IMAGE_DECODE', message: expect.stringMatching(/LAB.*colorMode 'rgb'/) }),
+    );
   });
 });
