@@ -239,6 +239,9 @@ def png_cases():
     CASES["apng_actl_short.png"] = png(12, 9, 8, 6, before=[chunk(b"acTL", bytes(4))])
     small = zlib.compress(b"".join(raw_rows(5, 4, 8, 6, 78)))
     CASES["apng_frame0_box.png"] = png(12, 9, 8, 6, idat=small, before=[actl(1), fctl(0, 5, 4, 3, 2)])
+    # Palette: outside the frame, Pillow's zeroed image memory is index 0, the first palette colour.
+    small_p = zlib.compress(b"".join(raw_rows(5, 4, 8, 3, 79)))
+    CASES["apng_frame0_box_palette.png"] = png(12, 9, 8, 3, idat=small_p, before=[actl(1), fctl(0, 5, 4, 3, 2)])
     CASES["apng_fdat_first.png"] = (png(12, 9, 8, 6, before=[actl(1), fctl(0, 12, 9)])[:-12 - 12 - len(zlib.compress(b"".join(raw_rows(12, 9, 8, 6, 1)), 9))]
                                     + fdat(1, f1) + chunk(b"IEND", b""))
     # Pillow's own writer, every mode it writes.
