@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { labRowToSrgb } from './lcms-lab-srgb.js';
+import { labRowToSrgb, labToSrgbClut } from './lcms-lab-srgb.js';
 import { loadImgFromBytes } from './load-image.js';
 
 // Pillow 9.4 (Debian, LittleCMS 2.14): Image.frombytes('LAB', (4096, 4096), …) holding every 8-bit
@@ -43,7 +43,21 @@ const PILLOW_SAMPLES: [lab: [number, number, number], rgb: [number, number, numb
   ],
 ];
 
+// LittleCMS 2.14 built from its source (the lcms2.14 tag) with testdata/lcms-clut.c, which makes
+// Pillow's transform and writes the optimised pipeline's CLUT: 33³ × 3 uint16, little-endian, L slowest.
+const LCMS_CLUT_MD5 = '2cfd78097076122d528fb45b6c42d590';
+
 describe('LittleCMS Lab → sRGB (Pillow convert of a "LAB" image)', () => {
+  it("the 33³ grid sampled from the float pipeline equals LittleCMS's own", () => {
+    const t = labToSrgbClut();
+    expect(t.length).toBe(33 * 33 * 33 * 3);
+    expect(
+      createHash('md5')
+        .update(new Uint8Array(t.buffer, t.byteOffset, t.byteLength))
+        .digest('hex'),
+    ).toBe(LCMS_CLUT_MD5);
+  });
+
   it('samples: black and white (off by one, as LittleCMS gives them), grey, corners, two colours', () => {
     for (const [lab, rgb] of PILLOW_SAMPLES) {
       const out = new Uint8Array(3);
