@@ -6,14 +6,7 @@ import { compareWithPillow, corpusAnswers, CORPUS_DIR } from './testdata/corpus-
 // file must get Pillow's decision (read or refused) and, where read, Pillow's convert('RGB') and
 // load_img pixels. The known differences are listed with their reason (docs/images.md); a file
 // that starts to differ, or stops differing, fails the test until this list says so.
-const KNOWN_DIFFERENCES: Record<string, string> = {
-  'png_stream_short_rowend.png': 'zlib stream ends at a row boundary: Pillow leaves the other rows black, we refuse',
-  ...Object.fromEntries(
-    ['tiff_LAB_packbits.tif', 'tiff_LAB_raw.tif', 'tiff_LAB_tiff_adobe_deflate.tif', 'tiff_LAB_tiff_lzw.tif'].map(
-      (n) => [n, 'CIE Lab TIFF: Pillow converts with LittleCMS; refused by name'],
-    ),
-  ),
-};
+const KNOWN_DIFFERENCES: Record<string, string> = {};
 
 describe('the Pillow corpus (testdata/corpus, made by make-corpus.py)', () => {
   const answers = corpusAnswers();

@@ -16,7 +16,14 @@ const data = (f: string) => join(import.meta.dirname, 'testdata', f);
 
 const CORPORA: Record<string, string[]> = {
   JPEG: ['seed-420.jpg', 'seed-progressive.jpg', 'seed-cmyk.jpg', 'restart_420_83x57.jpg'],
-  PNG: ['seed.png', 'seed-palette.png', 'corpus/png_ct0_d16_adam7.png', 'corpus/apng_ok.png', 'corpus/png_ct3_d2.png'],
+  PNG: [
+    'seed.png',
+    'seed-palette.png',
+    'corpus/png_ct0_d16_adam7.png',
+    'corpus/apng_ok.png',
+    'corpus/png_ct3_d2.png',
+    'corpus/png_stream_rowend_adam7.png',
+  ],
   GIF: ['seed.gif'],
   BMP: ['seed.bmp', 'seed-palette.bmp', 'seed-rle8.bmp', 'seed-rle4.bmp'],
   WebP: ['seed-lossy.webp', 'seed-lossless.webp'],
@@ -34,6 +41,8 @@ const CORPORA: Record<string, string[]> = {
     'corpus/tiffcp_dither_g4.tif',
     'corpus/tiff_YCbCr_tiff_lzw.tif',
     'corpus/tiffcp_dither_g3_2d_fill.tif',
+    'corpus/tiff_lab_fixed_lzw.tif',
+    'corpus/tiffcp_lab_planar_lzw.tif',
   ],
 };
 

@@ -36,7 +36,8 @@ export function decodePng(bytes: Uint8Array, source: string, options: PngDecodeO
  * Decodes a PNG's first frame to RGB rows exactly as Pillow 9.4's `Image.open(f).convert('RGB')`:
  * the same chunk checks (`_open`), the same row-by-row inflate and unfiltering
  * (libImaging/ZipDecode.c), the same refusals — image data that ends before the last row is
- * "image file is truncated", never rows invented from nothing — and the same conversion of every
+ * "image file is truncated", never rows invented from nothing, except where Pillow itself stops
+ * early (a zlib stream that ends cleanly at a row boundary: the rest black, as Pillow leaves it) — and the same conversion of every
  * mode to RGB (alpha and tRNS dropped, 16-bit grey clipped, 16-bit colour's high byte). Rows are
  * delivered as they are decoded; inflating stops where the compressed data does, so a small file
  * declaring a huge image fails after the work its data can cause. Throws `PngRefusal` (a plain
@@ -61,11 +62,11 @@ export function decodePngRows(bytes: Uint8Array, source: string, options: PngDec
     z.setInput(s);
     const state = rows.feed(z);
     if (state === 'done') break;
-    if (state === 'stream-end') {
-      // Pillow stops here without error and leaves the other rows black; we refuse (pixels only from the file).
-      truncated(`the compressed stream ends after ${rows.rowsDone} of ${rows.rowsNeeded} rows`);
-      break;
-    }
+    // ZipDecode.c ends the image without error when the inflate call that completes a row also
+    // reaches the end of the zlib stream (its Adler-32 checked): the rows not decoded stay as Pillow's
+    // image memory starts, black. A stream that ends mid-row, or whose end is only reached by a later
+    // call (its trailer in the next chunk), leaves the decoder wanting data: "image file is truncated".
+    if (state === 'stream-end') break;
   }
   z.end();
   rows.finish();

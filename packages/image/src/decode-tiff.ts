@@ -3,6 +3,7 @@ import { invertedCmykToRgb } from './decode-jpeg.js';
 import { checkPixelCount } from './image-limits.js';
 import { CollectRows, emitImage, type RgbRowSink } from './image-rows.js';
 import { pillowPalette } from './palette.js';
+import { labRowToSrgb } from './lcms-lab-srgb.js';
 import { readFirstIfd } from './tiff-ifd.js';
 import { decodeJpegTiff } from './tiff-jpeg.js';
 import { readTiffSamples, REVERSED_BITS } from './tiff-layout.js';
@@ -70,6 +71,7 @@ const RAW_MODES: Record<string, string> = {
   '5|1|8,8,8,8,8|0': 'CMYK',
   '5|1|8,8,8,8,8,8|0,0': 'CMYK',
   '5|1|16,16,16,16|': 'CMYK;16',
+  '8|1|8,8,8|': 'LAB',
 };
 
 /**
@@ -77,7 +79,8 @@ const RAW_MODES: Record<string, string> = {
  * it: 1/2/4/8-bit grey and palette, 16- and 32-bit integer and 32-bit float grey (clipped to 0…255,
  * not scaled, as Pillow's I and F modes convert), 8/16-bit RGB(A), premultiplied alpha, CMYK; strips
  * or tiles, chunky or planar, uncompressed, LZW, deflate or PackBits, horizontal predictor. JPEG and
- * CCITT compression, YCbCr and CIE Lab are refused by name (docs/images.md says why).
+ * CCITT compression, 1×1 YCbCr and 8-bit CIE L*a*b* (through LittleCMS's transform, ported) are
+ * read; subsampled YCbCr is refused by name (docs/images.md says why).
  * Throws plain `Error`s; `decodeImage` wraps them.
  */
 export function decodeTiff(b: Uint8Array, source: string, maxPixels?: number): RgbImage {
@@ -121,6 +124,7 @@ export function decodeTiffRows(b: Uint8Array, source: string, maxPixels: number 
   if (fillOrder === 2 && !ccitt && bits > 8)
     throw new Error('unsupported TIFF: fill order 2 with samples wider than a byte');
   const palette = rawmode === 'P' ? tiffPalette(tags.get(320), bits) : undefined;
+  if (rawmode === 'LAB') sink.pillowMode?.('LAB');
   const layout = { width, height, samples, bits, planar, compression, predictor, littleEndian, blocks };
   const ccittOptions = { t4Options: one(292, 0), fillOrder };
   const convert = (data: Uint8Array, rows: number, to: RgbRowSink) => {
@@ -129,6 +133,7 @@ export function decodeTiffRows(b: Uint8Array, source: string, maxPixels: number 
       for (let i = 0; i < data.length; i++) data[i] = REVERSED_BITS[data[i]!]!;
     }
     if (rawmode === 'YCbCr') ycbcrRows(data, width, rows, tags, to);
+    else if (rawmode === 'LAB') labRows(data, width, rows, planar, to);
     else toRgbRows(rawmode, data, width, rows, samples, bits, littleEndian, palette, to);
   };
   if (tiled || planar) return convert(readTiffSamples(b, { ...layout, ccitt: ccittOptions }), height, sink);
@@ -186,6 +191,28 @@ function ycbcrRows(d: Uint8Array, width: number, height: number, tags: Map<numbe
   }
 }
 
+/**
+ * CIE L*a*b* samples → Pillow's "LAB" image → `convert('RGB')` through LittleCMS. Chunky samples go
+ * through Pillow's "LAB" unpacker, which turns signed a/b into its unsigned form (xor 0x80); separate
+ * planes are copied byte for byte by its per-band unpackers (raw "L"/"A"/"B", libtiff's "R"/"G"/"B"),
+ * so their a/b bytes are taken as they are — Pillow's behaviour, reproduced.
+ */
+function labRows(d: Uint8Array, width: number, height: number, planar: boolean, sink: RgbRowSink): void {
+  const lab = new Uint8Array(width * 3);
+  const row = new Uint8Array(width * 3);
+  const flip = planar ? 0 : 0x80;
+  sink.start(width, height);
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let q = 0; q < lab.length; q += 3, p += 3) {
+      lab[q] = d[p]!;
+      lab[q + 1] = d[p + 1]! ^ flip;
+      lab[q + 2] = d[p + 2]! ^ flip;
+    }
+    labRowToSrgb(lab, row, width);
+    sink.row(y, row);
+  }
+}
+
 /** Pillow's `_setup`: photometric, sample format, bits and extra samples → its raw mode, or refuse. */
 function pillowRawMode(tags: Map<number, number[]>, one: (tag: number, dflt?: number) => number): string {
   const photometric = one(262, 0);
@@ -200,7 +227,6 @@ function pillowRawMode(tags: Map<number, number[]>, one: (tag: number, dflt?: nu
       throw new Error('YCbCr TIFF other than 3 × 8-bit samples');
     return 'YCbCr';
   }
-  if (photometric === 8) throw new Error('CIE L*a*b* TIFF is not supported (Pillow converts it with LittleCMS)');
   let sampleFormat = tags.get(339) ?? [1];
   if (sampleFormat.length > 1 && sampleFormat.every((s) => s === 1)) sampleFormat = [1];
   const extra = tags.get(338) ?? [];
@@ -211,6 +237,9 @@ function pillowRawMode(tags: Map<number, number[]>, one: (tag: number, dflt?: nu
   else if (samples > bps.length && bps.length === 1) bps = Array<number>(samples).fill(bps[0]!);
   if (bps.length !== samples) throw new Error('unknown data organization');
   const key = `${photometric}|${sampleFormat.join(',')}|${bps.join(',')}|${extra.join(',')}`;
+  // Pillow's OPEN_INFO has CIE L*a*b* only as 3 × 8 bits in fill order 1 (its key includes the fill order).
+  if (photometric === 8 && key === '8|1|8,8,8|' && one(266, 1) !== 1)
+    throw new Error('unknown pixel mode (CIE L*a*b* with fill order 2)');
   const raw = RAW_MODES[key];
   if (!raw)
     throw new Error(

@@ -6,6 +6,11 @@ import type { RgbImage } from '@vggscope/core';
  * the resize reads, so a large image never exists whole in memory when its decoder streams (PNG).
  */
 export interface RgbRowSink {
+  /**
+   * Pillow's mode for the image, told (before `start`) by decoders whose mode Pillow cannot convert
+   * to `L` as it converts RGB: so far `'LAB'`, which `convert('L')` refuses.
+   */
+  pillowMode?(mode: 'LAB'): void;
   start(width: number, height: number): void;
   row(y: number, rgb: Uint8Array): void;
 }

@@ -74,7 +74,10 @@ export class PngRows {
     sink.start(st.width, st.height);
   }
 
-  /** Decodes what `z` holds; 'more' wants more data, 'done' has every row, 'stream-end' ran out early. */
+  /**
+   * Decodes what `z` holds; 'more' wants more data, 'done' has every row, 'stream-end': the inflate
+   * call that completed a row also reached the stream's end (Pillow's decoder stops there, no error).
+   */
   feed(z: ZlibInflate): 'more' | 'done' | 'stream-end' {
     while (z.availIn > 0) {
       const want = this.rowLen + 1;
@@ -93,20 +96,34 @@ export class PngRows {
     return 'more';
   }
 
-  /** Delivers the canvas (Adam7, frame box) or the black rows a truncated image keeps, when allowed. */
+  /** Delivers the canvas (Adam7, frame box), or the blank rows after an early stream end or an allowed truncation. */
   finish(): void {
     const w3 = this.st.width * 3;
     if (this.whole) {
       const canvas = this.canvas;
       for (let y = 0; y < this.st.height; y++) this.sink.row(y, canvas.subarray(y * w3, (y + 1) * w3));
     } else {
-      this.rgbRow.fill(0);
+      fillRgb(this.rgbRow, this.blank());
       for (let y = this.y; y < this.st.height; y++) this.sink.row(y, this.rgbRow);
     }
   }
 
+  /**
+   * The colour of a pixel never decoded: Pillow's image memory starts zeroed, so in RGB it is black,
+   * except in mode P, where index 0 becomes the palette's first colour.
+   */
+  private blank(): Uint8Array {
+    const rgb = new Uint8Array(3);
+    unpackRgb(this.st.rawmode!, new Uint8Array(this.bpp + 1), 1, this.palette, rgb);
+    return rgb;
+  }
+
   private get canvas(): Uint8Array {
-    return (this.canvasBuffer ??= new Uint8Array(this.st.width * this.st.height * 3));
+    if (!this.canvasBuffer) {
+      this.canvasBuffer = new Uint8Array(this.st.width * this.st.height * 3);
+      fillRgb(this.canvasBuffer, this.blank());
+    }
+    return this.canvasBuffer;
   }
 
   private passRowLen(pass: number): number {
@@ -184,6 +201,11 @@ export class PngRows {
       this.buffer.fill(0); // becomes `previous` after the swap: a new pass starts from black
     }
   }
+}
+
+function fillRgb(out: Uint8Array, rgb: Uint8Array): void {
+  if (rgb[0] === 0 && rgb[1] === 0 && rgb[2] === 0) return void out.fill(0);
+  for (let q = 0; q < out.length; q += 3) out.set(rgb, q);
 }
 
 /** One row of `count` pixels in Pillow's raw mode (after the filter byte) → RGB, as `convert('RGB')` gives it. */

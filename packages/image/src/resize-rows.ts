@@ -32,6 +32,15 @@ export class ResizeRows implements RgbRowSink {
 
   constructor(private readonly plan: RowPlan) {}
 
+  pillowMode(mode: 'LAB'): void {
+    // Keras' grayscale load is `img.convert('L')`; Pillow 9.4 has no LAB → L (nor LAB → RGB) converter there.
+    if (this.plan.channels === 1)
+      throw new Error(
+        `Pillow cannot convert this ${mode} image to L ("conversion from LAB to RGB not supported"), so Keras' ` +
+          `load_img(color_mode='grayscale') fails on it; load it with colorMode 'rgb'`,
+      );
+  }
+
   start(width: number, height: number): void {
     const { target, channels, filter } = this.plan;
     const box = this.plan.box?.(width, height) ?? ([0, 0, width, height] as const);

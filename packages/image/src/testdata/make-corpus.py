@@ -4,8 +4,9 @@ decides for each (read or refused) and, where read, the md5 of `convert('RGB')` 
 
 Run with Debian's python3-pil (and libtiff-tools for tiffcp's variants, libjpeg-turbo-progs for cjpeg):
     /usr/bin/python3 packages/image/src/testdata/make-corpus.py [out_dir]
-Deterministic: the same Pillow and tools give the same files and the same JSON, except the pixels of the
-CIE Lab TIFFs (Pillow converts RGB to Lab with LittleCMS, whose output varied between runs here; we refuse Lab).
+Deterministic: the same Pillow and tools give the same files and the same JSON, except the bytes of the
+tiff_LAB_* files (Pillow's RGB→LAB conversion varied in one pixel between runs here; their RGB md5s did not);
+lab_cases() makes its Lab TIFFs from fixed bytes instead.
 """
 import hashlib, io, json, os, shutil, struct, subprocess, sys, tempfile, zlib
 import numpy as np
@@ -167,6 +168,20 @@ def png_cases():
     CASES["png_stream_short_rowend.png"] = png(31, 23, 8, 2, idat=zlib.compress(rows[: 94 * 10]))
     CASES["png_stream_long.png"] = png(31, 23, 8, 2, idat=zlib.compress(rows + bytes(5000)))
     CASES["png_stream_garbage_after.png"] = png(31, 23, 8, 2, idat=zlib.compress(rows) + b"\x01\x02junk")
+    # Where ZipDecode.c stops without error: the inflate call that completes a row also reaches the
+    # stream's end (Adler-32 included); the other rows stay black. Anywhere else, "image file is truncated".
+    short = zlib.compress(rows[: 94 * 10])
+    CASES["png_stream_rowend_first.png"] = png(31, 23, 8, 2, idat=zlib.compress(rows[:94]))
+    CASES["png_stream_rowend_stored.png"] = png(31, 23, 8, 2, idat=zlib.compress(rows[: 94 * 7], 0))
+    CASES["png_stream_rowend_junk_after.png"] = png(31, 23, 8, 2, idat=short + b"junk", after=[chunk(b"IDAT", b"more")])
+    CASES["png_stream_rowend_trailer_next_idat.png"] = png(31, 23, 8, 2, idat=short[:-4], after=[chunk(b"IDAT", short[-4:])])
+    CASES["png_stream_rowend_bytewise.png"] = png(31, 23, 8, 2, idat=short, split=len(short))
+    bad_end = bytearray(short); bad_end[-1] ^= 1
+    CASES["png_stream_rowend_bad_adler.png"] = png(31, 23, 8, 2, idat=bytes(bad_end))
+    CASES["png_stream_empty.png"] = png(31, 23, 8, 2, idat=zlib.compress(b""))
+    CASES["png_stream_rowend_adam7.png"] = png(31, 23, 8, 2, interlace=1, idat=zlib.compress(b"".join(adam7_rows(31, 23, 8, 2, 9)[:9])))
+    CASES["png_stream_rowend_p4.png"] = png(31, 23, 4, 3, idat=zlib.compress(b"".join(raw_rows(31, 23, 4, 3, 9)[:5])))
+    CASES["png_stream_rowend_16bit_gray.png"] = png(31, 23, 16, 0, idat=zlib.compress(b"".join(raw_rows(31, 23, 16, 0, 9)[:11])))
     bad_adler = bytearray(zlib.compress(rows)); bad_adler[-1] ^= 1
     CASES["png_bad_adler.png"] = png(31, 23, 8, 2, idat=bytes(bad_adler))
     CASES["png_bad_adler_split.png"] = png(31, 23, 8, 2, idat=bytes(bad_adler), split=len(bad_adler))
@@ -224,6 +239,9 @@ def png_cases():
     CASES["apng_actl_short.png"] = png(12, 9, 8, 6, before=[chunk(b"acTL", bytes(4))])
     small = zlib.compress(b"".join(raw_rows(5, 4, 8, 6, 78)))
     CASES["apng_frame0_box.png"] = png(12, 9, 8, 6, idat=small, before=[actl(1), fctl(0, 5, 4, 3, 2)])
+    # Palette: outside the frame, Pillow's zeroed image memory is index 0, the first palette colour.
+    small_p = zlib.compress(b"".join(raw_rows(5, 4, 8, 3, 79)))
+    CASES["apng_frame0_box_palette.png"] = png(12, 9, 8, 3, idat=small_p, before=[actl(1), fctl(0, 5, 4, 3, 2)])
     CASES["apng_fdat_first.png"] = (png(12, 9, 8, 6, before=[actl(1), fctl(0, 12, 9)])[:-12 - 12 - len(zlib.compress(b"".join(raw_rows(12, 9, 8, 6, 1)), 9))]
                                     + fdat(1, f1) + chunk(b"IEND", b""))
     # Pillow's own writer, every mode it writes.
@@ -466,9 +484,47 @@ def tiff_cases():
                            "g3_lsb": ["-c", "g3", "-f", "lsb2msb"], "g4_lsb": ["-c", "g4", "-f", "lsb2msb"]}.items():
             CASES[f"tiffcp_dither_{name}.tif"] = tiffcp(dithered, args)
         CASES["tiffcp_L_tiled.tif"] = tiffcp(CASES["tiff_L_raw.tif"], ["-t", "-w", "16", "-l", "16"])
+    lab_cases()
     t = CASES["tiff_RGB_raw.tif"]
     CASES["tiff_cut_half.tif"] = t[: len(t) // 2]
     CASES["tiff_cut_header.tif"] = t[:6]
+
+
+def lab_cases():
+    """CIE L*a*b* TIFFs from fixed bytes (Pillow's RGB→LAB conversion is not reproducible run to run):
+    Pillow reads 3 × 8-bit chunky and planar ones (through LittleCMS), refuses 16 bits, fill order 2,
+    ICCLab and ITULab."""
+    raw = np.random.default_rng(75).integers(0, 256, (13, 23, 3)).astype(np.uint8)
+    raw[0, :, 0] = np.arange(23) * 11  # a ramp of L, a and b through their extremes
+    raw[1, :, 1] = np.arange(23) * 11
+    raw[2, :, 2] = np.arange(23) * 11
+    lab = Image.frombytes("LAB", (23, 13), raw.tobytes())
+    src = saved(lab, "TIFF")
+    CASES["tiff_lab_fixed_raw.tif"] = src
+    CASES["tiff_lab_fixed_lzw.tif"] = saved(lab, "TIFF", compression="tiff_lzw")
+    if shutil.which("tiffcp"):
+        for name, args in {"planar": ["-p", "separate"], "planar_lzw": ["-p", "separate", "-c", "lzw"], "tiled": ["-t", "-w", "16", "-l", "16"],
+                           "planar_tiled_zip": ["-p", "separate", "-t", "-w", "16", "-l", "16", "-c", "zip"], "lzw_pred2": ["-c", "lzw:2"],
+                           "strips_1row": ["-r", "1"], "bigtiff": ["-8"], "fill_lsb": ["-f", "lsb2msb"]}.items():
+            CASES[f"tiffcp_lab_{name}.tif"] = tiffcp(src, args)
+    CASES["tiff_lab_icclab.tif"] = tiff_patch(src, 262, [9])
+    CASES["tiff_lab_itulab.tif"] = tiff_patch(src, 262, [10])
+    CASES["tiff_lab_16bit.tif"] = tiff_patch(src, 258, [16, 16, 16])
+
+
+def tiff_patch(b, tag, values):
+    """A little-endian TIFF with one SHORT tag's values replaced (in place or at its offset)."""
+    b = bytearray(b)
+    ifd = struct.unpack_from("<I", b, 4)[0]
+    for i in range(struct.unpack_from("<H", b, ifd)[0]):
+        e = ifd + 2 + 12 * i
+        t, typ, count = struct.unpack_from("<HHI", b, e)
+        if t == tag:
+            assert typ == 3 and count == len(values)
+            at = e + 8 if count <= 2 else struct.unpack_from("<I", b, e + 8)[0]
+            struct.pack_into(f"<{count}H", b, at, *values)
+            return bytes(b)
+    raise KeyError(tag)
 
 
 def tiffcp(src, args):
