@@ -36,13 +36,13 @@ export interface MaximizeOptions {
   /**
    * Small rotations (tf-keras-vis' `Rotate2D`, Lucid's `random_rotate`): before each step (after the
    * jitter) every image is turned about its centre by a seeded angle uniform in [−rotate, rotate]
-   * degrees (bilinear, edges clamped: see `rotation`), and the gradient is carried back by the
+   * degrees (bilinear, edges mirrored: see `rotation`), and the gradient is carried back by the
    * sampling's transpose. Default 0.
    */
   readonly rotate?: number;
   /** Total-variation weight (tf-keras-vis' `TotalVariation2D(weight)`): ascend objective − tv·TV(x); default 0. */
   readonly tv?: number;
-  /** L2-norm weight (tf-keras-vis' `Norm(weight, p=2)`): ascend objective − l2·‖x‖₂/n; default 0. */
+  /** L2-norm weight (tf-keras-vis' `Norm(weight, p=2)`): ascend objective − l2·‖x‖₂/√n (l2 × the RMS of x); default 0. */
   readonly l2?: number;
   /** Decay (Yosinski et al.'s L2 regularizer): x ← (1 − decay)·x after each step; default 0. */
   readonly decay?: number;
@@ -78,7 +78,7 @@ export interface MaximizeResult {
    * (`octaves·steps + 1` values).
    */
   readonly history: number[][];
-  /** The same points with the regularizers subtracted: history − tv·TV(x) − l2·‖x‖₂/n (= history without them). */
+  /** The same points with the regularizers subtracted: history − tv·TV(x) − l2·‖x‖₂/√n (= history without them). */
   readonly regularized: number[][];
   /** The input size of each octave, the last the model's. */
   readonly sizes: [number, number][];

@@ -12,7 +12,7 @@ function tvRef(x: Float64Array, h: number, w: number): number {
   }
   return s / (h * w * 3);
 }
-const l2Ref = (x: Float64Array) => Math.hypot(...x) / x.length;
+const l2Ref = (x: Float64Array) => Math.hypot(...x) / Math.sqrt(x.length);
 
 /** Central differences of f at every coordinate. */
 function finiteDiff(f: (x: Float64Array) => number, x: Float64Array, eps = 1e-4): Float64Array {

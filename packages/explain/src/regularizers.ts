@@ -1,6 +1,6 @@
 /**
  * The input regularizers of tf-keras-vis' ActivationMaximization, on one `[H,W,3]` image in the
- * preprocessed space, each normalised by the image's value count n = H·W·3 as tf-keras-vis does (so a
+ * preprocessed space, normalised by the image's value count n = H·W·3 as tf-keras-vis does (so a
  * weight means the same at every octave's size). Ascent maximises objective − Σ weight·penalty.
  */
 export interface Penalty {
@@ -11,11 +11,11 @@ export interface Penalty {
 }
 
 /**
- * weight_tv · TV(x) + weight_l2 · ‖x‖₂ / n, with TV the anisotropic total variation of
+ * weight_tv · TV(x) + weight_l2 · ‖x‖₂ / √n, with TV the anisotropic total variation of
  * `tf.image.total_variation` over n: (Σ|x[y+1,x,c] − x[y,x,c]| + Σ|x[y,x+1,c] − x[y,x,c]|) / n
  * (tf-keras-vis' `TotalVariation2D`; Mahendran & Vedaldi's TV term with β = 1, anisotropic), and the
- * second term tf-keras-vis' `Norm(p=2)`. Where TV has a kink (equal neighbours) its gradient takes 0;
- * ‖x‖₂ at x = 0 likewise.
+ * second term tf-keras-vis' `Norm(p=2)` (‖x‖_p / n^(1/p): the RMS of x). Where TV has a kink (equal
+ * neighbours) its gradient takes 0; ‖x‖₂ at x = 0 likewise.
  * @example penalty(x, 4, 4, { tv: 10, l2: 0 }).gradient.length // 48
  */
 export function penalty(
@@ -52,8 +52,9 @@ export function penalty(
     let sq = 0;
     for (let i = 0; i < n; i++) sq += x[i]! * x[i]!;
     const norm = Math.sqrt(sq);
-    value += (weights.l2 * norm) / n;
-    if (norm > 0) for (let i = 0; i < n; i++) gradient[i]! += (weights.l2 * x[i]!) / (norm * n);
+    const root = Math.sqrt(n);
+    value += (weights.l2 * norm) / root;
+    if (norm > 0) for (let i = 0; i < n; i++) gradient[i]! += (weights.l2 * x[i]!) / (norm * root);
   }
   return { value, gradient };
 }

@@ -10,7 +10,7 @@ const random = (n: number, seed: number) => {
 };
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i]!, 0);
 
-describe('rotation (bilinear, edges clamped)', () => {
+describe('rotation (bilinear, edges mirrored)', () => {
   it('90° on a 5×5 image is numpy rot90 exactly: out[y][x] = in[x][4 − y]', () => {
     const n = 5;
     const src = random(n * n * 3, 1);
@@ -36,7 +36,7 @@ describe('rotation (bilinear, edges clamped)', () => {
     }
   });
 
-  it('0° is the identity; a constant image stays constant at any angle (weights sum to 1, edges clamped)', () => {
+  it('0° is the identity; a constant image stays constant at any angle (weights sum to 1, edges mirrored)', () => {
     const src = random(7 * 9 * 3, 3);
     expect(sample(rotation([7, 9], 0), src)).toEqual(src);
     const flat = sample(rotation([7, 9], 17.3), new Float32Array(7 * 9 * 3).fill(2.5));
@@ -49,6 +49,33 @@ describe('rotation (bilinear, edges clamped)', () => {
     const [lhs, rhs] = [dot(sample(r, x), y), dot(x, sampleAdjoint(r, y))];
     expect(Math.abs(lhs - rhs)).toBeLessThan(1e-5 * (Math.abs(lhs) + 1));
   });
+
+  // Debian's python3-scipy, or a python3 on PATH that has scipy.
+  const scipy = ['/usr/bin/python3', 'python3'].find(
+    (py) => spawnSync(py, ['-c', 'import scipy.ndimage'], { stdio: 'ignore' }).status === 0,
+  );
+  it.skipIf(!scipy)(
+    `equals tf-keras-vis' Rotate2D sampling, scipy.ndimage.rotate(order=1, mode='reflect', reshape=False), corners included${skipNote(!scipy, 'no python3 with scipy (apt-get install python3-scipy)')}`,
+    () => {
+      const [h, w] = [9, 7];
+      const src = random(h * w * 3, 12);
+      for (const deg of [17.3, -33, 60]) {
+        const script = `
+import sys, json, numpy as np
+from scipy.ndimage import rotate
+a = np.array(json.load(sys.stdin), dtype=np.float64).reshape(${h}, ${w}, 3)
+print(json.dumps(rotate(a, ${deg}, axes=(0, 1), reshape=False, order=1, mode='reflect', prefilter=False).ravel().tolist()))`;
+        const res = spawnSync(scipy!, ['-c', script], {
+          input: JSON.stringify([...src]),
+          encoding: 'utf8',
+        });
+        const expected = JSON.parse(res.stdout) as number[];
+        const out = sample(rotation([h, w], deg), src);
+        expect(out.length).toBe(expected.length);
+        out.forEach((v, i) => expect(Math.abs(v - expected[i]!), `${deg}° value ${i}`).toBeLessThan(1e-5));
+      }
+    },
+  );
 
   it('a roll is undone by the opposite roll (its adjoint)', () => {
     const x = random(6 * 5 * 3, 6);

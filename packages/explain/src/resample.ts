@@ -4,10 +4,11 @@
  * adjoint (the transpose, which carries a gradient back) from one table, so an ascent through a
  * rotated image is the true gradient of the rotated objective.
  *
- * Edge rule: a sample position outside the image is clamped to the nearest edge pixel (scipy's
- * `mode='nearest'`, what tf-keras-vis' `Rotate2D` uses; `tf.image.resize` clamps the same way).
- * Positions within 1e-9 of a pixel centre are taken as that centre, so quarter turns of a square
- * image are exact permutations rather than 1e-16 blends of neighbours.
+ * Edge rule: the image continues mirrored about its outer pixel edges (… c b a | a b c … : scipy's
+ * `mode='reflect'`, what tf-keras-vis' `Rotate2D` uses), so a turned image has no blank corners. Within
+ * half a pixel of the border this is the edge pixel itself, which is `tf.image.resize`'s clamp: resizing
+ * never reads further out. Positions within 1e-9 of a pixel centre are taken as that centre, so quarter
+ * turns of a square image are exact permutations rather than 1e-16 blends of neighbours.
  */
 export interface Sampling {
   readonly inSize: readonly [number, number];
@@ -29,7 +30,7 @@ function bilinearSampling(
   const index = new Int32Array(oh * ow * 4);
   const weight = new Float64Array(oh * ow * 4);
   const axis = (v: number, n: number): [number, number, number] => {
-    let c = Math.min(n - 1, Math.max(0, v));
+    let c = Math.min(n - 1, Math.max(0, reflect(v, n)));
     if (Math.abs(c - Math.round(c)) < 1e-9) c = Math.round(c);
     const i0 = Math.floor(c);
     return [i0, Math.min(i0 + 1, n - 1), c - i0];
@@ -45,6 +46,13 @@ function bilinearSampling(
     }
   }
   return { inSize, outSize, index, weight };
+}
+
+/** Position v on an axis of n pixels mirrored into [−½, n − ½] (period 2n, half-sample symmetric). */
+function reflect(v: number, n: number): number {
+  let t = (v + 0.5) % (2 * n);
+  if (t < 0) t += 2 * n;
+  return (t > n ? 2 * n - t : t) - 0.5;
 }
 
 /**
@@ -65,7 +73,8 @@ export function rotation(size: readonly [number, number], degrees: number): Samp
 
 /**
  * Resize with half-pixel centres (`tf.image.resize(…, 'bilinear', antialias=False)`, Pillow's BILINEAR
- * when enlarging): output (y, x) reads the input at ((y + ½)·H/H′ − ½, (x + ½)·W/W′ − ½), edges clamped.
+ * when enlarging): output (y, x) reads the input at ((y + ½)·H/H′ − ½, (x + ½)·W/W′ − ½), the border
+ * pixel out to the edge.
  * @example resizing([2, 2], [4, 4]) // along one axis [0, 4] → [0, 1, 3, 4]
  */
 export function resizing(inSize: readonly [number, number], outSize: readonly [number, number]): Sampling {
