@@ -124,7 +124,8 @@ export async function maximize(
   let images: Float32Array[] = indices.map(
     () => options.init?.data.slice() ?? Float32Array.from({ length: size }, () => 128 + 20 * uniform()),
   );
-  if (sizes.length > 1) images = images.map((x) => sample(resizing([h, w], sizes[0]!), x));
+  const shrink = sizes.length > 1 ? resizing([h, w], sizes[0]!) : undefined;
+  if (shrink) images = images.map((x) => sample(shrink, x));
   const history: number[][] = indices.map(() => []);
   const regularized: number[][] = indices.map(() => []);
   for (const [k, octave] of sizes.entries()) {
@@ -141,13 +142,16 @@ export async function maximize(
           target.kind === 'filter'
             ? { kind: 'filter', layer: target.layer, filter: chunk }
             : { kind: 'class', class: chunk };
-        const steps = { ...o, octave, measureLast: last, stepBase: k * o.steps, shifts, angles, history, regularized };
-        await ascendChunk(model, objective, images, b0, chunk.length, steps, options.onStep);
+        const run = { ...o, octave, measureLast: last, stepBase: k * o.steps, shifts, angles, history, regularized };
+        await ascendChunk(model, objective, images, b0, chunk.length, run, options.onStep);
       }
     } finally {
       await session?.close();
     }
-    if (!last) images = images.map((x) => sample(resizing(octave, sizes[k + 1]!), x));
+    if (!last) {
+      const enlarge = resizing(octave, sizes[k + 1]!);
+      images = images.map((x) => sample(enlarge, x));
+    }
   }
   const inputs = images.map((data) => ({ data, shape: [1, h, w, 3] }));
   return { inputs, history, regularized, sizes };
