@@ -29,20 +29,33 @@ function bilinearSampling(
   const [oh, ow] = outSize;
   const index = new Int32Array(oh * ow * 4);
   const weight = new Float64Array(oh * ow * 4);
-  const axis = (v: number, n: number): [number, number, number] => {
+  // One axis at a time, into scratch slots: no allocation per pixel (this runs for every image and step).
+  const lo = [0, 0];
+  const hi = [0, 0];
+  const frac = [0, 0];
+  const axis = (slot: number, v: number, n: number) => {
     let c = Math.min(n - 1, Math.max(0, reflect(v, n)));
     if (Math.abs(c - Math.round(c)) < 1e-9) c = Math.round(c);
     const i0 = Math.floor(c);
-    return [i0, Math.min(i0 + 1, n - 1), c - i0];
+    lo[slot] = i0;
+    hi[slot] = Math.min(i0 + 1, n - 1);
+    frac[slot] = c - i0;
   };
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
       const [sy, sx] = at(y, x);
-      const [y0, y1, fy] = axis(sy, ih);
-      const [x0, x1, fx] = axis(sx, iw);
+      axis(0, sy, ih);
+      axis(1, sx, iw);
+      const [y0, y1, fy, x0, x1, fx] = [lo[0]!, hi[0]!, frac[0]!, lo[1]!, hi[1]!, frac[1]!];
       const o = (y * ow + x) * 4;
-      index.set([y0 * iw + x0, y0 * iw + x1, y1 * iw + x0, y1 * iw + x1], o);
-      weight.set([(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx], o);
+      index[o] = y0 * iw + x0;
+      index[o + 1] = y0 * iw + x1;
+      index[o + 2] = y1 * iw + x0;
+      index[o + 3] = y1 * iw + x1;
+      weight[o] = (1 - fy) * (1 - fx);
+      weight[o + 1] = (1 - fy) * fx;
+      weight[o + 2] = fy * (1 - fx);
+      weight[o + 3] = fy * fx;
     }
   }
   return { inSize, outSize, index, weight };

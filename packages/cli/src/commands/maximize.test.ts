@@ -117,6 +117,15 @@ describe('cli maximize', () => {
     ]);
     expect(plain.code, plain.err).toBe(0);
     expect(JSON.parse(plain.out).results[0]).not.toHaveProperty('regularized');
+    // The table shows the regularized objective (start → final) beside the activation when it is on.
+    const table = await runCaptured([
+      'maximize',
+      ...['--model', 'tiny-vgg16', '--weights', weights, '--layer', 'block2_conv2', '--filters', '1'],
+      ...['--steps', '1', '--size', '48', '--out', tmp(), '--tv', '0.1'],
+    ]);
+    expect(table.code, table.err).toBe(0);
+    expect(table.out).toMatch(/filter\s+start\s+final\s+gain\s+regularized\s+png/);
+    expect(table.out).toMatch(/-?\d\.\d+ → -?\d\.\d+/);
   });
 
   it('bad --rotate, --tv, --l2, --octaves, --octave-scale: exit 2 with the fix, before any weights are read', async () => {

@@ -135,14 +135,18 @@ export async function maximizeCommand(argv: string[], ctx: CommandContext): Prom
     ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
+  // With --tv/--l2 the ascent maximizes the regularized objective: show it too, start → final.
+  const regularized = records.some((r) => r.regularized);
   const rows = records.map((r) => [
     r.filter ?? r.class!,
     r.objective[0]!.toPrecision(4),
     r.objective.at(-1)!.toPrecision(4),
     `${(r.objective.at(-1)! / (Math.abs(r.objective[0]!) || 1)).toFixed(1)}×`,
+    ...(r.regularized ? [`${r.regularized[0]!.toPrecision(4)} → ${r.regularized.at(-1)!.toPrecision(4)}`] : []),
     r.png,
   ]);
-  ctx.stdout.write(`${formatTable([run.target.kind, 'start', 'final', 'gain', 'png'], rows)}\n`);
+  const header = [run.target.kind, 'start', 'final', 'gain', ...(regularized ? ['regularized'] : []), 'png'];
+  ctx.stdout.write(`${formatTable(header, rows)}\n`);
   for (const r of records) if (r.note) ctx.stderr.write(`note: ${run.target.kind} ${r.filter ?? r.class}: ${r.note}\n`);
   ctx.stdout.write(
     `${grid ? `grid: ${grid}\n` : ''}${records.length} pattern(s), ${run.steps} steps${run.octaves > 1 ? ` × ${run.octaves} octaves (${sizes.map(([h, w]) => `${w}×${h}`).join(', ')})` : ''}, ${seconds.toFixed(1)} s\n`,
