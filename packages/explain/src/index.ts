@@ -47,6 +47,8 @@ export {
 export {
   maximize,
   deprocessImage,
+  octaveSizes,
+  type MaximizeModel,
   type MaximizeOptions,
   type MaximizeResult,
   type MaximizeTarget,
