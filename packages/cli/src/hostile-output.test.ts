@@ -250,7 +250,7 @@ describe('hostile sizes and counts → typed errors before anything is allocated
     ]);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/note: 1000 workers asked for 1 image\(s\) to compute; using 1/);
-    expect(r.out).toContain('· 1 workers ·');
+    expect(r.out).toMatch(/· 1 worker\(s\) × \d+ thread\(s\) ·/);
     expect(spawnCli(['extract', '--images', photos, '--workers', '100000']).err).toContain(
       "--workers must be a whole number from 1 to 1024, got '100000'",
     );

@@ -152,7 +152,7 @@ export function parseEngine(values: { backend?: string; threads?: string }): { b
 
 /** Help lines for --backend/--threads, shared by every command that runs the model. */
 export const ENGINE_HELP = `  --backend    ${BACKEND_NAMES.join(' | ')} (default ${DEFAULT_BACKEND})
-  --threads    threads one image may use (default: all cores; folder mode: 1 per worker)`;
+  --threads    threads one image may use (default: all cores; folder mode: the cores ÷ --workers)`;
 
 /**
  * `--colormap`: one set of names for every command — pass viz's COLORMAP_NAMES (gray, viridis, jet;
@@ -163,4 +163,14 @@ export function parseColormap<N extends string>(value: string | undefined, names
   if (!(names as readonly string[]).includes(name))
     throw cliErrors.badValue('--colormap', `one of ${names.join(', ')}`, value);
   return name as N;
+}
+
+/**
+ * Folder mode's and the queue worker's threads per worker when `--threads` is not given: the cores
+ * shared by the workers asked for, so by default one worker on every core. One worker holds one copy
+ * of the weights (VGG16: 364 MB against 602 MB for two single-thread workers) at the same img/s
+ * (BENCHMARKS.md, "Folder mode").
+ */
+export function threadsPerWorker(workers: number | undefined, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / (workers ?? 1)));
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeNpy, openNpz } from '@vggscope/io';
 import { CLI_ENTRY, PYTHON_WITH_NUMPY, REPO_ROOT, skipNote, synthPacked, tinyWeights } from '@vggscope/test-utils';
@@ -59,6 +59,21 @@ describe('cli extract --images (folder through the worker pool)', () => {
       file: join(out, 'a', 'block5_pool.npy'),
     });
     expect(r.out).toMatch(/weights: .*tiny-vgg16-notop-s7\.vggw \(packed, [\d.]+ KiB, md5 [0-9a-f]{32}\)/);
+  });
+
+  it('by default one worker uses every core (one copy of the weights); --workers N shares the cores', async () => {
+    const cores = availableParallelism();
+    const summaryOf = async (extra: string[]) => {
+      const args = ['extract', '--model', 'tiny-vgg16', '--weights', weights, '--images', photos, '--size', '32x32'];
+      const r = await runCaptured([...args, '--out', mkdtempSync(join(tmpdir(), 'feat-')), '--json', ...extra]);
+      return JSON.parse(r.out) as { workers: number; threadsPerWorker: number; done: number };
+    };
+    expect(await summaryOf([])).toMatchObject({ workers: 1, threadsPerWorker: cores, done: 3 });
+    expect(await summaryOf(['--workers', '2'])).toMatchObject({
+      workers: 2,
+      threadsPerWorker: Math.max(1, Math.floor(cores / 2)),
+      done: 3,
+    });
   });
 
   it('--skip-existing skips images whose outputs are all there', async () => {

@@ -230,6 +230,7 @@ function renderFolder(job: FolderJob, plan: FolderPlan, o: FolderOutcome, ctx: C
     seconds: Number(o.seconds.toFixed(2)),
     imagesPerSecond: Number((o.done / Math.max(o.seconds, 1e-3)).toFixed(2)),
     workers: o.workers,
+    threadsPerWorker: job.config.threads,
     outDir: job.outDir,
     files: o.files,
     weights: job.weightsInfo,
@@ -242,7 +243,7 @@ function renderFolder(job: FolderJob, plan: FolderPlan, o: FolderOutcome, ctx: C
   const model =
     typeof job.config.model === 'string' ? job.config.model : (job.config.model.variant ?? job.config.model.name);
   ctx.stdout.write(
-    `${model} · ${summary.images} images · ${o.workers} workers · ${summary.imagesPerSecond} img/s\n${weightsLine(job.weightsInfo)}\n`,
+    `${model} · ${summary.images} images · ${o.workers} worker(s) × ${job.config.threads} thread(s) · ${summary.imagesPerSecond} img/s\n${weightsLine(job.weightsInfo)}\n`,
   );
   ctx.stdout.write(`done ${o.done}, skipped ${o.skipped} (outputs exist), failed ${o.failures.length}\n`);
   if (o.failures.length)

@@ -15,6 +15,7 @@ import {
   parseModel,
   parsePooling,
   parseSize,
+  threadsPerWorker,
 } from '../options.js';
 import { describeWeights, type WeightsInfo, weightsLine } from '../weights-info.js';
 import { Progress } from '../progress.js';
@@ -60,7 +61,7 @@ Options:
   --layer      Keras layer name (block4_pool) or index (14); repeatable; default: the model output
   --include-top  add flatten/fc1/fc2/predictions (input must be 224x224)
   --pooling    avg or max: global pooling after block5_pool (no-top model)
-  --workers    folder mode: worker threads, 1 to 1024 (default: cores ÷ --threads; capped at the
+  --workers    folder mode: worker threads, 1 to 1024 (default: cores ÷ --threads, one when neither is given; capped at the
                cores and at the images to compute, with a note)
   --size       input HxW for the no-top model (each side >= 32, largest layer within the engine's
                memory: up to 2048x2048 for VGG16/19), default 224x224
@@ -108,7 +109,7 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   }
   const { folder, format, workers } = checkModeFlags(values);
   const imageOptions = parseImageOptions(values);
-  const { config: requested, graph } = resolveExtractConfig(values, folder);
+  const { config: requested, graph } = resolveExtractConfig(values, folder, workers);
   const note = poolingNote(parsePooling(values.pooling), graph, requested.layers, requested.includeTop);
   if (note && !values.json) ctx.stderr.write(`note: ${note}\n`);
   checkInputFits(graph);
@@ -186,7 +187,7 @@ function checkModeFlags(values: ExtractValues): { folder: boolean; format: 'npy'
  * before any download. Its `weights` hold the request (the --weights path, or 'official') until
  * the resolver has found the file; `resolveVggConfig` only checks that they are given.
  */
-function resolveExtractConfig(values: ExtractValues, folder: boolean) {
+function resolveExtractConfig(values: ExtractValues, folder: boolean, workers: number | undefined) {
   const engine = parseEngine(values);
   return resolveVggConfig({
     model: parseModel(values.model),
@@ -195,7 +196,7 @@ function resolveExtractConfig(values: ExtractValues, folder: boolean) {
     inputSize: parseSize(values.size),
     layers: many(values.layer),
     ...engine,
-    threads: engine.threads ?? (folder ? 1 : undefined),
+    threads: engine.threads ?? (folder ? threadsPerWorker(workers) : undefined),
     weights: values.weights ?? 'official',
   });
 }

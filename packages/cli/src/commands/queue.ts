@@ -7,7 +7,16 @@ import type { RunStatus } from '@vggscope/queue';
 import type { CommandContext } from '../context.js';
 import { cliErrors } from '../errors.js';
 import { listImages } from '../list-images.js';
-import { many, parseEngine, parseModel, parsePooling, parseSize, usageErrors, WEIGHTS_OPTIONS } from '../options.js';
+import {
+  many,
+  parseEngine,
+  parseModel,
+  parsePooling,
+  parseSize,
+  threadsPerWorker,
+  usageErrors,
+  WEIGHTS_OPTIONS,
+} from '../options.js';
 import { formatDuration } from '../progress.js';
 import { formatTable } from '../table.js';
 import { poolingNote } from '../pooling-note.js';
@@ -49,8 +58,8 @@ Options:
   --stack        also write the stacked arrays at the end, as extract --stack does: DIR/features.npy
                  (features_<layer>.npy for several layers) and DIR/images.txt
   --attempts     tries per shard for transient failures, with exponential backoff (default 5)
-  --workers      worker threads on this machine (default: cores ÷ --threads)
-  --threads      threads per worker thread (default 1)
+  --workers      worker threads on this machine (default: cores ÷ --threads; one when neither is given)
+  --threads      threads per worker thread (default: the cores ÷ --workers, so one worker on all cores)
   --concurrency  shards this process works on at once, sharing its pool (default 1)
   --grace        seconds to finish the current shard after SIGTERM before releasing it (default 20)
   --lock-duration     seconds a shard stays locked without renewal (default 30; renewed every half)
@@ -218,10 +227,11 @@ async function worker(q: Q, redis: string, v: Values, ctx: CommandContext): Prom
     cliErrors.wholeNumber(flag, value, min, 3600) * 1000;
   const log = (line: string) => ctx.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const delay = Number(process.env.VGGSCOPE_QUEUE_TEST_DELAY_MS ?? 0); // test hook: slow shards to kill mid-way
+  const workers = v.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', v.workers, 1);
   const w = await q.QueueWorker.start({
     redis,
-    workers: v.workers === undefined ? undefined : cliErrors.wholeNumber('--workers', v.workers, 1),
-    threads: engine.threads,
+    workers,
+    threads: engine.threads ?? threadsPerWorker(workers),
     concurrency: cliErrors.wholeNumber('--concurrency', v.concurrency, 1, 64),
     lockDurationMs: seconds('--lock-duration', v['lock-duration'], 1),
     stalledIntervalMs: seconds('--stalled-interval', v['stalled-interval'], 1),
