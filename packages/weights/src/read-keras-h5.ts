@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, VggError } from '@vggscope/core';
-import { locateWorkerScript } from '@vggscope/platform';
-import { type KerasH5Contents, type ParseOptions, loadH5wasm, parseKerasH5 } from './keras-h5-parse.js';
+import { locateWorkerScript, platform } from '@vggscope/platform';
+import { type KerasH5Contents, type ParseOptions, loadH5wasm, parseKerasH5, withH5File } from './keras-h5-parse.js';
 
 export type { KerasH5Contents, KerasH5Layout } from './keras-h5-parse.js';
 
@@ -70,14 +70,15 @@ export async function readKerasH5(path: string, options: ReadOptions = {}): Prom
       maxDatasetBytes: options.maxDatasetBytes ?? DEFAULT_MAX_DATASET_BYTES,
     },
   };
-  if (options.inProcess) return parseHere(request);
+  // TODO: no time budget where there are no worker files (a page): a corrupt file that sends HDF5 into a loop hangs the page's engine worker.
+  if (options.inProcess || !platform.filePaths) return parseHere(request);
   return inWorker(request, options.timeoutMs, `${info.dev}:${info.ino}`);
 }
 
 async function parseHere({ path, options }: H5WorkerRequest): Promise<KerasH5Contents> {
   const h5wasm = await loadH5wasm();
   try {
-    return parseKerasH5(h5wasm, path, options);
+    return await withH5File(path, () => parseKerasH5(h5wasm, path, options));
   } catch (e) {
     throw e instanceof VggError ? e : formatError(path, e instanceof Error ? e.message : String(e), e);
   }
