@@ -7,7 +7,8 @@ import { build, type Plugin } from 'esbuild';
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The app's sources (`app/`), the same from src/ and dist/. */
 const APP = join(HERE, '../app');
-const SHIMS = join(APP, 'shims');
+/** The shims folder (its `buffer-global.ts` is injected into every bundle of the engine for the web). */
+export const SHIMS = join(APP, 'shims');
 const REPO = join(HERE, '../../..');
 
 /** Node built-ins the shared readers import, mapped to the page's shims (in-memory files, pako's inflate). */
@@ -17,7 +18,8 @@ const NODE_SHIMS: Record<string, string> = {
   zlib: 'zlib.ts',
 };
 
-const nodeShims: Plugin = {
+/** esbuild plugin: the page's shims for Node built-ins (also used by the edge benchmark's Worker bundle). */
+export const nodeShims: Plugin = {
   name: 'vggscope-node-shims',
   setup(b) {
     b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
