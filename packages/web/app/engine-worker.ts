@@ -21,9 +21,16 @@ import {
 import { loadInput } from '@vggscope/image';
 import { createSimdBackend, type SimdBackend } from '@vggscope/kernels/simd';
 import { onNotice } from '@vggscope/platform';
-import { loadWeights, openWeights, readPackedHeader } from '@vggscope/weights';
+import {
+  h5TimeoutError,
+  loadWeights,
+  openWeights,
+  parseBudgetMs,
+  prepareKerasH5,
+  readPackedHeader,
+} from '@vggscope/weights';
 import type { FromEngine, ToEngine } from './protocol.js';
-import { dropFile, putFile } from './shims/memory-files.js';
+import { dropFile, fileBytes, hasFile, putFile } from './shims/memory-files.js';
 
 interface WorkerScope {
   postMessage(message: FromEngine, transfer?: Transferable[]): void;
@@ -72,7 +79,10 @@ async function load({ model, weights, threads }: Extract<ToEngine, { type: 'load
   const held = weights.files.map((f) => `/weights/${f.path}`);
   weights.files.forEach((f, i) => putFile(held[i]!, new Uint8Array(f.bytes)));
   try {
+    const budget = await h5Budget(path);
+    if (budget) post({ type: 'watchdog', ms: budget.ms, code: budget.error.code, message: budget.error.message });
     const { source, includeTop, format } = await readWeights(path, model);
+    if (budget) post({ type: 'watchdog', ms: 0 });
     const last = includeTop ? 'predictions' : 'block5_pool';
     const { config, graph } = resolveVggConfig({ model, includeTop, weights: source, layers: [last] });
     const layers = graph.layers
@@ -101,6 +111,21 @@ async function load({ model, weights, threads }: Extract<ToEngine, { type: 'load
     held.forEach(dropFile); // the backend holds its own copy of every layer
   }
 }
+
+/**
+ * A Keras .h5 is parsed in this thread (no worker files in a page), where a corrupt file can send
+ * HDF5 into a loop: the page stops this worker past the reader's own time budget (Node's reader
+ * stops its worker the same way), started once h5wasm is up, with the reader's own message.
+ */
+async function h5Budget(path: string): Promise<{ ms: number; error: VggError } | undefined> {
+  if (!hasFile(path)) return undefined; // a tfjs folder
+  const bytes = fileBytes(path);
+  if (!HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) return undefined;
+  const ms = parseBudgetMs(bytes.length, await prepareKerasH5());
+  return { ms, error: h5TimeoutError(path, ms) };
+}
+
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
  * The weights as the engine reads them, by the CLI's readers: a packed file streams layer by layer

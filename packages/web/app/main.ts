@@ -16,7 +16,9 @@ interface ServerWeights {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const engine = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'vggscope-engine' });
+let engine = startEngine();
+/** Stops the engine worker when a read it cannot stop itself (HDF5) overruns its budget. */
+let watchdog: ReturnType<typeof setTimeout> | undefined;
 const state: {
   phase: 'idle' | 'loading' | 'running' | 'done' | 'error';
   outputs: WireOutput[];
@@ -45,8 +47,39 @@ const setPhase = (phase: typeof state.phase, text: string) => {
   $('status').textContent = text;
 };
 
-engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
+function startEngine(): Worker {
+  const worker = new Worker(new URL('./engine-worker.js', import.meta.url), {
+    type: 'module',
+    name: 'vggscope-engine',
+  });
+  worker.onmessage = onEngineMessage;
+  return worker;
+}
+
+/**
+ * A fresh engine worker in place of one stopped mid-read (or one whose HDF5 failed: a wasm abort
+ * leaves h5wasm's state unknown, as Node's reader assumes when it replaces its worker). No model is
+ * loaded until weights are chosen again.
+ */
+function restartEngine(): void {
+  clearTimeout(watchdog);
+  watchdog = undefined;
+  engine.terminate();
+  engine = startEngine();
+  state.threads = undefined;
+}
+
+function onEngineMessage({ data }: MessageEvent<FromEngine>): void {
   switch (data.type) {
+    case 'watchdog':
+      clearTimeout(watchdog);
+      watchdog = data.ms
+        ? setTimeout(() => {
+            restartEngine();
+            showError({ code: data.code!, message: data.message! });
+          }, data.ms)
+        : undefined;
+      break;
     case 'notice':
       $('notices').textContent = data.message;
       break;
@@ -81,11 +114,16 @@ engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
       drawSaliency(new Float32Array(data.map), data.shape, data.objective);
       break;
     case 'error':
-      state.error = data;
-      $('error').textContent = `${data.code}: ${data.message}${data.hint ? `\n${data.hint}` : ''}`;
-      setPhase('error', 'failed (the page still works: choose another file)');
+      if (watchdog !== undefined) restartEngine();
+      showError(data);
   }
-};
+}
+
+function showError(e: { code: string; message: string; hint?: string }): void {
+  state.error = e;
+  $('error').textContent = `${e.code}: ${e.message}${e.hint ? `\n${e.hint}` : ''}`;
+  setPhase('error', 'failed (the page still works: choose another file)');
+}
 
 async function fetchWithProgress(url: string, total: number): Promise<ArrayBuffer> {
   const response = await fetch(url);

@@ -51,5 +51,15 @@ export type FromEngine =
       /** What was differentiated: the top-1 class's score, or (no classifier) the last conv layer's most active filter. */
       objective: { kind: 'class'; class: number; label: string } | { kind: 'filter'; layer: string; filter: number };
     }
+  | {
+      /**
+       * A read the engine cannot stop itself is under way (HDF5 runs in this thread in a page): stop
+       * the engine worker after `ms` and show `code: message`; `ms: 0` says the read is over.
+       */
+      type: 'watchdog';
+      ms: number;
+      code?: string;
+      message?: string;
+    }
   | { type: 'notice'; message: string }
   | { type: 'error'; code: string; message: string; hint?: string };

@@ -441,6 +441,34 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect(bytes(await pageFeatures(page)).equals(bytes(await nodeFeatures(SAMPLE, threads)))).toBe(true);
     });
 
+    it.skipIf(!FIXTURES)(
+      `an .h5 HDF5 loops on: the engine worker is stopped at the reader's budget, with its message; the page works on${skipNote(!FIXTURES, 'no ../shared/fixtures')}`,
+      async () => {
+        // The Keras 3 file with the bytes that send HDF5 into a loop (read-keras-h5.hostile.test.ts).
+        const b = Uint8Array.from(readFileSync(fixture('keras-h5', 'pre_pr22362_nested_container.model.weights.h5')));
+        const edits = [
+          [1184, 138],
+          [3525, 182],
+          [4023, 86],
+          [3708, 191],
+          [2040, 67],
+          [3158, 130],
+          [2558, 171],
+        ];
+        for (const [at, v] of edits) b[at!] = v!;
+        const loop = join(tmp, 'loop.h5');
+        writeFileSync(loop, b);
+        const t0 = performance.now();
+        expect(await after(page, () => page.setInputFiles('#weights-file', loop))).toBe('error');
+        expect(performance.now() - t0).toBeLessThan(30_000);
+        expect(await page.textContent('#error')).toMatch(
+          /^E_WEIGHTS_FORMAT: '\/weights\/loop\.h5': reading it as HDF5 took longer than [\d.]+ s and was stopped; the file is corrupt/,
+        );
+        expect(await after(page, () => page.setInputFiles('#weights-file', weights))).toBe('done');
+        expect(bytes(await pageFeatures(page)).equals(bytes(await nodeFeatures(SAMPLE, threads)))).toBe(true);
+      },
+    );
+
     it('no console errors', () => {
       expect(problems).toEqual([]);
     });
