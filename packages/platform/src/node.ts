@@ -37,6 +37,7 @@ export const platform: Platform = {
       // Not V8 (Bun's JavaScriptCore): nothing to turn on; the caller falls back to the mul+add build.
     }
   },
+  filePaths: true,
 };
 
 /** The worker gets `data` as its first message (a compiled module and a shared memory clone fine). */

@@ -25,6 +25,13 @@ export interface Platform {
   readAsset(request: AssetRequest): Promise<Uint8Array>;
   /** Turns relaxed SIMD on where the engine hides it behind a flag (V8 11 in Node 20); a no-op elsewhere. */
   enableRelaxedSimd(): void;
+  /**
+   * Whether readers reach files by path and may isolate a parser in a worker file (Node, Deno, Bun).
+   * Where not (a browser: paths name bytes the page holds, and there are no worker files), a reader
+   * runs its parser in the calling thread on the file's bytes — the page calls it from its engine
+   * worker — e.g. the HDF5 reader copies them into h5wasm's in-memory file system.
+   */
+  readonly filePaths: boolean;
 }
 
 /** A started worker: `ready` settles on its first message (or its failure). */

@@ -37,6 +37,7 @@ export const platform: Platform = {
   startWorker,
   readAsset,
   enableRelaxedSimd: () => {}, // browsers ship relaxed SIMD unflagged (Chromium ≥ 114) or not at all
+  filePaths: false,
 };
 
 function whyNoThreads(): string | undefined {

@@ -16,7 +16,9 @@ interface ServerWeights {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const engine = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'vggscope-engine' });
+let engine = startEngine();
+/** Stops the engine worker when a read it cannot stop itself (HDF5) overruns its budget. */
+let watchdog: ReturnType<typeof setTimeout> | undefined;
 const state: {
   phase: 'idle' | 'loading' | 'running' | 'done' | 'error';
   outputs: WireOutput[];
@@ -24,12 +26,18 @@ const state: {
   threads?: number;
   weightsFrom?: 'cache' | 'network';
   gradCam?: Extract<FromEngine, { type: 'result' }>['gradCam'];
+  /** The last image's vanilla saliency map (`[h, w]`, row-major) and what was differentiated. */
+  saliency?: { map: number[]; shape: number[]; objective: Extract<FromEngine, { type: 'saliency' }>['objective'] };
+  /** Whether the loaded weights hold the classifier, and their format, as the engine's reader found. */
+  includeTop?: boolean;
+  format?: string;
   /** The last pass's milliseconds (decode + preprocess + every layer), as measured in the engine worker. */
   lastTotalMs?: number;
   /** Milliseconds from navigation start to the first result (time to first result). */
   firstResultMs?: number;
 } = { phase: 'idle', outputs: [] };
-let weights: { name: string; bytes: ArrayBuffer; model: string; includeTop: boolean } | undefined;
+/** The chosen weights: one file (`.vggw`, `.h5`), or a tfjs folder's files under the folder's name. */
+let weights: { name: string; files: { path: string; bytes: ArrayBuffer }[]; model: string } | undefined;
 let image: { name: string; bytes: ArrayBuffer } | undefined;
 
 const send = (m: ToEngine, transfer: Transferable[] = []) => engine.postMessage(m, transfer);
@@ -39,13 +47,46 @@ const setPhase = (phase: typeof state.phase, text: string) => {
   $('status').textContent = text;
 };
 
-engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
+function startEngine(): Worker {
+  const worker = new Worker(new URL('./engine-worker.js', import.meta.url), {
+    type: 'module',
+    name: 'vggscope-engine',
+  });
+  worker.onmessage = onEngineMessage;
+  return worker;
+}
+
+/**
+ * A fresh engine worker in place of one stopped mid-read (or one whose HDF5 failed: a wasm abort
+ * leaves h5wasm's state unknown, as Node's reader assumes when it replaces its worker). No model is
+ * loaded until weights are chosen again.
+ */
+function restartEngine(): void {
+  clearTimeout(watchdog);
+  watchdog = undefined;
+  engine.terminate();
+  engine = startEngine();
+  state.threads = undefined;
+}
+
+function onEngineMessage({ data }: MessageEvent<FromEngine>): void {
   switch (data.type) {
+    case 'watchdog':
+      clearTimeout(watchdog);
+      watchdog = data.ms
+        ? setTimeout(() => {
+            restartEngine();
+            showError({ code: data.code!, message: data.message! });
+          }, data.ms)
+        : undefined;
+      break;
     case 'notice':
       $('notices').textContent = data.message;
       break;
     case 'loaded':
       state.threads = data.threads;
+      state.includeTop = data.includeTop;
+      state.format = data.format;
       $('threads-info').textContent =
         `${data.threads} thread${data.threads > 1 ? 's' : ''}, ${data.fma ? 'FMA' : 'mul+add'} build`;
       drawFilters($('filters') as HTMLCanvasElement, new Float32Array(data.filters.data), data.filters.shape);
@@ -68,12 +109,21 @@ engine.onmessage = ({ data }: MessageEvent<FromEngine>) => {
       state.lastTotalMs = data.totalMs;
       setPhase('done', `done in ${data.totalMs.toFixed(0)} ms`);
       break;
+    case 'saliency':
+      state.saliency = { map: Array.from(new Float32Array(data.map)), shape: data.shape, objective: data.objective };
+      drawSaliency(new Float32Array(data.map), data.shape, data.objective);
+      break;
     case 'error':
-      state.error = data;
-      $('error').textContent = `${data.code}: ${data.message}${data.hint ? `\n${data.hint}` : ''}`;
-      setPhase('error', 'failed (the page still works: choose another file)');
+      if (watchdog !== undefined) restartEngine();
+      showError(data);
   }
-};
+}
+
+function showError(e: { code: string; message: string; hint?: string }): void {
+  state.error = e;
+  $('error').textContent = `${e.code}: ${e.message}${e.hint ? `\n${e.hint}` : ''}`;
+  setPhase('error', 'failed (the page still works: choose another file)');
+}
 
 async function fetchWithProgress(url: string, total: number): Promise<ArrayBuffer> {
   const response = await fetch(url);
@@ -130,16 +180,15 @@ function loadModel(): void {
   state.error = undefined;
   $('error').textContent = '';
   setPhase('loading', 'loading the model…');
-  const copy = weights.bytes.slice(0);
+  const files = weights.files.map((f) => ({ path: f.path, bytes: f.bytes.slice(0) }));
   send(
     {
       type: 'load',
       model: weights.model,
-      includeTop: weights.includeTop,
-      weights: { name: weights.name, bytes: copy },
+      weights: { name: weights.name, files },
       threads: ($('threads') as HTMLInputElement).checked,
     },
-    [copy],
+    files.map((f) => f.bytes),
   );
 }
 
@@ -148,6 +197,7 @@ function runImage(): void {
   state.error = undefined;
   $('error').textContent = '';
   setPhase('running', 'running…');
+  state.saliency = undefined;
   const copy = image.bytes.slice(0);
   send({ type: 'run', image: { name: image.name, bytes: copy } }, [copy]);
 }
@@ -183,7 +233,7 @@ function render(totalMs: number): void {
 /** Keras' model.summary() and the feature-map sizes, from the graph (no weights needed). */
 function renderSummary(): void {
   if (!weights) return;
-  const graph = buildGraph(weights.model, { includeTop: weights.includeTop });
+  const graph = buildGraph(weights.model, { includeTop: state.includeTop });
   const { rows, totalParams } = modelSummary(graph);
   const sizes = featureMapSizes(graph);
   $('summary').innerHTML =
@@ -218,6 +268,34 @@ function drawCam(cam: Extract<FromEngine, { type: 'result' }>['gradCam']): void 
   ctx.drawImage(tile, 0, 0, 224, 224);
 }
 
+/**
+ * The saliency map (scaled to its max) in red over the image, opaque where the gradient is large:
+ * the pixels that move the objective most.
+ */
+function drawSaliency(
+  map: Float32Array,
+  shape: number[],
+  objective: Extract<FromEngine, { type: 'saliency' }>['objective'],
+): void {
+  const canvas = $('saliency') as HTMLCanvasElement;
+  $('saliency-note').textContent =
+    objective.kind === 'class'
+      ? `vanilla gradients of the top-1 class score: ${objective.label}`
+      : `vanilla gradients of ${objective.layer} filter ${objective.filter}, its most active filter on this image (no classifier in these weights, so no class score)`;
+  const [h, w] = shape as [number, number];
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage($('preview') as HTMLImageElement, 0, 0, w, h);
+  let max = 0;
+  for (const v of map) max = Math.max(max, v);
+  const tile = new OffscreenCanvas(w, h);
+  const img = tile.getContext('2d')!.createImageData(w, h);
+  map.forEach((v, i) => img.data.set([255, 0, 0, Math.round(255 * Math.min(1, (3 * v) / (max || 1)))], i * 4));
+  tile.getContext('2d')!.putImageData(img, 0, 0);
+  ctx.drawImage(tile, 0, 0);
+}
+
 function drawChosen(): void {
   const o = state.outputs.find((x) => x.layer === ($('layer') as HTMLSelectElement).value);
   if (o) drawGrid($('grid') as HTMLCanvasElement, new Float32Array(o.data), o.shape);
@@ -246,13 +324,13 @@ async function start(): Promise<void> {
     if (f) void chooseImage(f);
     input.value = ''; // choosing the same file again runs it again
   });
-  $('weights-file').addEventListener('change', async () => {
-    const f = ($('weights-file') as HTMLInputElement).files?.[0];
-    if (!f) return;
-    const bytes = await f.arrayBuffer();
-    weights = { name: f.name, bytes, ...packedModel(bytes, ($('model') as HTMLSelectElement).value) };
-    loadModel();
-  });
+  for (const id of ['weights-file', 'weights-folder'])
+    $(id).addEventListener('change', async () => {
+      const input = $(id) as HTMLInputElement;
+      const files = [...(input.files ?? [])];
+      input.value = ''; // choosing the same files again loads them again
+      if (files.length) await chooseWeights(files);
+    });
   $('drop').addEventListener('dragover', (e) => e.preventDefault());
   $('drop').addEventListener('drop', (e) => {
     e.preventDefault();
@@ -289,27 +367,32 @@ async function start(): Promise<void> {
   }
   model.value = first.model;
   setPhase('loading', 'downloading weights…');
-  weights = {
-    name: first.name,
-    model: first.model,
-    includeTop: first.includeTop,
-    bytes: await cachedWeights(first),
-  };
+  weights = { name: first.name, model: first.model, files: [{ path: first.name, bytes: await cachedWeights(first) }] };
   loadModel();
 }
 
 /**
- * The chosen model, and whether a packed file holds the classifier (from its header). The model is
- * the picker's: weights of another model are refused by the reader with the CLI's message.
+ * Weights the user picked: one file (a packed `.vggw` or a Keras `.h5`), or a tfjs folder —
+ * `model.json` and its shards, from the folder picker or chosen together — read by the engine
+ * as the CLI reads the folder. The model is the picker's: weights of another model are refused by
+ * the reader with the CLI's message, as are truncated files.
  */
-function packedModel(bytes: ArrayBuffer, model: string): { model: string; includeTop: boolean } {
-  try {
-    const view = new DataView(bytes);
-    const header = JSON.parse(new TextDecoder().decode(new Uint8Array(bytes, 12, view.getUint32(8, true))));
-    return { model, includeTop: header.includeTop === true };
-  } catch {
-    return { model, includeTop: false }; // a bad file is left to the engine's reader to refuse
+async function chooseWeights(files: File[]): Promise<void> {
+  const model = ($('model') as HTMLSelectElement).value;
+  const clean = (p: string) => p.replace(/[\\]/g, '/').replace(/(^|\/)\.\.?(?=\/|$)/g, '$1_');
+  if (files.length === 1 && !files[0]!.webkitRelativePath) {
+    const f = files[0]!;
+    weights = { name: clean(f.name), model, files: [{ path: clean(f.name), bytes: await f.arrayBuffer() }] };
+  } else {
+    // A folder keeps its name (the picker's relative paths), loose files get one.
+    const folder = clean(files[0]!.webkitRelativePath.split('/')[0] || 'tfjs');
+    const read = files.map(async (f) => ({
+      path: f.webkitRelativePath ? clean(f.webkitRelativePath) : `${folder}/${clean(f.name)}`,
+      bytes: await f.arrayBuffer(),
+    }));
+    weights = { name: folder, model, files: await Promise.all(read) };
   }
+  loadModel();
 }
 
 /** For tests and the console: the state, and a layer's features as plain numbers. */

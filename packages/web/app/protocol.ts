@@ -3,8 +3,12 @@ export type ToEngine =
   | {
       type: 'load';
       model: string;
-      includeTop: boolean;
-      weights: { name: string; bytes: ArrayBuffer };
+      /**
+       * A packed `.vggw` or Keras `.h5` file (`name` is its file name), or a tfjs folder (`name` is the
+       * folder; `files` are `model.json` and its shards as `folder/…`). Whether the weights hold the
+       * classifier is read from them.
+       */
+      weights: { name: string; files: { path: string; bytes: ArrayBuffer }[] };
       threads: boolean;
     }
   | { type: 'run'; image: { name: string; bytes: ArrayBuffer } };
@@ -20,6 +24,9 @@ export type FromEngine =
   | {
       type: 'loaded';
       model: string;
+      includeTop: boolean;
+      /** The weights' format as the reader found it (`packed`, `keras-h5`, `tfjs-layers`). */
+      format: string;
       threads: number;
       fma: boolean;
       layers: string[];
@@ -35,6 +42,24 @@ export type FromEngine =
       top5?: { label: string; probability: number }[];
       /** Grad-CAM of the top-1 class at the last conv layer, `[h, w]` (with the top's weights only). */
       gradCam?: { label: string; layer: string; heatmap: number[]; shape: number[] };
+    }
+  | {
+      /** Vanilla saliency (max over channels of |∂objective/∂input|), `[h, w]`, for the last image run. */
+      type: 'saliency';
+      map: ArrayBuffer;
+      shape: number[];
+      /** What was differentiated: the top-1 class's score, or (no classifier) the last conv layer's most active filter. */
+      objective: { kind: 'class'; class: number; label: string } | { kind: 'filter'; layer: string; filter: number };
+    }
+  | {
+      /**
+       * A read the engine cannot stop itself is under way (HDF5 runs in this thread in a page): stop
+       * the engine worker after `ms` and show `code: message`; `ms: 0` says the read is over.
+       */
+      type: 'watchdog';
+      ms: number;
+      code?: string;
+      message?: string;
     }
   | { type: 'notice'; message: string }
   | { type: 'error'; code: string; message: string; hint?: string };

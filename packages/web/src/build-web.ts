@@ -1,13 +1,14 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The app's sources (`app/`), the same from src/ and dist/. */
 const APP = join(HERE, '../app');
-const SHIMS = join(APP, 'shims');
+/** The shims folder (its `buffer-global.ts` is injected into every bundle of the engine for the web). */
+export const SHIMS = join(APP, 'shims');
 const REPO = join(HERE, '../../..');
 
 /** Node built-ins the shared readers import, mapped to the page's shims (in-memory files, pako's inflate). */
@@ -17,7 +18,8 @@ const NODE_SHIMS: Record<string, string> = {
   zlib: 'zlib.ts',
 };
 
-const nodeShims: Plugin = {
+/** esbuild plugin: the page's shims for Node built-ins (also used by the edge benchmark's Worker bundle). */
+export const nodeShims: Plugin = {
   name: 'vggscope-node-shims',
   setup(b) {
     b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
@@ -38,7 +40,9 @@ const nodeShims: Plugin = {
  * image. esbuild only: a few hundred lines of DOM code do not need a framework. tfjs and piscina are
  * left out (the page uses the simd backend only; the build fails if they are reached).
  */
-export async function buildWeb(out: string): Promise<{ files: string[]; inputs: string[] }> {
+export async function buildWeb(
+  out: string,
+): Promise<{ files: string[]; inputs: string[]; outputs: Record<string, string[]> }> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'sample'), { recursive: true });
   const result = await build({
@@ -51,8 +55,11 @@ export async function buildWeb(out: string): Promise<{ files: string[]; inputs: 
     conditions: ['@vggscope/source', 'browser'],
     plugins: [nodeShims],
     inject: [join(SHIMS, 'buffer-global.ts')],
-    // h5wasm (4 MB) is imported on demand by the .h5 reader, which the page does not use (it reads .vggw).
-    external: ['@tensorflow/*', 'piscina', 'h5wasm', 'h5wasm/*'],
+    // h5wasm's web build (4 MB) is imported by the .h5 reader on first use: a chunk of its own, which
+    // splitting keeps out of the page and the worker until a .h5 is chosen. Its Node build never runs here.
+    external: ['@tensorflow/*', 'piscina', 'h5wasm/node'],
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     metafile: true,
     minify: true,
     sourcemap: false,
@@ -73,5 +80,12 @@ export async function buildWeb(out: string): Promise<{ files: string[]; inputs: 
     join(out, 'data/imagenet_class_index.json'),
   );
   writeFileSync(join(out, 'weights.json'), '[]\n'); // a static host lists its weights here; `vggscope serve` answers itself
-  return { files: readdirSync(out, { recursive: true }) as string[], inputs: Object.keys(result.metafile.inputs) };
+  const outputs = Object.fromEntries(
+    Object.entries(result.metafile.outputs).map(([file, o]) => [relative(out, file), Object.keys(o.inputs)]),
+  );
+  return {
+    files: readdirSync(out, { recursive: true }) as string[],
+    inputs: Object.keys(result.metafile.inputs),
+    outputs,
+  };
 }

@@ -1,15 +1,16 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { buildGraph } from '@vggscope/core';
 import { encodeNpy } from '@vggscope/io';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { loadVgg } from '@vggscope/kernels';
 import { loadInput } from '@vggscope/image';
-import { decodePredictions, gradCamFromActivation, readTopWeights } from '@vggscope/explain';
+import { decodePredictions, gradCamFromActivation, readTopWeights, saliency } from '@vggscope/explain';
 import { FIXTURES, fixture, REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from './build-web.js';
 import { startServer } from './server.js';
@@ -23,13 +24,14 @@ const SAMPLE = join(REPO_ROOT, 'packages/cli/assets/chelsea.png');
 
 let app: string;
 let bundled: string[] = [];
+let chunks: Record<string, string[]> = {};
 let weights: string;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) return;
   app = mkdtempSync(join(tmpdir(), 'vggscope-app-'));
-  bundled = (await buildWeb(app)).inputs;
+  ({ inputs: bundled, outputs: chunks } = await buildWeb(app));
   weights = await tinyWeights('vgg16', 'packed');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 120_000);
@@ -39,16 +41,21 @@ afterAll(async () => {
 });
 
 describe.skipIf(!existsSync(CHROMIUM))(`the page's bundle${NO_CHROMIUM}`, () => {
-  it('holds the engine and the readers, but no tfjs, piscina or h5wasm', () => {
+  it('holds the engine and the readers, but no tfjs or piscina; h5wasm only in a chunk loaded for a .h5', () => {
     expect(bundled.some((f) => f.includes('kernels/src/simd/team.ts'))).toBe(true);
     expect(bundled.some((f) => f.includes('weights/src/packed.ts'))).toBe(true);
-    expect(bundled.filter((f) => /node_modules\/(@tensorflow|piscina|h5wasm)\//.test(f))).toEqual([]);
+    expect(bundled.filter((f) => /node_modules\/(@tensorflow|piscina)\//.test(f))).toEqual([]);
+    const h5 = Object.keys(chunks).filter((out) => chunks[out]!.some((f) => f.includes('node_modules/h5wasm/')));
+    expect(h5).toHaveLength(1);
+    expect(h5[0]).toMatch(/^chunks\//);
+    for (const entry of ['main.js', 'engine-worker.js'])
+      expect(chunks[entry]!.filter((f) => f.includes('h5wasm'))).toEqual([]);
   });
 });
 
 /** block5_pool of `image` computed by Node (the library, the same engine and readers). */
-async function nodeFeatures(image: string, threads: number): Promise<Float32Array> {
-  const m = await loadVgg({ model: 'tiny-vgg16', weights, layers: ['block5_pool'], threads });
+async function nodeFeatures(image: string, threads: number, weightsPath = weights): Promise<Float32Array> {
+  const m = await loadVgg({ model: 'tiny-vgg16', weights: weightsPath, layers: ['block5_pool'], threads });
   try {
     return (await m.extract(image))[0]!.data;
   } finally {
@@ -56,7 +63,6 @@ async function nodeFeatures(image: string, threads: number): Promise<Float32Arra
   }
 }
 
-/** Marks the status unsettled, does `action`, and waits until the page settles again. */
 /** The error the library (and so the CLI) raises for these weights. */
 async function nodeError(weightsPath: string): Promise<{ code: string; message: string }> {
   return loadVgg({ model: 'tiny-vgg16', weights: weightsPath, layers: ['block5_pool'], threads: 1 }).then(
@@ -68,6 +74,7 @@ async function nodeError(weightsPath: string): Promise<{ code: string; message: 
   );
 }
 
+/** Marks the status unsettled, does `action`, and waits until the page settles again. */
 async function after(page: Page, action: () => Promise<unknown>): Promise<string> {
   await page.evaluate(() => (document.getElementById('status')!.dataset.state = 'pending'));
   await action();
@@ -131,6 +138,7 @@ for (const isolate of [true, false]) {
       });
 
       it('every figure is drawn (non-empty canvases with more than one colour)', async () => {
+        await pageSaliency(page); // drawn after the result
         const figures = await page.evaluate(() =>
           [...document.querySelectorAll('canvas')]
             .filter((c) => c.id !== 'cam')
@@ -142,7 +150,7 @@ for (const isolate of [true, false]) {
               return { w: c.width, h: c.height, colours: colours.size };
             }),
         );
-        expect(figures.length).toBe(7); // the filters, the chosen layer's grid, five last-conv grids
+        expect(figures.length).toBe(8); // the filters, the saliency overlay, the chosen layer's grid, five last-conv grids
         for (const f of figures) expect(f.w * f.h > 0 && f.colours > 1, JSON.stringify(f)).toBe(true);
       });
 
@@ -252,9 +260,217 @@ describe.skipIf(!existsSync(CHROMIUM))(`explorer page with the classifier's weig
             .heatmap,
       );
       expect(Float32Array.from(heatmap)).toEqual(expected.heatmap.data);
+
+      // Saliency of the top-1 class: explain's map in Node, from a session with the page's thread count.
+      const s = await pageSaliency(page);
+      const threads = await stateOf<number>(page, 'threads');
+      const n = await loadVgg({
+        model: 'tiny-vgg16',
+        includeTop: true,
+        weights: top,
+        layers: ['predictions'],
+        threads,
+      });
+      const want = await saliency(n, await loadInput(SAMPLE, [224, 224])).finally(() => n.close());
+      expect(s.objective).toEqual({ kind: 'class', class: want.class!.index, label: want.class!.label });
+      expect(want.map.data.some((v) => v > 0)).toBe(true);
+      expect(bytes(Float32Array.from(s.map)).equals(bytes(want.map.data))).toBe(true);
+      expect(await page.textContent('#saliency-note')).toContain(`top-1 class score: ${want.class!.label}`);
+      expect(await decodedFigure(page, 'saliency')).toEqual({ width: 224, height: 224, colours: 3 });
     } finally {
       await page.close();
       await server.close();
     }
   });
 });
+
+/** One field of the page's state (`window.vggscope.state`). */
+async function stateOf<T>(page: Page, key: string): Promise<T> {
+  return page.evaluate(
+    (k) => (window as unknown as { vggscope: { state: Record<string, T> } }).vggscope.state[k]!,
+    key,
+  );
+}
+
+type PageSaliency = { map: number[]; shape: number[]; objective: Record<string, unknown> };
+
+/** The saliency map the page computed for its last image (it follows the result). */
+async function pageSaliency(page: Page): Promise<PageSaliency> {
+  await page.waitForFunction(
+    () => (window as unknown as { vggscope: { state: { saliency?: unknown } } }).vggscope.state.saliency !== undefined,
+    null,
+    { timeout: 60_000 },
+  );
+  return stateOf<PageSaliency>(page, 'saliency');
+}
+
+/** The canvas as the PNG a download gives, decoded in Node: its size and how many colours it has (up to 3). */
+async function decodedFigure(page: Page, id: string): Promise<{ width: number; height: number; colours: number }> {
+  const dataUrl = await page.evaluate(
+    (i) => (document.getElementById(i) as HTMLCanvasElement).toDataURL('image/png'),
+    id,
+  );
+  const png = PNG.sync.read(Buffer.from(dataUrl.split(',')[1]!, 'base64'));
+  const colours = new Set<number>();
+  for (let i = 0; i < png.data.length && colours.size < 3; i += 4)
+    colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
+  return { width: png.width, height: png.height, colours: colours.size };
+}
+
+/** The channel with the largest sum over the map, first on ties (plain loops over Node's activation). */
+function argmaxChannel(a: { data: Float32Array; shape: readonly number[] }): number {
+  const c = a.shape.at(-1)!;
+  const sums = new Array<number>(c).fill(0);
+  a.data.forEach((v, i) => (sums[i % c]! += v));
+  return sums.indexOf(Math.max(...sums));
+}
+
+describe.skipIf(!existsSync(CHROMIUM))(
+  `explorer page: a dropped image, saliency, and weights the user picks (.h5, tfjs folder)${NO_CHROMIUM}`,
+  () => {
+    let page: Page;
+    let close: () => Promise<void>;
+    let threads: number;
+    let tmp: string;
+    const problems: string[] = [];
+
+    beforeAll(async () => {
+      tmp = mkdtempSync(join(tmpdir(), 'vggscope-page-'));
+      const server = await startServer({
+        appDir: app,
+        weights: [{ path: weights, model: 'tiny-vgg16' }],
+        port: 0,
+        host: '127.0.0.1',
+      });
+      close = server.close;
+      page = await browser.newPage();
+      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(server.url);
+      expect(await waitSettled(page)).toBe('done');
+      threads = await stateOf<number>(page, 'threads');
+    }, 60_000);
+    afterAll(async () => {
+      await page?.close();
+      await close?.();
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it('saliency without the classifier: the most active block5_conv3 filter, the map Node’s explain gives', async () => {
+      const s = await pageSaliency(page);
+      const m = await loadVgg({ model: 'tiny-vgg16', weights, layers: ['block5_conv3'], threads });
+      try {
+        const filter = argmaxChannel((await m.extract(SAMPLE))[0]!);
+        expect(s.objective).toEqual({ kind: 'filter', layer: 'block5_conv3', filter });
+        const x = await loadInput(SAMPLE, [224, 224]);
+        const expected = await saliency(m, x, { objective: { kind: 'filter', layer: 'block5_conv3', filter } });
+        expect(s.shape).toEqual([224, 224]);
+        expect(expected.map.data.some((v) => v > 0)).toBe(true);
+        expect(bytes(Float32Array.from(s.map)).equals(bytes(expected.map.data))).toBe(true);
+      } finally {
+        await m.close();
+      }
+      expect(await page.textContent('#saliency-note')).toContain(`block5_conv3 filter `);
+      expect(await decodedFigure(page, 'saliency')).toEqual({ width: 224, height: 224, colours: 3 });
+    });
+
+    it('an image dropped onto the page is the one analysed (block5_pool = Node’s for that file)', async () => {
+      // A picture unlike the cat: diagonal stripes over a gradient, 96×80.
+      const png = new PNG({ width: 96, height: 80 });
+      for (let y = 0; y < 80; y++)
+        for (let x = 0; x < 96; x++) png.data.set([(x * 5) % 256, ((x + y) % 16) * 16, y * 3, 255], (y * 96 + x) * 4);
+      const file = join(tmp, 'stripes.png');
+      writeFileSync(file, PNG.sync.write(png));
+      const dropped = [...readFileSync(file)];
+      const state = await after(page, () =>
+        page.evaluate((data) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([new Uint8Array(data)], 'stripes.png', { type: 'image/png' }));
+          const target = document.getElementById('drop')!;
+          target.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+          target.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        }, dropped),
+      );
+      expect(state).toBe('done');
+      const shown = await pageFeatures(page);
+      expect(bytes(shown).equals(bytes(await nodeFeatures(file, threads)))).toBe(true);
+      expect(bytes(shown).equals(bytes(await nodeFeatures(SAMPLE, threads)))).toBe(false);
+      expect(await page.getAttribute('#preview', 'src')).toMatch(/^blob:/);
+    });
+
+    it('a Keras .h5 (synth-weights) through the file input: block5_pool = Node’s bytes for that file', async () => {
+      const h5 = await tinyWeights('vgg16', 'h5');
+      expect(
+        await after(page, () => page.setInputFiles('#weights-file', h5)),
+        (await page.textContent('#error'))!,
+      ).toBe('done');
+      expect(await stateOf(page, 'format')).toBe('keras-h5');
+      expect(await after(page, () => page.setInputFiles('#file', SAMPLE))).toBe('done');
+      expect(bytes(await pageFeatures(page)).equals(bytes(await nodeFeatures(SAMPLE, threads, h5)))).toBe(true);
+    });
+
+    it('a tfjs folder, through the folder picker and as loose files: block5_pool = Node’s bytes for that folder', async () => {
+      const dir = await tinyWeights('vgg16', 'tfjs');
+      const expected = bytes(await nodeFeatures(SAMPLE, threads, dir));
+      expect(
+        await after(page, () => page.setInputFiles('#weights-folder', dir)),
+        (await page.textContent('#error'))!,
+      ).toBe('done');
+      expect(await stateOf(page, 'format')).toBe('tfjs-layers');
+      expect(bytes(await pageFeatures(page)).equals(expected)).toBe(true);
+      const loose = readdirSync(dir).map((f) => join(dir, f));
+      expect(loose.length).toBeGreaterThan(1);
+      expect(await after(page, () => page.setInputFiles('#weights-file', loose))).toBe('done');
+      expect(bytes(await pageFeatures(page)).equals(expected)).toBe(true);
+    });
+
+    it('a truncated .h5 and VGG19’s .h5 show the CLI’s typed errors; good weights work again', async () => {
+      const h5 = await tinyWeights('vgg16', 'h5');
+      const cut = join(tmp, 'cut.h5');
+      const whole = readFileSync(h5);
+      writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+      const other = await tinyWeights('vgg19', 'h5');
+      for (const bad of [cut, other]) {
+        const cli = await nodeError(bad);
+        expect(await after(page, () => page.setInputFiles('#weights-file', bad))).toBe('error');
+        const shown = (await page.textContent('#error'))!;
+        expect(shown.startsWith(`${cli.code}: `), shown).toBe(true);
+        expect(shown).toContain(cli.message.split(bad).join(`/weights/${basename(bad)}`));
+      }
+      expect(await after(page, () => page.setInputFiles('#weights-file', weights))).toBe('done');
+      expect(bytes(await pageFeatures(page)).equals(bytes(await nodeFeatures(SAMPLE, threads)))).toBe(true);
+    });
+
+    it.skipIf(!FIXTURES)(
+      `an .h5 HDF5 loops on: the engine worker is stopped at the reader's budget, with its message; the page works on${skipNote(!FIXTURES, 'no ../shared/fixtures')}`,
+      async () => {
+        // The Keras 3 file with the bytes that send HDF5 into a loop (read-keras-h5.hostile.test.ts).
+        const b = Uint8Array.from(readFileSync(fixture('keras-h5', 'pre_pr22362_nested_container.model.weights.h5')));
+        const edits = [
+          [1184, 138],
+          [3525, 182],
+          [4023, 86],
+          [3708, 191],
+          [2040, 67],
+          [3158, 130],
+          [2558, 171],
+        ];
+        for (const [at, v] of edits) b[at!] = v!;
+        const loop = join(tmp, 'loop.h5');
+        writeFileSync(loop, b);
+        const t0 = performance.now();
+        expect(await after(page, () => page.setInputFiles('#weights-file', loop))).toBe('error');
+        expect(performance.now() - t0).toBeLessThan(30_000);
+        expect(await page.textContent('#error')).toMatch(
+          /^E_WEIGHTS_FORMAT: '\/weights\/loop\.h5': reading it as HDF5 took longer than [\d.]+ s and was stopped; the file is corrupt/,
+        );
+        expect(await after(page, () => page.setInputFiles('#weights-file', weights))).toBe('done');
+        expect(bytes(await pageFeatures(page)).equals(bytes(await nodeFeatures(SAMPLE, threads)))).toBe(true);
+      },
+    );
+
+    it('no console errors', () => {
+      expect(problems).toEqual([]);
+    });
+  },
+);

@@ -1,7 +1,14 @@
 export { openWeights, type WeightLayer, type WeightStream } from './open-weights.js';
 export { assertWeightsModel } from './weights-model.js';
 export { loadWeights, type LoadWeightsOptions } from './load-weights.js';
-export { readKerasH5, type KerasH5Contents, type ReadOptions as ReadKerasH5Options } from './read-keras-h5.js';
+export {
+  readKerasH5,
+  prepareKerasH5,
+  parseBudgetMs,
+  h5TimeoutError,
+  type KerasH5Contents,
+  type ReadOptions as ReadKerasH5Options,
+} from './read-keras-h5.js';
 export { readTfjsFolder } from './read-tfjs-folder.js';
 export { matchToGraph } from './match-graph.js';
 export {

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import type { Dataset, Group } from 'h5wasm/node';
+import { platform } from '@vggscope/platform';
 import { VggError, sizeOf } from '@vggscope/core';
 import type { RawLayer, RawWeight } from '@vggscope/core';
 
@@ -26,14 +28,40 @@ type H5 = typeof import('h5wasm/node').default;
 /**
  * h5wasm, loaded on first use (4 MB of JS that callers reading other formats never need), with
  * HDF5's default error handler — which prints its whole error stack on stderr — replaced by one
- * that throws it.
+ * that throws it. Node, Deno and Bun (and bundles for them) get its Node build, which opens files by
+ * path; a browser bundle gets its web build, whose files live in its own in-memory file system
+ * (see {@link withH5File}).
  */
 export async function loadH5wasm(): Promise<H5> {
-  const h5wasm = (await import('h5wasm/node')).default;
+  // `#h5wasm` (package.json `imports`): the web build under the `browser` condition, the Node build elsewhere.
+  const h5wasm = (await import('#h5wasm')).default;
   const module = await h5wasm.ready;
   module.activate_throwing_error_handler();
   heap = () => module.HEAPU8.length;
+  memfs = platform.filePaths ? undefined : module.FS;
   return h5wasm;
+}
+
+let memfs: H5Module['FS'] | undefined;
+type H5Module = Awaited<H5['ready']>;
+
+/**
+ * Runs `parse` with `path` openable by h5wasm. With the web build, the file's bytes (read through
+ * `node:fs`, which a page's bundle maps onto the files it holds) are copied into h5wasm's in-memory
+ * file system at the same path — so every message names the path the caller gave — and removed after.
+ */
+export async function withH5File<T>(path: string, parse: () => T): Promise<T> {
+  if (!memfs) return parse();
+  const fs = memfs;
+  const bytes = await readFile(path);
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  if (dir) fs.mkdirTree(dir);
+  fs.writeFile(path, bytes);
+  try {
+    return parse();
+  } finally {
+    fs.unlink(path);
+  }
 }
 
 let heap = () => 0;

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, VggError } from '@vggscope/core';
-import { locateWorkerScript } from '@vggscope/platform';
-import { type KerasH5Contents, type ParseOptions, loadH5wasm, parseKerasH5 } from './keras-h5-parse.js';
+import { locateWorkerScript, platform } from '@vggscope/platform';
+import { type KerasH5Contents, type ParseOptions, loadH5wasm, parseKerasH5, withH5File } from './keras-h5-parse.js';
 
 export type { KerasH5Contents, KerasH5Layout } from './keras-h5-parse.js';
 
@@ -70,14 +70,34 @@ export async function readKerasH5(path: string, options: ReadOptions = {}): Prom
       maxDatasetBytes: options.maxDatasetBytes ?? DEFAULT_MAX_DATASET_BYTES,
     },
   };
-  if (options.inProcess) return parseHere(request);
+  // TODO: no time budget where there are no worker files (a page): a corrupt file that sends HDF5 into a loop hangs the page's engine worker.
+  if (options.inProcess || !platform.filePaths) return parseHere(request);
   return inWorker(request, options.timeoutMs, `${info.dev}:${info.ino}`);
+}
+
+/** What a read past its time budget fails with (here from the worker's timer; a page's watchdog shows it too). */
+export function h5TimeoutError(path: string, budgetMs: number): VggError {
+  return new VggError(
+    'E_WEIGHTS_FORMAT',
+    `'${path}': reading it as HDF5 took longer than ${(budgetMs / 1000).toFixed(budgetMs < 10_000 ? 1 : 0)} s and was stopped; the file is corrupt (or, if it is a huge valid file on a slow disk, raise the time budget)`,
+  );
+}
+
+/**
+ * Loads the HDF5 reader into this thread ahead of an in-thread read (where the platform has no
+ * worker files), returning how long that took, so a caller that can stop this thread — a page
+ * stops its engine worker — gives the read itself {@link parseBudgetMs}(bytes, that time).
+ */
+export async function prepareKerasH5(): Promise<number> {
+  const t0 = performance.now();
+  await loadH5wasm();
+  return performance.now() - t0;
 }
 
 async function parseHere({ path, options }: H5WorkerRequest): Promise<KerasH5Contents> {
   const h5wasm = await loadH5wasm();
   try {
-    return parseKerasH5(h5wasm, path, options);
+    return await withH5File(path, () => parseKerasH5(h5wasm, path, options));
   } catch (e) {
     throw e instanceof VggError ? e : formatError(path, e instanceof Error ? e.message : String(e), e);
   }
@@ -176,18 +196,7 @@ async function inWorker(
       release(slot, healthy);
       fn();
     };
-    const timer = setTimeout(
-      () =>
-        settle(false, () =>
-          reject(
-            new VggError(
-              'E_WEIGHTS_FORMAT',
-              `'${request.path}': reading it as HDF5 took longer than ${(budgetMs / 1000).toFixed(budgetMs < 10_000 ? 1 : 0)} s and was stopped; the file is corrupt (or, if it is a huge valid file on a slow disk, raise the time budget)`,
-            ),
-          ),
-        ),
-      budgetMs,
-    );
+    const timer = setTimeout(() => settle(false, () => reject(h5TimeoutError(request.path, budgetMs))), budgetMs);
     worker.once('message', (reply: H5WorkerReply) => {
       // A wasm heap never shrinks: a worker that grew it for big tensors is not kept around.
       if (reply.type === 'ok') settle(reply.heapBytes <= MAX_PARKED_HEAP_BYTES, () => resolve(reply.result));

@@ -1,14 +1,12 @@
-import { fileBytes, unavailable } from './memory-files.js';
+import { fileBytes, statOf, unavailable } from './memory-files.js';
 
 // node:fs/promises over the page's in-memory files (read-only).
 export async function readFile(path: string | URL, encoding?: string): Promise<Uint8Array | string> {
   const bytes = fileBytes(path);
   return encoding ? new TextDecoder().decode(bytes) : bytes;
 }
-export async function stat(
-  path: string,
-): Promise<{ size: number; mtimeMs: number; isFile(): boolean; isDirectory(): boolean }> {
-  return { size: fileBytes(path).length, mtimeMs: 0, isFile: () => true, isDirectory: () => false };
+export async function stat(path: string): Promise<ReturnType<typeof statOf>> {
+  return statOf(path);
 }
 /** A read-only handle on an in-memory file (the weight readers sniff magic bytes and read shards this way). */
 export class FileHandle {

@@ -1,4 +1,4 @@
-import { fileBytes, hasFile, unavailable } from './memory-files.js';
+import { fileBytes, hasFile, statOf, unavailable } from './memory-files.js';
 
 // node:fs over the page's in-memory files (read-only). File descriptors index open paths.
 const open: (string | undefined)[] = [];
@@ -19,11 +19,8 @@ function pathOf(fd: number): string {
 export function fstatSync(fd: number): { size: number; mtimeMs: number; ino: number; dev: number } {
   return statOf(pathOf(fd));
 }
-export function statSync(path: string): { size: number; mtimeMs: number; ino: number; dev: number } {
+export function statSync(path: string): ReturnType<typeof statOf> {
   return statOf(path);
-}
-function statOf(path: string) {
-  return { size: fileBytes(path).length, mtimeMs: 0, ino: 0, dev: 0, isFile: () => true, isDirectory: () => false };
 }
 export function readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
   const bytes = fileBytes(pathOf(fd));

@@ -20,6 +20,24 @@ export function fileBytes(path: string | URL): Uint8Array {
   return bytes;
 }
 
+/**
+ * A file's stat, or a folder's when the path is a prefix of held files (a tfjs folder the user
+ * picked: `model.json` and its shards under one folder path); ENOENT otherwise.
+ */
+export function statOf(path: string | URL): {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+} {
+  const key = typeof path === 'string' ? path : path.pathname;
+  const folder = !files.has(key) && [...files.keys()].some((k) => k.startsWith(`${key.replace(/\/$/, '')}/`));
+  const size = folder ? 0 : fileBytes(key).length;
+  return { size, mtimeMs: 0, ino: 0, dev: 0, isFile: () => !folder, isDirectory: () => folder };
+}
+
 export function hasFile(path: string | URL): boolean {
   return files.has(typeof path === 'string' ? path : path.pathname);
 }
