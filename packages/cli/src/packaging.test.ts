@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FIXTURES, fixture, REPO_ROOT, relativeL2, skipNote, synthH5, tinyWeights } from '@vggscope/test-utils';
 import { serveBytes, startServer } from '@vggscope/test-utils/http-server';
 import { hashFile } from '@vggscope/weights';
@@ -27,6 +27,8 @@ const BUILT = ['core', 'kernels', 'viz', 'queue', 'cli'].every((p) =>
 const NOT_BUILT = skipNote(!BUILT, "the packages are not built (run 'npm run build' first; CI does)");
 let consumer: string;
 let weights: string;
+/** The queue's tarball, kept out of the default install (an optional peer of the CLI). */
+let queueTarball: string;
 
 beforeAll(async () => {
   if (!BUILT) return;
@@ -49,13 +51,17 @@ beforeAll(async () => {
   consumer = mkdtempSync(join(tmpdir(), 'vggscope-consumer-'));
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const tarballs = readdirSync(packs).map((f) => join(packs, f));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs], {
+  queueTarball = tarballs.find((t) => /vggscope-queue-/.test(t))!;
+  const defaults = tarballs.filter((t) => t !== queueTarball);
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...defaults], {
     cwd: consumer,
     stdio: 'ignore',
   });
-  rmSync(packs, { recursive: true });
 }, 300_000);
-afterAll(() => consumer && rmSync(consumer, { recursive: true, force: true }));
+afterAll(() => {
+  if (consumer) rmSync(consumer, { recursive: true, force: true });
+  if (queueTarball) rmSync(dirname(queueTarball), { recursive: true, force: true });
+});
 
 describe.skipIf(!BUILT)(`packed and installed outside the repository${NOT_BUILT}`, () => {
   it('the tarballs hold dist, types and package files only (no sources, tests or maps)', () => {
@@ -226,6 +232,30 @@ describe.skipIf(!BUILT)(`the installed packages, the footprint and the types${NO
     expect(out.message).toContain('optional peer');
     expect(out.hint).toContain('npm i @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0');
   });
+
+  it('a default install holds no native addon; the queue is added on demand and then runs', () => {
+    const installed = readdirSync(join(consumer, 'node_modules'), { recursive: true }) as string[];
+    expect(installed.filter((f) => f.endsWith('.node'))).toEqual([]);
+    expect(installed.filter((f) => /(^|\/)(@napi-rs|msgpackr-extract|bullmq)$/.test(f))).toEqual([]);
+    // piscina comes bundled inside @vggscope/kernels, without its optional @napi-rs/nice
+    expect(existsSync(join(consumer, 'node_modules/@vggscope/kernels/node_modules/piscina/dist/main.js'))).toBe(true);
+    const queue = () =>
+      spawnSync('npx', ['--no-install', 'vggscope', 'queue', 'status', '--redis', 'redis://127.0.0.1:9'], {
+        cwd: consumer,
+        encoding: 'utf8',
+      });
+    const before = queue();
+    expect(before.status, before.stderr).toBe(2);
+    expect(before.stderr).toContain('needs @vggscope/queue');
+    expect(before.stderr).toContain('npm i @vggscope/queue');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', queueTarball], {
+      cwd: consumer,
+      stdio: 'ignore',
+    });
+    const after = queue();
+    expect(after.stderr).toContain('E_QUEUE'); // nothing listens on port 9: the queue's own error, exit 7
+    expect(after.status).toBe(7);
+  }, 120_000);
 
   for (const lib of [['ES2023'], ['ES2023', 'DOM']]) {
     it(`the shipped types check without skipLibCheck (lib ${lib.join(' + ')}: no collision with lib.dom)`, () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXIT_CODES, resolveVggConfig, VggError } from '@vggscope/core';
+import { EXIT_CODES, resolveVggConfig, VggError, wrapError } from '@vggscope/core';
 import type { RunStatus } from '@vggscope/queue';
 import type { CommandContext } from '../context.js';
 import { cliErrors } from '../errors.js';
@@ -116,8 +116,7 @@ export async function queueCommand(argv: string[], ctx: CommandContext): Promise
     throw new VggError('E_USAGE', 'queue: --redis URL is required (or set VGGSCOPE_REDIS)', {
       hint: '--redis redis://HOST:6379',
     });
-  // The queue package loads BullMQ and ioredis: imported here so the other commands start light.
-  const q = await import('@vggscope/queue');
+  const q = await loadQueuePackage();
   switch (sub) {
     case 'submit':
       return submit(q, redis, values, ctx);
@@ -135,6 +134,24 @@ export async function queueCommand(argv: string[], ctx: CommandContext): Promise
 }
 
 type Q = typeof import('@vggscope/queue');
+
+/**
+ * The queue package (BullMQ, ioredis) is an optional peer of the CLI: BullMQ brings optional native
+ * addons (msgpackr-extract), which a default install leaves out. Imported here, so the other commands
+ * start light and run without it.
+ */
+async function loadQueuePackage(): Promise<Q> {
+  try {
+    return await import('@vggscope/queue');
+  } catch (e) {
+    throw wrapError(
+      'E_USAGE',
+      'queue: the job queue needs @vggscope/queue (BullMQ and a Redis client), an optional part of vggscope that is not installed',
+      e,
+      'npm i @vggscope/queue (beside @vggscope/cli), then run the command again',
+    );
+  }
+}
 
 async function submit(q: Q, redis: string, v: Values, ctx: CommandContext): Promise<number> {
   if (!v.images?.length)
