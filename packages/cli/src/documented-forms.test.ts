@@ -20,7 +20,6 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 const FORMS: { name: string; argv: (args: string[]) => string[]; badLayerExit: number }[] = [
   { name: 'npx vggscope', argv: (a) => ['npx', '--no-install', 'vggscope', ...a], badLayerExit: 2 },
-  { name: 'npm run vgg --', argv: (a) => ['npm', 'run', '--silent', 'vgg', '--', ...a], badLayerExit: 2 },
   // Nx reports 1 for any failed task (its getRunExitCode); the README says so and leads with npx vggscope.
   {
     name: 'npx nx run cli:<command> --',

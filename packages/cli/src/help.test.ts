@@ -80,8 +80,8 @@ describe('help texts', () => {
     expect(EXIT_CODES.usage).toBe(2);
   });
 
-  it("'npm run -s vgg -- … --json': stdout is the JSON alone (the build steps write to stderr)", () => {
-    const r = spawnSync('npm', ['run', '-s', 'vgg', '--', 'summary', '--model', 'tiny-vgg16', '--json'], {
+  it("'npx vggscope … --json': stdout is the JSON alone", () => {
+    const r = spawnSync('npx', ['--no-install', 'vggscope', 'summary', '--model', 'tiny-vgg16', '--json'], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
     });

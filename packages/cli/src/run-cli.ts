@@ -63,8 +63,8 @@ export const MAIN_HELP = () => `vggscope — VGG16/VGG19 features, filters and f
 
 Usage: ${RUN} <command> [options]
        ${RUN} --version
-       (in the repository, npm run vgg -- <command> [options] builds first and keeps these exit codes;
-        npx nx run cli:<command> -- [options] works too, but Nx reports every failure as exit 1)
+       (in the repository, npx nx run cli:<command> -- [options] builds first and works too,
+        but Nx reports every failure as exit 1 and prints its own lines on stdout)
 
 Commands:
 ${Object.entries(COMMANDS)

@@ -19,7 +19,7 @@ const builds = [
 ];
 
 await mkdir(outDir, { recursive: true });
-// Up to date when every build is newer than every source (and this script): `npm run vgg` and the
+// Up to date when every build is newer than every source (and this script): `npm run build` and the
 // Nx targets call this before each run, so a no-op must cost milliseconds, not a compile (nor
 // loading TypeScript to read abi.ts: the generated file is rewritten only when abi.ts is newer).
 const mtime = async (p) => (await stat(p).catch(() => undefined))?.mtimeMs;

@@ -27,7 +27,7 @@ export async function runCaptured(argv: string[]): Promise<{ code: number; out: 
  */
 const ISOLATED_HOME = { VGGSCOPE_HOME: mkdtempSync(join(tmpdir(), 'vggscope-home-')) };
 
-/** Runs the real CLI entry point in a child process (exit codes, stderr), as `npm run vgg` does. */
+/** Runs the real CLI entry point in a child process (exit codes, stderr), as `npx vggscope` does. */
 export function spawnCli(argv: string[], env: Record<string, string> = {}): { code: number; out: string; err: string } {
   const r = spawnSync(
     process.execPath,
