@@ -7,7 +7,7 @@ import { decodeNpy } from '@vggscope/io';
 import { tinyWeights } from '@vggscope/test-utils';
 import { describe, expect, it } from 'vitest';
 import { runCaptured } from '../testdata/test-cli.js';
-import { parseFilters } from './maximize.js';
+import { parseFilters } from './maximize-options.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'maximize-'));
 
