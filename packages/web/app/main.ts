@@ -5,15 +5,7 @@ import { encodeNpy } from '@vggscope/io';
 import { drawFilters } from './filters.js';
 import { drawGrid } from './grid.js';
 import type { FromEngine, ToEngine, WireOutput } from './protocol.js';
-
-interface ServerWeights {
-  readonly name: string;
-  readonly url: string;
-  readonly model: string;
-  readonly includeTop: boolean;
-  readonly bytes: number;
-  readonly sha256: string;
-}
+import { cachedWeights, type ServerWeights } from './weights-cache.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let engine = startEngine();
@@ -123,56 +115,6 @@ function showError(e: { code: string; message: string; hint?: string }): void {
   state.error = e;
   $('error').textContent = `${e.code}: ${e.message}${e.hint ? `\n${e.hint}` : ''}`;
   setPhase('error', 'failed (the page still works: choose another file)');
-}
-
-async function fetchWithProgress(url: string, total: number): Promise<ArrayBuffer> {
-  const response = await fetch(url);
-  if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let got = 0;
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    chunks.push(r.value);
-    got += r.value.length;
-    ($('progress') as HTMLProgressElement).value = total ? got / total : 0;
-    $('status').textContent = `weights: ${(got / 1e6).toFixed(1)} MB`;
-  }
-  const out = new Uint8Array(got);
-  let at = 0;
-  for (const c of chunks) (out.set(c, at), (at += c.length));
-  return out.buffer;
-}
-
-const CACHE = 'vggscope-weights-v1';
-
-async function sha256(bytes: ArrayBuffer): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/**
- * The server's weights, from Cache Storage when a copy there has the server's sha256 (a second
- * visit downloads nothing), else downloaded with progress, checked, and cached.
- */
-async function cachedWeights(w: ServerWeights): Promise<ArrayBuffer> {
-  const cache = await caches.open(CACHE);
-  const hit = await cache.match(w.url);
-  if (hit) {
-    const bytes = await hit.arrayBuffer();
-    if ((await sha256(bytes)) === w.sha256) {
-      state.weightsFrom = 'cache';
-      return bytes;
-    }
-    await cache.delete(w.url); // stale or torn: fetch again
-  }
-  const bytes = await fetchWithProgress(w.url, w.bytes);
-  if ((await sha256(bytes)) !== w.sha256)
-    throw Object.assign(new Error(`${w.name}: the download does not match the server's sha256; reload to try again`), {
-      code: 'E_WEIGHTS_CHECKSUM',
-    });
-  await cache.put(w.url, new Response(bytes.slice(0), { headers: { 'Content-Type': 'application/octet-stream' } }));
-  state.weightsFrom = 'network';
-  return bytes;
 }
 
 function loadModel(): void {
@@ -367,7 +309,12 @@ async function start(): Promise<void> {
   }
   model.value = first.model;
   setPhase('loading', 'downloading weights…');
-  weights = { name: first.name, model: first.model, files: [{ path: first.name, bytes: await cachedWeights(first) }] };
+  const fetched = await cachedWeights(first, (got, total) => {
+    ($('progress') as HTMLProgressElement).value = total ? got / total : 0;
+    $('status').textContent = `weights: ${(got / 1e6).toFixed(1)} MB`;
+  });
+  state.weightsFrom = fetched.from;
+  weights = { name: first.name, model: first.model, files: [{ path: first.name, bytes: fetched.bytes }] };
   loadModel();
 }
 

@@ -1,0 +1,62 @@
+// The weights the server offers: downloaded with progress, checked against the server's sha256, and
+// kept in Cache Storage so that a second visit downloads nothing.
+
+export interface ServerWeights {
+  readonly name: string;
+  readonly url: string;
+  readonly model: string;
+  readonly includeTop: boolean;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** Bytes received so far, of `total` (0 when the server did not say). */
+type Progress = (got: number, total: number) => void;
+
+async function fetchWithProgress(url: string, total: number, progress: Progress): Promise<ArrayBuffer> {
+  const response = await fetch(url);
+  if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let got = 0;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    chunks.push(r.value);
+    got += r.value.length;
+    progress(got, total);
+  }
+  const out = new Uint8Array(got);
+  let at = 0;
+  for (const c of chunks) (out.set(c, at), (at += c.length));
+  return out.buffer;
+}
+
+const CACHE = 'vggscope-weights-v1';
+
+async function sha256(bytes: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The server's weights, from Cache Storage when a copy there has the server's sha256 (a second
+ * visit downloads nothing), else downloaded with progress, checked, and cached.
+ */
+export async function cachedWeights(
+  w: ServerWeights,
+  progress: Progress,
+): Promise<{ bytes: ArrayBuffer; from: 'cache' | 'network' }> {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(w.url);
+  if (hit) {
+    const bytes = await hit.arrayBuffer();
+    if ((await sha256(bytes)) === w.sha256) return { bytes, from: 'cache' };
+    await cache.delete(w.url); // stale or torn: fetch again
+  }
+  const bytes = await fetchWithProgress(w.url, w.bytes, progress);
+  if ((await sha256(bytes)) !== w.sha256)
+    throw Object.assign(new Error(`${w.name}: the download does not match the server's sha256; reload to try again`), {
+      code: 'E_WEIGHTS_CHECKSUM',
+    });
+  await cache.put(w.url, new Response(bytes.slice(0), { headers: { 'Content-Type': 'application/octet-stream' } }));
+  return { bytes, from: 'network' };
+}
