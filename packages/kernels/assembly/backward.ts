@@ -21,79 +21,12 @@ import {
   RELU_BACKWARD_OUT,
   RELU_BACKWARD_PER_JOB,
   RELU_BACKWARD_Y,
-  WINOGRAD_OUTPUT_LINEAR_CP,
-  WINOGRAD_OUTPUT_LINEAR_H,
-  WINOGRAD_OUTPUT_LINEAR_M,
-  WINOGRAD_OUTPUT_LINEAR_OUT,
-  WINOGRAD_OUTPUT_LINEAR_PER_JOB,
-  WINOGRAD_OUTPUT_LINEAR_ROWS,
-  WINOGRAD_OUTPUT_LINEAR_TILES,
-  WINOGRAD_OUTPUT_LINEAR_TILES_W,
-  WINOGRAD_OUTPUT_LINEAR_W,
 } from './abi.generated';
 import { arg, argPtr, min } from './common';
 
-// The reverse-pass kernels (src/simd/backward-ops.ts drives them). Forward kernels are reused
-// where the math is the same (the Winograd input transform and the GEMM); these are the parts
-// that differ: a linear output transform, the ReLU mask, max-pool routing, dense ∂x.
-
-/** Aᵀ·m over six vectors (F(4×4,3×3)); the same transform as winograd-output.ts's at6. */
-// @ts-ignore: decorator
-@inline function at6(src: usize, stride: usize, dst: usize, dstStride: usize): void {
-  const m0 = v128.load(src);
-  const m1 = v128.load(src + stride);
-  const m2 = v128.load(src + (stride << 1));
-  const m3 = v128.load(src + stride * 3);
-  const m4 = v128.load(src + (stride << 2));
-  const m5 = v128.load(src + stride * 5);
-  const s12 = f32x4.add(m1, m2);
-  const d12 = f32x4.sub(m1, m2);
-  const s34 = f32x4.add(m3, m4);
-  const d34 = f32x4.sub(m3, m4);
-  v128.store(dst, f32x4.add(f32x4.add(m0, s12), s34));
-  v128.store(dst + dstStride, f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)));
-  v128.store(dst + (dstStride << 1), f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)));
-  v128.store(dst + dstStride * 3, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
-}
-
-/**
- * One job of the Winograd output transform without bias or ReLU (∂x of a conv is linear):
- * tiles [j·perJob, …) of one image, M[p][tile][c] → 4×4 outputs, clipped at the map's edges.
- * Args: M, out, H, W, Cp, tilesW, tiles, paddedTiles, perJob. Scratch: 24·16 + 16·16 bytes.
- */
-export function winogradOutputLinearJob(ctrl: usize, j: i32, scratch: usize): void {
-  const m = argPtr(ctrl, WINOGRAD_OUTPUT_LINEAR_M);
-  const out = argPtr(ctrl, WINOGRAD_OUTPUT_LINEAR_OUT);
-  const h = arg(ctrl, WINOGRAD_OUTPUT_LINEAR_H);
-  const w = arg(ctrl, WINOGRAD_OUTPUT_LINEAR_W);
-  const cp = arg(ctrl, WINOGRAD_OUTPUT_LINEAR_CP);
-  const tilesW = arg(ctrl, WINOGRAD_OUTPUT_LINEAR_TILES_W);
-  const tiles = arg(ctrl, WINOGRAD_OUTPUT_LINEAR_TILES);
-  const perJob = arg(ctrl, WINOGRAD_OUTPUT_LINEAR_PER_JOB);
-  const t0 = j * perJob;
-  const t1 = min(tiles, t0 + perJob);
-  const pixel = (<usize>cp) << 2;
-  const strideP = (<usize>arg(ctrl, WINOGRAD_OUTPUT_LINEAR_ROWS)) * pixel;
-  const row = (<usize>w) * pixel;
-  const tmp = scratch;
-  const res = scratch + 384;
-  for (let t = t0; t < t1; t++) {
-    const y0 = (t / tilesW) * 4;
-    const x0 = (t % tilesW) * 4;
-    const ny = min(4, h - y0);
-    const nx = min(4, w - x0);
-    const mt = m + (<usize>t) * pixel;
-    for (let c = 0; c < cp; c += 4) {
-      const src = mt + ((<usize>c) << 2);
-      for (let x = 0; x < 6; x++) at6(src + (<usize>x) * strideP, strideP * 6, tmp + ((<usize>x) << 4), 96);
-      for (let r = 0; r < 4; r++) at6(tmp + (<usize>r) * 96, 16, res + ((<usize>r) << 6), 16);
-      for (let r = 0; r < ny; r++) {
-        const dst = out + (<usize>(y0 + r)) * row + (<usize>x0) * pixel + ((<usize>c) << 2);
-        for (let q = 0; q < nx; q++) v128.store(dst + (<usize>q) * pixel, v128.load(res + ((<usize>(r * 4 + q)) << 4)));
-      }
-    }
-  }
-}
+// The reverse-pass kernels (src/simd/backward-ops.ts drives them). The conv ∂x is the forward's
+// Winograd ops with a linear output (relu 0, no bias); these are the parts that differ: the ReLU
+// mask, max-pool routing, dense ∂x.
 
 /**
  * One job of the ReLU backward over a whole buffer: out = dy where y > 0 (and, guided, dy > 0).

@@ -13,7 +13,6 @@ import {
   OP_WINOGRAD_INPUT,
   OP_WINOGRAD_OUTPUT,
   OP_WINOGRAD_WEIGHTS,
-  OP_WINOGRAD_OUTPUT_LINEAR,
   OP_RELU_BACKWARD,
   OP_MAX_POOL_BACKWARD,
   OP_DENSE_DATA,
@@ -21,7 +20,7 @@ import {
   W_JOBS,
   W_OP,
 } from './abi.generated';
-import { denseDataJob, maxPoolBackwardJob, reluBackwardJob, winogradOutputLinearJob } from './backward';
+import { denseDataJob, maxPoolBackwardJob, reluBackwardJob } from './backward';
 import { gemmJob } from './gemm';
 import { im2colJob } from './im2col';
 import { maxPoolJob } from './max-pool';
@@ -59,7 +58,6 @@ export function work(ctrl: usize, scratch: usize): void {
     else if (op == OP_WINOGRAD2_INPUT) winograd2InputJob(ctrl, j, scratch);
     else if (op == OP_WINOGRAD2_OUTPUT) winograd2OutputJob(ctrl, j, scratch);
     else if (op == OP_WINOGRAD2_WEIGHTS) winograd2WeightsJob(ctrl, j, scratch);
-    else if (op == OP_WINOGRAD_OUTPUT_LINEAR) winogradOutputLinearJob(ctrl, j, scratch);
     else if (op == OP_RELU_BACKWARD) reluBackwardJob(ctrl, j);
     else if (op == OP_MAX_POOL_BACKWARD) maxPoolBackwardJob(ctrl, j);
     else if (op == OP_DENSE_DATA) denseDataJob(ctrl, j);

@@ -6,6 +6,7 @@ import {
   WINOGRAD_FUSED_N,
   WINOGRAD_FUSED_OUT,
   WINOGRAD_FUSED_OUT_IMAGE_BYTES,
+  WINOGRAD_FUSED_RELU,
   WINOGRAD_FUSED_SRC,
   WINOGRAD_FUSED_SRC_IMAGE_BYTES,
   WINOGRAD_FUSED_TILES,
@@ -21,12 +22,13 @@ import { outputTiles } from './winograd-output';
 
 /**
  * One job of a whole Winograd conv for a block of tiles of one image of the batch, kept in this
- * thread's scratch: input transform → 36 GEMMs → output transform + bias + ReLU. V and M never
- * leave L2, where the phased path streams them through memory with 36 concurrent streams (more
- * than the hardware prefetchers follow). Pays when U is small enough to stay cached across blocks
- * (early layers). Job j is block j % blocksPerImage of image j / blocksPerImage.
- * Args (WINOGRAD_FUSED_*): src, srcImageBytes, h, w, k (= input Cp), u, n (= output Cp), bias,
- * out, outImageBytes, tilesW, tiles (per image), tilesPerJob.
+ * thread's scratch: input transform → 36 GEMMs → output transform + bias + ReLU (or linear). V
+ * and M never leave L2, where the phased path streams them through memory with 36 concurrent
+ * streams (more than the hardware prefetchers follow). Pays when U is small enough to stay cached
+ * across blocks (early layers). Job j is block j % blocksPerImage of image j / blocksPerImage.
+ * Args (WINOGRAD_FUSED_*): src, srcImageBytes, h, w, k (= input Cp), u, n (= output Cp), bias
+ * (0: none), relu (0: linear, the reverse pass's conv ∂x), out, outImageBytes, tilesW, tiles
+ * (per image), tilesPerJob.
  * Scratch: the transforms' TRANSFORM_SCRATCH, then V [36][tilesPerJob][K] and M [36][tilesPerJob][N].
  */
 export function winogradFusedJob(ctrl: usize, j: i32, scratch: usize): void {
@@ -58,5 +60,6 @@ export function winogradFusedJob(ctrl: usize, j: i32, scratch: usize): void {
     gemmBlock(v + p * strideV, kBytes, u + p * uStride, m + p * strideM, nBytes, 0, rows, k, 0, n, 0, 0);
   }
   const bias = argPtr(ctrl, WINOGRAD_FUSED_BIAS);
-  outputTiles(m - (<usize>t0) * nBytes, strideM, bias, out, h, w, n, tilesW, t0, t1, scratch);
+  const relu = arg(ctrl, WINOGRAD_FUSED_RELU);
+  outputTiles(m - (<usize>t0) * nBytes, strideM, bias, relu, out, h, w, n, tilesW, t0, t1, scratch);
 }

@@ -8,6 +8,7 @@ import {
   WINOGRAD_OUTPUT_M,
   WINOGRAD_OUTPUT_OUT,
   WINOGRAD_OUTPUT_PER_JOB,
+  WINOGRAD_OUTPUT_RELU,
   WINOGRAD_OUTPUT_ROWS,
   WINOGRAD_OUTPUT_TILES,
   WINOGRAD_OUTPUT_TILES_W,
@@ -41,12 +42,14 @@ import { arg, argPtr, min } from './common';
  * One job of the Winograd output transform over a chunk of the batch's tiles (see
  * winogradInputJob): rows [j·perJob, …) of M (up to `count`) → 4×4 outputs + bias, ReLU, clipped
  * at the map's bottom and right edges, into their image of the batch.
- * Args (WINOGRAD_OUTPUT_*): m, bias, out, imageBytes (of out), h, w, cp (output), tilesW, tiles,
- * first, count, rows (of M), perJob. Scratch: 24·16 bytes column-transformed + 16·16 bytes result.
+ * Args (WINOGRAD_OUTPUT_*): m, bias (0: none), relu (0: linear, the reverse pass's conv ∂x), out,
+ * imageBytes (of out), h, w, cp (output), tilesW, tiles, first, count, rows (of M), perJob.
+ * Scratch: 24·16 bytes column-transformed + 16·16 bytes result.
  */
 export function winogradOutputJob(ctrl: usize, j: i32, scratch: usize): void {
   const m = argPtr(ctrl, WINOGRAD_OUTPUT_M);
   const bias = argPtr(ctrl, WINOGRAD_OUTPUT_BIAS);
+  const relu = arg(ctrl, WINOGRAD_OUTPUT_RELU);
   const out = argPtr(ctrl, WINOGRAD_OUTPUT_OUT);
   const imageBytes = argPtr(ctrl, WINOGRAD_OUTPUT_IMAGE_BYTES);
   const h = arg(ctrl, WINOGRAD_OUTPUT_H);
@@ -65,14 +68,17 @@ export function winogradOutputJob(ctrl: usize, j: i32, scratch: usize): void {
     const t = g % tiles;
     const n = min(r1 - r, tiles - t);
     const image = out + (<usize>(g / tiles)) * imageBytes;
-    outputTiles(m + (<usize>r) * pixel - (<usize>t) * pixel, strideP, bias, image, h, w, cp, tilesW, t, t + n, scratch);
+    outputTiles(m + (<usize>r) * pixel - (<usize>t) * pixel, strideP, bias, relu, image, h, w, cp, tilesW, t, t + n, scratch);
     r += n;
   }
 }
 
-/** Output transform of tiles [t0, t1) from M[p][t][c] at m + t·pixel + p·strideP (see inputTiles). */
+/**
+ * Output transform of tiles [t0, t1) from M[p][t][c] at m + t·pixel + p·strideP (see inputTiles),
+ * + bias unless `bias` is 0, then ReLU unless `relu` is 0.
+ */
 export function outputTiles(
-  m: usize, strideP: usize, bias: usize, out: usize, h: i32, w: i32, cp: i32, tilesW: i32, t0: i32, t1: i32, scratch: usize,
+  m: usize, strideP: usize, bias: usize, relu: i32, out: usize, h: i32, w: i32, cp: i32, tilesW: i32, t0: i32, t1: i32, scratch: usize,
 ): void {
   const pixel = (<usize>cp) << 2;
   const row = (<usize>w) * pixel;
@@ -91,12 +97,15 @@ export function outputTiles(
       for (let x = 0; x < 6; x++) at6(src + (<usize>x) * strideP, strideP * 6, tmp + ((<usize>x) << 4), 96);
       // Rows: res[r][q] = Σ_k tmp[r][k]·Aᵀ[q][k].
       for (let r = 0; r < 4; r++) at6(tmp + (<usize>r) * 96, 16, res + ((<usize>r) << 6), 16);
-      const b = v128.load(bias + ((<usize>c) << 2));
+      const b = bias ? v128.load(bias + ((<usize>c) << 2)) : zero;
       for (let r = 0; r < ny; r++) {
         const dst = out + (<usize>(y0 + r)) * row + (<usize>x0) * pixel + ((<usize>c) << 2);
         for (let q = 0; q < nx; q++) {
-          const v = f32x4.add(v128.load(res + ((<usize>(r * 4 + q)) << 4)), b);
-          v128.store(dst + (<usize>q) * pixel, f32x4.max(v, zero));
+          // No `+ 0` for a missing bias: it would turn −0 into +0.
+          let v = v128.load(res + ((<usize>(r * 4 + q)) << 4));
+          if (bias) v = f32x4.add(v, b);
+          if (relu) v = f32x4.max(v, zero);
+          v128.store(dst + (<usize>q) * pixel, v);
         }
       }
     }

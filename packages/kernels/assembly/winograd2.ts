@@ -21,6 +21,7 @@ import {
   WINOGRAD_OUTPUT_M,
   WINOGRAD_OUTPUT_OUT,
   WINOGRAD_OUTPUT_PER_JOB,
+  WINOGRAD_OUTPUT_RELU,
   WINOGRAD_OUTPUT_ROWS,
   WINOGRAD_OUTPUT_TILES,
   WINOGRAD_OUTPUT_TILES_W,
@@ -151,9 +152,12 @@ function inputTiles2(
   }
 }
 
-/** Output transform of tiles [t0, t1) from M[p][t][c]: 2×2 outputs + bias, ReLU, clipped at the edges. */
+/**
+ * Output transform of tiles [t0, t1) from M[p][t][c]: 2×2 outputs + bias (unless `bias` is 0),
+ * ReLU (unless `relu` is 0), clipped at the edges.
+ */
 function outputTiles2(
-  m: usize, strideP: usize, bias: usize, out: usize, h: i32, w: i32, cp: i32, tilesW: i32, t0: i32, t1: i32, scratch: usize,
+  m: usize, strideP: usize, bias: usize, relu: i32, out: usize, h: i32, w: i32, cp: i32, tilesW: i32, t0: i32, t1: i32, scratch: usize,
 ): void {
   const pixel = (<usize>cp) << 2;
   const row = (<usize>w) * pixel;
@@ -170,12 +174,14 @@ function outputTiles2(
       const src = mt + ((<usize>c) << 2);
       for (let x = 0; x < 4; x++) at4(src + (<usize>x) * strideP, strideP * 4, tmp + ((<usize>x) << 4), 64);
       for (let r = 0; r < 2; r++) at4(tmp + (<usize>r) * 64, 16, res + ((<usize>r) << 5), 16);
-      const b = v128.load(bias + ((<usize>c) << 2));
+      const b = bias ? v128.load(bias + ((<usize>c) << 2)) : zero;
       for (let r = 0; r < ny; r++) {
         const dst = out + (<usize>(y0 + r)) * row + (<usize>x0) * pixel + ((<usize>c) << 2);
         for (let q = 0; q < nx; q++) {
-          const v = f32x4.add(v128.load(res + ((<usize>(r * 2 + q)) << 4)), b);
-          v128.store(dst + (<usize>q) * pixel, f32x4.max(v, zero));
+          let v = v128.load(res + ((<usize>(r * 2 + q)) << 4));
+          if (bias) v = f32x4.add(v, b);
+          if (relu) v = f32x4.max(v, zero);
+          v128.store(dst + (<usize>q) * pixel, v);
         }
       }
     }
@@ -218,6 +224,7 @@ export function winograd2InputJob(ctrl: usize, j: i32, scratch: usize): void {
 export function winograd2OutputJob(ctrl: usize, j: i32, scratch: usize): void {
   const m = argPtr(ctrl, WINOGRAD_OUTPUT_M);
   const bias = argPtr(ctrl, WINOGRAD_OUTPUT_BIAS);
+  const relu = arg(ctrl, WINOGRAD_OUTPUT_RELU);
   const out = argPtr(ctrl, WINOGRAD_OUTPUT_OUT);
   const imageBytes = argPtr(ctrl, WINOGRAD_OUTPUT_IMAGE_BYTES);
   const h = arg(ctrl, WINOGRAD_OUTPUT_H);
@@ -236,7 +243,7 @@ export function winograd2OutputJob(ctrl: usize, j: i32, scratch: usize): void {
     const t = g % tiles;
     const n = min(r1 - r, tiles - t);
     const image = out + (<usize>(g / tiles)) * imageBytes;
-    outputTiles2(m + (<usize>r) * pixel - (<usize>t) * pixel, strideP, bias, image, h, w, cp, tilesW, t, t + n, scratch);
+    outputTiles2(m + (<usize>r) * pixel - (<usize>t) * pixel, strideP, bias, relu, image, h, w, cp, tilesW, t, t + n, scratch);
     r += n;
   }
 }

@@ -20,9 +20,11 @@ const WINOGRAD_INPUT_ARGS = [
   'rows',
   'perJob',
 ] as const;
+/** `bias` 0: none; `relu` 0: linear output (the reverse pass's conv ∂x), as in `gemm`. */
 const WINOGRAD_OUTPUT_ARGS = [
   'm',
   'bias',
+  'relu',
   'out',
   'imageBytes',
   'h',
@@ -111,6 +113,7 @@ export const ABI = {
         'u',
         'n',
         'bias',
+        'relu',
         'out',
         'outImageBytes',
         'tilesW',
@@ -122,11 +125,7 @@ export const ABI = {
     winograd2Input: { code: 8, args: WINOGRAD_INPUT_ARGS },
     winograd2Output: { code: 9, args: WINOGRAD_OUTPUT_ARGS },
     winograd2Weights: { code: 10, args: WINOGRAD_WEIGHTS_ARGS },
-    // The reverse pass (assembly/backward.ts).
-    winogradOutputLinear: {
-      code: 11,
-      args: ['m', 'out', 'h', 'w', 'cp', 'tilesW', 'tiles', 'rows', 'perJob'],
-    },
+    // The reverse pass (assembly/backward.ts; its conv ∂x is winogradOutput/winogradFused with relu 0).
     reluBackward: { code: 12, args: ['dy', 'y', 'out', 'floats', 'perJob', 'guided'] },
     maxPoolBackward: { code: 13, args: ['x', 'dy', 'out', 'h', 'w', 'cp', 'perJob'] },
     denseData: {

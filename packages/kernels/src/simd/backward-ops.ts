@@ -2,14 +2,16 @@ import { type BackwardOps, type ReluBackwardMode, VggError } from '@vggscope/cor
 import { MR, roundUp } from './control-block.js';
 import { f32, split, type SimdContext } from './context.js';
 import { prepareBackwardData } from './backward-weights.js';
+import { convWinograd } from './conv-winograd.js';
 import { disposeLayer, type SimdLayer } from './prepared-layer.js';
 import { allocMap, allocVector, isMap, type SimdTensor } from './simd-tensor.js';
 
 /**
- * The simd backend's reverse pass: conv ∂x through the forward's Winograd transforms and GEMM
- * with a second prepared form (made on first use, see backward-weights.ts); ReLU masks, max-pool
- * routing and dense ∂x in wasm SIMD on the thread team; the small global-pool and flatten steps
- * in JavaScript.
+ * The simd backend's reverse pass: conv ∂x through the forward's Winograd path (convWinograd with
+ * a linear output: fused tile blocks or phased chunks, scratch bounded as in the forward) with a
+ * second prepared form (made on first use, see backward-weights.ts); ReLU masks, max-pool routing
+ * and dense ∂x in wasm SIMD on the thread team; the small global-pool and flatten steps in
+ * JavaScript.
  */
 export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
   private readonly dataForms = new Map<SimdLayer, SimdLayer>();
@@ -53,7 +55,7 @@ export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
       );
     }
     const out = allocMap(this.ctx, n, h, w, layer.inputs, `${layer.name} ∂x`);
-    this.run(out, () => convLinear(this.ctx, dz, back, out));
+    this.run(out, () => convWinograd(this.ctx, dz, back, out, 'linear'));
     return out;
   }
 
@@ -157,77 +159,5 @@ export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
       this.ctx.arena.release(out.ptr);
       throw e;
     }
-  }
-}
-
-/**
- * A 3×3 'same' conv without bias or ReLU by Winograd F(4×4,3×3): the forward's input transform
- * and GEMM, then the linear output transform (assembly/backward.ts).
- */
-function convLinear(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, out: SimdTensor): void {
-  const [n, h, w] = x.shape as [number, number, number, number];
-  const tilesW = Math.ceil(w / 4);
-  const tiles = Math.ceil(h / 4) * tilesW;
-  const padded = roundUp(tiles, MR);
-  const k = layer.inStride;
-  const nOut = layer.outStride;
-  const threads = ctx.team.threads;
-  const v = ctx.arena.alloc(36 * padded * k * 4, `${layer.name} Winograd input`);
-  let m = 0;
-  try {
-    m = ctx.arena.alloc(36 * padded * nOut * 4, `${layer.name} Winograd output`);
-    const [inPerJob, inJobs] = split(padded, threads, 32);
-    const [outPerJob, outJobs] = split(tiles, threads, 32);
-    const rowsPerJob = Math.min(padded, Math.max(MR, Math.floor(16384 / k / MR) * MR));
-    const rowBlocks = Math.ceil(padded / rowsPerJob);
-    const colsPerJob = 36 * rowBlocks >= 8 * threads ? nOut : Math.max(8, roundUp(Math.ceil(nOut / 4), 8));
-    const gemmJobs = 36 * rowBlocks * Math.ceil(nOut / colsPerJob);
-    for (let b = 0; b < n; b++) {
-      ctx.team.run('winogradInput', inJobs, {
-        src: x.ptr + b * x.imageBytes,
-        imageBytes: x.imageBytes,
-        h,
-        w,
-        cp: k,
-        v,
-        tilesW,
-        tiles,
-        first: 0,
-        count: tiles,
-        rows: padded,
-        perJob: inPerJob,
-      });
-      ctx.team.run('gemm', gemmJobs, {
-        a: v,
-        lda: k * 4,
-        strideA: padded * k * 4,
-        b: layer.weights,
-        strideB: k * nOut * 4,
-        c: m,
-        ldc: nOut * 4,
-        strideC: padded * nOut * 4,
-        rows: padded,
-        k,
-        n: nOut,
-        rowsPerJob,
-        bias: 0,
-        relu: 0,
-        colsPerJob,
-      });
-      ctx.team.run('winogradOutputLinear', outJobs, {
-        m,
-        out: out.ptr + b * out.imageBytes,
-        h,
-        w,
-        cp: nOut,
-        tilesW,
-        tiles,
-        rows: padded,
-        perJob: outPerJob,
-      });
-    }
-  } finally {
-    if (m) ctx.arena.release(m);
-    ctx.arena.release(v);
   }
 }

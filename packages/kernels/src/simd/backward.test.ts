@@ -6,6 +6,7 @@ import { loadVgg } from '../load-vgg.js';
 import { conv2dBackwardData, maxPool2x2Backward, reluBackward } from '../reference/backward.js';
 import { conv2dRelu } from '../reference/conv2d-relu.js';
 import { maxPool2x2 } from '../reference/max-pool.js';
+import { ARENA_BASE } from './control-block.js';
 import { createSimdBackend, type SimdBackend } from './simd-backend.js';
 import { convCase, tensor } from './testdata/simd-test-data.js';
 
@@ -170,5 +171,33 @@ describe('simd backward ops one by one vs the reference ops (odd and real sizes)
     const routed = ops.maxPool2x2(await backend.input(dp), y);
     const routedRef = maxPool2x2Backward(dp, yRef);
     expect(relativeL2((await backend.read(routed)).data, routedRef.data), 'max pool').toBeLessThan(1e-4);
+  });
+});
+
+describe('simd conv ∂x takes the forward Winograd path: scratch bounded like the forward', () => {
+  // [2,320,320,8]: ∂z and ∂x take 2 × 6.5 MB; V and M for a whole 320² map would add 14.7 MB per image.
+  // In a 20 MiB arena only bounded scratch fits: chunks of 1 MiB (phased) or the threads' own scratch (fused).
+  const [n, h, w, c] = [2, 320, 320, 8];
+  const { layer, weights } = convCase(h, w, c, c, 21);
+  const dz = tensor([n, h, w, c], 22);
+  let want: Float32Array | undefined;
+  const backends: SimdBackend[] = [];
+  afterAll(async () => {
+    for (const b of backends) await b.close();
+  });
+
+  it.each(['never', 'always'] as const)('fusion %s: [2,320,320,8] in a 20 MiB arena, ≈ float64', async (fusion) => {
+    const maxMemoryMiB = Math.ceil(ARENA_BASE / 2 ** 20) + 20;
+    const backend = await createSimdBackend({ threads: 2, winogradFusion: fusion, chunkBytes: 2 ** 20, maxMemoryMiB });
+    backends.push(backend);
+    const prepared = await backend.prepareLayer(layer, weights);
+    const dx = backend.backward.conv2dData(await backend.input(dz), prepared);
+    want ??= conv2dBackwardData(dz, weights.kernel).data;
+    const got = (await backend.read(dx)).data;
+    expect(
+      got.some((v) => v < 0),
+      'linear: negative gradients pass',
+    ).toBe(true);
+    expect(relativeL2(got, want)).toBeLessThan(1e-5);
   });
 });

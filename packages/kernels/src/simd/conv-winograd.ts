@@ -13,9 +13,19 @@ import type { SimdTensor } from './simd-tensor.js';
  * read U (the B panels) once for several images. Early layers take the fused path instead: each
  * job runs all three phases on a block of tiles of one image in its thread's scratch.
  * Every output element is computed the same way whatever the chunking, batch or thread count.
+ * `output` 'linear': neither bias nor ReLU — the reverse pass's conv ∂x (backward-ops.ts) takes
+ * this same path, so its scratch is bounded like the forward's.
  */
-export function convWinograd(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, out: SimdTensor): void {
+export function convWinograd(
+  ctx: SimdContext,
+  x: SimdTensor,
+  layer: SimdLayer,
+  out: SimdTensor,
+  output: 'relu' | 'linear' = 'relu',
+): void {
   const [n, h, w] = x.shape as [number, number, number, number];
+  const bias = output === 'relu' ? layer.bias : 0;
+  const relu = output === 'relu' ? 1 : 0;
   const f = layer.algorithm === 'winograd2' ? F2 : F4;
   const tilesW = Math.ceil(w / f.m);
   const tiles = Math.ceil(h / f.m) * tilesW;
@@ -29,7 +39,8 @@ export function convWinograd(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, 
       k: layer.inStride,
       u: layer.weights,
       n: layer.outStride,
-      bias: layer.bias,
+      bias,
+      relu,
       out: out.ptr,
       outImageBytes: out.imageBytes,
       tilesW,
@@ -87,7 +98,8 @@ export function convWinograd(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, 
       ctx.team.run(f.output, outJobs, {
         ...common,
         m,
-        bias: layer.bias,
+        bias,
+        relu,
         out: out.ptr,
         imageBytes: out.imageBytes,
         cp: nOut,
