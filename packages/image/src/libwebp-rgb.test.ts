@@ -41,6 +41,19 @@ describe('webpDecodeRgb (libwebp 1.1.0 from @saschazar/wasm-webp, without its gl
     expect(md5(rgb)).toBe(pillow.files[name]!.rgb_md5);
   });
 
+  it('grows its heap past the initial 16 MiB: a 2400×2000 lossless file, every pixel (x & 255, y & 255, (x ^ y) & 255)', () => {
+    // Made by Pillow from that formula (lossless, so the formula is the reference): 14.4 MB of RGB
+    // plus libwebp's 19.2 MB ARGB image do not fit in the build's initial heap.
+    const rgb = webpDecodeRgb(seed('grow-2400x2000-lossless.webp'))!;
+    expect(rgb.length).toBe(2400 * 2000 * 3);
+    expect(rgb.buffer.byteLength).toBeGreaterThan(32 * 2 ** 20);
+    let wrong = 0;
+    for (let y = 0, p = 0; y < 2000; y++)
+      for (let x = 0; x < 2400; x++, p += 3)
+        if (rgb[p] !== (x & 255) || rgb[p + 1] !== (y & 255) || rgb[p + 2] !== ((x ^ y) & 255)) wrong++;
+    expect(wrong).toBe(0);
+  });
+
   it('decodes after decodes (each on a fresh instance: the build frees its input twice) and refusals', () => {
     const lossy = seed('seed-lossy.webp');
     const cut = lossy.subarray(0, lossy.length - 40);
