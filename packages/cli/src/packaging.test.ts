@@ -323,6 +323,30 @@ describe.skipIf(!BUILT || !FIXTURES)(
       expect(plain.status, plain.stderr).toBe(0);
     }, 180_000);
 
+    // libwebp's wasm is found through the installed @saschazar/wasm-webp in every runtime.
+    it('a WebP from the tarballs under Node, Deno and Bun: the pixels Pillow gives (pillow_reference.json)', () => {
+      const ref = JSON.parse(readFileSync(fixture('images/pillow_reference.json'), 'utf8')) as {
+        files: Record<string, { rgb_md5: string }>;
+      };
+      copyFileSync(fixture('images/coffee.webp'), join(consumer, 'coffee.webp'));
+      writeFileSync(
+        join(consumer, 'webp.mjs'),
+        `import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { decodeImage } from '@vggscope/image';
+const img = decodeImage(new Uint8Array(readFileSync('coffee.webp')), 'coffee.webp');
+console.log(JSON.stringify([img.width, img.height, createHash('md5').update(img.data).digest('hex')]));`,
+      );
+      const runtimes: [string, string[]][] = [[process.execPath, []]];
+      if (DENO) runtimes.push([DENO, ['run', '-A']]);
+      if (BUN) runtimes.push([BUN, []]);
+      for (const [bin, args] of runtimes) {
+        const r = spawnSync(bin, [...args, 'webp.mjs'], { cwd: consumer, encoding: 'utf8' });
+        expect(r.status, `${bin}: ${r.stderr}`).toBe(0);
+        expect(JSON.parse(r.stdout), bin).toEqual([600, 400, ref.files['coffee.webp']!.rgb_md5]);
+      }
+    }, 60_000);
+
     it.skipIf(!DENO)(
       `Deno 2: block5_pool byte-identical to Node's (both V8, the same FMA build)${skipNote(!DENO, 'deno is not installed (npm ci installs it)')}`,
       () => {

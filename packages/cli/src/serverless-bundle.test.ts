@@ -94,7 +94,7 @@ describe.skipIf(!BUILT)(`serverless bundle (esbuild)${NOT_BUILT}`, () => {
         'vggscope-pool-worker.mjs',
         'vggscope-simd-fma.wasm',
         'vggscope-simd.wasm',
-        'webp.wasm',
+        'wasm_webp.wasm',
         'worker.js',
       ].sort(),
     );

@@ -32,6 +32,7 @@ const NPM_ONLY_IN: Record<string, string> = {
   jimp: 'viz',
   h5wasm: 'weights',
   '@cwasm/': 'image',
+  '@saschazar/': 'image',
   pngjs: 'image',
   pako: 'image',
 };

@@ -1,14 +1,7 @@
 import type { RgbImage } from './decode-image.js';
 import { checkPixelCount } from './image-limits.js';
 import { CollectRows, emitImage, type RgbRowSink } from './image-rows.js';
-import { WasmCodec, copyIn, type WasmCodecExports } from './wasm-codec.js';
-
-/** libwebp's simple decoding API, as exported by `@cwasm/webp`. */
-interface LibWebp extends WasmCodecExports {
-  WebPDecodeRGBA(data: number, size: number, width: number, height: number): number;
-}
-
-const codec = new WasmCodec<LibWebp>('@cwasm/webp/webp.wasm');
+import { webpDecodeRgb } from './libwebp-rgb.js';
 
 /**
  * Decodes lossy (VP8) and lossless (VP8L) WebP with libwebp, as Pillow does; alpha is dropped
@@ -22,7 +15,7 @@ export function decodeWebp(b: Uint8Array, source: string, maxPixels?: number): R
   return sink.result();
 }
 
-/** `decodeWebp`, delivering a still image's rows straight out of libwebp's RGBA buffer (no whole-image copy). */
+/** `decodeWebp`, delivering a still image's rows straight out of libwebp's RGB buffer (no whole-image copy). */
 export function decodeWebpRows(b: Uint8Array, source: string, maxPixels: number | undefined, sink: RgbRowSink): void {
   const [w, h] = webpSize(b);
   checkPixelCount(w, h, source, maxPixels);
@@ -73,31 +66,14 @@ function firstFrame(b: Uint8Array): { x: number; y: number; webp: Uint8Array } {
 }
 
 function decodeStill(b: Uint8Array, sink: RgbRowSink): void {
-  codec.run((lib) => {
-    const src = copyIn(lib, b);
-    const meta = lib.malloc(8);
-    let rgba = 0;
-    try {
-      rgba = lib.WebPDecodeRGBA(src, b.byteLength, meta, meta + 4);
-      if (rgba === 0) throw new Error('libwebp could not decode it (corrupt or truncated)');
-      const [width, height] = new Int32Array(lib.memory.buffer, meta, 2);
-      const px = new Uint8Array(lib.memory.buffer, rgba, width! * height! * 4);
-      const row = new Uint8Array(width! * 3);
-      sink.start(width!, height!);
-      for (let y = 0, p = 0; y < height!; y++) {
-        for (let q = 0; q < row.length; p += 4, q += 3) {
-          row[q] = px[p]!;
-          row[q + 1] = px[p + 1]!;
-          row[q + 2] = px[p + 2]!;
-        }
-        sink.row(y, row);
-      }
-    } finally {
-      if (rgba) lib.free(rgba);
-      lib.free(meta);
-      lib.free(src);
-    }
-  });
+  const [width, height] = webpSize(b);
+  const rgb = webpDecodeRgb(b);
+  if (!rgb) throw new Error('libwebp could not decode it (corrupt or truncated)');
+  // A still's VP8X canvas must equal its frame (libwebp checks), so the header's size is the image's.
+  if (rgb.length !== width * height * 3) throw new Error(`libwebp returned ${rgb.length} bytes for ${width}×${height}`);
+  const stride = width * 3;
+  sink.start(width, height);
+  for (let y = 0; y < height; y++) sink.row(y, rgb.subarray(y * stride, (y + 1) * stride));
 }
 
 /** Canvas size from the first chunk (VP8X, VP8 key frame, or VP8L), read before any decoding. */

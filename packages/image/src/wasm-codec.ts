@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 // The `WebAssembly` global without the DOM lib (this package compiles against Node types only).
-interface WasmApi {
+export interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
 }
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+export const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /**
  * The codec's .wasm in its npm package, else beside this module: a bundle inlines this module and
  * ships the .wasm files next to itself (packages/cli/examples/serverless/build.mjs copies them).
  */
-function codecFile(spec: string): string | URL {
+export function codecFile(spec: string): string | URL {
   try {
     return createRequire(import.meta.url).resolve(spec);
   } catch {

@@ -61,7 +61,7 @@ async function handle(message: ToEngine): Promise<void> {
 const codecs = Promise.all(
   [
     ['@cwasm/jpeg-turbo/jpeg-turbo.wasm', 'jpeg-turbo.wasm'],
-    ['@cwasm/webp/webp.wasm', 'webp.wasm'],
+    ['@saschazar/wasm-webp/wasm_webp.wasm', 'wasm_webp.wasm'],
     // decodePredictions reads the class index beside its module: in this bundle, /data/ beside the page.
     [new URL('../data/imagenet_class_index.json', import.meta.url).pathname, 'data/imagenet_class_index.json'],
   ].map(async ([spec, file]) => {

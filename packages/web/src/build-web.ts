@@ -70,7 +70,7 @@ export async function buildWeb(
   const wasmDir = join(REPO, 'packages/kernels/wasm');
   for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(out, f));
   const req = createRequire(join(REPO, 'packages/image/package.json'));
-  for (const codec of ['@cwasm/jpeg-turbo/jpeg-turbo.wasm', '@cwasm/webp/webp.wasm']) {
+  for (const codec of ['@cwasm/jpeg-turbo/jpeg-turbo.wasm', '@saschazar/wasm-webp/wasm_webp.wasm']) {
     const file = req.resolve(codec);
     copyFileSync(file, join(out, file.slice(file.lastIndexOf('/') + 1)));
   }

@@ -75,7 +75,7 @@ if (tfjs) copyWasm(join(dirname(tfjs), 'dist'));
 copyWasm(join(kernelsDist, '../wasm'));
 // The JPEG and WebP decoders (libjpeg-turbo, libwebp), found beside the bundle.
 const imageRequire = createRequire(require.resolve('@vggscope/image'));
-for (const codec of ['@cwasm/jpeg-turbo/jpeg-turbo.wasm', '@cwasm/webp/webp.wasm']) {
+for (const codec of ['@cwasm/jpeg-turbo/jpeg-turbo.wasm', '@saschazar/wasm-webp/wasm_webp.wasm']) {
   const file = imageRequire.resolve(codec);
   copyFileSync(file, join(out, file.slice(file.lastIndexOf('/') + 1)));
 }
