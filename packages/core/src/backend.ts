@@ -40,6 +40,13 @@ export interface BackwardOps<T = unknown, L = unknown> {
   unflatten(dy: T, shape: readonly [number, number, number, number]): MaybePromise<T>;
   /** `dz · kernelᵀ`: ∂/∂x of a dense layer from the gradient at its pre-activation output. */
   dense(dz: T, layer: L): MaybePromise<T>;
+  /**
+   * Optional: make what `conv2dData` and `dense` will need for `layer` (a second form of its
+   * weights, say). Called for every such layer of a gradient before its forward pass starts, when
+   * the least memory is live, so that a backend's long-lived forms do not land among (and above)
+   * the pass's activations.
+   */
+  prepare?(layer: L): MaybePromise<void>;
 }
 
 /** What every backend factory accepts; a backend may read more fields of its own. */

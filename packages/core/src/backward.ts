@@ -47,6 +47,10 @@ export async function runGradient<T, L>(
   }
   assertWeightsFor(graph, prepared, target.index);
   assertInputShape(graph, batch);
+  for (const layer of graph.layers.slice(wrt.index + 1, target.index + 1)) {
+    const weights = prepared.get(layer.name);
+    if (weights !== undefined) await ops.prepare?.(weights);
+  }
   const run = (inspect?: Inspect<T>) => forwardBackward(backend, ops, graph, prepared, batch, request, inspect);
   const result = await run();
   if (allFinite(result.gradient.data)) return result;
@@ -80,8 +84,8 @@ async function forwardBackward<T, L>(
     kept[0] = await backend.input(batch);
     for (let i = 1; i <= target; i++) {
       kept[i] = await applyLayer(backend, graph.layers[i]!, kept[i - 1]!, prepared, i === target);
-      // Below `wrt` nothing is needed again: the reverse pass stops there.
-      if (i - 1 < wrt) release(i - 1);
+      // Below `wrt` nothing is needed again (the reverse pass stops there), nor what no reverse step reads.
+      if (i - 1 < wrt || !readInReverse(graph, i - 1, wrt)) release(i - 1);
     }
     const seed = request.objective.seed(await backend.read(kept[target]!));
     if (!allFinite(seed.value)) throw nonFinite(graph.layers[target]!, graph.layers[target]!, 'objective');
@@ -91,8 +95,8 @@ async function forwardBackward<T, L>(
       const layer = graph.layers[i]!;
       const step: Step<T> = {
         dy: current,
-        y: kept[i]!,
-        x: kept[i - 1]!,
+        y: kept[i],
+        x: kept[i - 1],
         batch: batch.shape[0]!,
         isTarget: i === target,
       };
@@ -111,12 +115,24 @@ async function forwardBackward<T, L>(
   }
 }
 
+/**
+ * Whether the reverse pass reads layer `j`'s output: a ReLU's mask needs it (conv, dense but the
+ * softmax), so does the pool after it (its argmax), and `wrt`'s is returned. A max pool's output
+ * feeding a conv is read by neither (a conv's ∂x needs only its kernel): 6 MB at VGG16 224².
+ */
+function readInReverse(graph: VggGraph, j: number, wrt: number): boolean {
+  const spec = graph.layers[j]!.spec;
+  const next = graph.layers[j + 1]?.spec.kind;
+  const relu = spec.kind === 'conv' || (spec.kind === 'dense' && spec.activation === 'relu');
+  return j === wrt || relu || next === 'pool' || next === 'global_pool';
+}
+
 interface Step<T> {
   /** ∂objective/∂(the layer's output). */
   readonly dy: T;
-  /** The layer's output and input in the forward pass. */
-  readonly y: T;
-  readonly x: T;
+  /** The layer's output and input in the forward pass, where the reverse pass keeps them (readInReverse). */
+  readonly y: T | undefined;
+  readonly x: T | undefined;
   readonly batch: number;
   /** The objective's layer: a softmax there ran linear. */
   readonly isTarget: boolean;
@@ -132,8 +148,12 @@ async function stepBack<T, L>(
   relu: ReluBackwardMode,
 ): Promise<T> {
   const spec = layer.spec;
+  const kept = (t: T | undefined, what: string): T => {
+    if (t === undefined) throw new VggError('E_INTERNAL', `gradient: '${layer.name}' ${what} was not kept`);
+    return t;
+  };
   const withMask = async (then: (dz: T) => T | Promise<T>): Promise<T> => {
-    const dz = await ops.relu(dy, y, relu);
+    const dz = await ops.relu(dy, kept(y, 'output'), relu);
     try {
       return await then(dz);
     } finally {
@@ -144,9 +164,9 @@ async function stepBack<T, L>(
     case 'conv':
       return withMask((dz) => ops.conv2dData(dz, prepared.get(layer.name)!));
     case 'pool':
-      return ops.maxPool2x2(dy, x);
+      return ops.maxPool2x2(dy, kept(x, 'input'));
     case 'global_pool':
-      return ops.globalPool(dy, x, spec.mode);
+      return ops.globalPool(dy, kept(x, 'input'), spec.mode);
     case 'flatten':
       return ops.unflatten(dy, [batch, ...(layer.inputShape as [number, number, number])]);
     case 'dense':

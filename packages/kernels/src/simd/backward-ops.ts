@@ -2,21 +2,31 @@ import { type BackwardOps, type ReluBackwardMode, VggError } from '@vggscope/cor
 import { MR, roundUp } from './control-block.js';
 import { f32, split, type SimdContext } from './context.js';
 import { prepareBackwardData } from './backward-weights.js';
+import { convIm2col } from './conv-im2col.js';
 import { convWinograd } from './conv-winograd.js';
 import { disposeLayer, type SimdLayer } from './prepared-layer.js';
 import { allocMap, allocVector, isMap, type SimdTensor } from './simd-tensor.js';
 
+/** Conv ∂x scratch per chunk (Winograd V + M or the im2col matrix); the forward's is 32 MiB. */
+const REVERSE_CHUNK_BYTES = 8 << 20;
+
 /**
- * The simd backend's reverse pass: conv ∂x through the forward's Winograd path (convWinograd with
- * a linear output: fused tile blocks or phased chunks, scratch bounded as in the forward) with a
- * second prepared form (made on first use, see backward-weights.ts); ReLU masks, max-pool routing
+ * The simd backend's reverse pass: conv ∂x through the forward's conv paths (convWinograd or
+ * convIm2col with a linear output: fused tile blocks or phased chunks, scratch bounded as in the
+ * forward) with a second prepared form (made on first use, in the form backward-weights.ts picks); ReLU masks, max-pool routing
  * and dense ∂x in wasm SIMD on the thread team; the small global-pool and flatten steps in
  * JavaScript.
  */
 export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
   private readonly dataForms = new Map<SimdLayer, SimdLayer>();
+  /** The reverse pass holds every kept activation as well: its conv scratch gets smaller chunks. */
+  private readonly reverseCtx: SimdContext;
+  /** The ∂x kernels' JavaScript staging, one array for all the layers a gradient prepares. */
+  private kernelScratch: Float32Array | undefined;
 
-  constructor(private readonly ctx: SimdContext) {}
+  constructor(private readonly ctx: SimdContext) {
+    this.reverseCtx = { ...ctx, chunkBytes: Math.min(ctx.chunkBytes, REVERSE_CHUNK_BYTES) };
+  }
 
   relu(dy: SimdTensor, y: SimdTensor, mode: ReluBackwardMode): SimdTensor {
     if (dy.imageBytes !== y.imageBytes || dy.stride !== y.stride || dy.shape.join() !== y.shape.join()) {
@@ -41,12 +51,14 @@ export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
     return out;
   }
 
+  /** Makes a conv's ∂x form ahead of the pass (dense ∂x reads the forward's panels: nothing to make). */
+  prepare(layer: SimdLayer): void {
+    if (layer.kind === 'conv') this.dataForm(layer);
+  }
+
   conv2dData(dz: SimdTensor, layer: SimdLayer): SimdTensor {
-    let back = this.dataForms.get(layer);
-    if (!back) {
-      back = prepareBackwardData(this.ctx, layer);
-      this.dataForms.set(layer, back);
-    }
+    const back = this.dataForm(layer);
+    this.kernelScratch = undefined; // the forms are made (prepare): the pass has begun
     const [n, h, w, c] = dz.shape as [number, number, number, number];
     if (c !== layer.outputs || dz.stride !== back.inStride) {
       throw new VggError(
@@ -55,7 +67,8 @@ export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
       );
     }
     const out = allocMap(this.ctx, n, h, w, layer.inputs, `${layer.name} ∂x`);
-    this.run(out, () => convWinograd(this.ctx, dz, back, out, 'linear'));
+    const conv = back.algorithm === 'im2col' ? convIm2col : convWinograd;
+    this.run(out, () => conv(this.reverseCtx, dz, back, out, 'linear'));
     return out;
   }
 
@@ -143,6 +156,17 @@ export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
       }),
     );
     return dx;
+  }
+
+  private dataForm(layer: SimdLayer): SimdLayer {
+    let back = this.dataForms.get(layer);
+    if (!back) {
+      const floats = 9 * layer.inputs * layer.outputs;
+      if (!this.kernelScratch || this.kernelScratch.length < floats) this.kernelScratch = new Float32Array(floats);
+      back = prepareBackwardData(this.ctx, layer, this.kernelScratch);
+      this.dataForms.set(layer, back);
+    }
+    return back;
   }
 
   /** Releases the backward form of a layer the backend disposes. */

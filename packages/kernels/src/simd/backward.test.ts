@@ -151,6 +151,9 @@ describe('simd backward ops one by one vs the reference ops (odd and real sizes)
     [67, 45, 3, 64, 1],
     [13, 9, 64, 64, 2],
     [7, 7, 256, 128, 2],
+    // ∂x forms (backward-weights.ts): F(4×4) above, im2col where the forward takes F(2×2) (13×9, 7×7),
+    // F(2×2) for kernels of ≥ 1 Mi weights on maps where the forward takes F(4×4) (here 30 tiles).
+    [20, 23, 256, 512, 2],
   ])('conv ∂x, ReLU mask, max pool: x=[1,%i,%i,%i] → %i channels, %i thread(s)', async (h, w, cin, cout, threads) => {
     const backend = await createSimdBackend({ threads });
     backends.push(backend);

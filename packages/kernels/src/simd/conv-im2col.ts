@@ -8,8 +8,15 @@ import type { SimdTensor } from './simd-tensor.js';
  * slack rows take the padded tile rows), chunk by chunk of pixels (`ctx.chunkBytes` of im2col
  * matrix: block1_conv1 at 2048² would need 450 MB at once). For layers with few input
  * channels, where Winograd's transforms cost more than they save (block1_conv1: 3 channels, K = 27).
+ * `output` 'linear': neither bias nor ReLU (the reverse pass's conv ∂x, see backward-ops.ts).
  */
-export function convIm2col(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, out: SimdTensor): void {
+export function convIm2col(
+  ctx: SimdContext,
+  x: SimdTensor,
+  layer: SimdLayer,
+  out: SimdTensor,
+  output: 'relu' | 'linear' = 'relu',
+): void {
   const [n, h, w] = x.shape as [number, number, number, number];
   const pixels = h * w;
   const k = 9 * layer.inputs;
@@ -49,8 +56,8 @@ export function convIm2col(ctx: SimdContext, x: SimdTensor, layer: SimdLayer, ou
           k,
           n: nOut,
           rowsPerJob,
-          bias: layer.bias,
-          relu: 1,
+          bias: output === 'relu' ? layer.bias : 0,
+          relu: output === 'relu' ? 1 : 0,
           colsPerJob: nOut,
         });
       }
