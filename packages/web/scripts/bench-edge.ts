@@ -18,7 +18,7 @@ import { createSimdBackend } from '@vggscope/kernels/simd';
 import { synthWeights } from '@vggscope/synth-weights';
 import { openWeights, writePacked } from '@vggscope/weights';
 import { REPO_ROOT } from '@vggscope/test-utils';
-import { nodeShims, SHIMS } from '../src/build-web.js';
+import { BROWSER_BUNDLE } from '../src/build-web.js';
 
 const WORKERD = process.argv[2] ?? process.env.WORKERD ?? 'workerd';
 const PREFIXES = (process.env.PREFIXES ?? 'block1_pool,block2_pool,block3_pool,block4_pool,block5_pool').split(',');
@@ -35,13 +35,8 @@ if (!version) throw new Error(`no workerd at '${WORKERD}' (npm i workerd; pass n
 await build({
   entryPoints: [join(REPO_ROOT, 'packages/web/scripts/edge/edge-worker.ts')],
   outfile: join(dir, 'worker.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
+  ...BROWSER_BUNDLE,
   target: 'es2022',
-  conditions: ['@vggscope/source', 'browser'],
-  plugins: [nodeShims],
-  inject: [join(SHIMS, 'buffer-global.ts')],
   // workerd gives a module no URL; the readers' module-level `new URL(…, import.meta.url)` need one.
   define: { 'import.meta.url': '"file:///worker/worker.js"' },
   external: ['vggscope-simd.wasm', 'weights.vggw', '@tensorflow/*', 'piscina', '#h5wasm', 'h5wasm', 'h5wasm/*'],

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The app's sources (`app/`), the same from src/ and dist/. */
@@ -34,6 +34,16 @@ export const nodeShims: Plugin = {
   },
 };
 
+/** esbuild options every browser-like bundle of the engine shares (the page, the edge isolate's worker). */
+export const BROWSER_BUNDLE = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  conditions: ['@vggscope/source', 'browser'],
+  plugins: [nodeShims],
+  inject: [join(SHIMS, 'buffer-global.ts')],
+} satisfies BuildOptions;
+
 /**
  * Builds the explorer page into `out`: index.html, main.js (the page), engine-worker.js (the engine
  * in a dedicated worker), the .wasm files (our kernels, the JPEG and WebP decoders) and the sample
@@ -48,13 +58,8 @@ export async function buildWeb(
   const result = await build({
     entryPoints: [join(APP, 'main.ts'), join(APP, 'engine-worker.ts')],
     outdir: out,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
+    ...BROWSER_BUNDLE,
     target: 'chrome114',
-    conditions: ['@vggscope/source', 'browser'],
-    plugins: [nodeShims],
-    inject: [join(SHIMS, 'buffer-global.ts')],
     // h5wasm's web build (4 MB) is imported by the .h5 reader on first use: a chunk of its own, which
     // splitting keeps out of the page and the worker until a .h5 is chosen. Its Node build never runs here.
     external: ['@tensorflow/*', 'piscina', 'h5wasm/node'],

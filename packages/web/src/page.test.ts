@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { loadVgg } from '@vggscope/kernels';
 import { loadInput } from '@vggscope/image';
 import { decodePredictions, gradCamFromActivation, readTopWeights, saliency } from '@vggscope/explain';
-import { FIXTURES, fixture, REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
+import { FIXTURES, fixture, HDF5_LOOP_EDITS, REPO_ROOT, skipNote, tinyWeights } from '@vggscope/test-utils';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -448,16 +448,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       async () => {
         // The Keras 3 file with the bytes that send HDF5 into a loop (read-keras-h5.hostile.test.ts).
         const b = Uint8Array.from(readFileSync(fixture('keras-h5', 'pre_pr22362_nested_container.model.weights.h5')));
-        const edits = [
-          [1184, 138],
-          [3525, 182],
-          [4023, 86],
-          [3708, 191],
-          [2040, 67],
-          [3158, 130],
-          [2558, 171],
-        ];
-        for (const [at, v] of edits) b[at!] = v!;
+        for (const [at, v] of HDF5_LOOP_EDITS) b[at] = v;
         const loop = join(tmp, 'loop.h5');
         writeFileSync(loop, b);
         const t0 = performance.now();

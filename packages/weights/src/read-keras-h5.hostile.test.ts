@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeLegacyH5 } from '@vggscope/synth-weights';
-import { FIXTURES, NO_FIXTURES_REASON, fixture, synthH5 } from '@vggscope/test-utils';
+import { FIXTURES, HDF5_LOOP_EDITS, NO_FIXTURES_REASON, fixture, synthH5 } from '@vggscope/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph } from '@vggscope/core';
 import { loadWeights } from './load-weights.js';
@@ -179,15 +179,7 @@ describe.skipIf(!FIXTURES)(
     });
 
     it('a file HDF5 loops on → stopped at the time budget with E_WEIGHTS_FORMAT', async () => {
-      const p = edited('pre_pr22362_nested_container.model.weights.h5', [
-        [1184, 138],
-        [3525, 182],
-        [4023, 86],
-        [3708, 191],
-        [2040, 67],
-        [3158, 130],
-        [2558, 171],
-      ]);
+      const p = edited('pre_pr22362_nested_container.model.weights.h5', HDF5_LOOP_EDITS);
       const e = await expectVggError(() => readKerasH5(p, { timeoutMs: 3000 }), 'E_WEIGHTS_FORMAT', 20_000);
       expect(e.message).toMatch(/took longer than 3.0 s and was stopped/);
       await expect(readKerasH5(fixture('keras-h5', '12net.h5'))).resolves.toMatchObject({ layout: 'keras-legacy' });

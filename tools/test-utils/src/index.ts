@@ -125,3 +125,17 @@ export const PYTHON_WITH_NUMPY = ['python3', '/usr/bin/python3'].find(
 export function skipNote(skipped: boolean, reason: string): string {
   return skipped ? ` (skipped: ${reason})` : '';
 }
+
+/**
+ * Byte edits (offset, new value) of the Keras 3 fixture `keras-h5/pre_pr22362_nested_container.model.weights.h5`
+ * that send the HDF5 library into an endless loop (found by fuzzing): readers must stop at their time budget.
+ */
+export const HDF5_LOOP_EDITS: readonly (readonly [number, number])[] = [
+  [1184, 138],
+  [3525, 182],
+  [4023, 86],
+  [3708, 191],
+  [2040, 67],
+  [3158, 130],
+  [2558, 171],
+];
