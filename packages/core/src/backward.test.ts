@@ -8,7 +8,7 @@ import { resolveObjective } from './objectives.js';
  * A backend that tracks shapes and live handles only (numerics: kernels' tests against float64
  * loops and finite differences), to check what the reverse pass keeps and when it prepares.
  */
-function recordingBackend() {
+function recordingBackend({ masks = false } = {}) {
   type H = { id: number; shape: number[]; from: string };
   let next = 0;
   const live = new Map<number, string>();
@@ -32,6 +32,7 @@ function recordingBackend() {
     globalPool: (_dy, x) => reverse(x.shape, 'global pool ∂x'),
     unflatten: (_dy, shape) => reverse([...shape], 'unflatten'),
     dense: (dz, l) => reverse([dz.shape[0]!, l.inputShape[0]!], `∂x ${l.name}`),
+    ...(masks ? { mask: (y: H) => make(y.shape, `mask of ${y.from}`) } : {}),
   };
   const backend: Backend<H, GraphLayer> = {
     name: 'recording',
@@ -68,6 +69,20 @@ describe('runGradient: what the reverse pass keeps, and when the backend prepare
     const convs = graph.layers.filter((l) => l.spec.kind === 'conv').map((l) => l.name);
     // At the first reverse op: the input (wrt), 13 conv outputs, block5_pool (the target) and the seed.
     expect(liveAtReverse()!.sort()).toEqual(['input', 'input', ...convs, 'pool'].sort());
+    expect(live.size, 'every handle disposed').toBe(0);
+  });
+
+  it('with a backend that has masks: keeps a mask instead of the output of every conv followed by a conv', async () => {
+    const { backend, live, liveAtReverse } = recordingBackend({ masks: true });
+    const objective = resolveObjective(graph, { kind: 'filter', layer: 'block5_pool', filter: 3 }, 1);
+    await runGradient(backend, graph, prepared, x, { objective, wrt: layer('input_1') });
+    const convs = graph.layers.filter((l) => l.spec.kind === 'conv');
+    const beforePool = convs.filter((l) => graph.layers[l.index + 1]!.spec.kind === 'pool').map((l) => l.name);
+    const masked = convs.map((l) => l.name).filter((n) => !beforePool.includes(n));
+    expect(beforePool).toEqual(['block1_conv2', 'block2_conv2', 'block3_conv3', 'block4_conv3', 'block5_conv3']);
+    expect(liveAtReverse()!.sort()).toEqual(
+      ['input', 'input', ...beforePool, ...masked.map((n) => `mask of ${n}`), 'pool'].sort(),
+    );
     expect(live.size, 'every handle disposed').toBe(0);
   });
 

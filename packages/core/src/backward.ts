@@ -79,13 +79,23 @@ async function forwardBackward<T, L>(
     if (kept[i] !== undefined) backend.dispose(kept[i]!);
     kept[i] = undefined;
   };
+  // Below `wrt` nothing is needed again (the reverse pass stops there), nor what no reverse step
+  // reads; a ReLU output only its own mask step reads is kept as the backend's mask, where it has one.
+  const keepForReverse = async (j: number) => {
+    const read = j >= wrt ? readInReverse(graph, j, wrt) : 'none';
+    if (read === 'none') release(j);
+    else if (read === 'mask' && ops.mask) {
+      const mask = await ops.mask(kept[j]!);
+      release(j);
+      kept[j] = mask;
+    }
+  };
   let dy: T | undefined;
   try {
     kept[0] = await backend.input(batch);
     for (let i = 1; i <= target; i++) {
       kept[i] = await applyLayer(backend, graph.layers[i]!, kept[i - 1]!, prepared, i === target);
-      // Below `wrt` nothing is needed again (the reverse pass stops there), nor what no reverse step reads.
-      if (i - 1 < wrt || !readInReverse(graph, i - 1, wrt)) release(i - 1);
+      await keepForReverse(i - 1);
     }
     const seed = request.objective.seed(await backend.read(kept[target]!));
     if (!allFinite(seed.value)) throw nonFinite(graph.layers[target]!, graph.layers[target]!, 'objective');
@@ -116,21 +126,23 @@ async function forwardBackward<T, L>(
 }
 
 /**
- * Whether the reverse pass reads layer `j`'s output: a ReLU's mask needs it (conv, dense but the
- * softmax), so does the pool after it (its argmax), and `wrt`'s is returned. A max pool's output
- * feeding a conv is read by neither (a conv's ∂x needs only its kernel): 6 MB at VGG16 224².
+ * What the reverse pass reads of layer `j`'s output: the values where the pool after it takes its
+ * argmax or where it is `wrt`'s (returned); only `y > 0` where it is a ReLU's (conv, dense but the
+ * softmax) and nothing else reads it; nothing for a max pool's output feeding a conv (a conv's ∂x
+ * needs only its kernel: 6 MB at VGG16 224²).
  */
-function readInReverse(graph: VggGraph, j: number, wrt: number): boolean {
+function readInReverse(graph: VggGraph, j: number, wrt: number): 'values' | 'mask' | 'none' {
   const spec = graph.layers[j]!.spec;
   const next = graph.layers[j + 1]?.spec.kind;
+  if (j === wrt || next === 'pool' || next === 'global_pool') return 'values';
   const relu = spec.kind === 'conv' || (spec.kind === 'dense' && spec.activation === 'relu');
-  return j === wrt || relu || next === 'pool' || next === 'global_pool';
+  return relu ? 'mask' : 'none';
 }
 
 interface Step<T> {
   /** ∂objective/∂(the layer's output). */
   readonly dy: T;
-  /** The layer's output and input in the forward pass, where the reverse pass keeps them (readInReverse). */
+  /** The layer's output (or the backend's mask of it) and input in the forward pass, where kept (readInReverse). */
   readonly y: T | undefined;
   readonly x: T | undefined;
   readonly batch: number;

@@ -19,8 +19,13 @@ import {
   RELU_BACKWARD_FLOATS,
   RELU_BACKWARD_GUIDED,
   RELU_BACKWARD_OUT,
+  RELU_BACKWARD_PACKED,
   RELU_BACKWARD_PER_JOB,
   RELU_BACKWARD_Y,
+  RELU_MASK_FLOATS,
+  RELU_MASK_MASK,
+  RELU_MASK_PER_JOB,
+  RELU_MASK_Y,
 } from './abi.generated';
 import { arg, argPtr, min } from './common';
 
@@ -39,15 +44,43 @@ export function reluBackwardJob(ctrl: usize, j: i32): void {
   const floats = arg(ctrl, RELU_BACKWARD_FLOATS);
   const perJob = arg(ctrl, RELU_BACKWARD_PER_JOB);
   const guided = arg(ctrl, RELU_BACKWARD_GUIDED) != 0;
+  const packed = arg(ctrl, RELU_BACKWARD_PACKED) != 0;
   const i0 = j * perJob;
   const i1 = min(floats, i0 + perJob);
   const zero = f32x4.splat(0);
+  const lanes = i32x4(1, 2, 4, 8);
   for (let i = i0; i < i1; i += 4) {
     const at = (<usize>i) << 2;
     const g = v128.load(dy + at);
-    let keep = f32x4.gt(v128.load(y + at), zero);
+    let keep: v128;
+    if (packed) {
+      // Float i's bit is bit (i & 7) of byte i >> 3: this group of 4 is one nibble.
+      const nibble = (<i32>load<u8>(y + ((<usize>i) >> 3)) >> (i & 4)) & 15;
+      keep = i32x4.ne(v128.and(i32x4.splat(nibble), lanes), i32x4.splat(0));
+    } else keep = f32x4.gt(v128.load(y + at), zero);
     if (guided) keep = v128.and(keep, f32x4.gt(g, zero));
     v128.store(out + at, v128.and(g, keep));
+  }
+}
+
+/**
+ * One job of packing a ReLU output to its mask: bit (i & 7) of byte i >> 3 is y[i] > 0 — all the
+ * reverse pass needs of a ReLU output no pool reads (1/32 of the floats).
+ * Args: y, mask, floats (a multiple of 8), perJob (floats, a multiple of 8).
+ */
+export function reluMaskJob(ctrl: usize, j: i32): void {
+  const y = argPtr(ctrl, RELU_MASK_Y);
+  const mask = argPtr(ctrl, RELU_MASK_MASK);
+  const floats = arg(ctrl, RELU_MASK_FLOATS);
+  const perJob = arg(ctrl, RELU_MASK_PER_JOB);
+  const i0 = j * perJob;
+  const i1 = min(floats, i0 + perJob);
+  const zero = f32x4.splat(0);
+  for (let i = i0; i < i1; i += 8) {
+    const at = y + ((<usize>i) << 2);
+    const lo = i32x4.bitmask(f32x4.gt(v128.load(at), zero));
+    const hi = i32x4.bitmask(f32x4.gt(v128.load(at, 16), zero));
+    store<u8>(mask + ((<usize>i) >> 3), <u8>(lo | (hi << 4)));
   }
 }
 

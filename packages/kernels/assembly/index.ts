@@ -14,13 +14,14 @@ import {
   OP_WINOGRAD_OUTPUT,
   OP_WINOGRAD_WEIGHTS,
   OP_RELU_BACKWARD,
+  OP_RELU_MASK,
   OP_MAX_POOL_BACKWARD,
   OP_DENSE_DATA,
   W_COUNTER,
   W_JOBS,
   W_OP,
 } from './abi.generated';
-import { denseDataJob, maxPoolBackwardJob, reluBackwardJob } from './backward';
+import { denseDataJob, maxPoolBackwardJob, reluBackwardJob, reluMaskJob } from './backward';
 import { gemmJob } from './gemm';
 import { im2colJob } from './im2col';
 import { maxPoolJob } from './max-pool';
@@ -59,6 +60,7 @@ export function work(ctrl: usize, scratch: usize): void {
     else if (op == OP_WINOGRAD2_OUTPUT) winograd2OutputJob(ctrl, j, scratch);
     else if (op == OP_WINOGRAD2_WEIGHTS) winograd2WeightsJob(ctrl, j, scratch);
     else if (op == OP_RELU_BACKWARD) reluBackwardJob(ctrl, j);
+    else if (op == OP_RELU_MASK) reluMaskJob(ctrl, j);
     else if (op == OP_MAX_POOL_BACKWARD) maxPoolBackwardJob(ctrl, j);
     else if (op == OP_DENSE_DATA) denseDataJob(ctrl, j);
     else unreachable();

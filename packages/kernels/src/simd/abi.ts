@@ -126,7 +126,9 @@ export const ABI = {
     winograd2Output: { code: 9, args: WINOGRAD_OUTPUT_ARGS },
     winograd2Weights: { code: 10, args: WINOGRAD_WEIGHTS_ARGS },
     // The reverse pass (assembly/backward.ts; its conv ∂x is winogradOutput/winogradFused with relu 0).
-    reluBackward: { code: 12, args: ['dy', 'y', 'out', 'floats', 'perJob', 'guided'] },
+    // reluMask packs a ReLU output to 1 bit a float; reluBackward reads either (packed 1).
+    reluMask: { code: 11, args: ['y', 'mask', 'floats', 'perJob'] },
+    reluBackward: { code: 12, args: ['dy', 'y', 'out', 'floats', 'perJob', 'guided', 'packed'] },
     maxPoolBackward: { code: 13, args: ['x', 'dy', 'out', 'h', 'w', 'cp', 'perJob'] },
     denseData: {
       code: 14,

@@ -36,19 +36,29 @@ export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
     const out = isMap(y)
       ? allocMap(this.ctx, n, y.shape[1]!, y.shape[2]!, y.shape[3]!, 'ReLU gradient')
       : allocVector(this.ctx, n, y.shape[1]!, y.stride, 'ReLU gradient');
-    const floats = (isMap(y) ? n : roundUp(n, MR)) * (y.imageBytes / 4);
-    const [perJob, jobs] = split(floats / 4, this.ctx.team.threads, 16384);
+    const floats = storedFloats(y);
+    const [perJob, jobs] = split(floats / 8, this.ctx.team.threads, 8192);
     this.run(out, () =>
       this.ctx.team.run('reluBackward', jobs, {
         dy: dy.ptr,
         y: y.ptr,
         out: out.ptr,
         floats,
-        perJob: perJob * 4,
+        perJob: perJob * 8,
         guided: mode === 'guided' ? 1 : 0,
+        packed: y.bits ? 1 : 0,
       }),
     );
     return out;
+  }
+
+  /** A ReLU output packed to its mask, 1 bit a float: what `relu` needs of an output no pool reads. */
+  mask(y: SimdTensor): SimdTensor {
+    const floats = storedFloats(y);
+    const mask = { ...y, ptr: this.ctx.arena.alloc(floats / 8, 'ReLU mask'), bits: true as const };
+    const [perJob, jobs] = split(floats / 8, this.ctx.team.threads, 8192);
+    this.run(mask, () => this.ctx.team.run('reluMask', jobs, { y: y.ptr, mask: mask.ptr, floats, perJob: perJob * 8 }));
+    return mask;
   }
 
   /** Makes a conv's ∂x form ahead of the pass (dense ∂x reads the forward's panels: nothing to make). */
@@ -184,4 +194,9 @@ export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
       throw e;
     }
   }
+}
+
+/** Floats of a tensor's whole stored layout (a multiple of 8: channels are padded to 8). */
+function storedFloats(y: SimdTensor): number {
+  return (isMap(y) ? y.shape[0]! : roundUp(y.shape[0]!, MR)) * (y.imageBytes / 4);
 }

@@ -166,6 +166,14 @@ describe('simd backward ops one by one vs the reference ops (odd and real sizes)
     const dyS = await backend.input(dy);
     const masked = ops.relu(dyS, y, 'plain');
     const maskedRef = reluBackward(dy, yRef, 'plain');
+    // The packed mask (1 bit a float) stands in for y exactly, plain and guided.
+    const bits = ops.mask(y);
+    for (const mode of ['plain', 'guided'] as const) {
+      const [fromY, fromBits] = [ops.relu(dyS, y, mode), ops.relu(dyS, bits, mode)];
+      const [a, b] = [(await backend.read(fromY)).data, (await backend.read(fromBits)).data];
+      expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer)), `${mode} ReLU from the packed mask`).toBe(true);
+      expect(relativeL2(a, reluBackward(dy, yRef, mode).data), mode).toBeLessThan(1e-4);
+    }
     const dx = ops.conv2dData(masked, prepared);
     const want = conv2dBackwardData(maskedRef, weights.kernel);
     expect(relativeL2((await backend.read(dx)).data, want.data), 'conv ∂x').toBeLessThan(1e-4);

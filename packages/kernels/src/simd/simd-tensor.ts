@@ -15,6 +15,11 @@ export interface SimdTensor {
   readonly stride: number;
   /** Bytes from one image (or row) to the next. */
   readonly imageBytes: number;
+  /**
+   * A ReLU mask (backward-ops.ts `mask`): `ptr` holds 1 bit per float of the layout above (bit
+   * i & 7 of byte i >> 3: y[i] > 0), not the floats. Only the ReLU backward reads it.
+   */
+  readonly bits?: true;
 }
 
 export function isMap(x: SimdTensor): boolean {
