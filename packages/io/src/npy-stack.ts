@@ -98,7 +98,7 @@ export class NpyStackWriter {
   async close(): Promise<number[]> {
     const shape = [this.rows, ...this.rowShape];
     await this.flush();
-    await this.io(() => this.fh.write(npyPreamble('<f4', shape, this.headerLength), 0, this.headerLength, 0));
+    await writeAllAt(this.fh, npyPreamble('<f4', shape, this.headerLength), 0, this.path);
     await this.io(() => this.fh.close());
     await this.io(() => rename(this.tmp, this.path));
     return shape;

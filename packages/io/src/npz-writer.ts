@@ -116,7 +116,7 @@ export class NpzWriter {
     const patch = Buffer.alloc(4);
     patch.writeUInt32LE(computed, 0);
     await this.flush();
-    await this.io(() => this.fh.write(patch, 0, 4, entry.offset + 14));
+    await writeAllAt(this.fh, patch, entry.offset + 14, this.path);
   }
 
   private async addEntry(key: string, size: number, crc: number, chunks: AsyncIterable<Uint8Array>): Promise<Entry> {
