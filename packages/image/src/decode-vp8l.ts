@@ -36,7 +36,7 @@ export function vp8lHeader(data: Uint8Array): { width: number; height: number; b
  */
 export function decodeVp8lRows(data: Uint8Array, sink: RgbRowSink): void {
   const { width, height, br } = vp8lHeader(data);
-  const subImage = (w: number, h: number): Uint32Array => {
+  const subImage = (w: number, h: number): Int32Array => {
     const cacheBits = readCacheBits(br);
     const codes = readEntropyCodes(br, w, h, cacheBits);
     return decodePixels(br, w, h, codes, h, () => undefined);
@@ -72,14 +72,18 @@ export function decodeVp8lRows(data: Uint8Array, sink: RgbRowSink): void {
   decodePixels(br, codedWidth, height, codes, ringRowsFor(codedWidth, height), (y, coded) => {
     let row = coded;
     for (let t = transforms.length - 1; t >= 0; t--) row = transforms[t]!.apply(y, row);
-    for (let x = 0, o = 0; x < width; x++, o += 3) {
-      const argb = row[x]!;
-      rgb[o] = argb >>> 16;
-      rgb[o + 1] = argb >>> 8;
-      rgb[o + 2] = argb;
-    }
+    argbToRgb(row, rgb, width);
     sink.row(y, rgb);
   });
+}
+
+function argbToRgb(argb: Int32Array, rgb: Uint8Array, width: number): void {
+  for (let x = 0, o = 0; x < width; x++, o += 3) {
+    const p = argb[x]!;
+    rgb[o] = p >>> 16;
+    rgb[o + 1] = p >>> 8;
+    rgb[o + 2] = p;
+  }
 }
 
 function readCacheBits(br: Vp8lBits): number {
@@ -90,8 +94,8 @@ function readCacheBits(br: Vp8lBits): number {
 }
 
 /** libwebp's `ExpandColorMap`: the delta-coded palette summed up, padded with transparent black to 2^(8 >> bits) entries. */
-function expandPalette(coded: Uint32Array, bits: number): Uint32Array {
-  const out = new Uint32Array(1 << (8 >> bits));
+function expandPalette(coded: Int32Array, bits: number): Int32Array {
+  const out = new Int32Array(1 << (8 >> bits));
   out[0] = coded[0]!;
   for (let i = 1; i < coded.length; i++) out[i] = addPixels(coded[i]!, out[i - 1]!);
   return out;

@@ -8,7 +8,7 @@ export type CodeGroup = readonly [PrefixCode, PrefixCode, PrefixCode, PrefixCode
 export interface EntropyCodes {
   readonly groups: readonly (CodeGroup | undefined)[];
   /** Group index per tile, or undefined for a single group. */
-  readonly tiles?: Uint32Array;
+  readonly tiles?: Int32Array;
   readonly tileBits: number;
   readonly cacheBits: number;
 }
@@ -38,9 +38,9 @@ export function readEntropyCodes(
   width: number,
   height: number,
   cacheBits: number,
-  readImage?: (w: number, h: number) => Uint32Array,
+  readImage?: (w: number, h: number) => Int32Array,
 ): EntropyCodes {
-  let tiles: Uint32Array | undefined;
+  let tiles: Int32Array | undefined;
   let tileBits = 0;
   let numGroups = 1;
   if (readImage && br.read(1)) {
@@ -83,13 +83,13 @@ export function decodePixels(
   height: number,
   codes: EntropyCodes,
   ringRows: number,
-  onRow: (y: number, row: Uint32Array) => void,
-): Uint32Array {
-  const ring = new Uint32Array(ringRows * width);
+  onRow: (y: number, row: Int32Array) => void,
+): Int32Array {
+  const ring = new Int32Array(ringRows * width);
   const capacity = ring.length;
   const total = width * height;
   const cacheBits = codes.cacheBits;
-  const cache = cacheBits > 0 ? new Uint32Array(1 << cacheBits) : undefined;
+  const cache = cacheBits > 0 ? new Int32Array(1 << cacheBits) : undefined;
   const cacheShift = 32 - cacheBits;
   const { groups, tiles, tileBits } = codes;
   const tilesPerRow = subSample(width, tileBits);

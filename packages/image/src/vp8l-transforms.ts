@@ -1,12 +1,12 @@
 /**
  * The inverse VP8L transforms (RFC 9649 §4), one row at a time, with libwebp's exact arithmetic
- * (`src/dsp/lossless.c`). Pixels are ARGB in 32-bit integers (signed in JavaScript: mask, never compare).
+ * (`src/dsp/lossless.c`). Pixels are ARGB in 32-bit integers (`Int32Array`s, so V8 keeps them small integers; mask, never compare).
  */
 export interface RowTransform {
   /** The width of the rows this transform produces. */
   readonly width: number;
   /** Transforms row `y` (`input`, of the width the transform reads) and returns its output row (valid until the next call). */
-  apply(y: number, input: Uint32Array): Uint32Array;
+  apply(y: number, input: Int32Array): Int32Array;
 }
 
 /** Per-channel sum mod 256 (`VP8LAddPixels`). */
@@ -16,70 +16,94 @@ export function addPixels(a: number, b: number): number {
 
 const average2 = (a: number, b: number) => (((a ^ b) & 0xfefefefe) >>> 1) + (a & b);
 const clip255 = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+const BLACK = 0xff000000 | 0;
 
+/** libwebp's `Select(a = T, b = L, c = TL)`: whichever of T and L is nearer (Manhattan) to the gradient estimate. */
 function select(a: number, b: number, c: number): number {
-  let d = 0;
-  for (let s = 0; s < 32; s += 8) {
-    const [ca, cb, cc] = [(a >>> s) & 255, (b >>> s) & 255, (c >>> s) & 255];
-    d += Math.abs(cb - cc) - Math.abs(ca - cc);
-  }
+  const d =
+    Math.abs((b >>> 24) - (c >>> 24)) -
+    Math.abs((a >>> 24) - (c >>> 24)) +
+    Math.abs(((b >>> 16) & 255) - ((c >>> 16) & 255)) -
+    Math.abs(((a >>> 16) & 255) - ((c >>> 16) & 255)) +
+    Math.abs(((b >>> 8) & 255) - ((c >>> 8) & 255)) -
+    Math.abs(((a >>> 8) & 255) - ((c >>> 8) & 255)) +
+    Math.abs((b & 255) - (c & 255)) -
+    Math.abs((a & 255) - (c & 255));
   return d <= 0 ? a : b;
 }
 
+const addSubFull = (a: number, b: number, c: number, s: number) =>
+  clip255(((a >>> s) & 255) + ((b >>> s) & 255) - ((c >>> s) & 255)) << s;
+
 function clampAddSubtractFull(a: number, b: number, c: number): number {
-  let out = 0;
-  for (let s = 0; s < 32; s += 8) out |= clip255(((a >>> s) & 255) + ((b >>> s) & 255) - ((c >>> s) & 255)) << s;
-  return out;
+  return addSubFull(a, b, c, 24) | addSubFull(a, b, c, 16) | addSubFull(a, b, c, 8) | addSubFull(a, b, c, 0);
 }
+
+const addSubHalf = (ave: number, c: number, s: number) => {
+  const x = (ave >>> s) & 255;
+  return clip255(x + (((x - ((c >>> s) & 255)) / 2) | 0)) << s; // C's division: towards zero
+};
 
 function clampAddSubtractHalf(a: number, b: number, c: number): number {
   const ave = average2(a, b);
-  let out = 0;
-  for (let s = 0; s < 32; s += 8) {
-    const x = (ave >>> s) & 255;
-    out |= clip255(x + (((x - ((c >>> s) & 255)) / 2) | 0)) << s;
-  }
-  return out;
+  return addSubHalf(ave, c, 24) | addSubHalf(ave, c, 16) | addSubHalf(ave, c, 8) | addSubHalf(ave, c, 0);
 }
 
-/** The 16 predictors by mode (14 and 15 are libwebp's black sentinels): left L, top T, top-right TR, top-left TL. */
-const PREDICT: ((L: number, T: number, TR: number, TL: number) => number)[] = [
-  () => 0xff000000 | 0,
-  (L) => L,
-  (_L, T) => T,
-  (_L, _T, TR) => TR,
-  (_L, _T, _TR, TL) => TL,
-  (L, T, TR) => average2(average2(L, TR), T),
-  (L, _T, _TR, TL) => average2(L, TL),
-  (L, T) => average2(L, T),
-  (_L, T, _TR, TL) => average2(TL, T),
-  (_L, T, TR) => average2(T, TR),
-  (L, T, TR, TL) => average2(average2(L, TL), average2(T, TR)),
-  (L, T, _TR, TL) => select(T, L, TL),
-  (L, T, _TR, TL) => clampAddSubtractFull(L, T, TL),
-  (L, T, _TR, TL) => clampAddSubtractHalf(L, T, TL),
-  () => 0xff000000 | 0,
-  () => 0xff000000 | 0,
-];
+/**
+ * Predictor `mode` from left L, top T, top-right TR, top-left TL (RFC 9649 §4.1; libwebp's
+ * `VP8LPredictor*`); 14 and 15 are libwebp's black sentinels.
+ */
+export function predict(mode: number, L: number, T: number, TR: number, TL: number): number {
+  switch (mode) {
+    case 1:
+      return L;
+    case 2:
+      return T;
+    case 3:
+      return TR;
+    case 4:
+      return TL;
+    case 5:
+      return average2(average2(L, TR), T);
+    case 6:
+      return average2(L, TL);
+    case 7:
+      return average2(L, T);
+    case 8:
+      return average2(TL, T);
+    case 9:
+      return average2(T, TR);
+    case 10:
+      return average2(average2(L, TL), average2(T, TR));
+    case 11:
+      return select(T, L, TL);
+    case 12:
+      return clampAddSubtractFull(L, T, TL);
+    case 13:
+      return clampAddSubtractHalf(L, T, TL);
+    default:
+      return BLACK;
+  }
+}
 
 /** Mode per tile of `bits` from the green byte of the transform image; the top row is L, the left column T. */
 export class PredictorTransform implements RowTransform {
   /** The row above at [0, width), the row being made at [width, 2·width): the top-right of the last pixel is this row's first, as in libwebp's contiguous buffer. */
-  private readonly buf: Uint32Array;
+  private readonly buf: Int32Array;
 
   constructor(
     readonly width: number,
     private readonly bits: number,
-    private readonly modes: Uint32Array,
+    private readonly modes: Int32Array,
   ) {
-    this.buf = new Uint32Array(2 * width);
+    this.buf = new Int32Array(2 * width);
   }
 
-  apply(y: number, input: Uint32Array): Uint32Array {
+  apply(y: number, input: Int32Array): Int32Array {
     const [w, buf] = [this.width, this.buf];
     if (y > 0) buf.copyWithin(0, w, 2 * w);
     if (y === 0) {
-      let left = (buf[w] = addPixels(input[0]!, 0xff000000 | 0));
+      let left = (buf[w] = addPixels(input[0]!, BLACK));
       for (let x = 1; x < w; x++) left = buf[w + x] = addPixels(input[x]!, left);
       return buf.subarray(w);
     }
@@ -87,12 +111,10 @@ export class PredictorTransform implements RowTransform {
     const tilesPerRow = (w + (1 << this.bits) - 1) >> this.bits;
     const modeRow = (y >> this.bits) * tilesPerRow;
     for (let x = 1; x < w;) {
-      const predict = PREDICT[(this.modes[modeRow + (x >> this.bits)]! >> 8) & 15]!;
+      const mode = (this.modes[modeRow + (x >> this.bits)]! >> 8) & 15;
       const end = Math.min(((x >> this.bits) + 1) << this.bits, w);
-      for (; x < end; x++) {
-        const p = predict(buf[w + x - 1]!, buf[x]!, buf[x + 1]!, buf[x - 1]!);
-        buf[w + x] = addPixels(input[x]!, p);
-      }
+      for (; x < end; x++)
+        buf[w + x] = addPixels(input[x]!, predict(mode, buf[w + x - 1]!, buf[x]!, buf[x + 1]!, buf[x - 1]!));
     }
     return buf.subarray(w);
   }
@@ -102,17 +124,17 @@ const delta = (t: number, c: number) => (((t << 24) >> 24) * ((c << 24) >> 24)) 
 
 /** Per tile: green_to_red (blue byte), green_to_blue (green byte), red_to_blue (red byte). */
 export class CrossColorTransform implements RowTransform {
-  private readonly out: Uint32Array;
+  private readonly out: Int32Array;
 
   constructor(
     readonly width: number,
     private readonly bits: number,
-    private readonly multipliers: Uint32Array,
+    private readonly multipliers: Int32Array,
   ) {
-    this.out = new Uint32Array(width);
+    this.out = new Int32Array(width);
   }
 
-  apply(y: number, input: Uint32Array): Uint32Array {
+  apply(y: number, input: Int32Array): Int32Array {
     const tilesPerRow = (this.width + (1 << this.bits) - 1) >> this.bits;
     const row = (y >> this.bits) * tilesPerRow;
     for (let x = 0; x < this.width; x++) {
@@ -128,13 +150,13 @@ export class CrossColorTransform implements RowTransform {
 }
 
 export class SubtractGreenTransform implements RowTransform {
-  private readonly out: Uint32Array;
+  private readonly out: Int32Array;
 
   constructor(readonly width: number) {
-    this.out = new Uint32Array(width);
+    this.out = new Int32Array(width);
   }
 
-  apply(_y: number, input: Uint32Array): Uint32Array {
+  apply(_y: number, input: Int32Array): Int32Array {
     for (let x = 0; x < this.width; x++) {
       const argb = input[x]!;
       const green = (argb >>> 8) & 255;
@@ -146,18 +168,18 @@ export class SubtractGreenTransform implements RowTransform {
 
 /** Palette lookup; with ≤ 16 colours several indices are bundled into one pixel's green byte (`bits` = log2 of pixels per byte). */
 export class ColorIndexingTransform implements RowTransform {
-  private readonly out: Uint32Array;
+  private readonly out: Int32Array;
 
   /** `palette` is libwebp's expanded colour map: 1 << (8 >> bits) entries, black past the real colours. */
   constructor(
     readonly width: number,
     private readonly bits: number,
-    private readonly palette: Uint32Array,
+    private readonly palette: Int32Array,
   ) {
-    this.out = new Uint32Array(width);
+    this.out = new Int32Array(width);
   }
 
-  apply(_y: number, input: Uint32Array): Uint32Array {
+  apply(_y: number, input: Int32Array): Int32Array {
     const bpp = 8 >> this.bits;
     const [countMask, bitMask] = [(1 << this.bits) - 1, (1 << bpp) - 1];
     let packed = 0;
