@@ -1,8 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { skipNote } from '@vggscope/test-utils';
-import { describe, expect, it, vi } from 'vitest';
-import { decodeImage } from './decode-image.js';
+import { describe, expect, it } from 'vitest';
+import { disagreements, hasPillow, pillowCases, whyNoPillow as why } from './testdata/vp8l-pillow.js';
 
 // Lossless WebP decoded by our streaming VP8L decoder against Pillow (libwebp 1.2.4 on Debian),
 // on files Pillow's encoder makes at test time: every transform (predictor, cross-colour, subtract
@@ -11,27 +8,6 @@ import { decodeImage } from './decode-image.js';
 // 800,000 pixels back, past the wrap of the decoder's ring of rows), alpha, VP8X files; then
 // corruptions of seed files (bit flips, byte stomps, truncations of the file or of the bitstream
 // alone), where Pillow decides: the same pixels, or a refusal.
-const PYTHON = '/usr/bin/python3';
-const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL, numpy'], { stdio: 'ignore' }).status === 0;
-const why = skipNote(!hasPillow, 'Debian python3-pil/python3-numpy not installed (apt-get install python3-pil)');
-
-const COMMON = String.raw`
-import base64, hashlib, io, json, sys, warnings
-import numpy as np
-from PIL import Image
-warnings.simplefilter("ignore")
-out = []
-def case(name, data):
-    try:
-        rgb = Image.open(io.BytesIO(data)).convert("RGB")
-        res = {"read": True, "md5": hashlib.md5(rgb.tobytes()).hexdigest()}
-    except Exception as e:
-        res = {"read": False, "error": type(e).__name__ + ": " + str(e)[:80]}
-    out.append({"name": name, "webp": base64.b64encode(data).decode(), **res})
-def webp(a, **kw):
-    b = io.BytesIO(); Image.fromarray(a).save(b, "WEBP", lossless=True, **kw); return b.getvalue()
-`;
-
 const SWEEP = String.raw`
 def content(kind, w, h):
     yy, xx = np.mgrid[0:h, 0:w]
@@ -113,44 +89,6 @@ for i in range(3500):
     case(f"mutant{i}", bytes(s))
 json.dump(out, sys.stdout)
 `;
-
-interface Case {
-  name: string;
-  webp: string;
-  read: boolean;
-  md5?: string;
-  error?: string;
-}
-
-function pillowCases(script: string): Case[] {
-  const r = spawnSync(PYTHON, ['-c', COMMON + script], { maxBuffer: 256 << 20 });
-  expect(r.status, String(r.stderr)).toBe(0);
-  return JSON.parse(String(r.stdout)) as Case[];
-}
-
-/** Our decision on each case against Pillow's: the md5 of the RGB pixels, or a typed refusal. */
-function disagreements(cases: Case[]): string[] {
-  const differ: string[] = [];
-  // Corrupt sizes above Pillow's warning limit warn, as Pillow does; not wanted in the test's output.
-  const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
-  for (const c of cases) {
-    let ours: string;
-    try {
-      ours = createHash('md5')
-        .update(decodeImage(Buffer.from(c.webp, 'base64'), `${c.name}.webp`).data)
-        .digest('hex');
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      // A corrupt size may exceed the pixel limit before Pillow gets to refuse it otherwise.
-      if (code !== 'E_IMAGE_DECODE' && !(code === 'E_IMAGE_TOO_LARGE' && !c.read)) throw e;
-      ours = 'refused';
-    }
-    if (ours !== (c.read ? c.md5 : 'refused'))
-      differ.push(`${c.name}: Pillow ${c.read ? 'reads' : c.error}, ours ${ours}`);
-  }
-  warn.mockRestore();
-  return differ;
-}
 
 describe.skipIf(!hasPillow)(`lossless WebP (VP8L) decoded as Pillow decodes it${why}`, () => {
   it('600 files over every transform, palette bundling, cache, meta code and content; one with references past the ring', () => {
