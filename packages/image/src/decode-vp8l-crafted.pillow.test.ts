@@ -4,7 +4,8 @@ import { disagreements, hasPillow, pillowCases, whyNoPillow as why } from './tes
 // Bitstreams written bit by bit (Pillow's encoder never makes them): predictor modes 14 and 15
 // (libwebp: black), palette indices past the palette, simple codes with symbols past the distance
 // alphabet or repeated, plane-coded and long distances in and out of range, copies to and past the
-// last pixel, the colour cache (a slot never filled included), and a stream cut at every byte.
+// last pixel, the colour cache (a slot never filled included), and a stream cut at every byte; then
+// containers around a valid stream (padding, trailing data, VP8X chunks, ALPH, flags) as the demuxer sees them.
 const CRAFTED = String.raw`
 import struct
 class W:
@@ -153,13 +154,48 @@ backref_case("copies_to_the_end", 7, 3, [("lit", 10), ("copy", 6, 0, 1, 0), ("li
 backref_case("copy_overlapping_to_the_end", 7, 3, [("lit", 10), ("copy", 6, 2, 1, 0)])
 backref_case("colour_cache", 6, 4, [("lit", 5), ("cache", 0), ("cache", 1), ("lit", 3), ("copy", 4, 1, 0, 0), ("cache", 1), ("lit", 7)], cache_bits=1)
 backref_case("colour_cache_empty_slot", 6, 4, [("cache", 1), ("lit", 23)], cache_bits=1)
+# 6. Containers around a valid bitstream, as the demuxer Pillow uses parses them.
+s = header(5, 3); s.put(0, 1); s.put(0, 1); s.put(0, 1)
+codes = five_simple(s)
+literals(s, codes, 15)
+bits = s.bytes()
+odd = bits if len(bits) & 1 else bits + b"\x5a"  # an odd-sized payload, to have a padding byte
+def chunk(tag, data, pad=True): return tag + struct.pack("<I", len(data)) + data + (b"\0" if pad and len(data) & 1 else b"")
+def riff_of(body, extra=0): return b"RIFF" + struct.pack("<I", 4 + len(body) + extra) + b"WEBP" + body
+def vp8x(flags, w=5, h=3): return chunk(b"VP8X", bytes([flags, 0, 0, 0]) + (w - 1).to_bytes(3, "little") + (h - 1).to_bytes(3, "little"))
+alph = chunk(b"ALPH", b"\0" * 3)
+for w in range(5, 13):  # a stream whose last byte is zero, one byte past an odd size: the padding byte completes it
+    t = header(w, 3); t.put(0, 1); t.put(0, 1); t.put(0, 1)
+    tc = five_simple(t)
+    literals(t, tc, 3 * w - 6)
+    literals(t, tc, 6, pick=min)  # code 0 in every channel: the last 24 bits are zero
+    tb = t.bytes()
+    if len(tb) % 2 == 0 and tb[-1] == 0: break
+for pad, name in [(b"\0", "zero"), (b"\xff", "ff")]:
+    case(f"container_stream_ends_in_padding_byte_{name}", riff_of(chunk(b"VP8L", tb[:-1], pad=False) + pad))
+case("container_padding_missing_from_riff", riff_of(chunk(b"VP8L", odd, True), extra=-1)[:-1])
+case("container_bytes_after_riff", riff_of(chunk(b"VP8L", odd)) + b"junk")
+case("container_trailing_chunk", riff_of(chunk(b"VP8L", odd) + chunk(b"EXIF", b"abc")))
+case("container_trailing_short", riff_of(chunk(b"VP8L", odd) + b"EXI"))
+case("container_riff_too_long", riff_of(chunk(b"VP8L", odd), extra=10))
+case("vp8x_still", riff_of(vp8x(0) + chunk(b"VP8L", odd)))
+case("vp8x_iccp_exif_xmp", riff_of(vp8x(0x2c) + chunk(b"ICCP", b"x" * 5) + chunk(b"VP8L", odd) + chunk(b"EXIF", b"e") + chunk(b"XMP ", b"xy")))
+case("vp8x_alph_before_vp8l", riff_of(vp8x(0x10) + alph + chunk(b"VP8L", odd)))
+case("vp8x_alph_after_vp8l_alpha_flag", riff_of(vp8x(0x10) + chunk(b"VP8L", odd) + alph))
+case("vp8x_alph_after_vp8l_no_flag", riff_of(vp8x(0) + chunk(b"VP8L", odd) + alph))
+case("vp8x_unknown_flag", riff_of(vp8x(0x01) + chunk(b"VP8L", odd)))
+case("vp8x_canvas_differs", riff_of(vp8x(0, 6, 3) + chunk(b"VP8L", odd)))
+case("vp8x_two_images", riff_of(vp8x(0) + chunk(b"VP8L", odd) + chunk(b"VP8L", odd)))
+case("vp8x_no_image", riff_of(vp8x(0) + chunk(b"EXIF", b"e")))
+case("vp8l_bad_signature", riff_of(chunk(b"VP8L", b"\x2e" + odd[1:])))
+case("vp8l_version_1", riff_of(chunk(b"VP8L", odd[:4] + bytes([odd[4] | 0x20]) + odd[5:])))
 json.dump(out, sys.stdout)
 `;
 
 describe.skipIf(!hasPillow)(`VP8L bitstreams written by hand, decided by Pillow${why}`, () => {
-  it('45 hand-written bitstreams for the paths no encoder takes: the same decision and pixels', () => {
+  it('45 hand-written bitstreams for the paths no encoder takes, 18 containers around one: the same decision and pixels', () => {
     const cases = pillowCases(CRAFTED);
-    expect(cases.length).toBe(45);
+    expect(cases.length).toBe(63);
     expect(disagreements(cases)).toEqual([]);
     expect(cases.filter((c) => c.read).length).toBeGreaterThan(15);
     expect(cases.filter((c) => !c.read).length).toBeGreaterThan(15);
