@@ -116,7 +116,7 @@ function nextTableBits(count: Int32Array, len: number, rootBits: number): number
   return len - rootBits;
 }
 
-/** Reads one symbol (`br.fill()` must leave ≥ 15 bits; `readSymbol` fills itself). */
+/** Reads one symbol: a root lookup on 8 bits, then a second-level one for longer codes (libwebp's `ReadSymbol`). */
 export function readSymbol(table: PrefixCode, br: Vp8lBits): number {
   br.fill();
   const v = br.peek();
