@@ -54,6 +54,8 @@ export function readEntropyCodes(
   }
   if (br.overrun) throw new Vp8lError('the data ends before the prefix codes');
   // A group no tile names is read and validated, as libwebp does, but not kept.
+  // TODO: a table is 256 entries at least, so a hostile file naming 65,536 groups costs ~335 MB of
+  // tables (as in libwebp); root tables sized to the longest code would bound it.
   let used: Uint8Array | undefined;
   if (tiles) {
     used = new Uint8Array(numGroups);
