@@ -37,7 +37,7 @@ const DECODERS = {
 /**
  * Decodes image bytes to RGB exactly as Pillow's `Image.open(...).convert('RGB')` does, with the
  * format taken from the bytes, never the file name: PNG, JPEG (libjpeg-turbo), GIF (first frame),
- * BMP, WebP (libwebp), TIFF. No EXIF rotation (Keras' `load_img` applies none).
+ * BMP, WebP (lossy: libwebp; lossless: ours, streaming), TIFF. No EXIF rotation (Keras' `load_img` applies none).
  * Every failure is a `VggError`: `E_IMAGE_DECODE`, or `E_IMAGE_TOO_LARGE` above `maxPixels`.
  * @example decodeImage(readFileSync('cat.jpg'), 'cat.jpg').data.length // width * height * 3
  */

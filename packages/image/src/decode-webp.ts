@@ -1,10 +1,13 @@
 import type { RgbImage } from './decode-image.js';
 import { checkPixelCount } from './image-limits.js';
 import { CollectRows, emitImage, type RgbRowSink } from './image-rows.js';
+import { decodeVp8lRows } from './decode-vp8l.js';
 import { webpDecodeRgb } from './libwebp-rgb.js';
+import { vp8lPayload } from './webp-container.js';
 
 /**
- * Decodes lossy (VP8) and lossless (VP8L) WebP with libwebp, as Pillow does; alpha is dropped
+ * Decodes lossy WebP (VP8) with libwebp, as Pillow does, and lossless (VP8L) with `decodeVp8lRows`
+ * (streaming, libwebp's pixels and refusals); alpha is dropped
  * (Pillow's `convert('RGB')` does not blend). Of an animation, the first frame, as Pillow's
  * WebPAnimDecoder gives it: the frame at its offset on a transparent-black canvas (a key frame is
  * never blended). Throws plain `Error`s; `decodeImage` wraps them.
@@ -15,7 +18,7 @@ export function decodeWebp(b: Uint8Array, source: string, maxPixels?: number): R
   return sink.result();
 }
 
-/** `decodeWebp`, delivering a still image's rows straight out of libwebp's RGB buffer (no whole-image copy). */
+/** `decodeWebp`, delivering a still image's rows as decoded (lossless) or out of libwebp's RGB buffer (lossy; no whole-image copy). */
 export function decodeWebpRows(b: Uint8Array, source: string, maxPixels: number | undefined, sink: RgbRowSink): void {
   const [w, h] = webpSize(b);
   checkPixelCount(w, h, source, maxPixels);
@@ -67,6 +70,9 @@ function firstFrame(b: Uint8Array): { x: number; y: number; webp: Uint8Array } {
 
 function decodeStill(b: Uint8Array, sink: RgbRowSink): void {
   const [width, height] = webpSize(b);
+  // Lossless: our streaming decoder (libwebp's holds the whole image as 4-byte ARGB).
+  const lossless = vp8lPayload(b);
+  if (lossless) return decodeVp8lRows(lossless, sink);
   const rgb = webpDecodeRgb(b);
   if (!rgb) throw new Error('libwebp could not decode it (corrupt or truncated)');
   // A still's VP8X canvas must equal its frame (libwebp checks), so the header's size is the image's.
