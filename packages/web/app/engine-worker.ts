@@ -70,7 +70,7 @@ const codecs = Promise.all(
   }),
 );
 
-async function load({ model, weights, threads }: Extract<ToEngine, { type: 'load' }>): Promise<void> {
+async function load({ id, model, weights, threads }: Extract<ToEngine, { type: 'load' }>): Promise<void> {
   await codecs;
   await session?.vgg.close();
   session = undefined;
@@ -96,6 +96,7 @@ async function load({ model, weights, threads }: Extract<ToEngine, { type: 'load
     post(
       {
         type: 'loaded',
+        id,
         model,
         includeTop,
         format,

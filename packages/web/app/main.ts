@@ -1,10 +1,11 @@
 // The explorer page: chooses an image and weights, runs the engine in a dedicated worker, and draws
 // what comes back. Everything is computed in the browser by the same wasm engine as the CLI.
-import { buildGraph, featureMapSizes, formatShape, modelSummary } from '@vggscope/core';
+import { buildGraph, featureMapSizes, formatShape, isVggError, modelSummary } from '@vggscope/core';
 import { encodeNpy } from '@vggscope/io';
 import { drawFilters } from './filters.js';
 import { drawGrid } from './grid.js';
 import type { FromEngine, ToEngine, WireOutput } from './protocol.js';
+import { type CachedPick, forgetPicks, formatBytes, listPicks, readPick, storePick } from './picked-weights.js';
 import { cachedWeights, type ServerWeights } from './weights-cache.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -16,7 +17,8 @@ const state: {
   outputs: WireOutput[];
   error?: { code: string; message: string; hint?: string };
   threads?: number;
-  weightsFrom?: 'cache' | 'network';
+  /** The server's weights from Cache Storage or the network; picked ones from a file picker or from OPFS. */
+  weightsFrom?: 'cache' | 'network' | 'picker' | 'opfs';
   gradCam?: Extract<FromEngine, { type: 'result' }>['gradCam'];
   /** The last image's vanilla saliency map (`[h, w]`, row-major) and what was differentiated. */
   saliency?: { map: number[]; shape: number[]; objective: Extract<FromEngine, { type: 'saliency' }>['objective'] };
@@ -28,8 +30,14 @@ const state: {
   /** Milliseconds from navigation start to the first result (time to first result). */
   firstResultMs?: number;
 } = { phase: 'idle', outputs: [] };
-/** The chosen weights: one file (`.vggw`, `.h5`), or a tfjs folder's files under the folder's name. */
-let weights: { name: string; files: { path: string; bytes: ArrayBuffer }[]; model: string } | undefined;
+/**
+ * The chosen weights: one file (`.vggw`, `.h5`), or a tfjs folder's files under the folder's name;
+ * `picked` ones are kept in the browser once the engine accepts them (picked-weights.ts).
+ */
+let weights:
+  { name: string; files: { path: string; bytes: ArrayBuffer }[]; model: string; picked: boolean } | undefined;
+/** The last load sent to the engine (its `loaded` echoes the id), and the weights it carried. */
+let lastLoad: { id: number; weights: NonNullable<typeof weights> } | undefined;
 let image: { name: string; bytes: ArrayBuffer } | undefined;
 
 const send = (m: ToEngine, transfer: Transferable[] = []) => engine.postMessage(m, transfer);
@@ -84,6 +92,7 @@ function onEngineMessage({ data }: MessageEvent<FromEngine>): void {
       drawFilters($('filters') as HTMLCanvasElement, new Float32Array(data.filters.data), data.filters.shape);
       renderSummary();
       runImage();
+      if (data.id === lastLoad?.id && lastLoad.weights.picked) keepPick(lastLoad.weights, data);
       break;
     case 'layer':
       ($('progress') as HTMLProgressElement).value = data.done / data.total;
@@ -123,9 +132,11 @@ function loadModel(): void {
   $('error').textContent = '';
   setPhase('loading', 'loading the model…');
   const files = weights.files.map((f) => ({ path: f.path, bytes: f.bytes.slice(0) }));
+  lastLoad = { id: (lastLoad?.id ?? 0) + 1, weights };
   send(
     {
       type: 'load',
+      id: lastLoad.id,
       model: weights.model,
       weights: { name: weights.name, files },
       threads: ($('threads') as HTMLInputElement).checked,
@@ -285,6 +296,17 @@ async function start(): Promise<void> {
     loadModel();
   });
   $('layer').addEventListener('change', drawChosen);
+  $('cached-weights').addEventListener('change', () => {
+    const sha = ($('cached-weights') as HTMLSelectElement).value;
+    if (sha) void chooseCached(sha);
+  });
+  $('forget-weights').addEventListener('click', () =>
+    forgetPicks().then(() => {
+      showPicks([]);
+      $('cache-note').textContent = 'cached weights forgotten';
+    }, storageProblem),
+  );
+  void listPicks().then(showPicks, storageProblem);
   $('npy').addEventListener('click', () => {
     const o = state.outputs.find((x) => x.layer === ($('layer') as HTMLSelectElement).value);
     if (o)
@@ -314,7 +336,12 @@ async function start(): Promise<void> {
     $('status').textContent = `weights: ${(got / 1e6).toFixed(1)} MB`;
   });
   state.weightsFrom = fetched.from;
-  weights = { name: first.name, model: first.model, files: [{ path: first.name, bytes: fetched.bytes }] };
+  weights = {
+    name: first.name,
+    model: first.model,
+    files: [{ path: first.name, bytes: fetched.bytes }],
+    picked: false,
+  };
   loadModel();
 }
 
@@ -329,7 +356,8 @@ async function chooseWeights(files: File[]): Promise<void> {
   const clean = (p: string) => p.replace(/[\\]/g, '/').replace(/(^|\/)\.\.?(?=\/|$)/g, '$1_');
   if (files.length === 1 && !files[0]!.webkitRelativePath) {
     const f = files[0]!;
-    weights = { name: clean(f.name), model, files: [{ path: clean(f.name), bytes: await f.arrayBuffer() }] };
+    const bytes = await f.arrayBuffer();
+    weights = { name: clean(f.name), model, files: [{ path: clean(f.name), bytes }], picked: true };
   } else {
     // A folder keeps its name (the picker's relative paths), loose files get one.
     const folder = clean(files[0]!.webkitRelativePath.split('/')[0] || 'tfjs');
@@ -337,9 +365,72 @@ async function chooseWeights(files: File[]): Promise<void> {
       path: f.webkitRelativePath ? clean(f.webkitRelativePath) : `${folder}/${clean(f.name)}`,
       bytes: await f.arrayBuffer(),
     }));
-    weights = { name: folder, model, files: await Promise.all(read) };
+    weights = { name: folder, model, files: await Promise.all(read), picked: true };
   }
+  state.weightsFrom = 'picker';
   loadModel();
+}
+
+/** Keeps picked weights the engine accepted in OPFS, with what the engine found in them. */
+function keepPick(w: NonNullable<typeof weights>, loaded: Extract<FromEngine, { type: 'loaded' }>): void {
+  storePick({
+    name: w.name,
+    model: w.model,
+    includeTop: loaded.includeTop,
+    format: loaded.format,
+    files: w.files,
+  }).then(showPicks, storageProblem);
+}
+
+/** The kept picks in the weights chooser, most recent first ("cached: name (size)"). */
+function showPicks(picks: readonly CachedPick[]): void {
+  const chooser = $('cached-weights') as HTMLSelectElement;
+  chooser.replaceChildren(
+    chooser.options[0]!,
+    ...picks.map((p) =>
+      Object.assign(new Option(`cached: ${p.name} (${formatBytes(p.bytes)})`, p.sha256), {
+        title: `${p.model}, ${p.includeTop ? 'with' : 'without'} the classifier, ${p.format}; sha256 ${p.sha256}`,
+      }),
+    ),
+  );
+  chooser.value = '';
+  chooser.hidden = $('forget-weights').hidden = picks.length === 0;
+  if (picks.length && !$('cache-note').dataset.said) $('cache-note').textContent = '';
+}
+
+/**
+ * Storage is missing or full: said once, and the page works on without keeping picks (a failure
+ * here never reaches the console as an uncaught error).
+ */
+function storageProblem(e: unknown): void {
+  if ($('cache-note').dataset.said) return;
+  $('cache-note').dataset.said = 'yes';
+  $('cache-note').textContent =
+    `weights you pick are not kept in this browser: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/** A kept pick, read from OPFS with progress and checked against its sha256, then loaded as if picked. */
+async function chooseCached(sha: string): Promise<void> {
+  state.error = undefined;
+  $('error').textContent = '';
+  setPhase('loading', 'reading cached weights…');
+  try {
+    const { entry, files } = await readPick(sha, (got, total) => {
+      ($('progress') as HTMLProgressElement).value = total ? got / total : 0;
+      $('status').textContent = `cached weights: ${(got / 1e6).toFixed(1)} MB`;
+    });
+    const model = $('model') as HTMLSelectElement;
+    if (![...model.options].some((o) => o.value === entry.model)) model.add(new Option(entry.model, entry.model));
+    model.value = entry.model;
+    state.weightsFrom = 'opfs';
+    weights = { name: entry.name, model: entry.model, files, picked: false };
+    loadModel();
+    void listPicks().then(showPicks, storageProblem); // it is now the most recent
+  } catch (e) {
+    if (isVggError(e)) showError({ code: e.code, message: e.message, hint: e.hint });
+    else showError({ code: 'E_WEIGHTS_NOT_FOUND', message: `cached weights could not be read: ${String(e)}` });
+    void listPicks().then(showPicks, storageProblem);
+  }
 }
 
 /** For tests and the console: the state, and a layer's features as plain numbers. */

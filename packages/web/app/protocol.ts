@@ -2,6 +2,8 @@
 export type ToEngine =
   | {
       type: 'load';
+      /** Echoed in `loaded`, which says which load it answers. */
+      id: number;
       model: string;
       /**
        * A packed `.vggw` or Keras `.h5` file (`name` is its file name), or a tfjs folder (`name` is the
@@ -23,6 +25,7 @@ export interface WireOutput {
 export type FromEngine =
   | {
       type: 'loaded';
+      id: number;
       model: string;
       includeTop: boolean;
       /** The weights' format as the reader found it (`packed`, `keras-h5`, `tfjs-layers`). */

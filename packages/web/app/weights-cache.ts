@@ -11,12 +11,21 @@ export interface ServerWeights {
 }
 
 /** Bytes received so far, of `total` (0 when the server did not say). */
-type Progress = (got: number, total: number) => void;
+export type Progress = (got: number, total: number) => void;
 
 async function fetchWithProgress(url: string, total: number, progress: Progress): Promise<ArrayBuffer> {
   const response = await fetch(url);
   if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
-  const reader = response.body.getReader();
+  return readWithProgress(response.body, total, progress);
+}
+
+/** A stream's bytes, in one buffer, reporting each chunk (a download, or a file read from OPFS). */
+export async function readWithProgress(
+  body: ReadableStream<Uint8Array>,
+  total: number,
+  progress: Progress,
+): Promise<ArrayBuffer> {
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let got = 0;
   for (let r = await reader.read(); !r.done; r = await reader.read()) {
@@ -32,7 +41,8 @@ async function fetchWithProgress(url: string, total: number, progress: Progress)
 
 const CACHE = 'vggscope-weights-v1';
 
-async function sha256(bytes: ArrayBuffer): Promise<string> {
+/** The hex sha256 of the bytes (what `sha256sum` prints). */
+export async function sha256(bytes: BufferSource): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -1,5 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
+/// <reference lib="dom.asynciterable" />
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { buildGraph } from '@vggscope/core';
 import { encodeNpy } from '@vggscope/io';
@@ -334,6 +336,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
     let close: () => Promise<void>;
     let threads: number;
     let tmp: string;
+    let url: string;
     const problems: string[] = [];
 
     beforeAll(async () => {
@@ -345,6 +348,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
         host: '127.0.0.1',
       });
       close = server.close;
+      url = server.url;
       page = await browser.newPage();
       page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
       page.on('pageerror', (e) => problems.push(e.message));
@@ -462,8 +466,172 @@ describe.skipIf(!existsSync(CHROMIUM))(
       },
     );
 
+    it('picked weights are kept in OPFS (the last 3, by sha256) and load from there after a reload, byte for byte; a corrupt copy is refused and removed; forget empties it', async () => {
+      await page.evaluate(() => document.getElementById('forget-weights')!.click());
+      await page.waitForFunction(() => document.getElementById('cached-weights')!.hidden);
+      // Four accepted picks (two other seeds, a tfjs folder, the server's .vggw): the first is dropped.
+      const seed8 = await tinyWeights('vgg16', 'packed', { seed: 8 });
+      const seed9 = await tinyWeights('vgg16', 'packed', { seed: 9 });
+      const dir = await tinyWeights('vgg16', 'tfjs');
+      const first = new Map<string, Buffer>();
+      for (const [input, path] of [
+        ['#weights-file', seed8],
+        ['#weights-file', seed9],
+        ['#weights-folder', dir],
+        ['#weights-file', weights],
+      ] as const) {
+        expect(await after(page, () => page.setInputFiles(input, path)), (await page.textContent('#error'))!).toBe(
+          'done',
+        );
+        first.set(path, bytes(await pageFeatures(page)));
+        await newestPick(page, shaOf(path)); // kept after `loaded`
+      }
+      expect(first.get(seed8)!.equals(first.get(seed9)!)).toBe(false);
+      const kept = [weights, dir, seed9].map((p) => ({ sha: shaOf(p), text: `cached: ${basename(p)} (${size(p)})` }));
+      expect(await picked(page)).toEqual(kept);
+
+      // A second visit: the same list; each entry loads from OPFS (no picker), with the features of its first load.
+      expect(await after(page, () => page.reload())).toBe('done');
+      expect(await picked(page)).toEqual(kept);
+      expect(await page.getAttribute('#cached-weights option:nth-child(2)', 'title')).toBe(
+        `tiny-vgg16, without the classifier, packed; sha256 ${shaOf(weights)}`,
+      );
+      await page.evaluate(() => {
+        const seen: string[] = ((window as unknown as { statuses: string[] }).statuses = []);
+        const status = document.getElementById('status')!;
+        new MutationObserver(() => seen.push(status.textContent!)).observe(status, { childList: true });
+      });
+      for (const [path, format] of [
+        [seed9, 'packed'],
+        [dir, 'tfjs-layers'],
+      ] as const) {
+        expect(await after(page, () => page.selectOption('#cached-weights', shaOf(path)))).toBe('done');
+        expect([await stateOf(page, 'weightsFrom'), await stateOf(page, 'format')]).toEqual(['opfs', format]);
+        expect(bytes(await pageFeatures(page)).equals(first.get(path)!)).toBe(true);
+      }
+      expect(await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses)).toContain(
+        `cached weights: ${(statSize(dir) / 1e6).toFixed(1)} MB`,
+      );
+      await newestPick(page, shaOf(dir)); // the most recent now
+
+      // Other bytes in the kept .vggw (one bit, so the length holds): refused by its sha256, and removed.
+      await page.evaluate(async (sha) => {
+        const root = await navigator.storage.getDirectory();
+        const home = await (await root.getDirectoryHandle('vggscope-picked-v1')).getDirectoryHandle(sha);
+        const file = await home.getFileHandle('0');
+        const b = new Uint8Array(await (await file.getFile()).arrayBuffer());
+        b[b.length >> 1]! ^= 1;
+        const w = await file.createWritable();
+        await w.write(b);
+        await w.close();
+      }, shaOf(weights));
+      expect(await after(page, () => page.selectOption('#cached-weights', shaOf(weights)))).toBe('error');
+      expect(await page.textContent('#error')).toBe(
+        `E_WEIGHTS_CHECKSUM: cached weights '${basename(weights)}' do not match the sha256 recorded when they were kept (${shaOf(weights).slice(0, 12)}…, read ${sha256(Buffer.from(flipMiddleBit(readFileSync(weights)))).slice(0, 12)}…): a torn or altered copy, now removed from this browser\npick the file again`,
+      );
+      expect(await picked(page)).toEqual([kept[1], kept[2]]);
+      expect(await opfsNames(page)).toEqual(['index.json', shaOf(dir), shaOf(seed9)].sort());
+      expect(await after(page, () => page.selectOption('#cached-weights', shaOf(seed9)))).toBe('done');
+
+      await page.click('#forget-weights');
+      await page.waitForFunction(() => document.getElementById('cached-weights')!.hidden);
+      expect(await page.textContent('#cache-note')).toBe('cached weights forgotten');
+      expect(await opfsNames(page)).toEqual([]);
+      expect(await after(page, () => page.reload())).toBe('done');
+      expect(await picked(page)).toEqual([]);
+    });
+
+    it('without OPFS, or past the quota, the page says once that picks are not kept, and works on', async () => {
+      // The quota: the page's own estimate says 1 kB is left (and no kept copy would be replaced).
+      await page.evaluate(() => document.getElementById('forget-weights')!.click());
+      await page.waitForFunction(() => document.getElementById('cached-weights')!.hidden);
+      await page.evaluate(() => (navigator.storage.estimate = async () => ({ usage: 0, quota: 1000 })));
+      expect(await after(page, () => page.setInputFiles('#weights-file', weights))).toBe('done');
+      await page.waitForFunction(
+        () => document.getElementById('cache-note')!.textContent!.startsWith('weights you pick'),
+        null,
+        { timeout: 10_000 },
+      );
+      expect(await page.textContent('#cache-note')).toBe(
+        `weights you pick are not kept in this browser: the storage quota is exceeded (${size(weights)} to keep, 1 kB free)`,
+      );
+      expect(await picked(page)).toEqual([]);
+      // No OPFS at all (an older browser): said at the start.
+      const bare = await browser.newPage();
+      try {
+        const errors: string[] = [];
+        bare.on('pageerror', (e) => errors.push(e.message));
+        bare.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+        await bare.addInitScript(() => delete (StorageManager.prototype as Partial<StorageManager>).getDirectory);
+        await bare.goto(url);
+        expect(await waitSettled(bare)).toBe('done');
+        const note =
+          'weights you pick are not kept in this browser: this browser has no origin private file system (OPFS)';
+        expect(await bare.textContent('#cache-note')).toBe(note);
+        expect(await after(bare, () => bare.setInputFiles('#weights-file', weights))).toBe('done');
+        expect(bytes(await pageFeatures(bare)).equals(bytes(await nodeFeatures(SAMPLE, threads)))).toBe(true);
+        expect(await bare.textContent('#cache-note')).toBe(note);
+        expect(errors).toEqual([]);
+      } finally {
+        await bare.close();
+      }
+    });
+
     it('no console errors', () => {
       expect(problems).toEqual([]);
     });
   },
 );
+
+/** The picks the page's weights chooser offers: each option's sha256 (its value) and label. */
+async function picked(page: Page): Promise<{ sha: string; text: string }[]> {
+  return page.$$eval('#cached-weights option', (options) =>
+    (options as HTMLOptionElement[]).filter((o) => o.value).map((o) => ({ sha: o.value, text: o.text })),
+  );
+}
+
+/** Waits until the chooser's first pick is `sha` (picks are kept after the engine's `loaded`). */
+async function newestPick(page: Page, sha: string): Promise<void> {
+  await page.waitForFunction(
+    (s) => (document.querySelector('#cached-weights option:nth-child(2)') as HTMLOptionElement | null)?.value === s,
+    sha,
+    { timeout: 10_000 },
+  );
+}
+
+/** What the page's OPFS store holds (its index and one folder per pick), sorted. */
+async function opfsNames(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle('vggscope-picked-v1').catch(() => undefined);
+    const names: string[] = [];
+    if (dir) for await (const name of dir.keys()) names.push(name);
+    return names.sort();
+  });
+}
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/** A file's sha256, or a tfjs folder's: the sha256 of `sha256sum *` in it (files by name). */
+function shaOf(path: string): string {
+  if (!path.endsWith('-tfjs')) return sha256(readFileSync(path));
+  const names = readdirSync(path).sort();
+  return sha256(names.map((n) => `${sha256(readFileSync(join(path, n)))}  ${n}\n`).join(''));
+}
+
+function statSize(path: string): number {
+  if (!path.endsWith('-tfjs')) return readFileSync(path).length;
+  return readdirSync(path).reduce((n, f) => n + readFileSync(join(path, f)).length, 0);
+}
+
+/** The chooser's size label: decimal kB under a megabyte, else MB with one decimal. */
+function size(path: string): string {
+  const n = statSize(path);
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`;
+}
+
+function flipMiddleBit(b: Buffer): Buffer {
+  const c = Buffer.from(b);
+  c[c.length >> 1]! ^= 1;
+  return c;
+}
