@@ -379,7 +379,10 @@ function keepPick(w: NonNullable<typeof weights>, loaded: Extract<FromEngine, { 
     includeTop: loaded.includeTop,
     format: loaded.format,
     files: w.files,
-  }).then(showPicks, storageProblem);
+  }).then((picks) => {
+    showPicks(picks);
+    $('cache-note').textContent = ''; // a note on an earlier pick (forgotten, too large) is stale now
+  }, storageProblem);
 }
 
 /** The kept picks in the weights chooser, most recent first ("cached: name (size)"). */
@@ -395,7 +398,6 @@ function showPicks(picks: readonly CachedPick[]): void {
   );
   chooser.value = '';
   chooser.hidden = $('forget-weights').hidden = picks.length === 0;
-  if (picks.length && !$('cache-note').dataset.said) $('cache-note').textContent = '';
 }
 
 /**

@@ -59,10 +59,15 @@ export async function pickSha256(name: string, files: readonly PickedFile[]): Pr
   return sha256(new TextEncoder().encode(byPath.join('')));
 }
 
-/** One store operation at a time (a store, a read, a forget), so none sees another's half-written index. */
+/**
+ * One store operation at a time (a store, a read, a forget), so none sees another's half-written
+ * index: in this page by a queue, across the origin's tabs by a Web Lock where there are locks.
+ */
 let queue: Promise<unknown> = Promise.resolve();
 function serial<T>(op: () => Promise<T>): Promise<T> {
-  const next = queue.then(op, op);
+  // (`.then` unwraps the callback's promise, which lib.dom's type for `request` does not.)
+  const locked = (): Promise<T> => (navigator.locks ? navigator.locks.request(DIR, op).then((r) => r) : op());
+  const next = queue.then(locked, locked);
   queue = next.catch(() => undefined);
   return next;
 }
@@ -98,7 +103,8 @@ export function storePick(
     const others = before.filter((e) => e.sha256 !== entry.sha256);
     const kept = others.slice(0, MAX_PICKS - 1);
     const freed = before.filter((e) => !kept.includes(e)).reduce((n, e) => n + e.bytes, 0);
-    const { usage = 0, quota = Infinity } = await navigator.storage.estimate().catch(() => ({}) as StorageEstimate);
+    const estimate = navigator.storage.estimate?.().catch(() => undefined);
+    const { usage = 0, quota = Infinity } = (await estimate) ?? {};
     if (entry.bytes > quota - usage + freed)
       throw new StorageProblem(
         `the storage quota is exceeded (${formatBytes(entry.bytes)} to keep, ${formatBytes(Math.max(0, quota - usage + freed))} free)`,
@@ -144,7 +150,12 @@ export function readPick(sha: string, progress: Progress): Promise<{ entry: Cach
       const home = await dir.getDirectoryHandle(sha);
       for (const [i, f] of entry.files.entries()) {
         const file = await (await home.getFileHandle(String(i))).getFile();
-        const bytes = await readWithProgress(file.stream(), entry.bytes, (got) => progress(read + got, entry.bytes));
+        const bytes = await readWithProgress(
+          file.stream(),
+          entry.bytes,
+          (got) => progress(read + got, entry.bytes),
+          file.size,
+        );
         read += bytes.byteLength;
         files.push({ path: f.path, bytes });
       }

@@ -19,24 +19,30 @@ async function fetchWithProgress(url: string, total: number, progress: Progress)
   return readWithProgress(response.body, total, progress);
 }
 
-/** A stream's bytes, in one buffer, reporting each chunk (a download, or a file read from OPFS). */
+/**
+ * A stream's bytes, in one buffer, reporting each chunk (a download, or a file read from OPFS).
+ * With the expected `size` the buffer is allocated once, so a 500 MB file is not held twice.
+ */
 export async function readWithProgress(
   body: ReadableStream<Uint8Array>,
   total: number,
   progress: Progress,
+  size = total,
 ): Promise<ArrayBuffer> {
   const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
+  let out = new Uint8Array(size);
   let got = 0;
   for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    chunks.push(r.value);
+    if (got + r.value.length > out.length) {
+      const grown = new Uint8Array(Math.max(2 * out.length, got + r.value.length, 1 << 20));
+      grown.set(out.subarray(0, got));
+      out = grown;
+    }
+    out.set(r.value, got);
     got += r.value.length;
     progress(got, total);
   }
-  const out = new Uint8Array(got);
-  let at = 0;
-  for (const c of chunks) (out.set(c, at), (at += c.length));
-  return out.buffer;
+  return got === out.length ? out.buffer : out.slice(0, got).buffer;
 }
 
 const CACHE = 'vggscope-weights-v1';
