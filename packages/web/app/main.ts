@@ -5,7 +5,9 @@ import { encodeNpy } from '@vggscope/io';
 import { drawFilters } from './filters.js';
 import { drawGrid } from './grid.js';
 import type { FromEngine, ToEngine, WireOutput } from './protocol.js';
-import { type CachedPick, forgetPicks, formatBytes, listPicks, readPick, storePick } from './picked-weights.js';
+import { forgetPicks, listPicks, readPick, storePick } from './picked-weights.js';
+import { drawCam, drawSaliency } from './heatmaps.js';
+import { showPicks, storageProblem } from './picks-ui.js';
 import { cachedWeights, type ServerWeights } from './weights-cache.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -200,55 +202,6 @@ function renderSummary(): void {
     `<tr><th></th><th>total</th><th></th><th>${totalParams.toLocaleString('en-US')}</th><th></th></tr>`;
 }
 
-/** The Grad-CAM heatmap (scaled to its max, as Keras' example) over the image, or a note when there is none. */
-function drawCam(cam: Extract<FromEngine, { type: 'result' }>['gradCam']): void {
-  const canvas = $('cam') as HTMLCanvasElement;
-  $('cam-note').textContent = cam ? `${cam.label} (${cam.layer})` : 'needs weights with the classifier (include-top)';
-  if (!cam) return void (canvas.width = canvas.height = 0);
-  const preview = $('preview') as HTMLImageElement;
-  canvas.width = 224;
-  canvas.height = 224;
-  const ctx = canvas.getContext('2d')!;
-  ctx.drawImage(preview, 0, 0, 224, 224);
-  const [h, w] = cam.shape as [number, number];
-  const max = Math.max(...cam.heatmap) || 1;
-  const tile = new OffscreenCanvas(w, h);
-  const img = tile.getContext('2d')!.createImageData(w, h);
-  cam.heatmap.forEach((v, i) =>
-    img.data.set([255, Math.round(255 * (1 - v / max)), 0, Math.round(160 * (v / max))], i * 4),
-  );
-  tile.getContext('2d')!.putImageData(img, 0, 0);
-  ctx.drawImage(tile, 0, 0, 224, 224);
-}
-
-/**
- * The saliency map (scaled to its max) in red over the image, opaque where the gradient is large:
- * the pixels that move the objective most.
- */
-function drawSaliency(
-  map: Float32Array,
-  shape: number[],
-  objective: Extract<FromEngine, { type: 'saliency' }>['objective'],
-): void {
-  const canvas = $('saliency') as HTMLCanvasElement;
-  $('saliency-note').textContent =
-    objective.kind === 'class'
-      ? `vanilla gradients of the top-1 class score: ${objective.label}`
-      : `vanilla gradients of ${objective.layer} filter ${objective.filter}, its most active filter on this image (no classifier in these weights, so no class score)`;
-  const [h, w] = shape as [number, number];
-  canvas.width = w;
-  canvas.height = h;
-  const ctx = canvas.getContext('2d')!;
-  ctx.drawImage($('preview') as HTMLImageElement, 0, 0, w, h);
-  let max = 0;
-  for (const v of map) max = Math.max(max, v);
-  const tile = new OffscreenCanvas(w, h);
-  const img = tile.getContext('2d')!.createImageData(w, h);
-  map.forEach((v, i) => img.data.set([255, 0, 0, Math.round(255 * Math.min(1, (3 * v) / (max || 1)))], i * 4));
-  tile.getContext('2d')!.putImageData(img, 0, 0);
-  ctx.drawImage(tile, 0, 0);
-}
-
 function drawChosen(): void {
   const o = state.outputs.find((x) => x.layer === ($('layer') as HTMLSelectElement).value);
   if (o) drawGrid($('grid') as HTMLCanvasElement, new Float32Array(o.data), o.shape);
@@ -383,32 +336,6 @@ function keepPick(w: NonNullable<typeof weights>, loaded: Extract<FromEngine, { 
     showPicks(picks);
     $('cache-note').textContent = ''; // a note on an earlier pick (forgotten, too large) is stale now
   }, storageProblem);
-}
-
-/** The kept picks in the weights chooser, most recent first ("cached: name (size)"). */
-function showPicks(picks: readonly CachedPick[]): void {
-  const chooser = $('cached-weights') as HTMLSelectElement;
-  chooser.replaceChildren(
-    chooser.options[0]!,
-    ...picks.map((p) =>
-      Object.assign(new Option(`cached: ${p.name} (${formatBytes(p.bytes)})`, p.sha256), {
-        title: `${p.model}, ${p.includeTop ? 'with' : 'without'} the classifier, ${p.format}; sha256 ${p.sha256}`,
-      }),
-    ),
-  );
-  chooser.value = '';
-  chooser.hidden = $('forget-weights').hidden = picks.length === 0;
-}
-
-/**
- * Storage is missing or full: said once, and the page works on without keeping picks (a failure
- * here never reaches the console as an uncaught error).
- */
-function storageProblem(e: unknown): void {
-  if ($('cache-note').dataset.said) return;
-  $('cache-note').dataset.said = 'yes';
-  $('cache-note').textContent =
-    `weights you pick are not kept in this browser: ${e instanceof Error ? e.message : String(e)}`;
 }
 
 /** A kept pick, read from OPFS with progress and checked against its sha256, then loaded as if picked. */
