@@ -1,7 +1,6 @@
 import { coreErrors } from '@vggscope/core';
 import type { VggGraph } from '@vggscope/core';
 import { formatShape } from '@vggscope/core';
-import { loadWeights } from './load-weights.js';
 import { matchToGraph } from './match-graph.js';
 import { readPackedHeader, readPackedLayers } from './packed.js';
 import type { LayerWeights, WeightFormat, WeightSet } from '@vggscope/core';
@@ -15,6 +14,7 @@ export type { WeightLayer, WeightStream };
  * memory): every tensor is checked against the graph (shapes, and that the weights belong to the
  * graph's model) before any layer is yielded, and only the layers of `only` are read. A packed f32
  * file reads its kernels straight into `options.weightStaging`'s arrays (a backend's memory).
+ * Also the package's `@vggscope/weights/open` entry: the one module (and its few imports) a run needs.
  * @example for await (const l of (await openWeights('w.vggw', graph)).layers) backend.prepareLayer(…)
  */
 export async function openWeights(
@@ -26,7 +26,12 @@ export async function openWeights(
   if (typeof weights !== 'string') return drain(checkSet(weights, graph, only));
   // Not a readable packed file (another format, or a corrupt one): loadWeights sniffs it and says what it is.
   const header = await readPackedHeader(weights).catch(() => undefined);
-  if (!header) return drain(await loadWeights(weights, graph, { only }));
+  if (!header) {
+    // The Keras .h5 and tfjs readers load only for those formats: a packed file (what the CLI and a
+    // cold start read) never pays for their modules.
+    const { loadWeights } = await import('./load-weights.js');
+    return drain(await loadWeights(weights, graph, { only }));
+  }
   checkPackedHeader(weights, header, graph);
   return {
     source: weights,

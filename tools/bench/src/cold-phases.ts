@@ -32,9 +32,14 @@ if (process.argv[2] === '--child') await child(process.argv[3]!, Number(process.
 else parent();
 
 async function child(weights: string, threads: number): Promise<void> {
-  const { createBackend } = await import('@vggscope/kernels');
-  const { createVgg, resolveVggConfig } = await import('@vggscope/core');
-  const { openWeights } = await import('@vggscope/weights');
+  // What loadVgg loads (kernels, core, the weights reader, the image loader), split to time the phases;
+  // `@vggscope/weights/open` where the checkout has it (the index, with converters and downloads, before).
+  const { createBackend, createVgg } = await import('@vggscope/kernels');
+  const { resolveVggConfig } = await import('@vggscope/core');
+  const weightsEntry: string = '@vggscope/weights/open';
+  const { openWeights } = (await import(weightsEntry).catch(
+    () => import('@vggscope/weights'),
+  )) as typeof import('@vggscope/weights');
   const { loadInput } = await import('@vggscope/image');
   const t0 = performance.now();
   const { config } = resolveVggConfig({ weights, layers: ['block5_pool'], threads });
