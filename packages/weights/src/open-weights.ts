@@ -1,6 +1,9 @@
 import { coreErrors } from '@vggscope/core';
 import type { VggGraph } from '@vggscope/core';
 import { formatShape } from '@vggscope/core';
+// Imported statically although only .h5 and tfjs folders need it: a dynamic import('./…') is not
+// resolved by tsx inside a pool worker running from source (see kernels/src/backends.ts).
+import { loadWeights } from './load-weights.js';
 import { matchToGraph } from './match-graph.js';
 import { readPackedHeader, readPackedLayers } from './packed.js';
 import type { LayerWeights, WeightFormat, WeightSet } from '@vggscope/core';
@@ -26,12 +29,7 @@ export async function openWeights(
   if (typeof weights !== 'string') return drain(checkSet(weights, graph, only));
   // Not a readable packed file (another format, or a corrupt one): loadWeights sniffs it and says what it is.
   const header = await readPackedHeader(weights).catch(() => undefined);
-  if (!header) {
-    // The Keras .h5 and tfjs readers load only for those formats: a packed file (what the CLI and a
-    // cold start read) never pays for their modules.
-    const { loadWeights } = await import('./load-weights.js');
-    return drain(await loadWeights(weights, graph, { only }));
-  }
+  if (!header) return drain(await loadWeights(weights, graph, { only }));
   checkPackedHeader(weights, header, graph);
   return {
     source: weights,
