@@ -2,6 +2,7 @@ import { type GraphLayer, type LayerWeights, VggError, sizeOf } from '@vggscope/
 import { roundUp } from './control-block.js';
 import { f32, type SimdContext } from './context.js';
 import { packPanels } from './pack-panels.js';
+import type { StagedBlock } from './staging-slots.js';
 
 /** 'winograd': F(4×4,3×3), U 4× the kernel; 'winograd2': F(2×2,3×3), U 16/9 of it; 'im2col': the kernel as is. */
 export type ConvAlgorithm = 'winograd' | 'winograd2' | 'im2col';
@@ -41,9 +42,9 @@ export interface PrepareOptions {
   /**
    * The arena block the kernel's data already sits in (a staged read, `w.kernel.data` a view of
    * it): used in place by the Winograd transform when its layout needs no padding, and released
-   * by `prepareLayer` in every case.
+   * by `prepareLayer` in every case (after the transform has read it).
    */
-  readonly staged?: number;
+  readonly staged?: StagedBlock;
   /** Leave the Winograd transform running on the team's workers (`Team.post`); the next op waits for it. */
   readonly background?: boolean;
 }
@@ -141,7 +142,7 @@ export function prepareLayer(
       throw e;
     }
   } finally {
-    if (ownsStaged) ctx.arena.release(staged!);
+    if (ownsStaged) staged!.release();
   }
 }
 
@@ -171,17 +172,20 @@ function transformWinogradWeights(
     dst: number;
     name: string;
     algorithm: 'winograd' | 'winograd2';
-    staged: number | undefined;
+    staged: StagedBlock | undefined;
     background: boolean;
   },
 ): void {
   const { cin, cout, kPad, nPad } = dims;
   const { staged } = how;
   const inPlace = staged !== undefined && kPad === cin && nPad === cout;
-  let src = inPlace ? staged : 0;
+  let src = inPlace ? staged.ptr : 0;
   const release = () => {
-    if (src) ctx.arena.release(src);
-    if (staged !== undefined && !inPlace) ctx.arena.release(staged);
+    if (inPlace) staged.release();
+    else {
+      if (src) ctx.arena.release(src);
+      staged?.release();
+    }
   };
   try {
     if (!inPlace) {

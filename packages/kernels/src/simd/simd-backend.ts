@@ -22,6 +22,7 @@ import { flatten, globalPool, maxPool } from './pool-ops.js';
 import { disposeLayer, prepareLayer, transformsInPlace, type ConvAlgorithm, type SimdLayer } from './prepared-layer.js';
 import { allocMap, allocVector, isMap, readCompact, writeCompact, type SimdTensor } from './simd-tensor.js';
 import { roundUp } from './control-block.js';
+import { type StagedBlock, StagingSlots } from './staging-slots.js';
 import { Team } from './team.js';
 import { warmUp } from './warm-up.js';
 import { compileKernels, kernelMemory } from './wasm-module.js';
@@ -91,7 +92,8 @@ class SimdBackendImpl implements SimdBackend {
   /** The reverse pass (vgg.gradient); its conv forms are made on first use. */
   readonly backward: SimdBackward;
   /** Kernels the weights reader was given arena blocks for, until `prepareLayer` takes them over. */
-  private readonly staged = new Map<Float32Array, number>();
+  private readonly staged = new Map<Float32Array, StagedBlock>();
+  private readonly slots: StagingSlots;
   /**
    * A conv kernel the Winograd transform can take as the file stores it is read straight into the
    * arena (no JavaScript buffer to allocate and copy from); anything else the reader allocates.
@@ -102,9 +104,9 @@ class SimdBackendImpl implements SimdBackend {
       this.dropStaged(); // left by a read that failed
       if (!transformsInPlace(layer, this.convAlgorithm) || length !== 9 * layer.inputShape[2]! * layer.outputShape[2]!)
         return undefined;
-      const ptr = this.ctx.arena.alloc(length * 4, `${layer.name} kernel`);
-      const view = new Float32Array(this.ctx.memory.buffer, ptr, length);
-      this.staged.set(view, ptr);
+      const block = this.slots.take(length * 4, `${layer.name} kernel (staged)`);
+      const view = new Float32Array(this.ctx.memory.buffer, block.ptr, length);
+      this.staged.set(view, block);
       return view;
     },
   };
@@ -115,6 +117,7 @@ class SimdBackendImpl implements SimdBackend {
     private readonly convAlgorithm: ConvAlgorithm | undefined,
   ) {
     this.backward = new SimdBackward(ctx);
+    this.slots = new StagingSlots(ctx.arena);
   }
 
   get threads(): number {
@@ -145,6 +148,7 @@ class SimdBackendImpl implements SimdBackend {
     this.check();
     this.dropStaged();
     this.ctx.team.flush();
+    this.slots.free(); // the weights are in: their staging blocks hold activations now
     if (!this.ctx.team.started) return this.ctx.team.join().then(() => this.inputNow(batch));
     return this.inputNow(batch);
   }
@@ -233,7 +237,7 @@ class SimdBackendImpl implements SimdBackend {
   }
 
   private dropStaged(): void {
-    for (const ptr of this.staged.values()) this.ctx.arena.release(ptr);
+    for (const block of this.staged.values()) block.release();
     this.staged.clear();
   }
 
