@@ -72,7 +72,7 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
   const team = await Team.start(module, memory, threads);
   const ctx: SimdContext = {
     memory,
-    arena: new Arena(memory, maximum * 65536),
+    arena: new Arena(memory, maximum * 65536, () => team.flush()),
     team,
     fusion: options.winogradFusion ?? 'auto',
     chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
