@@ -1,6 +1,7 @@
 import type { GraphLayer, VggGraph } from './graph.js';
 import type { FloatTensor } from './tensor.js';
 import type { LayerWeights } from './weight-set.js';
+import type { WeightStaging } from './ports.js';
 
 /** A value, or a promise of it: a threaded backend may answer asynchronously, a plain one need not. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -85,6 +86,11 @@ export interface Backend<T = unknown, L = unknown> {
    * core names no backend, the table in kernels does.
    */
   readonly withoutGradients?: { readonly why: string; readonly hint: string };
+  /**
+   * Optional: lets the weights reader put kernels straight into this backend's memory; whatever it
+   * hands out comes back to `prepareLayer` (or is reclaimed by the backend when a read fails).
+   */
+  readonly weightStaging?: WeightStaging;
   /** Optional: every activation shape of a pass with this batch size, before the first op (arena sizing). */
   plan?(graph: VggGraph, batch: number): MaybePromise<void>;
   /**

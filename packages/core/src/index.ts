@@ -16,7 +16,16 @@ export {
   type VggConfig,
   type VggConfigInput,
 } from './config.js';
-export type { InputImageOptions, LoadInput, OpenWeights, RgbImage, WeightLayer, WeightStream } from './ports.js';
+export type {
+  InputImageOptions,
+  LoadInput,
+  OpenWeights,
+  OpenWeightsOptions,
+  RgbImage,
+  WeightLayer,
+  WeightStaging,
+  WeightStream,
+} from './ports.js';
 export {
   createVgg,
   type CreateVggOptions,

@@ -1,4 +1,4 @@
-import type { VggGraph } from './graph.js';
+import type { GraphLayer, VggGraph } from './graph.js';
 import type { FloatTensor } from './tensor.js';
 import type { LayerWeights, WeightFormat, WeightSet } from './weight-set.js';
 
@@ -32,11 +32,27 @@ export interface WeightStream {
   readonly layers: AsyncIterable<WeightLayer>;
 }
 
+/**
+ * Where a weights reader may put a layer's float32 kernel straight away: memory of the backend
+ * that will prepare it (a wasm arena), which saves allocating a JavaScript buffer and copying it
+ * later. The backend recognises the array in `prepareLayer` and takes it over.
+ */
+export interface WeightStaging {
+  /** An array of `length` floats for `layer`'s kernel, or undefined: the reader allocates its own. */
+  kernel(layer: GraphLayer, length: number): Float32Array | undefined;
+}
+
+export interface OpenWeightsOptions {
+  /** Read kernels into the backend's memory where the source allows it (packed f32 files). */
+  readonly weightStaging?: WeightStaging;
+}
+
 /** Opens `weights` (a path the adapter understands, or a set in memory) for `graph`, reading only `only`. */
 export type OpenWeights = (
   weights: string | WeightSet,
   graph: VggGraph,
   only?: ReadonlySet<string>,
+  options?: OpenWeightsOptions,
 ) => Promise<WeightStream>;
 
 /** Keras `load_img` options an image loader accepts (validated by the loader). */

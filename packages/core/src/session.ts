@@ -95,7 +95,10 @@ export async function createVgg<T, L>(
   };
   let stream;
   try {
-    stream = await options.openWeights(config.weights, graph, only);
+    const staging = backend.weightStaging;
+    stream = await (staging
+      ? options.openWeights(config.weights, graph, only, { weightStaging: staging })
+      : options.openWeights(config.weights, graph, only));
     const byName = new Map(graph.layers.map((l) => [l.name, l]));
     for await (const layer of stream.layers) {
       prepared.set(layer.name, await backend.prepareLayer(byName.get(layer.name)!, layer.weights));

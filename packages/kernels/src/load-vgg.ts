@@ -1,6 +1,6 @@
 import { createVgg, resolveVggConfig, type ResolvedVggConfig, type Vgg, type VggConfigInput } from '@vggscope/core';
 import { loadInput } from '@vggscope/image';
-import { openWeights } from '@vggscope/weights';
+import { openWeights } from '@vggscope/weights/open'; // not the index: a run loads no converter, downloader or cache code
 import { createBackend } from './backends.js';
 
 /**

@@ -1,11 +1,13 @@
 import { coreErrors } from '@vggscope/core';
 import type { VggGraph } from '@vggscope/core';
 import { formatShape } from '@vggscope/core';
+// Imported statically although only .h5 and tfjs folders need it: a dynamic import('./…') is not
+// resolved by tsx inside a pool worker running from source (see kernels/src/backends.ts).
 import { loadWeights } from './load-weights.js';
 import { matchToGraph } from './match-graph.js';
 import { readPackedHeader, readPackedLayers } from './packed.js';
 import type { LayerWeights, WeightFormat, WeightSet } from '@vggscope/core';
-import type { WeightLayer, WeightStream } from '@vggscope/core';
+import type { OpenWeightsOptions, WeightLayer, WeightStream } from '@vggscope/core';
 import { assertWeightsModel } from './weights-model.js';
 
 export type { WeightLayer, WeightStream };
@@ -13,20 +15,28 @@ export type { WeightLayer, WeightStream };
 /**
  * The one weights path for every format (Keras .h5, tfjs folder, packed .vggw, a WeightSet in
  * memory): every tensor is checked against the graph (shapes, and that the weights belong to the
- * graph's model) before any layer is yielded, and only the layers of `only` are read.
+ * graph's model) before any layer is yielded, and only the layers of `only` are read. A packed f32
+ * file reads its kernels straight into `options.weightStaging`'s arrays (a backend's memory).
+ * Also the package's `@vggscope/weights/open` entry: the one module (and its few imports) a run needs.
  * @example for await (const l of (await openWeights('w.vggw', graph)).layers) backend.prepareLayer(…)
  */
 export async function openWeights(
   weights: string | WeightSet,
   graph: VggGraph,
   only?: ReadonlySet<string>,
+  options: OpenWeightsOptions = {},
 ): Promise<WeightStream> {
   if (typeof weights !== 'string') return drain(checkSet(weights, graph, only));
   // Not a readable packed file (another format, or a corrupt one): loadWeights sniffs it and says what it is.
   const header = await readPackedHeader(weights).catch(() => undefined);
   if (!header) return drain(await loadWeights(weights, graph, { only }));
   checkPackedHeader(weights, header, graph);
-  return { source: weights, format: 'packed', unavailable: [], layers: readPackedLayers(weights, graph, only) };
+  return {
+    source: weights,
+    format: 'packed',
+    unavailable: [],
+    layers: readPackedLayers(weights, graph, only, options.weightStaging),
+  };
 }
 
 /** A set given in memory goes through the same checks as a file. */

@@ -7,7 +7,7 @@ import { buildGraph } from '@vggscope/core';
 import type { WeightSet } from '@vggscope/core';
 import { floatToHalf } from './float16.js';
 import { loadWeights } from './load-weights.js';
-import { readPacked, readPackedHeader, verifyPacked, writePacked } from './packed.js';
+import { readPacked, readPackedHeader, readPackedLayers, verifyPacked, writePacked } from './packed.js';
 import { halfToFloat } from './float16.js';
 
 const graph = buildGraph('vgg16');
@@ -33,6 +33,31 @@ describe('packed weights', () => {
         true,
       );
     }
+  });
+
+  it('a staging gets each f32 kernel read straight into its array (at any offset), bit-exactly; biases as before', async () => {
+    const arena = new SharedArrayBuffer(64 * 2 ** 20);
+    let top = 64;
+    const handed = new Map<string, Float32Array>();
+    const staging = {
+      kernel: (layer: { name: string }, length: number) => {
+        if (layer.name === 'block2_conv1') return undefined; // the backend may decline: the reader allocates
+        const view = new Float32Array(arena, top, length);
+        top += length * 4 + 64;
+        handed.set(layer.name, view);
+        return view;
+      },
+    };
+    for await (const { name, weights } of readPackedLayers(packed, graph, undefined, staging)) {
+      const want = h5.layers.get(name)!;
+      expect(weights.kernel.data === handed.get(name), name).toBe(name !== 'block2_conv1');
+      expect(Buffer.from(weights.kernel.data.slice().buffer).equals(Buffer.from(want.kernel.data.buffer)), name).toBe(
+        true,
+      );
+      expect(weights.bias.data.buffer).not.toBe(arena);
+      expect(Buffer.from(weights.bias.data.buffer).equals(Buffer.from(want.bias.data.buffer)), name).toBe(true);
+    }
+    expect(handed.size).toBe(12);
   });
 
   it('tensors start on 64-byte boundaries and the file holds exactly the data plus padding', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { VggError, wrapError } from '@vggscope/core';
-import type { VggGraph } from '@vggscope/core';
+import type { VggGraph, WeightStaging } from '@vggscope/core';
 import { writeFileAtomic } from '@vggscope/io';
 import { crc32 } from './checksum.js';
 import { fromHalf, toHalf } from './float16.js';
@@ -171,8 +171,15 @@ export async function isPackedFile(path: string): Promise<boolean> {
  * Reads one tensor and checks it against the header (CRC-32, or sha256 for version 1 files) unless
  * the file carries a valid "verified" stamp (packed-stamp.ts); a mismatch → E_WEIGHTS_CHECKSUM.
  */
-function readTensor(fd: number, t: PackedTensor, header: PackedHeader, path: string, trusted: boolean): Uint8Array {
-  const raw = new Uint8Array(t.byteLength);
+function readTensor(
+  fd: number,
+  t: PackedTensor,
+  header: PackedHeader,
+  path: string,
+  trusted: boolean,
+  into?: Float32Array,
+): Uint8Array {
+  const raw = into ? new Uint8Array(into.buffer, into.byteOffset, into.byteLength) : new Uint8Array(t.byteLength);
   if (readFully(fd, raw, t.offset, path) !== t.byteLength) {
     throw new VggError(
       'E_WEIGHTS_FORMAT',
@@ -199,11 +206,14 @@ function readTensor(fd: number, t: PackedTensor, header: PackedHeader, path: str
  * must be the graph's (E_WEIGHTS_SHAPE) and its bytes must match the header's checksum.
  * Reads are synchronous on purpose: one positioned read per tensor into its own buffer measured
  * ~9 ms for VGG16 no-top here, against ~80 ms through the libuv thread pool (see BENCHMARKS.md).
+ * With `staging`, f32 kernels are read straight into the arrays it hands out (a backend's memory):
+ * no buffer of our own to allocate, fault in and copy again.
  */
 export async function* readPackedLayers(
   path: string,
   graph: VggGraph,
   only?: ReadonlySet<string>,
+  staging?: WeightStaging,
 ): AsyncGenerator<{ name: string; weights: LayerWeights; bytesRead: number }> {
   const fd = openPacked(path);
   try {
@@ -228,8 +238,12 @@ export async function* readPackedLayers(
           `'${path}': ${t.layer}/${t.role} is (${t.shape.join(', ')}), but ${graph.model} needs (${spec.shape.join(', ')}); delete the file and convert again`,
         );
       }
-      const raw = readTensor(fd, t, header, path, trusted);
-      const data = t.dtype === 'f16' ? fromHalf(new Uint16Array(raw.buffer)) : new Float32Array(raw.buffer);
+      const into =
+        staging && t.role === 'kernel' && t.dtype === 'f32'
+          ? staging.kernel(specs.get(t.layer)!, t.byteLength / 4)
+          : undefined;
+      const raw = readTensor(fd, t, header, path, trusted, into);
+      const data = into ?? (t.dtype === 'f16' ? fromHalf(new Uint16Array(raw.buffer)) : new Float32Array(raw.buffer));
       const entry = pending.get(t.layer) ?? { bytes: 0 };
       entry[t.role] = { data, shape: t.shape };
       entry.bytes += raw.byteLength;

@@ -1,10 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { poolingNote } from '../pooling-note.js';
 import { cliErrors } from '../errors.js';
-import { cleanOutputTemps, probeWritable, saveNpyOutputs } from '@vggscope/io';
+import { cleanOutputTemps, outputKeys, probeWritable, saveNpyOutputs } from '@vggscope/io';
 import { formatShape, type LayerOutput, type ResolvedVggConfig, resolveVggConfig, VggError } from '@vggscope/core';
 import { checkInputFits } from '../input-size.js';
-import { outputKeys } from '../list-images.js';
 import { outputStats } from '../output-stats.js';
 import {
   ENGINE_HELP,
@@ -22,7 +21,6 @@ import { Progress } from '../progress.js';
 import { resolveWeightsPath } from '../resolve-weights.js';
 import { formatTable } from '../table.js';
 import { DEFAULT_IMAGE, type CommandContext } from '../context.js';
-import { extractFolder } from './extract-folder.js';
 import { IMAGE_OPTIONS, IMAGE_OPTIONS_HELP, parseImageOptions } from '../image-options.js';
 import { exitCodesHelp, RUN } from '../help.js';
 
@@ -129,6 +127,8 @@ export async function extractCommand(argv: string[], ctx: CommandContext): Promi
   const config = { ...requested, weights };
   const weightsInfo = await describeWeights(weights);
   if (folder) {
+    // Loaded for folder mode only: the pool (piscina) and the glob code are not on a one-image run's path.
+    const { extractFolder } = await import('./extract-folder.js');
     return extractFolder(
       {
         config,

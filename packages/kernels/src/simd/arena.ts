@@ -12,8 +12,9 @@ interface Block {
 
 /**
  * First-fit allocator over the shared wasm memory, above the control block. It grows the memory
- * (between ops only: no kernel runs while JavaScript allocates) up to the maximum reserved when
- * the memory was created; past that it throws `E_OUT_OF_MEMORY`, never a wasm trap.
+ * up to the maximum reserved when the memory was created, never while a kernel runs: `beforeGrow`
+ * first waits for an op left running on the workers (`Team.flush`); past the maximum it throws
+ * `E_OUT_OF_MEMORY`, never a wasm trap.
  */
 export class Arena {
   /** Free blocks sorted by address, adjacent ones merged. */
@@ -24,6 +25,7 @@ export class Arena {
   constructor(
     private readonly memory: WasmMemory,
     private readonly maxBytes: number,
+    private readonly beforeGrow: () => void = () => {},
   ) {}
 
   /** Bytes currently allocated. */
@@ -97,6 +99,9 @@ export class Arena {
           `(${mib(this.allocated)} in use); use a smaller batch or input, or fewer layers`,
       );
     }
+    // A worker inside a posted op (a weight transform) must not see the memory grow under it: a
+    // kernel trapped once in a full test run when it did (the only time the memory grew mid-op).
+    this.beforeGrow();
     try {
       this.memory.grow(Math.ceil((end - have) / PAGE));
     } catch (e) {

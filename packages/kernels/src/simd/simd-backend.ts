@@ -8,6 +8,7 @@ import {
   type LayerWeights,
   type VggGraph,
   VggError,
+  type WeightStaging,
 } from '@vggscope/core';
 import { Arena } from './arena.js';
 import { SimdBackward } from './backward-ops.js';
@@ -18,9 +19,10 @@ import { convWinograd } from './conv-winograd.js';
 import { dense } from './dense.js';
 import { planBytes } from './plan-memory.js';
 import { flatten, globalPool, maxPool } from './pool-ops.js';
-import { disposeLayer, prepareLayer, type ConvAlgorithm, type SimdLayer } from './prepared-layer.js';
+import { disposeLayer, prepareLayer, transformsInPlace, type ConvAlgorithm, type SimdLayer } from './prepared-layer.js';
 import { allocMap, allocVector, isMap, readCompact, writeCompact, type SimdTensor } from './simd-tensor.js';
 import { roundUp } from './control-block.js';
+import { type StagedBlock, StagingSlots } from './staging-slots.js';
 import { Team } from './team.js';
 import { warmUp } from './warm-up.js';
 import { compileKernels, kernelMemory } from './wasm-module.js';
@@ -70,7 +72,7 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
   const team = await Team.start(module, memory, threads);
   const ctx: SimdContext = {
     memory,
-    arena: new Arena(memory, maximum * 65536),
+    arena: new Arena(memory, maximum * 65536, () => team.flush()),
     team,
     fusion: options.winogradFusion ?? 'auto',
     chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
@@ -89,6 +91,25 @@ class SimdBackendImpl implements SimdBackend {
   private closed = false;
   /** The reverse pass (vgg.gradient); its conv forms are made on first use. */
   readonly backward: SimdBackward;
+  /** Kernels the weights reader was given arena blocks for, until `prepareLayer` takes them over. */
+  private readonly staged = new Map<Float32Array, StagedBlock>();
+  private readonly slots: StagingSlots;
+  /**
+   * A conv kernel the Winograd transform can take as the file stores it is read straight into the
+   * arena (no JavaScript buffer to allocate and copy from); anything else the reader allocates.
+   */
+  readonly weightStaging: WeightStaging = {
+    kernel: (layer, length) => {
+      this.check();
+      this.dropStaged(); // left by a read that failed
+      if (!transformsInPlace(layer, this.convAlgorithm) || length !== 9 * layer.inputShape[2]! * layer.outputShape[2]!)
+        return undefined;
+      const block = this.slots.take(length * 4, `${layer.name} kernel (staged)`);
+      const view = new Float32Array(this.ctx.memory.buffer, block.ptr, length);
+      this.staged.set(view, block);
+      return view;
+    },
+  };
 
   constructor(
     private readonly ctx: SimdContext,
@@ -96,6 +117,7 @@ class SimdBackendImpl implements SimdBackend {
     private readonly convAlgorithm: ConvAlgorithm | undefined,
   ) {
     this.backward = new SimdBackward(ctx);
+    this.slots = new StagingSlots(ctx.arena);
   }
 
   get threads(): number {
@@ -106,18 +128,32 @@ class SimdBackendImpl implements SimdBackend {
     this.ctx.arena.reserve(planBytes(graph, batch, this.ctx.chunkBytes), `a batch of ${batch} through ${graph.model}`);
   }
 
+  /** The Winograd transform is left running on the workers while the caller reads the next layer. */
   prepareLayer(layer: GraphLayer, weights: LayerWeights): SimdLayer {
     this.check();
-    return prepareLayer(this.ctx, layer, weights, this.convAlgorithm);
+    const staged = this.staged.get(weights.kernel.data);
+    this.staged.delete(weights.kernel.data);
+    return prepareLayer(this.ctx, layer, weights, { force: this.convAlgorithm, staged, background: true });
   }
 
   disposeLayer(layer: SimdLayer): void {
     if (this.closed) return;
+    this.ctx.team.flush(); // a transform may still write into it
     this.backward.disposeLayer(layer);
     disposeLayer(this.ctx, layer);
   }
 
-  input(batch: FloatTensor): SimdTensor {
+  /** Before the first pass: waits for the team's workers (started without waiting) and the last weight transform. */
+  input(batch: FloatTensor): SimdTensor | Promise<SimdTensor> {
+    this.check();
+    this.dropStaged();
+    this.ctx.team.flush();
+    this.slots.free(); // the weights are in: their staging blocks hold activations now
+    if (!this.ctx.team.started) return this.ctx.team.join().then(() => this.inputNow(batch));
+    return this.inputNow(batch);
+  }
+
+  private inputNow(batch: FloatTensor): SimdTensor {
     this.check();
     if (batch.shape.length === 2) {
       // A batch of vectors (`[N, F]`, e.g. a dense layer's input given directly): rows padded like flatten's.
@@ -186,6 +222,7 @@ class SimdBackendImpl implements SimdBackend {
 
   async read(x: SimdTensor): Promise<FloatTensor> {
     this.check();
+    this.ctx.team.flush();
     return { data: readCompact(this.ctx, x), shape: [...x.shape] };
   }
 
@@ -197,6 +234,11 @@ class SimdBackendImpl implements SimdBackend {
     if (this.closed) return;
     this.closed = true;
     await this.ctx.team.close();
+  }
+
+  private dropStaged(): void {
+    for (const block of this.staged.values()) block.release();
+    this.staged.clear();
   }
 
   private check(): void {

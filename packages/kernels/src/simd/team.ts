@@ -17,14 +17,22 @@ interface KernelExports {
  */
 export class Team {
   private closed = false;
+  /** The op `post` left to the workers, and what to do once it is done. */
+  private posted: { op: OpName; done?: () => void } | undefined;
 
   private constructor(
     private readonly memory: WasmMemory,
     private readonly kernels: KernelExports,
     private readonly workers: PlatformWorker[],
+    private ready: Promise<void> | undefined,
   ) {}
 
-  /** Starts the workers (≈ 0.1 s each, so once per backend, never per call) and waits until each is ready. */
+  /**
+   * Starts the workers (≈ 0.1 s each, so once per backend, never per call) without waiting for
+   * them: ops run meanwhile on the threads that are up (a worker that starts late joins the next
+   * op), so a cold start reads its weights while the workers boot. `join()` (before a pass) waits
+   * for every worker and reports one that failed to start.
+   */
   static async start(module: WasmModule, memory: WasmMemory, threads: number): Promise<Team> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new VggError(
@@ -51,17 +59,31 @@ export class Team {
       const data = { module, memory, ctrl: CTRL_PTR, scratch: SCRATCH_BASE + t * SCRATCH_BYTES };
       workers.push(platform.startWorker(WORKER_BODY, data));
     }
-    const ready = workers.map((w) => w.ready);
-    const team = new Team(memory, instance.exports as unknown as KernelExports, workers);
+    let ready: Promise<void> | undefined;
+    if (workers.length > 0) {
+      ready = Promise.all(workers.map((w) => w.ready)).then(() => undefined);
+      ready.catch(() => {}); // reported by join()
+    }
+    return new Team(memory, instance.exports as unknown as KernelExports, workers, ready);
+  }
+
+  /** Waits until every worker has started (at once when they have); a worker that failed closes the team. */
+  async join(): Promise<void> {
+    if (this.ready === undefined) return;
     try {
-      await Promise.all(ready);
+      await this.ready;
+      this.ready = undefined;
     } catch (e) {
-      await team.close();
+      await this.close();
       throw new VggError('E_WORKER', `simd backend: a kernel thread failed to start: ${(e as Error).message}`, {
         cause: e,
       });
     }
-    return team;
+  }
+
+  /** True once every worker is known to have started (`join`); a team without workers always is. */
+  get started(): boolean {
+    return this.ready === undefined;
   }
 
   get threads(): number {
@@ -72,6 +94,38 @@ export class Team {
   run<O extends OpName>(op: O, jobs: number, args: OpArgs<O>): void {
     if (this.closed) throw new VggError('E_USAGE', 'simd backend: used after close()');
     if (jobs <= 0) return;
+    this.open(op, jobs, args);
+    this.finish(op);
+  }
+
+  /**
+   * Starts `op` on the workers only and returns at once, so the calling thread can do other work
+   * (read the next layer's weights) meanwhile; the next `run`, `post` or `flush` first takes the
+   * jobs still left and waits for it, then calls `done`. Without workers it runs here and now.
+   * The op must not touch memory the caller changes before then.
+   */
+  post<O extends OpName>(op: O, jobs: number, args: OpArgs<O>, done?: () => void): void {
+    if (this.workers.length === 0 || jobs <= 1) {
+      this.run(op, jobs, args);
+      done?.();
+      return;
+    }
+    this.open(op, jobs, args);
+    this.posted = { op, done };
+  }
+
+  /** Waits for the op `post` started (this thread takes the jobs no worker has taken yet). */
+  flush(): void {
+    const posted = this.posted;
+    if (!posted) return;
+    this.posted = undefined;
+    this.finish(posted.op);
+    posted.done?.();
+  }
+
+  private open<O extends OpName>(op: O, jobs: number, args: OpArgs<O>): void {
+    if (this.closed) throw new VggError('E_USAGE', 'simd backend: used after close()');
+    this.flush();
     const words = new Int32Array(this.memory.buffer, CTRL_PTR, CTRL_WORDS);
     const { code, args: names } = ABI.ops[op];
     words[W.op] = code;
@@ -91,6 +145,10 @@ export class Team {
       Atomics.add(words, W.gen, 1);
       Atomics.notify(words, W.gen);
     }
+  }
+
+  private finish(op: OpName): void {
+    const words = new Int32Array(this.memory.buffer, CTRL_PTR, CTRL_WORDS);
     let failure: unknown;
     try {
       this.kernels.work(CTRL_PTR, SCRATCH_BASE);
@@ -115,6 +173,11 @@ export class Team {
   /** Stops and terminates every worker; the team is unusable afterwards. */
   async close(): Promise<void> {
     if (this.closed) return;
+    try {
+      this.flush();
+    } catch {
+      // A failed background op (a weight transform) matters no more: everything is being released.
+    }
     this.closed = true;
     const words = new Int32Array(this.memory.buffer, CTRL_PTR, CTRL_WORDS);
     Atomics.store(words, W.stop, 1);
