@@ -171,6 +171,9 @@ export class SimdBackward implements BackwardOps<SimdTensor, SimdLayer> {
   private dataForm(layer: SimdLayer): SimdLayer {
     let back = this.dataForms.get(layer);
     if (!back) {
+      // The forward form is read here in JavaScript: a weight transform still running on the
+      // workers (the backend leaves the last one in the background) must be done first.
+      this.ctx.team.flush();
       const floats = 9 * layer.inputs * layer.outputs;
       if (!this.kernelScratch || this.kernelScratch.length < floats) this.kernelScratch = new Float32Array(floats);
       back = prepareBackwardData(this.ctx, layer, this.kernelScratch);

@@ -140,6 +140,30 @@ describe('simd backward: determinism', () => {
   });
 });
 
+describe('simd backward right after loading', () => {
+  it('equals the same gradient after a forward pass (the last weight transform may still run on the workers)', async () => {
+    // A wide last conv, so its background transform is still running when the gradient reads its
+    // forward form (wrt its input: the first form made); without waiting, 3-4 runs in 5 differed.
+    const spec = tinyVgg('vgg16', { widths: [8, 8, 16, 16, 512] });
+    const graph = buildGraph(spec, { inputSize: [32, 32] });
+    const config = { model: spec, weights: synthWeights(graph, 3), inputSize: [32, 32] as [number, number] };
+    const x = wavyInput([1, 32, 32, 3], 0.5);
+    const objective = { kind: 'filter', layer: 'block5_conv3', filter: 5 } as const;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const fresh = await loadVgg({ ...config, layers: ['block5_conv3'], backend: 'simd', threads: 2 });
+      const warm = await loadVgg({ ...config, layers: ['block5_conv3'], backend: 'simd', threads: 2 });
+      open.push(fresh, warm);
+      const a = await fresh.gradient(x, objective, { wrt: 'block5_conv2' });
+      await warm.extract(x);
+      const b = await warm.gradient(x, objective, { wrt: 'block5_conv2' });
+      expect(
+        Buffer.from(a.gradient.data.buffer).equals(Buffer.from(b.gradient.data.buffer)),
+        `attempt ${attempt}`,
+      ).toBe(true);
+    }
+  });
+});
+
 describe('simd backward ops one by one vs the reference ops (odd and real sizes)', () => {
   const backends: SimdBackend[] = [];
   afterAll(async () => {
