@@ -13,6 +13,7 @@ import {
   type PngState,
 } from './png-chunks.js';
 import { PngRows } from './png-rows.js';
+import { inflateWhole, InflatedRows } from './png-whole-inflate.js';
 import { ZlibInflate } from './zlib-stream.js';
 
 /** Pillow's `ImageFile.decodermaxblock`: how much image data `load()` hands the decoder at a time. */
@@ -23,6 +24,8 @@ export interface PngDecodeOptions {
   readonly maxPixels?: number;
   /** Pillow's `ImageFile.LOAD_TRUNCATED_IMAGES`: keep the rows decoded before the data ran out (the rest black). */
   readonly loadTruncatedImages?: boolean;
+  /** `false`: never the one-call inflate of png-whole-inflate.ts, always row by row (tests compare the two). */
+  readonly wholeInflate?: boolean;
 }
 
 /** The whole image; see `decodePngRows`. */
@@ -51,8 +54,19 @@ export function decodePngRows(bytes: Uint8Array, source: string, options: PngDec
   const truncated = (why: string) => {
     if (!options.loadTruncatedImages) throw new PngRefusal(`image file is truncated (${why})`);
   };
-  const z = new ZlibInflate();
   const reader = new DataReader(bytes, st, tile.data, tile.length);
+  const whole = options.wholeInflate === false ? undefined : inflateWhole(bytes, st, tile, rows.rowBytes);
+  if (whole) {
+    if (rows.feed(new InflatedRows(whole.rows)) !== 'done') throw new Error('PNG: whole-image inflate left rows');
+    reader.skipTo(whole.end);
+  } else inflateRowByRow(reader, rows, truncated);
+  rows.finish();
+  reader.loadEnd();
+}
+
+/** ImagingZipDecode's loop: `decodermaxblock` bytes of data at a time, inflated row by row. */
+function inflateRowByRow(reader: DataReader, rows: PngRows, truncated: (why: string) => void): void {
+  const z = new ZlibInflate();
   for (;;) {
     const s = reader.read(DECODER_MAX_BLOCK);
     if (s.length === 0) {
@@ -69,8 +83,6 @@ export function decodePngRows(bytes: Uint8Array, source: string, options: PngDec
     if (state === 'stream-end') break;
   }
   z.end();
-  rows.finish();
-  reader.loadEnd();
 }
 
 interface Tile {
@@ -138,6 +150,11 @@ class DataReader {
     this.left -= n;
     this.pos = Math.min(this.pos + n, this.b.length);
     return s;
+  }
+
+  /** Past the image data, to the end of the data chunk ending at `end` (its CRC next). */
+  skipTo(end: number): void {
+    [this.pos, this.left] = [end, 0];
   }
 
   /** `load_end`: the chunks after the image are read with their handlers (not CRC-checked); errors refuse. */

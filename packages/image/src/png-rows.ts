@@ -1,6 +1,6 @@
 import type { RgbRowSink } from './image-rows.js';
 import { PngRefusal, type PngState } from './png-chunks.js';
-import { Z_STREAM_END, type ZlibInflate } from './zlib-stream.js';
+import { Z_STREAM_END, type InflateSource } from './zlib-stream.js';
 
 // Adam7, as libImaging/ZipDecode.c tables it.
 const OFFSET = [7, 3, 3, 1, 1, 0, 0];
@@ -78,7 +78,7 @@ export class PngRows {
    * Decodes what `z` holds; 'more' wants more data, 'done' has every row, 'stream-end': the inflate
    * call that completed a row also reached the stream's end (Pillow's decoder stops there, no error).
    */
-  feed(z: ZlibInflate): 'more' | 'done' | 'stream-end' {
+  feed(z: InflateSource): 'more' | 'done' | 'stream-end' {
     while (z.availIn > 0) {
       const want = this.rowLen + 1;
       const { code, written } = z.inflate(this.buffer, this.last, want);
@@ -94,6 +94,11 @@ export class PngRows {
       [this.buffer, this.previous] = [this.previous, this.buffer];
     }
     return 'more';
+  }
+
+  /** The filtered bytes of every row (a filter byte each) of a non-interlaced image. */
+  get rowBytes(): number {
+    return this.ysize * (this.rowLen + 1);
   }
 
   /** Delivers the canvas (Adam7, frame box), or the blank rows after an early stream end or an allowed truncation. */

@@ -10,8 +10,15 @@ export const Z_STREAM_END = 1;
 export const Z_NO_FLUSH = 0;
 export const Z_SYNC_FLUSH = 2;
 
+/** What `PngRows.feed` reads filtered rows from: a zlib stream, or rows already inflated. */
+export interface InflateSource {
+  readonly availIn: number;
+  inflate(out: Uint8Array, from: number, to: number): { code: number; written: number };
+  readonly message: string;
+}
+
 /** A zlib inflate stream whose input and output windows the caller moves, as with C zlib. */
-export class ZlibInflate {
+export class ZlibInflate implements InflateSource {
   private readonly strm = new ZStream();
 
   constructor() {

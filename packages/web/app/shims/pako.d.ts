@@ -1,4 +1,9 @@
-// The one pako function the zlib shim uses (pako 1.0 ships no types).
+// The pako API the zlib shim uses (pako 1.0 ships no types).
 declare module 'pako' {
-  export function inflate(data: Uint8Array): Uint8Array;
+  export class Inflate {
+    onData: (chunk: Uint8Array) => void;
+    err: number;
+    msg: string;
+    push(data: Uint8Array, end: boolean): boolean;
+  }
 }
