@@ -6,6 +6,7 @@ import {
   callChunk,
   checkCrc,
   checkFdat,
+  DATA_CHUNKS,
   PngRefusal,
   readChunkHeader,
   safeRead,
@@ -18,7 +19,6 @@ import { ZlibInflate } from './zlib-stream.js';
 
 /** Pillow's `ImageFile.decodermaxblock`: how much image data `load()` hands the decoder at a time. */
 const DECODER_MAX_BLOCK = 65536;
-const DATA_CHUNKS = new Set(['IDAT', 'DDAT', 'fdAT']);
 
 export interface PngDecodeOptions {
   readonly maxPixels?: number;

@@ -56,6 +56,9 @@ export interface PngState {
 /** A reason Pillow refuses the file (an exception escaping `Image.open`, `load` or `convert`). */
 export class PngRefusal extends Error {}
 
+/** The chunks `load()` reads image data from, one after another. */
+export const DATA_CHUNKS: ReadonlySet<string> = new Set(['IDAT', 'DDAT', 'fdAT']);
+
 const CID = /^[A-Za-z0-9_]{4}$/;
 
 /**

@@ -1,7 +1,6 @@
 // The explorer's heatmaps over the image: Grad-CAM and the saliency map.
 import type { FromEngine } from './protocol.js';
-
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+import { $ } from './dom.js';
 
 /** The Grad-CAM heatmap (scaled to its max, as Keras' example) over the image, or a note when there is none. */
 export function drawCam(cam: Extract<FromEngine, { type: 'result' }>['gradCam']): void {

@@ -6,11 +6,11 @@ import { drawFilters } from './filters.js';
 import { drawGrid } from './grid.js';
 import type { FromEngine, ToEngine, WireOutput } from './protocol.js';
 import { forgetPicks, listPicks, readPick, storePick } from './picked-weights.js';
+import { $ } from './dom.js';
 import { drawCam, drawSaliency } from './heatmaps.js';
 import { showPicks, storageProblem } from './picks-ui.js';
 import { cachedWeights, type ServerWeights } from './weights-cache.js';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let engine = startEngine();
 /** Stops the engine worker when a read it cannot stop itself (HDF5) overruns its budget. */
 let watchdog: ReturnType<typeof setTimeout> | undefined;

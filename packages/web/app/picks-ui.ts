@@ -1,7 +1,6 @@
 // The weights chooser's list of picks kept in this browser (picked-weights.ts keeps them).
 import { type CachedPick, formatBytes } from './picked-weights.js';
-
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+import { $ } from './dom.js';
 
 /** The kept picks in the weights chooser, most recent first ("cached: name (size)"). */
 export function showPicks(picks: readonly CachedPick[]): void {
