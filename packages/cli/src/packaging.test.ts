@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { FIXTURES, fixture, REPO_ROOT, relativeL2, skipNote, synthH5, tinyWeights } from '@vggscope/test-utils';
+import { FIXTURES, fixture, REPO_ROOT, skipNote, synthH5, tinyWeights } from '@vggscope/test-utils';
 import { serveBytes, startServer } from '@vggscope/test-utils/http-server';
 import { hashFile } from '@vggscope/weights';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -292,7 +292,6 @@ describe.skipIf(!BUILT || !FIXTURES)(
   `the README's library example under Node, Deno and Bun, from the tarballs${NOT_BUILT}${skipNote(!FIXTURES, 'no ../shared/fixtures (cat.jpg)')}`,
   () => {
     const out = (name: string) => join(consumer, `b5-${name}.bin`);
-    const floats = (name: string) => new Float32Array(new Uint8Array(readFileSync(out(name))).buffer);
     const run = (bin: string, args: string[], name: string) =>
       spawnSync(bin, [...args, 'readme.mjs'], {
         cwd: consumer,
@@ -307,20 +306,6 @@ describe.skipIf(!BUILT || !FIXTURES)(
       writeFileSync(join(consumer, 'readme.mjs'), readmeExample());
       const node = run(process.execPath, [], 'node');
       expect(node.status, node.stderr).toBe(0);
-      // Node with the mul+add build, for runtimes whose relaxed multiply-add is not fused.
-      writeFileSync(
-        join(consumer, 'plain.mjs'),
-        readmeExample().replace(
-          "import { loadVgg } from '@vggscope/kernels';",
-          "import { loadVgg as __load } from '@vggscope/kernels';\nimport { createSimdBackend } from '@vggscope/kernels';\nimport { createVgg } from '@vggscope/core';\nimport { openWeights } from '@vggscope/weights';\nimport { loadInput } from '@vggscope/image';\nconst loadVgg = async (c) => createVgg(await createSimdBackend({ fma: false }), c, { openWeights, loadInput, ownsBackend: true });",
-        ),
-      );
-      const plain = spawnSync(process.execPath, ['plain.mjs'], {
-        cwd: consumer,
-        encoding: 'utf8',
-        env: { ...process.env, OUT: out('node-plain') },
-      });
-      expect(plain.status, plain.stderr).toBe(0);
     }, 180_000);
 
     // libwebp's wasm is found through the installed @saschazar/wasm-webp in every runtime.
@@ -358,21 +343,17 @@ console.log(JSON.stringify([img.width, img.height, createHash('md5').update(img.
     );
 
     it.skipIf(!BUN)(
-      `Bun: the mul+add build, said once; byte-identical to Node's mul+add build${skipNote(!BUN, 'bun is not installed (npm ci installs it)')}`,
+      `Bun: block5_pool byte-identical to Node's (the fused multiply-add, emulated where JavaScriptCore does not fuse it; said once)${skipNote(!BUN, 'bun is not installed (npm ci installs it)')}`,
       () => {
         const r = run(BUN!, [], 'bun');
         expect(r.status, r.stderr).toBe(0);
-        const said = r.stderr.split('\n').filter((l) => l.includes('mul+add build'));
-        // JavaScriptCore validates relaxed SIMD but does not fuse relaxed_madd: either build may run.
-        if (said.length > 0) {
-          expect(said).toHaveLength(1);
-          expect(readFileSync(out('bun')).equals(readFileSync(out('node-plain')))).toBe(true);
-        } else expect(readFileSync(out('bun')).equals(readFileSync(out('node')))).toBe(true);
-        const gap = relativeL2(floats('node'), floats('bun'));
-        console.log(`bun vs node (FMA build): relative L2 ${gap.toExponential(2)}`);
-        expect(gap).toBeLessThan(1e-5);
+        const said = r.stderr.split('\n').filter((l) => l.includes('multiply-add'));
+        // JavaScriptCore validates relaxed SIMD but does not fuse relaxed_madd (probed at start-up)
+        expect(said.length).toBeLessThanOrEqual(1);
+        if (said.length === 1) expect(said[0]).toContain('emulating it');
+        expect(readFileSync(out('bun')).equals(readFileSync(out('node')))).toBe(true);
       },
-      120_000,
+      240_000,
     );
   },
 );

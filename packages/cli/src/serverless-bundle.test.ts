@@ -92,6 +92,7 @@ describe.skipIf(!BUILT)(`serverless bundle (esbuild)${NOT_BUILT}`, () => {
         'vgg16-notop.f16.vggw',
         'vggscope-h5-worker.mjs',
         'vggscope-pool-worker.mjs',
+        'vggscope-simd-fma-emulated.wasm',
         'vggscope-simd-fma.wasm',
         'vggscope-simd.wasm',
         'wasm_webp.wasm',

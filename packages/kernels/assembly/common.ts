@@ -3,6 +3,9 @@ import { W_ARGS } from './abi.generated';
 // Shared helpers of the SIMD kernels. No static data anywhere in this module: every instantiation
 // on the shared memory would re-run the data segments and overwrite live activations.
 
+/** 1 in the exact-FMA build (`--use EXACT_FMA=1`: the GEMM emulates a fused multiply-add in float64), else 0. */
+declare const EXACT_FMA: i32;
+
 /** a·b + c: a fused FMA in the relaxed-SIMD build, mul then add in the portable one. */
 // @ts-ignore: decorator
 @inline export function madd(a: v128, b: v128, c: v128): v128 {

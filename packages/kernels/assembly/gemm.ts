@@ -79,6 +79,74 @@ import { argPtr, arg, madd, min } from './common';
 }
 
 /**
+ * The tile of tile4x8 for the exact-FMA build (`EXACT_FMA`): every a·b + c is the fused multiply-add's
+ * result, computed in float64 (the product of two floats is exact there) and rounded to float32 at each
+ * step — the bytes of the relaxed-SIMD build on engines whose `relaxed_madd` is not fused (JavaScriptCore).
+ * The rounding is a double one (to float64, then float32); it differs from a single one only when the
+ * float64 sum lands exactly halfway between two floats, about once in 2^28 steps.
+ * Four columns at a time: 4 rows × 2 f64x2 accumulators, each holding float32 values.
+ */
+// @ts-ignore: decorator
+@inline function tile4x4Exact(a: usize, lda: usize, b: usize, c: usize, ldc: usize, k: i32, bias: usize, relu: i32): void {
+  let c0l = f64x2.splat(0), c0h = f64x2.splat(0);
+  let c1l = f64x2.splat(0), c1h = f64x2.splat(0);
+  let c2l = f64x2.splat(0), c2h = f64x2.splat(0);
+  let c3l = f64x2.splat(0), c3h = f64x2.splat(0);
+  let a0 = a;
+  let a1 = a + lda;
+  let a2 = a + (lda << 1);
+  let a3 = a + lda * 3;
+  for (let i = 0; i < k; i++) {
+    const bv = v128.load(b);
+    const bl = f64x2.promote_low_f32x4(bv);
+    const bh = f64x2.promote_low_f32x4(v128.shuffle<u32>(bv, bv, 2, 3, 2, 3));
+    let x = f64x2.splat(<f64>load<f32>(a0));
+    c0l = fusedRound(x, bl, c0l);
+    c0h = fusedRound(x, bh, c0h);
+    x = f64x2.splat(<f64>load<f32>(a1));
+    c1l = fusedRound(x, bl, c1l);
+    c1h = fusedRound(x, bh, c1h);
+    x = f64x2.splat(<f64>load<f32>(a2));
+    c2l = fusedRound(x, bl, c2l);
+    c2h = fusedRound(x, bh, c2h);
+    x = f64x2.splat(<f64>load<f32>(a3));
+    c3l = fusedRound(x, bl, c3l);
+    c3h = fusedRound(x, bh, c3h);
+    a0 += 4;
+    a1 += 4;
+    a2 += 4;
+    a3 += 4;
+    b += 32;
+  }
+  finish4(c, c0l, c0h, bias, relu);
+  finish4(c + ldc, c1l, c1h, bias, relu);
+  finish4(c + (ldc << 1), c2l, c2h, bias, relu);
+  finish4(c + ldc * 3, c3l, c3h, bias, relu);
+}
+
+/** x·b + c rounded to float32 (x, b, c float32 values held in float64 lanes; x·b is exact). */
+// @ts-ignore: decorator
+@inline function fusedRound(x: v128, b: v128, c: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(x, b), c)));
+}
+
+/** Four float32 results back from two f64x2 (exact), then bias and ReLU as tile4x8 does them. */
+// @ts-ignore: decorator
+@inline function finish4(c: usize, lo: v128, hi: v128, bias: usize, relu: i32): void {
+  let v = v128.shuffle<u32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+  if (bias) v = f32x4.add(v, v128.load(bias));
+  if (relu) v = f32x4.max(v, f32x4.splat(0));
+  v128.store(c, v);
+}
+
+/** C[4×8] with the exact-FMA tile: two passes of four columns over the same A rows. */
+// @ts-ignore: decorator
+@inline function tile4x8Exact(a: usize, lda: usize, b: usize, c: usize, ldc: usize, k: i32, bias: usize, relu: i32): void {
+  tile4x4Exact(a, lda, b, c, ldc, k, bias, relu);
+  tile4x4Exact(a, lda, b + 16, c + 16, ldc, k, bias ? bias + 16 : 0, relu);
+}
+
+/**
  * One job of a batch of GEMMs C_p = A_p · B_p (+bias, ReLU): job j is one (row block, column
  * block) of matrix p. B_p is packed as [N/8][K][8]; rows are padded to MR, N to NR.
  * Args (GEMM_*): a, lda (bytes), strideA, b, strideB, c, ldc (bytes), strideC, rows, k, n,
@@ -115,7 +183,10 @@ export function gemmBlock(
     const bp = b + (<usize>(n >> 3)) * panelBytes;
     const bb = bias ? bias + ((<usize>n) << 2) : 0;
     for (let r = r0; r < r1; r += MR) {
-      tile4x8(a + (<usize>r) * lda, lda, bp, c + (<usize>r) * ldc + ((<usize>n) << 2), ldc, k, bb, relu);
+      const ar = a + (<usize>r) * lda;
+      const cr = c + (<usize>r) * ldc + ((<usize>n) << 2);
+      if (EXACT_FMA) tile4x8Exact(ar, lda, bp, cr, ldc, k, bb, relu);
+      else tile4x8(ar, lda, bp, cr, ldc, k, bb, relu);
     }
   }
 }

@@ -1,6 +1,8 @@
-// Compiles the AssemblyScript kernels (assembly/) into two builds in wasm/ (git-ignored):
-//   vggscope-simd-fma.wasm — relaxed SIMD (f32x4.relaxed_madd is a fused FMA on x86);
-//   vggscope-simd.wasm     — SIMD mul+add, for engines without relaxed SIMD.
+// Compiles the AssemblyScript kernels (assembly/) into three builds in wasm/ (git-ignored):
+//   vggscope-simd-fma.wasm         — relaxed SIMD (f32x4.relaxed_madd is a fused FMA on x86);
+//   vggscope-simd-fma-emulated.wasm — SIMD only; the GEMM computes each fused multiply-add exactly
+//                                    in float64, for engines whose relaxed_madd is not fused (Bun);
+//   vggscope-simd.wasm             — SIMD mul+add: the fastest build where there is no fused FMA.
 // Both import one shared memory (`env.memory`) so every thread of a team instantiates the same
 // module on it; the JS side creates it with the maximum reserved up front (no memory.grow races).
 import { mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
@@ -14,8 +16,9 @@ const abiFile = join(root, 'src/simd/abi.ts');
 const generatedFile = join(root, 'assembly/abi.generated.ts');
 
 const builds = [
-  { file: 'vggscope-simd-fma.wasm', features: 'simd,threads,relaxed-simd' },
-  { file: 'vggscope-simd.wasm', features: 'simd,threads' },
+  { file: 'vggscope-simd-fma.wasm', features: 'simd,threads,relaxed-simd', exactFma: 0 },
+  { file: 'vggscope-simd-fma-emulated.wasm', features: 'simd,threads', exactFma: 1 },
+  { file: 'vggscope-simd.wasm', features: 'simd,threads', exactFma: 0 },
 ];
 
 await mkdir(outDir, { recursive: true });
@@ -64,6 +67,8 @@ for (const build of builds) {
     '--noExportMemory',
     '--use',
     'abort=',
+    '--use',
+    `EXACT_FMA=${build.exactFma}`,
     '-O3',
     '--noAssert',
   ];

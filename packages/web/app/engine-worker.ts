@@ -101,7 +101,7 @@ async function load({ id, model, weights, threads }: Extract<ToEngine, { type: '
         includeTop,
         format,
         threads: backend.threads,
-        fma: backend.fma,
+        arithmetic: backend.arithmetic,
         layers,
         notices,
         filters,

@@ -42,6 +42,9 @@ let weights:
 let lastLoad: { id: number; weights: NonNullable<typeof weights> } | undefined;
 let image: { name: string; bytes: ArrayBuffer } | undefined;
 
+/** How the page names the kernel build (`SimdBackend.arithmetic`). */
+const BUILD_LABEL: Record<string, string> = { fma: 'FMA', 'fma-emulated': 'emulated-FMA', 'mul-add': 'mul+add' };
+
 const send = (m: ToEngine, transfer: Transferable[] = []) => engine.postMessage(m, transfer);
 const setPhase = (phase: typeof state.phase, text: string) => {
   state.phase = phase;
@@ -90,7 +93,7 @@ function onEngineMessage({ data }: MessageEvent<FromEngine>): void {
       state.includeTop = data.includeTop;
       state.format = data.format;
       $('threads-info').textContent =
-        `${data.threads} thread${data.threads > 1 ? 's' : ''}, ${data.fma ? 'FMA' : 'mul+add'} build`;
+        `${data.threads} thread${data.threads > 1 ? 's' : ''}, ${BUILD_LABEL[data.arithmetic] ?? data.arithmetic} build`;
       drawFilters($('filters') as HTMLCanvasElement, new Float32Array(data.filters.data), data.filters.shape);
       renderSummary();
       runImage();

@@ -31,7 +31,8 @@ export type FromEngine =
       /** The weights' format as the reader found it (`packed`, `keras-h5`, `tfjs-layers`). */
       format: string;
       threads: number;
-      fma: boolean;
+      /** The kernel build: 'fma', 'fma-emulated' or 'mul-add'. */
+      arithmetic: string;
       layers: string[];
       notices: string[];
       /** block1_conv1's kernel, [3, 3, 3, 64]. */

@@ -107,7 +107,7 @@ const threadCounts = [...new Set([1, maxThreads])];
 const backends: SimdBackend[] = [];
 for (const threads of threadCounts) backends.push(await createSimdBackend({ threads }));
 console.log(
-  `simd build: ${backends[0]!.fma ? 'relaxed-SIMD FMA' : 'mul+add'}; threads ${threadCounts.join(', ')}; ${iterations} iterations, medians in ms\n`,
+  `simd build: ${backends[0]!.arithmetic}; threads ${threadCounts.join(', ')}; ${iterations} iterations, medians in ms\n`,
 );
 
 const header = [

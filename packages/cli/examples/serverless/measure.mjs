@@ -28,6 +28,7 @@ const fnFiles = [
   'tfjs-backend-wasm-simd.wasm',
   'tfjs-backend-wasm-threaded-simd.wasm',
   'tfjs-backend-wasm.wasm',
+  'vggscope-simd-fma-emulated.wasm',
   'vggscope-simd-fma.wasm',
   'vggscope-simd.wasm',
 ].map((f) => join(fn, f));

@@ -25,13 +25,17 @@ import { roundUp } from './control-block.js';
 import { type StagedBlock, StagingSlots } from './staging-slots.js';
 import { Team } from './team.js';
 import { warmUp } from './warm-up.js';
-import { compileKernels, kernelMemory } from './wasm-module.js';
+import { type KernelArithmetic, compileKernels, kernelMemory } from './wasm-module.js';
 
 export interface SimdBackendOptions extends BackendOptions {
   /** Threads one pass runs on (default: the platform's cores; one where there is no shared memory); a pool worker passes 1. */
   readonly threads?: number;
-  /** `true`: the relaxed-SIMD FMA build (fails without it); `false`: mul+add; default: FMA when available. */
-  readonly fma?: boolean;
+  /**
+   * The GEMM's multiply-add (see `KernelArithmetic`): `true` the hardware-fused relaxed-SIMD build (fails
+   * without one), `'emulated'` the fused results computed in float64, `false` mul+add; default: fused in
+   * hardware where the engine has it, else emulated (the same bytes as Node's, slower; said once).
+   */
+  readonly fma?: boolean | 'emulated';
   /** Force one convolution algorithm for every layer (tests, benchmarks); default: chosen per layer. */
   readonly convAlgorithm?: ConvAlgorithm;
   /** Winograd tile-block fusion (tests, benchmarks); default 'auto': early layers, where U is small. */
@@ -46,8 +50,10 @@ export interface SimdBackendOptions extends BackendOptions {
 const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
 
 export interface SimdBackend extends Backend<SimdTensor, SimdLayer> {
-  /** True when the relaxed-SIMD (FMA) build runs. */
+  /** True when results are those of a fused multiply-add (`arithmetic` is 'fma' or 'fma-emulated'). */
   readonly fma: boolean;
+  /** Which kernel build runs. */
+  readonly arithmetic: KernelArithmetic;
   readonly backward: SimdBackward;
 }
 
@@ -67,7 +73,7 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
     );
   }
   const maximum = Math.floor(maxMiB * 16);
-  const { module, fma, shared } = await compileKernels(options.fma);
+  const { module, arithmetic, shared } = await compileKernels(options.fma);
   const memory = kernelMemory(ARENA_BASE / 65536, maximum, shared);
   const team = await Team.start(module, memory, threads);
   const ctx: SimdContext = {
@@ -83,7 +89,7 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
     await team.close();
     throw e;
   }
-  return new SimdBackendImpl(ctx, fma, options.convAlgorithm);
+  return new SimdBackendImpl(ctx, arithmetic, options.convAlgorithm);
 }
 
 class SimdBackendImpl implements SimdBackend {
@@ -113,7 +119,7 @@ class SimdBackendImpl implements SimdBackend {
 
   constructor(
     private readonly ctx: SimdContext,
-    readonly fma: boolean,
+    readonly arithmetic: KernelArithmetic,
     private readonly convAlgorithm: ConvAlgorithm | undefined,
   ) {
     this.backward = new SimdBackward(ctx);
@@ -122,6 +128,10 @@ class SimdBackendImpl implements SimdBackend {
 
   get threads(): number {
     return this.ctx.team.threads;
+  }
+
+  get fma(): boolean {
+    return this.arithmetic !== 'mul-add';
   }
 
   plan(graph: VggGraph, batch: number): void {

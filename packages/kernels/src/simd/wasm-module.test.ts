@@ -7,7 +7,7 @@ import { relaxedSimdAvailable, unshareMemoryImport } from './wasm-module.js';
 // build must link against an unshared memory: the import's limits flag is rewritten, nothing else.
 describe('unshareMemoryImport', () => {
   relaxedSimdAvailable(); // turns V8's flag on (Node 20) so the FMA build compiles
-  for (const file of ['vggscope-simd.wasm', 'vggscope-simd-fma.wasm']) {
+  for (const file of ['vggscope-simd.wasm', 'vggscope-simd-fma.wasm', 'vggscope-simd-fma-emulated.wasm']) {
     it(`${file}: links to an unshared memory after the patch, not before; one byte differs`, async () => {
       const bytes = new Uint8Array(readFileSync(new URL(`../../wasm/${file}`, import.meta.url)));
       const unshared = unshareMemoryImport(bytes);

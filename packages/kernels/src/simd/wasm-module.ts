@@ -10,8 +10,20 @@ import {
   wasm,
 } from '@vggscope/platform';
 
-const FMA_FILE = 'vggscope-simd-fma.wasm';
-const PLAIN_FILE = 'vggscope-simd.wasm';
+/**
+ * How the kernels' GEMM multiplies and adds, one build each:
+ * - `fma`: relaxed SIMD, `relaxed_madd` fused in hardware (V8 on x86: vfmadd231ps);
+ * - `fma-emulated`: plain SIMD, each multiply-add computed in float64 and rounded once to float32 — the
+ *   bytes of the `fma` build where an engine has no fused relaxed_madd (JavaScriptCore), 4–5× slower GEMMs;
+ * - `mul-add`: plain SIMD, a rounded product then an add: fast everywhere, ≈ 3e-6 relative L2 from `fma`.
+ */
+export type KernelArithmetic = 'fma' | 'fma-emulated' | 'mul-add';
+
+const FILES: Record<KernelArithmetic, string> = {
+  fma: 'vggscope-simd-fma.wasm',
+  'fma-emulated': 'vggscope-simd-fma-emulated.wasm',
+  'mul-add': 'vggscope-simd.wasm',
+};
 
 /**
  * Where a build is looked for, in order (the platform reads it): `$VGGSCOPE_WASM_DIR`; beside this
@@ -31,8 +43,7 @@ function request(file: string): AssetRequest {
 
 export interface KernelModule {
   readonly module: WasmModule;
-  /** True for the relaxed-SIMD build (fused multiply-add). */
-  readonly fma: boolean;
+  readonly arithmetic: KernelArithmetic;
   /** True when the module imports a shared memory (threads possible); false where there is none. */
   readonly shared: boolean;
 }
@@ -40,26 +51,42 @@ export interface KernelModule {
 const cache = new Map<string, Promise<KernelModule>>();
 
 /**
- * Compiles the kernels once per process: the FMA build when the engine accepts relaxed SIMD
- * (on Node 20 only after `--experimental-wasm-relaxed-simd`, set here before the compile; the flag
- * is process-wide), else the mul+add build (said once). `fma: false` forces the portable build;
- * `fma: true` fails when relaxed SIMD is unavailable. Without shared memory (a page that is not
- * cross-origin isolated) the module's memory import is made unshared: one thread.
+ * Compiles the kernels once per process. Default: the `fma` build when the engine's relaxed SIMD
+ * multiply-add is fused (on Node 20 only after `--experimental-wasm-relaxed-simd`, set here before the
+ * compile; the flag is process-wide), else `fma-emulated` (said once): the same bytes everywhere,
+ * slower. `fma: true` asks for `fma` and fails without it; `fma: 'emulated'` and `fma: false`
+ * (`mul-add`) choose those builds. Without shared memory (a page that is not cross-origin isolated)
+ * the module's memory import is made unshared: one thread.
  */
-export function compileKernels(fma?: boolean): Promise<KernelModule> {
-  const useFma = fma ?? relaxedSimdAvailable();
-  if (fma === undefined && !useFma)
-    noticeOnce(
-      'simd backend: this JavaScript engine has no fused relaxed-SIMD multiply-add; using the mul+add build (features within about 3e-6 relative L2 of the FMA build; each is as close to a float64 reference)',
-    );
+export function compileKernels(fma?: boolean | 'emulated'): Promise<KernelModule> {
+  const arithmetic = chooseArithmetic(fma);
   const shared = platform.sharedMemory();
-  const key = `${useFma}/${shared}`;
+  const key = `${arithmetic}/${shared}`;
   let entry = cache.get(key);
   if (!entry) {
-    entry = compile(useFma, fma === true, shared);
+    entry = compile(arithmetic, shared);
     cache.set(key, entry);
   }
   return entry;
+}
+
+function chooseArithmetic(fma: boolean | 'emulated' | undefined): KernelArithmetic {
+  if (fma === false) return 'mul-add';
+  if (fma === 'emulated') return 'fma-emulated';
+  if (relaxedSimdAvailable()) return 'fma';
+  if (fma === true) {
+    throw new VggError(
+      'E_USAGE',
+      'simd backend: fma: true needs a fused relaxed-SIMD multiply-add, which this JavaScript engine does not have',
+      {
+        hint: 'leave fma unset (the fused multiply-add is then emulated: the same bytes, slower) or pass fma: false (mul+add: fast, ≈ 3e-6 relative L2 from the fused results)',
+      },
+    );
+  }
+  noticeOnce(
+    "simd backend: this JavaScript engine has no fused relaxed-SIMD multiply-add; emulating it (the same features as Node's, bit for bit, with 4–5× slower matrix products; createSimdBackend({ fma: false }) is fast and ≈ 3e-6 relative L2 away)",
+  );
+  return 'fma-emulated';
 }
 
 /** The memory the kernels run on: shared where the platform has shared memory, like the module's import. */
@@ -67,23 +94,17 @@ export function kernelMemory(initial: number, maximum: number, shared: boolean):
   return new wasm.Memory({ initial, maximum, shared });
 }
 
-async function compile(useFma: boolean, required: boolean, shared: boolean): Promise<KernelModule> {
-  if (required && !relaxedSimdAvailable()) {
-    throw new VggError(
-      'E_USAGE',
-      'simd backend: fma: true needs relaxed SIMD, which this JavaScript engine does not support',
-    );
-  }
-  const file = useFma ? FMA_FILE : PLAIN_FILE;
+async function compile(arithmetic: KernelArithmetic, shared: boolean): Promise<KernelModule> {
+  const file = FILES[arithmetic];
   const given = providedAsset(file);
-  if (given !== undefined && isCompiledModule(given)) return { module: given, fma: useFma, shared: true };
+  if (given !== undefined && isCompiledModule(given)) return { module: given, arithmetic, shared: true };
   const bytes = await platform.readAsset(request(file));
   const source = shared ? bytes : unshareMemoryImport(bytes);
   // Synchronous where the engine allows it: the module is 9 KB (< 1 ms), while an asynchronous
   // compile right after a cold start's ~100 modules waits 10–40 ms behind V8's background work.
   // Browsers keep the asynchronous compile (they refuse larger synchronous ones on the main thread).
   const module = platform.name === 'node' ? new wasm.Module(source) : await wasm.compile(source);
-  return { module, fma: useFma, shared };
+  return { module, arithmetic, shared };
 }
 
 /**
