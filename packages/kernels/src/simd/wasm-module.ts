@@ -14,7 +14,7 @@ import {
  * How the kernels' GEMM multiplies and adds, one build each:
  * - `fma`: relaxed SIMD, `relaxed_madd` fused in hardware (V8 on x86: vfmadd231ps);
  * - `fma-emulated`: plain SIMD, each multiply-add computed in float64 and rounded once to float32 — the
- *   bytes of the `fma` build where an engine has no fused relaxed_madd (JavaScriptCore), 4–5× slower GEMMs;
+ *   bytes of the `fma` build where an engine has no fused relaxed_madd (JavaScriptCore), ≈ 5× slower passes;
  * - `mul-add`: plain SIMD, a rounded product then an add: fast everywhere, ≈ 3e-6 relative L2 from `fma`.
  */
 export type KernelArithmetic = 'fma' | 'fma-emulated' | 'mul-add';
@@ -84,7 +84,7 @@ function chooseArithmetic(fma: boolean | 'emulated' | undefined): KernelArithmet
     );
   }
   noticeOnce(
-    "simd backend: this JavaScript engine has no fused relaxed-SIMD multiply-add; emulating it (the same features as Node's, bit for bit, with 4–5× slower matrix products; createSimdBackend({ fma: false }) is fast and ≈ 3e-6 relative L2 away)",
+    "simd backend: this JavaScript engine has no fused relaxed-SIMD multiply-add; emulating it (the same features as Node's, bit for bit, about 5× slower; createSimdBackend({ fma: false }) is fast and ≈ 3e-6 relative L2 away)",
   );
   return 'fma-emulated';
 }
