@@ -18,7 +18,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   kernels: ['core', 'weights', 'image', 'platform'],
   queue: ['core', 'io', 'image', 'weights', 'kernels', 'platform'],
   viz: ['core', 'io'],
-  web: ['core', 'io', 'image', 'weights', 'explain', 'kernels', 'platform'],
+  web: ['core', 'io', 'image', 'weights', 'explain', 'kernels', 'platform', 'viz'],
   cli: ['core', 'io', 'image', 'weights', 'explain', 'kernels', 'queue', 'viz', 'platform', 'web'],
 };
 

@@ -30,3 +30,13 @@ export function valueRange(data: ArrayLike<number>): { min: number; max: number 
 export function toUnit(v: number, min: number, max: number): number {
   return max > min ? (v - min) / (max - min) : 0;
 }
+
+/**
+ * The q-quantile of the values (0 ≤ q ≤ 1; the value at rank ⌊q·n⌋ of the sorted copy). Saliency
+ * figures are scaled to the 0.995 quantile: a few hot pixels would otherwise wash the overlay out.
+ * @example quantile(Float32Array.of(3, 1, 2, 4), 0.5) // 3
+ */
+export function quantile(data: ArrayLike<number>, q: number): number {
+  const sorted = Float32Array.from(data).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}

@@ -4,7 +4,7 @@ import { saliency, SALIENCY_METHODS, type SaliencyMethod, type SaliencyResult } 
 import { loadInput } from '@vggscope/image';
 import { encodeNpy, probeWritable, writeFileAtomic } from '@vggscope/io';
 import { loadVgg } from '@vggscope/kernels';
-import type { ColormapName } from '@vggscope/viz';
+import { type ColormapName, quantile } from '@vggscope/viz';
 import { type CommandContext, DEFAULT_IMAGE } from '../context.js';
 import { cliErrors } from '../errors.js';
 import { listImages } from '../list-images.js';
@@ -218,7 +218,7 @@ async function writeSaliency(
   const what = r.class
     ? `${r.class.label} (${r.class.index}) p=${r.probability!.toFixed(3)}`
     : `${run.layer} filter ${(run.objective as { filter: number }).filter}`;
-  const top = percentile(r.map.data, 0.995);
+  const top = quantile(r.map.data, 0.995);
   await writeOverlay(`${base}.png`, await displayImage(image), r.map, {
     ...run.style,
     max: top,
@@ -238,12 +238,6 @@ async function writeSaliency(
     passes: r.passes,
     ms,
   };
-}
-
-/** The q-quantile of the values (a few hot pixels would otherwise wash the overlay out). */
-function percentile(data: Float32Array, q: number): number {
-  const sorted = Float32Array.from(data).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 
 function renderTable(records: SaliencyRecord[]): string {
