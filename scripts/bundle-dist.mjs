@@ -1,8 +1,10 @@
-// Run by `npm run build` after `tsc -b`: each package's Node entry points (the `default` files of its
-// `exports`, the CLI's `main.js`) are rewritten as one esbuild bundle of that package's own sources,
-// so a process loads ~15 modules instead of ~125. Node 20's ESM loader spends ≈ 0.8 ms a module
-// before any of our code runs: the library's cold start loaded its modules in 160–190 ms, bundled in
-// ≈ 100 ms (an empty script: 55–110 ms), see BENCHMARKS.md "Cold start".
+// Run by `npm run build` after `tsc -b`, and by every Nx `build` target after its `tsc -b` (which
+// may re-emit any package it references: a bundle left from before would run the old code). Each
+// package's Node entry points (the `default` files of its `exports`, the CLI's `main.js`) are
+// rewritten as one esbuild bundle of that package's own sources, so a process loads 7 of our modules
+// instead of ~125: Node 20's ESM loader spends ≈ 0.8 ms a module before any of our code runs. Node
+// start → every module of the library's path loaded: 139 → 87 ms on an idle machine, 177 → 99 ms at
+// load 2.5 (BENCHMARKS.md, "Cold start").
 //
 // What stays as tsc wrote it: every other file of `dist/` (deep imports, the pool's and the HDF5
 // reader's worker entries, the `.d.ts` and their maps). Every import of another package
@@ -14,7 +16,7 @@
 // A module that finds files relative to `import.meta.url` (its worker, its data, its .wasm) sees the
 // URL of the bundle it was inlined into: the build fails unless it sits at the same folder depth in
 // `dist/` as its source does in `src/`, or says `bundle: any depth` (it looks in both places).
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -47,7 +49,7 @@ const ANY_DEPTH = 'bundle: any depth';
 for (const [pkg, entries] of Object.entries(BUNDLED_ENTRIES)) {
   const dir = join(ROOT, 'packages', pkg);
   const dist = join(dir, 'dist');
-  for (const f of readdirSync(dist)) if (f.startsWith(CHUNK_PREFIX)) rmSync(join(dist, f));
+  if (!existsSync(dist)) continue; // not built (an Nx target built only part of the tree)
   const result = await build({
     entryPoints: entries.map((e) => join(dir, 'src', `${e}.ts`)),
     outdir: dist,
@@ -66,6 +68,12 @@ for (const [pkg, entries] of Object.entries(BUNDLED_ENTRIES)) {
     logLevel: 'warning',
   });
   checkDepths(dir, result.metafile);
+  // Chunks of an earlier build go; never this build's (Nx may run two builds, and so this script, at once).
+  const made = new Set(Object.keys(result.metafile.outputs).map((o) => resolve(ROOT, o)));
+  for (const f of readdirSync(dist)) {
+    const file = join(dist, f);
+    if (f.startsWith(CHUNK_PREFIX) && !made.has(file.replace(/\.map$/, ''))) rmSync(file, { force: true });
+  }
 }
 
 /** Every bare import (`@vggscope/*`, npm packages, `#h5wasm`, `node:*`) stays an import, but those of `inline`. */
