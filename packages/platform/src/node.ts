@@ -42,10 +42,13 @@ export const platform: Platform = {
 
 /** The worker gets `data` as its first message (a compiled module and a shared memory clone fine). */
 function startWorker(body: string, data: unknown): PlatformWorker {
+  // Eval'd as CommonJS, or as an ES module (no `require`) when the process runs with
+  // `--input-type=module` (`node --input-type=module -e …`), which the worker inherits.
   const source = [
-    "const { parentPort } = require('node:worker_threads');",
     `const body = (${body});`,
-    "parentPort.once('message', (data) => body(data, (m) => parentPort.postMessage(m)));",
+    "const start = ({ parentPort }) => parentPort.once('message', (data) => body(data, (m) => parentPort.postMessage(m)));",
+    "if (typeof require === 'function') start(require('node:worker_threads'));",
+    "else import('node:worker_threads').then(start);",
   ].join('\n');
   const worker = new Worker(source, { eval: true });
   worker.unref(); // a forgotten close() must not keep the process alive

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,28 @@ describe('the web implementation runs anywhere', () => {
     for (const f of ['platform.ts', 'wasm.ts', 'web.ts']) {
       const src = readFileSync(new URL(`./${f}`, import.meta.url), 'utf8');
       expect(src, f).not.toMatch(/from ['"]node:/);
+    }
+  });
+});
+
+describe('startWorker', () => {
+  it('starts from a script run with `node --input-type=module -e`, which makes an eval’d worker source an ES module', () => {
+    const node = pathToFileURL(join(import.meta.dirname, 'node.ts')).href;
+    const script = `const { platform } = await import(${JSON.stringify(node)});
+      const w = platform.startWorker('(data, post) => post(data)', 'ready');
+      await w.ready;
+      await w.terminate();
+      console.log('started');`;
+    for (const flag of [['--input-type=module'], ['--input-type', 'module']]) {
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=@vggscope/source', ...flag, '-e', script],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(r.stderr, flag.join(' ')).toBe('');
+      expect(r.stdout.trim(), flag.join(' ')).toBe('started');
     }
   });
 });

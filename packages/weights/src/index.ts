@@ -22,6 +22,7 @@ export {
   type ManifestFile,
 } from './manifest.js';
 export { hashFile } from './md5-file.js';
+export { stampedMd5 } from './packed-stamp.js';
 export { downloadVerified, DownloadError, type DownloadFailure, type DownloadOptions } from './download.js';
 export {
   writePacked,

@@ -5,6 +5,7 @@ import type { VggGraph, WeightStaging } from '@vggscope/core';
 import { writeFileAtomic } from '@vggscope/io';
 import { crc32 } from './checksum.js';
 import { fromHalf, toHalf } from './float16.js';
+import { hashFile } from './md5-file.js';
 import {
   MAX_PACKED_HEADER_BYTES,
   type PackedDtype,
@@ -12,7 +13,7 @@ import {
   type PackedTensor,
   validatePackedHeader,
 } from './packed-header.js';
-import { dropStamp, hasValidStamp, identityOf, sameIdentity, writeStamp } from './packed-stamp.js';
+import { dropStamp, hasValidStamp, identityOf, sameIdentity, stampedMd5, writeStamp } from './packed-stamp.js';
 import type { LayerWeights, WeightSet } from '@vggscope/core';
 
 /**
@@ -272,8 +273,8 @@ export async function readPacked(path: string, graph: VggGraph, only?: ReadonlyS
 /**
  * Re-checks every tensor; returns the ones that fail. By default both sha256 and (version 2)
  * CRC-32 are checked; `quick` checks only the CRC-32 (the load-time check) when the file has one.
- * `stamp` records a clean result (packed-stamp.ts) so that later loads of the unchanged file skip
- * the per-tensor check. An unreadable or invalid header throws E_WEIGHTS_FORMAT / E_WEIGHTS_NOT_FOUND.
+ * `stamp` records a clean result and the file's md5 (packed-stamp.ts) so that later loads of the
+ * unchanged file skip the per-tensor check, and the CLI its md5. An unreadable or invalid header throws E_WEIGHTS_FORMAT / E_WEIGHTS_NOT_FOUND.
  */
 export async function verifyPacked(
   path: string,
@@ -293,7 +294,10 @@ export async function verifyPacked(
       if (!complete || !crcOk || !shaOk) bad.push(`${t.layer}/${t.role}`);
     }
     if (bad.length) dropStamp(path);
-    else if (options.stamp && sameIdentity(before, identityOf(fd))) await writeStamp(path, before);
+    else if (options.stamp) {
+      const md5 = await hashFile(path);
+      if (sameIdentity(before, identityOf(fd))) await writeStamp(path, before, md5);
+    }
     return { header, bad };
   } finally {
     closeSync(fd);
@@ -302,14 +306,23 @@ export async function verifyPacked(
 
 /**
  * The cache's check: a file with a valid "verified" stamp only has its header validated; any
- * other is fully checked (CRC-32, or sha256 for version 1) and stamped when clean.
+ * other is fully checked (CRC-32, or sha256 for version 1) and stamped when clean. A stamp from
+ * before stamps held the md5 gets it added, once.
  */
 export async function verifyPackedOnce(
   path: string,
 ): Promise<{ header: PackedHeader; bad: string[]; stamped: boolean }> {
   const fd = openPacked(path);
   try {
-    if (hasValidStamp(path, fd)) return { header: headerOf(fd, path), bad: [], stamped: true };
+    if (hasValidStamp(path, fd)) {
+      const header = headerOf(fd, path);
+      if (stampedMd5(path) === undefined) {
+        const before = identityOf(fd);
+        const md5 = await hashFile(path);
+        if (sameIdentity(before, identityOf(fd))) await writeStamp(path, before, md5);
+      }
+      return { header, bad: [], stamped: true };
+    }
   } finally {
     closeSync(fd);
   }

@@ -28,13 +28,18 @@ const FILES: Record<KernelArithmetic, string> = {
 /**
  * Where a build is looked for, in order (the platform reads it): `$VGGSCOPE_WASM_DIR`; beside this
  * module, which is where a bundle's folder (the serverless example) or a page (`vggscope serve`)
- * keeps them; where `npm run build:wasm` writes them (`packages/kernels/wasm/`, the same depth from
- * src/ and dist/, and shipped in the package). `provideAsset(file, …)` overrides all three.
+ * keeps them; where `npm run build:wasm` writes them (`packages/kernels/wasm/`, shipped in the
+ * package): two folders up from src/simd/ and dist/simd/, one up from dist/index.js, which inlines
+ * this module (scripts/bundle-dist.mjs; bundle: any depth). `provideAsset(file, …)` overrides them all.
  */
 function request(file: string): AssetRequest {
   return {
     file,
-    places: [new URL('./', import.meta.url), new URL('../../wasm/', import.meta.url)],
+    places: [
+      new URL('./', import.meta.url),
+      new URL('../../wasm/', import.meta.url),
+      new URL('../wasm/', import.meta.url),
+    ],
     envDir: 'VGGSCOPE_WASM_DIR',
     owner: 'simd backend',
     hint: "in the repository run 'npm run build:wasm' (or 'npm run build'); for a bundle, copy packages/kernels/wasm/*.wasm beside it or set VGGSCOPE_WASM_DIR",
