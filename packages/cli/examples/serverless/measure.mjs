@@ -1,6 +1,6 @@
 // Measures the serverless numbers the README reports: node measure.mjs WEIGHTS_H5 [VGG19_H5]
 // (official or synthetic no-top .h5 files; run from the repository after `npm run build`).
-// Bundle size, installed size of the five packages, f16 packed weight sizes and the zipped upload,
+// Bundle size, installed size of the CLI and library packages, f16 packed weight sizes and the zipped upload,
 // cold start (new process → first block5_pool from packed f16 weights, median of 5) and peak RSS.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -63,7 +63,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 results.coldStartMedianMs = Math.round(median(runs.map((r) => r.ms)));
 results.coldStartRangeMs = `${Math.round(Math.min(...runs.map((r) => r.ms)))}–${Math.round(Math.max(...runs.map((r) => r.ms)))}`;
 results.peakRss = mb(Math.max(...runs.map((r) => r.rssKB)) * 1024);
-// Installed size: the five packages from npm pack, installed without dev dependencies.
+// Installed size: the CLI and the library packages from npm pack (the list packaging.test.ts installs),
+// installed without dev dependencies; the queue is an optional peer, left out as a default install does.
 const packs = join(dir, 'packs');
 mkdirSync(packs);
 console.error(JSON.stringify(results));
@@ -74,7 +75,10 @@ execFileSync(
     '--silent',
     '--pack-destination',
     packs,
-    ...['core', 'kernels', 'viz', 'queue', 'cli'].flatMap((p) => ['-w', `@vggscope/${p}`]),
+    ...['core', 'io', 'image', 'weights', 'explain', 'kernels', 'platform', 'viz', 'cli'].flatMap((p) => [
+      '-w',
+      `@vggscope/${p}`,
+    ]),
   ],
   { cwd: repo, stdio: 'ignore' },
 );
