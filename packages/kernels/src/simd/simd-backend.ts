@@ -55,8 +55,8 @@ export interface SimdBackend extends Backend<SimdTensor, SimdLayer> {
 }
 
 /**
- * Our own WebAssembly SIMD kernels: Winograd F(4×4,3×3) convolutions (im2col for few input
- * channels), NHWC with channels in SIMD lanes, one image split across a persistent thread team.
+ * Our own WebAssembly SIMD kernels: Winograd F(6×6), F(4×4) or F(2×2) convolutions, chosen per
+ * layer (im2col for few input channels), NHWC with channels in SIMD lanes, one image split across a persistent thread team.
  * @example const b = await createSimdBackend({ threads: 2 }); // b.threads === 2, b.fma === true on x86 Node ≥ 20
  */
 export async function createSimdBackend(options: SimdBackendOptions = {}): Promise<SimdBackend> {
