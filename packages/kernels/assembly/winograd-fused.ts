@@ -26,7 +26,7 @@ import { inputTiles6, outputTiles6 } from './winograd6';
  * thread's scratch: input transform → 36 GEMMs → output transform + bias + ReLU (or linear). V
  * and M never leave L2, where the phased path streams them through memory with 36 concurrent
  * streams (more than the hardware prefetchers follow). Pays when U is small enough to stay cached
- * across blocks (early layers). Job j is block j % blocksPerImage of image j / blocksPerImage.
+ * across blocks (early layers; conv-winograd.ts decides). Job j is block j % blocksPerImage of image j / blocksPerImage.
  * Args (WINOGRAD_FUSED_*): src, srcImageBytes, h, w, k (= input Cp), u, n (= output Cp), bias
  * (0: none), relu (0: linear, the reverse pass's conv ∂x), out, outImageBytes, tilesW, tiles
  * (per image), tilesPerJob.

@@ -4,14 +4,14 @@ import type { SimdLayer } from './prepared-layer.js';
 import type { SimdTensor } from './simd-tensor.js';
 
 /**
- * 3×3 'same' conv + bias + ReLU by Winograd F(4×4,3×3) (or F(2×2,3×3): 16 positions, see
- * prepared-layer.ts) over the whole batch: input transform
+ * 3×3 'same' conv + bias + ReLU by Winograd F(4×4,3×3) (or F(2×2,3×3): 16 positions, F(6×6,3×3):
+ * 64 positions, see prepared-layer.ts) over the whole batch: input transform
  * (6×6 patches → V[36][tiles][Cin]), 36 GEMMs V_p·U_p → M_p, output transform fused with bias
  * and ReLU. The batch's tiles are one sequence (image after image) cut into chunks whose V and M
  * fit `ctx.chunkBytes` (memory then follows the layer's input and output, not 36× the map: at
  * 2048² block3_conv2 would need 1.2 GB of V and M for one image); each phase is one team op per chunk, so at batch 8 the deep layers
- * read U (the B panels) once for several images. Early layers take the fused path instead: each
- * job runs all three phases on a block of tiles of one image in its thread's scratch.
+ * read U (the B panels) once for several images. Layers whose U stays cached (early ones) take the
+ * fused path instead: each job runs all three phases on a block of tiles of one image in its thread's scratch.
  * Every output element is computed the same way whatever the chunking, batch or thread count.
  * `output` 'linear': neither bias nor ReLU — the reverse pass's conv ∂x (backward-ops.ts) takes
  * this same path, so its scratch is bounded like the forward's.
