@@ -15,8 +15,9 @@ import { arg, argPtr, min } from './common';
 /**
  * One job of im2col for a 3×3 'same' convolution over a chunk of one image: rows [j·perJob, …)
  * of the chunk are pixels first + row, each 9·C floats in HWI order (dy, dx, c), zero outside the
- * map; rows past the image's last pixel (GEMM padding) are zero. Scalar: it only serves layers
- * with few input channels (block1_conv1 has 3) and, by choice, small deep maps.
+ * map; rows past the image's last pixel (GEMM padding) are zero. One bulk copy per tap (one vector
+ * per tap for ≤ 4 channels, im2colNarrow): it only serves layers with few input channels
+ * (block1_conv1 has 3) and the reverse pass's ∂x of small deep maps.
  * Args (IM2COL_*): src, h, w, cp (stored channels), c (real), dst, pixels (of the image), first
  * (pixel of row 0), rows (of the chunk, a multiple of MR), perJob.
  */
