@@ -9,6 +9,10 @@ import {
   OP_WINOGRAD2_INPUT,
   OP_WINOGRAD2_OUTPUT,
   OP_WINOGRAD2_WEIGHTS,
+  OP_WINOGRAD6_FUSED,
+  OP_WINOGRAD6_INPUT,
+  OP_WINOGRAD6_OUTPUT,
+  OP_WINOGRAD6_WEIGHTS,
   OP_WINOGRAD_FUSED,
   OP_WINOGRAD_INPUT,
   OP_WINOGRAD_OUTPUT,
@@ -25,11 +29,12 @@ import { denseDataJob, maxPoolBackwardJob, reluBackwardJob, reluMaskJob } from '
 import { gemmJob } from './gemm';
 import { im2colJob } from './im2col';
 import { maxPoolJob } from './max-pool';
-import { winogradFusedJob } from './winograd-fused';
+import { winograd6FusedJob, winogradFusedJob } from './winograd-fused';
 import { winogradInputJob } from './winograd-input';
 import { winogradOutputJob } from './winograd-output';
 import { winogradWeightsJob } from './winograd-weights';
 import { winograd2InputJob, winograd2OutputJob, winograd2WeightsJob } from './winograd2';
+import { winograd6InputJob, winograd6OutputJob, winograd6WeightsJob } from './winograd6';
 
 export { abiValue } from './abi.generated';
 
@@ -59,6 +64,10 @@ export function work(ctrl: usize, scratch: usize): void {
     else if (op == OP_WINOGRAD2_INPUT) winograd2InputJob(ctrl, j, scratch);
     else if (op == OP_WINOGRAD2_OUTPUT) winograd2OutputJob(ctrl, j, scratch);
     else if (op == OP_WINOGRAD2_WEIGHTS) winograd2WeightsJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD6_INPUT) winograd6InputJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD6_OUTPUT) winograd6OutputJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD6_WEIGHTS) winograd6WeightsJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD6_FUSED) winograd6FusedJob(ctrl, j, scratch);
     else if (op == OP_RELU_BACKWARD) reluBackwardJob(ctrl, j);
     else if (op == OP_RELU_MASK) reluMaskJob(ctrl, j);
     else if (op == OP_MAX_POOL_BACKWARD) maxPoolBackwardJob(ctrl, j);

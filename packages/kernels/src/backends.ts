@@ -12,7 +12,8 @@ import { createTfjsWasmBackend } from './tfjs-wasm/tfjs-wasm-backend.js';
  */
 export const BACKENDS = {
   simd: {
-    summary: 'our WebAssembly SIMD kernels: Winograd F(4×4,3×3) with FMA, one image on all threads (default)',
+    summary:
+      'our WebAssembly SIMD kernels: Winograd F(6×6)/F(4×4)/F(2×2) with FMA, chosen per layer, one image on all threads (default)',
     create: (o) => createSimdBackend(o) as Promise<Backend>,
   },
   'tfjs-wasm': {

@@ -1,14 +1,15 @@
 /**
  * The per-layer table behind the simd backend's algorithm plan: every VGG16 conv (or those named)
- * at one input size, each algorithm (Winograd F(4×4), F(2×2), im2col), batch 1 and batch 8, on
+ * at one input size, each algorithm (Winograd F(6×6), F(4×4), F(2×2), im2col), batch 1 and batch 8, on
  * 1 and N threads: median ms per image and the prepared weights' size. Random weights; one process,
  * cases interleaved per iteration so that load swings hit every case alike; /proc/loadavg printed.
  * Usage: node tools/bench/dist/conv-plan.js [--size 224] [--iterations 7] [--threads 2] [--layers block5_conv1,…] [--batches 1,8]
+ *   [--algorithms winograd6,winograd,winograd2,im2col]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildGraph, type GraphLayer } from '@vggscope/core';
-import { createSimdBackend, type SimdBackend } from '@vggscope/kernels/simd';
+import { createSimdBackend, type ConvAlgorithm, type SimdBackend } from '@vggscope/kernels/simd';
 import { machine, median } from './stats.js';
 
 const { values } = parseArgs({
@@ -19,10 +20,11 @@ const { values } = parseArgs({
     layers: { type: 'string' },
     batches: { type: 'string', default: '1,8' },
     model: { type: 'string', default: 'vgg16' },
+    algorithms: { type: 'string' },
   },
 });
 const size = Number(values.size);
-const algorithms = ['winograd', 'winograd2', 'im2col'] as const;
+const algorithms = (values.algorithms ?? 'winograd6,winograd,winograd2,im2col').split(',') as ConvAlgorithm[];
 const threadCounts = [...new Set([1, Number(values.threads)])];
 const batches = values.batches!.split(',').map(Number);
 const graph = buildGraph(values.model!, { inputSize: [size, size] });
@@ -81,7 +83,7 @@ for (const layer of convs) {
   }
   for (const a of algorithms) {
     if (!prepared.has(`${a}/1`)) continue;
-    const positions = a === 'winograd' ? 36 : a === 'winograd2' ? 16 : 9;
+    const positions = { winograd6: 64, winograd: 36, winograd2: 16, im2col: 9 }[a];
     const mib = (positions * Math.ceil(cin / 8) * 8 * Math.ceil(cout / 8) * 8 * 4) / 2 ** 20;
     const cells = batches.flatMap((n) => threadCounts.map((t) => median(samples.get(`${a}/${t}/${n}`)!).toFixed(1)));
     console.log(`| ${layer.name} | ${a} | ${mib.toFixed(1)} | ${cells.join(' | ')} |`);

@@ -38,6 +38,22 @@ const WINOGRAD_OUTPUT_ARGS = [
   'perJob',
 ] as const;
 const WINOGRAD_WEIGHTS_ARGS = ['src', 'kPad', 'nPad', 'dst', 'perJob'] as const;
+const WINOGRAD_FUSED_ARGS = [
+  'src',
+  'srcImageBytes',
+  'h',
+  'w',
+  'k',
+  'u',
+  'n',
+  'bias',
+  'relu',
+  'out',
+  'outImageBytes',
+  'tilesW',
+  'tiles',
+  'tilesPerJob',
+] as const;
 
 export const ABI = {
   /** Byte address of the control block (32-bit words) in the shared memory. */
@@ -102,25 +118,7 @@ export const ABI = {
     im2col: { code: 4, args: ['src', 'h', 'w', 'cp', 'c', 'dst', 'pixels', 'first', 'rows', 'perJob'] },
     maxPool: { code: 5, args: ['src', 'h', 'w', 'cp', 'dst', 'perJob'] },
     winogradWeights: { code: 6, args: WINOGRAD_WEIGHTS_ARGS },
-    winogradFused: {
-      code: 7,
-      args: [
-        'src',
-        'srcImageBytes',
-        'h',
-        'w',
-        'k',
-        'u',
-        'n',
-        'bias',
-        'relu',
-        'out',
-        'outImageBytes',
-        'tilesW',
-        'tiles',
-        'tilesPerJob',
-      ],
-    },
+    winogradFused: { code: 7, args: WINOGRAD_FUSED_ARGS },
     // F(2×2,3×3): the same arguments as the F(4×4) ops (the kernels read them with those names).
     winograd2Input: { code: 8, args: WINOGRAD_INPUT_ARGS },
     winograd2Output: { code: 9, args: WINOGRAD_OUTPUT_ARGS },
@@ -134,6 +132,11 @@ export const ABI = {
       code: 14,
       args: ['dz', 'dzStride', 'wt', 'k', 'nPad', 'dx', 'dxStride', 'images', 'perJob'],
     },
+    // F(6×6,3×3) (assembly/winograd6.ts): the F(4×4) ops' arguments, 64 positions.
+    winograd6Input: { code: 15, args: WINOGRAD_INPUT_ARGS },
+    winograd6Output: { code: 16, args: WINOGRAD_OUTPUT_ARGS },
+    winograd6Weights: { code: 17, args: WINOGRAD_WEIGHTS_ARGS },
+    winograd6Fused: { code: 18, args: WINOGRAD_FUSED_ARGS },
   },
 } as const;
 

@@ -26,6 +26,7 @@ export function prepareBackwardData(ctx: SimdContext, layer: SimdLayer, scratch:
   const back = scratch.subarray(0, 9 * cin * cout);
   if (layer.algorithm === 'winograd') kernelFromWinograd(ctx, layer, F4, back);
   else if (layer.algorithm === 'winograd2') kernelFromWinograd(ctx, layer, F2, back);
+  else if (layer.algorithm === 'winograd6') kernelFromWinograd(ctx, layer, F6, back);
   else kernelFromPanels(ctx, layer, back);
   const spec = { kind: 'conv', name: `${layer.name} ∂x`, filters: cin } as const;
   const fake: GraphLayer = {
@@ -69,7 +70,7 @@ function kernelFromPanels(ctx: SimdContext, layer: SimdLayer, out: Float32Array)
 
 /** How to invert one Winograd form: three rows of G that form an invertible block, and that block's inverse. */
 interface WinogradInverse {
-  /** Positions per side of U (6 for F(4×4,3×3), 4 for F(2×2,3×3)). */
+  /** Positions per side of U (8 for F(6×6,3×3), 6 for F(4×4,3×3), 4 for F(2×2,3×3)). */
   readonly side: number;
   readonly rows: readonly [number, number, number];
   readonly T: readonly (readonly number[])[];
@@ -93,6 +94,17 @@ const F2: WinogradInverse = {
   T: [
     [1, 0, 0],
     [-1, 2, -1],
+    [0, 0, 1],
+  ],
+};
+
+/** F(6×6,3×3) (assembly/winograd6.ts): rows 0, 1 and 7 of G are [1 0 0], [−2/9 −2/9 −2/9], [0 0 1]. */
+const F6: WinogradInverse = {
+  side: 8,
+  rows: [0, 1, 7],
+  T: [
+    [1, 0, 0],
+    [-1, -4.5, -1],
     [0, 0, 1],
   ],
 };

@@ -97,7 +97,7 @@ describe.each(builds)('the $arithmetic build: each GEMM output step by step', ({
 });
 
 describe.skipIf(!relaxedSimdAvailable())("the emulated build gives the fused build's convolutions", () => {
-  for (const convAlgorithm of ['winograd', 'winograd2', 'im2col'] as ConvAlgorithm[]) {
+  for (const convAlgorithm of ['winograd', 'winograd2', 'winograd6', 'im2col'] as ConvAlgorithm[]) {
     it(`${convAlgorithm}, x=[1,33,47,12] w=[3,3,12,20], 2 threads: byte-identical`, async () => {
       const { layer, weights, x } = convCase(33, 47, 12, 20, 4711);
       const run = async (fma: boolean | 'emulated') => {

@@ -39,6 +39,8 @@ describe('simd conv in bounded chunks (memory follows the live activations, not 
   const cases = [
     { algorithm: 'winograd', cin: 16, cout: 24, chunkBytes: 36 * 8 * (16 + 24) * 4 },
     { algorithm: 'winograd2', cin: 16, cout: 24, chunkBytes: 16 * 20 * (16 + 24) * 4 },
+    // F(6×6): 6·6 = 36 tiles per image, chunks of 8.
+    { algorithm: 'winograd6', cin: 16, cout: 24, chunkBytes: 64 * 8 * (16 + 24) * 4 },
     { algorithm: 'im2col', cin: 3, cout: 16, chunkBytes: 40 * 27 * 4 },
     { algorithm: 'im2col', cin: 16, cout: 8, chunkBytes: 12 * 144 * 4 },
   ] as const;
@@ -61,15 +63,24 @@ describe('simd conv in bounded chunks (memory follows the live activations, not 
     });
   }
 
-  it('the fused path on a batch equals each image alone, bit for bit', async () => {
-    const fused = await backend({ threads: 2, convAlgorithm: 'winograd', winogradFusion: 'always' });
-    const c = convCase(21, 18, 8, 16, 3);
-    const x = tensor([2, 21, 18, 8], 4);
-    const got = await conv(fused, x, c);
-    const per = 21 * 18 * 8;
-    const second = await conv(fused, { data: x.data.slice(per), shape: [1, 21, 18, 8] }, c);
-    expect(bits(second)).toEqual(bits(got.subarray(21 * 18 * 16)));
-  });
+  for (const algorithm of ['winograd', 'winograd6'] as const) {
+    it(`the fused path (${algorithm}) on a batch equals each image alone and the phased path, bit for bit`, async () => {
+      const fused = await backend({ threads: 2, convAlgorithm: algorithm, winogradFusion: 'always' });
+      const phased = await backend({
+        threads: 3,
+        convAlgorithm: algorithm,
+        winogradFusion: 'never',
+        chunkBytes: 1 << 16,
+      });
+      const c = convCase(21, 18, 8, 16, 3);
+      const x = tensor([2, 21, 18, 8], 4);
+      const got = await conv(fused, x, c);
+      const per = 21 * 18 * 8;
+      const second = await conv(fused, { data: x.data.slice(per), shape: [1, 21, 18, 8] }, c);
+      expect(bits(second)).toEqual(bits(got.subarray(21 * 18 * 16)));
+      expect(bits(await conv(phased, x, c))).toEqual(bits(got));
+    });
+  }
 
   it(`a 1344×1344 pass of tiny VGG16 on the default backend (${DEFAULT_BACKEND}) in a 200 MiB wasm memory`, async () => {
     expect(DEFAULT_BACKEND).toBe('simd');

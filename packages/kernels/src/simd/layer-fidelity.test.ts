@@ -7,9 +7,11 @@ import { convCase, tensor } from './testdata/simd-test-data.js';
 
 /**
  * Issue 22's fidelity bound on every VGG conv shape, with the algorithm the default plan picks
- * (im2col, F(4×4) or F(2×2)): relative L2 ≤ 1e-5 vs the float64 reference, He-scaled weights,
- * non-negative inputs (as after a ReLU), and bit-identical outputs on 1, 2 and 3 threads.
- * 13×17 maps are 20 F(4×4) tiles (F(4×4) is chosen); 14×14 is block5's map at 224² (F(2×2)).
+ * (im2col, F(6×6), F(4×4) or F(2×2)): relative L2 ≤ 1e-5 vs the float64 reference (≤ 5e-6 where
+ * the plan takes F(6×6), whose error is about twice F(4×4)'s), He-scaled weights, non-negative
+ * inputs (as after a ReLU), and bit-identical outputs on 1, 2 and 3 threads. 13×17 maps are 20
+ * F(4×4) tiles or 9 F(6×6) tiles (F(6×6) is chosen up to 128→256 channels, F(4×4) beyond); 14×14
+ * is block5's map at 224² (F(2×2)).
  */
 const shapes: [number, number, number, number][] = [
   [13, 17, 3, 64],
@@ -50,13 +52,12 @@ describe('simd conv fidelity per VGG layer shape (default plan)', () => {
         b.disposeLayer(layer);
       }
       const err = relativeL2(outs[0]!, conv2dRelu(x, c.weights.kernel, c.weights.bias).data);
-      errors.push(`${h}×${w} ${cin}→${cout} ${layerAlgorithm(h, w, cin)} ${err.toExponential(1)}`);
-      expect(err).toBeLessThan(1e-5);
+      const algorithm = chooseAlgorithm(cin, h, w, cout);
+      errors.push(`${h}×${w} ${cin}→${cout} ${algorithm} ${err.toExponential(1)}`);
+      expect(err).toBeLessThan(algorithm === 'winograd6' ? 5e-6 : 1e-5);
       const bits = (a: Float32Array) => new Uint32Array(a.buffer);
       expect(bits(outs[1]!)).toEqual(bits(outs[0]!));
       expect(bits(outs[2]!)).toEqual(bits(outs[0]!));
     }, 30_000);
   }
 });
-
-const layerAlgorithm = (h: number, w: number, cin: number) => chooseAlgorithm(cin, h, w);

@@ -19,12 +19,13 @@ export function planBytes(graph: VggGraph, batch: number, chunkBytes: number): n
       const [h, w, c] = layer.inputShape as [number, number, number];
       const k = roundUp(c, 8);
       const n = roundUp(layer.spec.filters, 8);
-      const tiles = batch * Math.ceil(h / 4) * Math.ceil(w / 4);
-      // Either algorithm may run (chosen per layer): count the larger scratch.
-      scratch = Math.max(
-        36 * winogradChunkRows(k, n, tiles, chunkBytes) * (k + n) * 4,
-        im2colChunkRows(9 * c, h * w, chunkBytes) * 9 * c * 4,
-      );
+      // Any algorithm may run (chosen per layer): count the largest scratch.
+      const winograd = [4, 6].map((m) => {
+        const tiles = batch * Math.ceil(h / m) * Math.ceil(w / m);
+        const positions = (m + 2) ** 2;
+        return positions * winogradChunkRows(k, n, tiles, chunkBytes, positions) * (k + n) * 4;
+      });
+      scratch = Math.max(...winograd, im2colChunkRows(9 * c, h * w, chunkBytes) * 9 * c * 4);
     }
     peak = Math.max(peak, inBytes + outBytes + scratch);
   }

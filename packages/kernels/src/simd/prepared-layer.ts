@@ -4,8 +4,14 @@ import { f32, type SimdContext } from './context.js';
 import { packPanels } from './pack-panels.js';
 import type { StagedBlock } from './staging-slots.js';
 
-/** 'winograd': F(4×4,3×3), U 4× the kernel; 'winograd2': F(2×2,3×3), U 16/9 of it; 'im2col': the kernel as is. */
-export type ConvAlgorithm = 'winograd' | 'winograd2' | 'im2col';
+/**
+ * 'winograd': F(4×4,3×3), U 4× the kernel; 'winograd2': F(2×2,3×3), U 16/9 of it; 'winograd6':
+ * F(6×6,3×3), U 64/9 of it; 'im2col': the kernel as is.
+ */
+export type ConvAlgorithm = 'winograd' | 'winograd2' | 'winograd6' | 'im2col';
+
+/** Winograd positions per algorithm ((m + 2)² for F(m×m,3×3)). */
+export const WINOGRAD_POSITIONS = { winograd: 36, winograd2: 16, winograd6: 64 } as const;
 
 /** A layer's weights in the wasm memory, transformed and packed once. */
 export interface SimdLayer {
@@ -28,12 +34,25 @@ export interface SimdLayer {
  * few input channels (block1_conv1: 3), where Winograd's transforms cost more than they save;
  * F(2×2,3×3) for maps of at most 16 F(4×4) tiles (block5 at 224²: 14×14), where the GEMM is bound
  * by reading U, not by multiplies — its U is 16/9 of the kernel instead of 4× (−60 MiB for VGG16's
- * block5) for ~10 % more time on those layers; F(4×4,3×3) everywhere else (2–3× faster than F(2×2)).
+ * block5) for ~10 % more time on those layers; F(6×6,3×3) where the kernel is small (at most
+ * F6_MAX_CHANNEL_PAIRS: U ≤ 8 MiB, block1_conv2 … block3_conv1, +6.9 MB in all for VGG16) and its
+ * 8×8 tiles waste little of the map (at most F6_MAX_MULTIPLY_RATIO of F(4×4)'s multiplies: 0.82
+ * at 224² and 112², 0.91 at 56²) — 10–25 % faster there, and its float32 error (about twice
+ * F(4×4)'s, ≤ 3.5e-6 on these layers) stays within the budget; F(4×4,3×3) everywhere else (2–3×
+ * faster than F(2×2)).
  */
-export function chooseAlgorithm(cin: number, h: number, w: number): ConvAlgorithm {
+export function chooseAlgorithm(cin: number, h: number, w: number, cout: number): ConvAlgorithm {
   if (cin < 8) return 'im2col';
-  return Math.ceil(h / 4) * Math.ceil(w / 4) <= 16 ? 'winograd2' : 'winograd';
+  const tiles = (m: number) => Math.ceil(h / m) * Math.ceil(w / m);
+  if (tiles(4) <= 16) return 'winograd2';
+  if (cin * cout <= F6_MAX_CHANNEL_PAIRS && 64 * tiles(6) <= F6_MAX_MULTIPLY_RATIO * 36 * tiles(4)) return 'winograd6';
+  return 'winograd';
 }
+
+/** Input × output channels up to which F(6×6) may be chosen: U = 64·cin·cout floats ≤ 8 MiB (VGG: up to block3_conv1). */
+export const F6_MAX_CHANNEL_PAIRS = 128 * 256;
+/** F(6×6) only where its multiplies (64 per 8×8 tile, edges included) are at most this share of F(4×4)'s. */
+const F6_MAX_MULTIPLY_RATIO = 0.92;
 
 /** How `prepareLayer` gets and hands back a layer's kernel. */
 export interface PrepareOptions {
@@ -54,7 +73,7 @@ export function transformsInPlace(layer: GraphLayer, force?: ConvAlgorithm): boo
   if (layer.spec.kind !== 'conv') return false;
   const [h, w, cin] = layer.inputShape as [number, number, number];
   const cout = layer.outputShape[2]!;
-  const algorithm = force ?? chooseAlgorithm(cin, h, w);
+  const algorithm = force ?? chooseAlgorithm(cin, h, w, cout);
   return algorithm !== 'im2col' && cin % 8 === 0 && cout % 8 === 0;
 }
 
@@ -111,10 +130,10 @@ export function prepareLayer(
           outStride,
         };
       }
-      const algorithm = force ?? chooseAlgorithm(inputs, layer.inputShape[0]!, layer.inputShape[1]!);
+      const algorithm = force ?? chooseAlgorithm(inputs, layer.inputShape[0]!, layer.inputShape[1]!, outputs);
       const inStride = roundUp(inputs, 8);
-      if (algorithm === 'winograd' || algorithm === 'winograd2') {
-        const positions = algorithm === 'winograd' ? 36 : 16;
+      if (algorithm !== 'im2col') {
+        const positions = WINOGRAD_POSITIONS[algorithm];
         weights = ctx.arena.alloc(positions * inStride * outStride * 4, `${layer.name} Winograd kernel`);
         writeBias(ctx, bias, w.bias.data, outStride);
         ownsStaged = false; // the transform releases it
@@ -171,7 +190,7 @@ function transformWinogradWeights(
   how: {
     dst: number;
     name: string;
-    algorithm: 'winograd' | 'winograd2';
+    algorithm: 'winograd' | 'winograd2' | 'winograd6';
     staged: StagedBlock | undefined;
     background: boolean;
   },
@@ -203,7 +222,9 @@ function transformWinogradWeights(
     // Blocks of 8 input channels per job: a job's stores fill whole cache lines of U (one channel per
     // job left adjacent threads writing halves of the same lines: 3–4× slower, most of a cold start).
     const perJob = 8;
-    const op = how.algorithm === 'winograd' ? 'winogradWeights' : 'winograd2Weights';
+    const op = ({ winograd: 'winogradWeights', winograd2: 'winograd2Weights', winograd6: 'winograd6Weights' } as const)[
+      how.algorithm
+    ];
     const args = { src, kPad, nPad, dst: how.dst, perJob };
     if (how.background) ctx.team.post(op, Math.ceil(kPad / perJob), args, release);
     else {

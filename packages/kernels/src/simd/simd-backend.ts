@@ -36,8 +36,11 @@ export interface SimdBackendOptions extends BackendOptions {
    * hardware where the engine has it, else emulated (the same bytes as Node's, slower; said once).
    */
   readonly fma?: boolean | 'emulated';
-  /** Force one convolution algorithm for every layer (tests, benchmarks); default: chosen per layer. */
-  readonly convAlgorithm?: ConvAlgorithm;
+  /**
+   * Force one convolution algorithm for every layer, or per layer by name (layers not named keep
+   * the plan's choice), for tests and benchmarks; default: chosen per layer (`chooseAlgorithm`).
+   */
+  readonly convAlgorithm?: ConvAlgorithm | Readonly<Record<string, ConvAlgorithm>>;
   /** Winograd tile-block fusion (tests, benchmarks); default 'auto': early layers, where U is small. */
   readonly winogradFusion?: 'auto' | 'always' | 'never';
   /** Upper bound of the shared wasm memory, reserved (not committed) up front; default and maximum 4096 MiB. */
@@ -58,8 +61,8 @@ export interface SimdBackend extends Backend<SimdTensor, SimdLayer> {
 }
 
 /**
- * Our own WebAssembly SIMD kernels: Winograd F(4×4,3×3) convolutions (im2col for few input
- * channels), NHWC with channels in SIMD lanes, one image split across a persistent thread team.
+ * Our own WebAssembly SIMD kernels: Winograd F(6×6), F(4×4) or F(2×2) convolutions, chosen per
+ * layer (im2col for few input channels), NHWC with channels in SIMD lanes, one image split across a persistent thread team.
  * @example const b = await createSimdBackend({ threads: 2 }); // b.threads === 2, b.fma === true on x86 Node ≥ 20
  */
 export async function createSimdBackend(options: SimdBackendOptions = {}): Promise<SimdBackend> {
@@ -108,7 +111,10 @@ class SimdBackendImpl implements SimdBackend {
     kernel: (layer, length) => {
       this.check();
       this.dropStaged(); // left by a read that failed
-      if (!transformsInPlace(layer, this.convAlgorithm) || length !== 9 * layer.inputShape[2]! * layer.outputShape[2]!)
+      if (
+        !transformsInPlace(layer, this.forced(layer.name)) ||
+        length !== 9 * layer.inputShape[2]! * layer.outputShape[2]!
+      )
         return undefined;
       const block = this.slots.take(length * 4, `${layer.name} kernel (staged)`);
       const view = new Float32Array(this.ctx.memory.buffer, block.ptr, length);
@@ -120,7 +126,7 @@ class SimdBackendImpl implements SimdBackend {
   constructor(
     private readonly ctx: SimdContext,
     readonly arithmetic: KernelArithmetic,
-    private readonly convAlgorithm: ConvAlgorithm | undefined,
+    private readonly convAlgorithm: SimdBackendOptions['convAlgorithm'],
   ) {
     this.backward = new SimdBackward(ctx);
     this.slots = new StagingSlots(ctx.arena);
@@ -143,7 +149,12 @@ class SimdBackendImpl implements SimdBackend {
     this.check();
     const staged = this.staged.get(weights.kernel.data);
     this.staged.delete(weights.kernel.data);
-    return prepareLayer(this.ctx, layer, weights, { force: this.convAlgorithm, staged, background: true });
+    return prepareLayer(this.ctx, layer, weights, { force: this.forced(layer.name), staged, background: true });
+  }
+
+  private forced(name: string): ConvAlgorithm | undefined {
+    const a = this.convAlgorithm;
+    return typeof a === 'string' || a === undefined ? a : a[name];
   }
 
   disposeLayer(layer: SimdLayer): void {
@@ -195,8 +206,8 @@ class SimdBackendImpl implements SimdBackend {
     }
     const out = allocMap(this.ctx, n, h, w, layer.outputs, `${layer.name} output`);
     try {
-      if (layer.algorithm === 'winograd' || layer.algorithm === 'winograd2') convWinograd(this.ctx, x, layer, out);
-      else convIm2col(this.ctx, x, layer, out);
+      if (layer.algorithm === 'im2col') convIm2col(this.ctx, x, layer, out);
+      else convWinograd(this.ctx, x, layer, out);
     } catch (e) {
       this.ctx.arena.release(out.ptr);
       throw e;

@@ -9,7 +9,7 @@ import { convCase, denseCase, tensor } from './testdata/simd-test-data.js';
 import { relaxedSimdAvailable } from './wasm-module.js';
 
 // Worst relative L2 error observed per algorithm, printed once (the Winograd error is documented).
-const worst = { winograd: 0, 'winograd-fused': 0, winograd2: 0, im2col: 0 };
+const worst = { winograd: 0, 'winograd-fused': 0, winograd2: 0, winograd6: 0, 'winograd6-fused': 0, im2col: 0 };
 
 const builds = [
   { fma: true, threads: 1 },
@@ -34,12 +34,16 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
   let fused: SimdBackend;
   let im2col: SimdBackend;
   let wino2: SimdBackend;
+  let wino6: SimdBackend;
+  let wino6Fused: SimdBackend;
   beforeAll(async () => {
     if (fma && !relaxedSimdAvailable()) throw new Error('relaxed SIMD unavailable: the FMA build cannot be tested');
     backend = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd', winogradFusion: 'never' });
     fused = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd', winogradFusion: 'always' });
     im2col = await createSimdBackend({ fma, threads: 1, convAlgorithm: 'im2col' });
     wino2 = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd2' });
+    wino6 = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd6', winogradFusion: 'never' });
+    wino6Fused = await createSimdBackend({ fma, threads, convAlgorithm: 'winograd6', winogradFusion: 'always' });
     expect(backend.fma).toBe(fma);
   });
   afterAll(async () => {
@@ -47,12 +51,28 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
     await fused?.close();
     await im2col?.close();
     await wino2?.close();
+    await wino6?.close();
+    await wino6Fused?.close();
   });
 
   for (const [h, w, cin, cout] of convShapes) {
-    for (const algorithm of ['winograd', 'winograd-fused', 'winograd2', 'im2col'] as const) {
+    for (const algorithm of [
+      'winograd',
+      'winograd-fused',
+      'winograd2',
+      'winograd6',
+      'winograd6-fused',
+      'im2col',
+    ] as const) {
       it(`conv2dRelu ${algorithm} x=[1,${h},${w},${cin}] w=[3,3,${cin},${cout}]`, async () => {
-        const b = { winograd: backend, 'winograd-fused': fused, winograd2: wino2, im2col }[algorithm];
+        const b = {
+          winograd: backend,
+          'winograd-fused': fused,
+          winograd2: wino2,
+          winograd6: wino6,
+          'winograd6-fused': wino6Fused,
+          im2col,
+        }[algorithm];
         const { layer, weights, x } = convCase(h, w, cin, cout, h * 100 + cin);
         const want = conv2dRelu(x, weights.kernel, weights.bias);
         const prepared = await b.prepareLayer(layer, weights);
@@ -70,11 +90,11 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
     }
   }
 
-  it('conv2dRelu on a batch of 3 images x=[3,13,11,8] w=[3,3,8,8], phased, fused and F(2×2)', async () => {
+  it('conv2dRelu on a batch of 3 images x=[3,13,11,8] w=[3,3,8,8], phased, fused, F(2×2) and F(6×6)', async () => {
     const { layer, weights } = convCase(13, 11, 8, 8, 7);
     const x = tensor([3, 13, 11, 8], 8);
     const want = conv2dRelu(x, weights.kernel, weights.bias).data;
-    for (const b of [backend, fused, wino2]) {
+    for (const b of [backend, fused, wino2, wino6, wino6Fused]) {
       const got = await b.read(await b.conv2dRelu(await b.input(x), await b.prepareLayer(layer, weights)));
       expect(relativeL2(got.data, want)).toBeLessThan(1e-4);
     }
@@ -132,6 +152,6 @@ describe.each(builds)('simd ops, fma=$fma threads=$threads', ({ fma, threads }) 
 
 afterAll(() => {
   console.log(
-    `simd ops: worst relative L2 vs float64 reference: Winograd ${worst.winograd.toExponential(2)}, fused ${worst['winograd-fused'].toExponential(2)}, F(2×2) ${worst.winograd2.toExponential(2)}, im2col ${worst.im2col.toExponential(2)}`,
+    `simd ops: worst relative L2 vs float64 reference: Winograd ${worst.winograd.toExponential(2)}, fused ${worst['winograd-fused'].toExponential(2)}, F(2×2) ${worst.winograd2.toExponential(2)}, F(6×6) ${worst.winograd6.toExponential(2)}, F(6×6) fused ${worst['winograd6-fused'].toExponential(2)}, im2col ${worst.im2col.toExponential(2)}`,
   );
 });

@@ -19,6 +19,7 @@ export function warmUp(ctx: SimdContext, rounds = 4): void {
     prepareLayer(ctx, fakeLayer('conv', [h, w, c], [h, w, c]), weights([3, 3, c, c], c), algorithm);
   const wino = conv('winograd');
   const wino2 = conv('winograd2');
+  const wino6 = conv('winograd6');
   const im2col = conv('im2col');
   const fc = prepareLayer(ctx, fakeLayer('dense', [c], [c]), weights([c, c], c));
   const x = allocMap(ctx, 1, h, w, c, 'warm-up');
@@ -30,6 +31,8 @@ export function warmUp(ctx: SimdContext, rounds = 4): void {
       convWinograd({ ...ctx, fusion: 'always' }, y, wino, x);
       convWinograd({ ...ctx, fusion: 'never' }, x, wino, y);
       convWinograd(ctx, y, wino2, x);
+      convWinograd({ ...ctx, fusion: 'never' }, x, wino6, y);
+      convWinograd({ ...ctx, fusion: 'always' }, y, wino6, x);
       convIm2col(ctx, x, im2col, y);
       convIm2col(ctx, y, im2col, x);
       ctx.arena.release(maxPool(ctx, x).ptr);
@@ -37,7 +40,7 @@ export function warmUp(ctx: SimdContext, rounds = 4): void {
     }
   } finally {
     for (const t of [x, y, v]) ctx.arena.release(t.ptr);
-    for (const l of [wino, wino2, im2col, fc]) disposeLayer(ctx, l);
+    for (const l of [wino, wino2, wino6, im2col, fc]) disposeLayer(ctx, l);
   }
 }
 
