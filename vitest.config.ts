@@ -13,10 +13,5 @@ export default defineConfig({
     globalSetup: ['tools/test-utils/src/build-before-tests.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    // One process per worker for all its files, not one per file: each file's fresh process re-imported
-    // and re-initialised the engine, tfjs and the wasm modules (≈ 1 s per file, 108 files). Measured on
-    // 2 cores: ≈ 40 s off the whole suite (5m11s → 4m21s together with cheaper references). A file that mocks a module imports its subject after
-    // vi.resetModules() (png-whole-inflate.test.ts); env changes are restored by the tests that make them.
-    isolate: false,
   },
 });
