@@ -26,13 +26,14 @@ async function tfGradient(
 ): Promise<{ grad: Float32Array; logits: Float32Array }> {
   await tf.setBackend('cpu');
   const [, h, w, c] = a.shape as [number, number, number, number];
+  // Zeros, not GlorotUniform: setWeights below overwrites every kernel (≈ 1 s of unused draws at 4096 wide).
   const head = tfl.sequential({
     layers: [
       tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', inputShape: [h, w, c] }),
       tfl.layers.flatten(),
-      tfl.layers.dense({ units: top.fc1.bias.shape[0]!, activation: 'relu' }),
-      tfl.layers.dense({ units: top.fc2.bias.shape[0]!, activation: 'relu' }),
-      tfl.layers.dense({ units: top.predictions.bias.shape[0]! }),
+      tfl.layers.dense({ units: top.fc1.bias.shape[0]!, activation: 'relu', kernelInitializer: 'zeros' }),
+      tfl.layers.dense({ units: top.fc2.bias.shape[0]!, activation: 'relu', kernelInitializer: 'zeros' }),
+      tfl.layers.dense({ units: top.predictions.bias.shape[0]!, kernelInitializer: 'zeros' }),
     ],
   });
   const ts = [top.fc1, top.fc2, top.predictions].flatMap((l) => [
@@ -67,10 +68,13 @@ function topOf(set: WeightSet): TopWeights {
   return { fc1: set.layers.get('fc1')!, fc2: set.layers.get('fc2')!, predictions: set.layers.get('predictions')! };
 }
 
-/** The last conv output through tfjs-layers (the Keras model), so the engine is not involved here. */
+/**
+ * The last conv output through tfjs-layers (the Keras model), so the engine is not involved here.
+ * On tfjs' wasm backend: ≈ 4× faster than cpu at real widths; A is the input of both sides below.
+ */
 async function lastConv(graph: VggGraph, set: WeightSet, input: FloatTensor): Promise<FloatTensor> {
   const layer = lastConvLayer(graph);
-  return (await kerasReference(graph, set, input, [layer], 'cpu')).get(layer)!;
+  return (await kerasReference(graph, set, input, [layer], 'wasm')).get(layer)!;
 }
 
 async function compareWithTf(a: FloatTensor, top: TopWeights, classRef?: number) {
