@@ -43,6 +43,11 @@ export function abiHash(): u32 {
   return ABI_HASH;
 }
 
+/** Pages of memory this instance sees (a worker's failure message reports it: a stale size would show there). */
+export function memoryPages(): i32 {
+  return memory.size();
+}
+
 /**
  * Takes jobs of the current op from the shared counter until none is left, so a thread slowed
  * down by another process simply takes fewer jobs. `scratch`: this thread's own scratch area.

@@ -2,7 +2,7 @@ import { noticeOnce, platform, type PlatformWorker, type WasmMemory, type WasmMo
 import { VggError } from '@vggscope/core';
 import { ABI, abiHash, type OpArgs, type OpName } from './abi.js';
 import { CLOSED, CTRL_PTR, CTRL_WORDS, MAX_THREADS, SCRATCH_BASE, SCRATCH_BYTES, W } from './control-block.js';
-import { WORKER_BODY } from './worker-source.js';
+import { MESSAGE_CHARS, WORKER_BODY } from './worker-source.js';
 
 interface KernelExports {
   work(ctrl: number, scratch: number): void;
@@ -162,12 +162,20 @@ export class Team {
       Atomics.wait(words, W.active, active);
       active = Atomics.load(words, W.active);
     }
-    if (failure === undefined && Atomics.load(words, W.error) !== 0) failure = new Error('a worker trapped');
+    const where = Atomics.load(words, W.error);
+    if (failure === undefined && where !== 0) failure = new Error(`a worker trapped: ${this.workerFailure(where)}`);
     if (failure !== undefined) {
       throw new VggError('E_INTERNAL', `simd backend: kernel '${op}' failed: ${(failure as Error).message}`, {
         cause: failure,
       });
     }
+  }
+
+  /** The message a failed worker left at `where` (its scratch, see worker-source.ts). */
+  private workerFailure(where: number): string {
+    const chars = new Uint16Array(this.memory.buffer, where, MESSAGE_CHARS + 1);
+    const length = Math.min(chars[0]!, MESSAGE_CHARS);
+    return `${String.fromCharCode(...chars.subarray(1, 1 + length))}; the main thread sees ${this.memory.buffer.byteLength} bytes`;
   }
 
   /** Stops and terminates every worker; the team is unusable afterwards. */

@@ -1,12 +1,17 @@
 import { CLOSED, CTRL_WORDS, W } from './control-block.js';
 
+/** Characters of a worker's failure message kept (in its scratch, after a 16-bit length). */
+export const MESSAGE_CHARS = 300;
+
 /**
  * The body of one team worker: the source of a `(data, post) => void` function that the platform
  * runs in a worker_thread (Node, Deno, Bun) or a Web Worker (browsers), so it loads the same way
  * from the TypeScript sources, from dist and from a bundle (no worker file to find). It
  * instantiates the shared module on the shared memory, then sleeps on the GEN word; each new
  * generation it joins the op (unless already closed), takes jobs with `work`, and leaves.
- * Word indices come from abi.ts (through control-block.ts).
+ * Word indices come from abi.ts (through control-block.ts). A job that throws (a wasm trap) leaves
+ * its message, and the memory size this thread sees, in its scratch and sets ERROR to where
+ * (\`workerFailure\` in team.ts reads it), so the main thread's error says what failed.
  */
 export const WORKER_BODY = `(data, post) => {
   const { module, memory, ctrl, scratch } = data;
@@ -28,7 +33,11 @@ export const WORKER_BODY = `(data, post) => {
     try {
       exports.work(ctrl, scratch);
     } catch (e) {
-      Atomics.store(words, ERROR, 1);
+      const text = (String(e && e.message || e) + ' (this thread sees ' + exports.memoryPages() * 65536 + ' bytes of memory)').slice(0, ${MESSAGE_CHARS});
+      const chars = new Uint16Array(memory.buffer, scratch, ${MESSAGE_CHARS} + 1);
+      chars[0] = text.length;
+      for (let i = 0; i < text.length; i++) chars[i + 1] = text.charCodeAt(i);
+      Atomics.store(words, ERROR, scratch);
     }
     Atomics.sub(words, ACTIVE, 1);
     Atomics.notify(words, ACTIVE);
