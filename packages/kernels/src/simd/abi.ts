@@ -74,8 +74,15 @@ export const ABI = {
     active: 3,
     op: 4,
     jobs: 5,
-    /** Non-zero when a worker trapped. */
+    /** Non-zero when a worker trapped: the address of its message (its scratch). */
     error: 6,
+    /**
+     * The memory's size in pages when the op was posted. A worker whose last refresh saw another size
+     * calls `memory.grow(0)` before it takes jobs: an engine may let a thread see a shared memory's
+     * growth by another thread late (V8 updates each thread's view on an interrupt; Chrome 149+ only
+     * when that thread grows it), and `memory.fill`/`memory.copy` check bounds against that view.
+     */
+    pages: 7,
     /** First argument word. */
     args: 8,
   },

@@ -130,6 +130,7 @@ export class Team {
     const { code, args: names } = ABI.ops[op];
     words[W.op] = code;
     words[W.jobs] = jobs;
+    words[W.pages] = this.memory.buffer.byteLength / 65536;
     const values = args as Record<string, number>;
     for (let i = 0; i < names.length; i++) {
       const v = values[names[i]!];

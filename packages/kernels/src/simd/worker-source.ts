@@ -11,14 +11,15 @@ export const MESSAGE_CHARS = 300;
  * generation it joins the op (unless already closed), takes jobs with `work`, and leaves.
  * Word indices come from abi.ts (through control-block.ts). A job that throws (a wasm trap) leaves
  * its message, and the memory size this thread sees, in its scratch and sets ERROR to where
- * (\`workerFailure\` in team.ts reads it), so the main thread's error says what failed.
+ * (`workerFailure` in team.ts reads it), so the main thread's error says what failed.
  */
 export const WORKER_BODY = `(data, post) => {
   const { module, memory, ctrl, scratch } = data;
-  const GEN = ${W.gen}, STOP = ${W.stop}, ACTIVE = ${W.active}, ERROR = ${W.error}, CLOSED = ${CLOSED};
+  const GEN = ${W.gen}, STOP = ${W.stop}, ACTIVE = ${W.active}, ERROR = ${W.error}, PAGES = ${W.pages}, CLOSED = ${CLOSED};
   const { exports } = new WebAssembly.Instance(module, { env: { memory } });
   const words = new Int32Array(memory.buffer, ctrl, ${CTRL_WORDS});
   let seen = Atomics.load(words, GEN);
+  let refreshedAt = 0; // the memory's size (pages) when this thread last refreshed its view of it
   post('ready');
   for (;;) {
     Atomics.wait(words, GEN, seen);
@@ -31,6 +32,11 @@ export const WORKER_BODY = `(data, post) => {
     }
     if (!joined) continue;
     try {
+      const pages = Atomics.load(words, PAGES);
+      if (pages !== refreshedAt) {
+        memory.grow(0); // see abi.ts 'pages': this thread now sees every page the main thread grew
+        refreshedAt = pages;
+      }
       exports.work(ctrl, scratch);
     } catch (e) {
       const text = (String(e && e.message || e) + ' (this thread sees ' + exports.memoryPages() * 65536 + ' bytes of memory)').slice(0, ${MESSAGE_CHARS});
