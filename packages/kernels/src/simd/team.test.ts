@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimdBackend, type SimdBackend } from './simd-backend.js';
 import { convCase } from './testdata/simd-test-data.js';
-import { ARENA_BASE } from './control-block.js';
+import { ARENA_BASE, SCRATCH_BASE } from './control-block.js';
 import { Team } from './team.js';
+import { ABI, abiHash } from './abi.js';
+import { onNotice, type WasmModule } from '@vggscope/platform';
 import { compileKernels, kernelMemory } from './wasm-module.js';
 
 describe('simd thread team', () => {
@@ -61,6 +63,67 @@ describe('a kernel that traps on a worker', () => {
       if (message.includes('worker'))
         expect(message).toMatch(/this thread sees \d+ bytes .*the main thread sees \d+ bytes/);
     } finally {
+      await team.close();
+    }
+  });
+});
+
+/** A kernels module whose jobs mark `done[j] = 1` on the main thread and trap on any worker (test only). */
+async function workerTrappingModule(done: number): Promise<WebAssembly.Module> {
+  const { default: asc } = await import('assemblyscript/asc');
+  const source = `
+export function abiHash(): u32 { return ${abiHash()}; }
+export function memoryPages(): i32 { return memory.size(); }
+export function work(ctrl: usize, scratch: usize): void {
+  const jobs = load<i32>(ctrl + ${ABI.words.jobs * 4});
+  while (true) {
+    const j = atomic.add<i32>(ctrl + ${ABI.words.counter * 4}, 1);
+    if (j >= jobs) break;
+    if (scratch != ${SCRATCH_BASE}) unreachable();
+    store<i32>(${done} + (<usize>j << 2), 1);
+  }
+}`;
+  let binary: Uint8Array | undefined;
+  const { error, stderr } = await asc.main(
+    [
+      't.ts',
+      '--outFile',
+      't.wasm',
+      '--runtime',
+      'stub',
+      '--importMemory',
+      '--sharedMemory',
+      '--initialMemory',
+      '1',
+    ].concat(['--maximumMemory', '1024', '--noExportMemory', '--use', 'abort=', '--enable', 'threads']),
+    {
+      readFile: (name) => (name === 't.ts' ? source : null),
+      writeFile: (name, bytes) => void (binary = bytes as Uint8Array),
+    },
+  );
+  if (error || !binary) throw new Error(`${error?.message}: ${stderr.toString()}`);
+  return new WebAssembly.Module(binary);
+}
+
+describe('a job that fails on a worker only', () => {
+  it('is run again on the main thread: the op completes, and a notice says what failed', async () => {
+    const done = ARENA_BASE;
+    const module = await workerTrappingModule(done);
+    const memory = kernelMemory(ARENA_BASE / 65536 + 1, 1024, true);
+    const team = await Team.start(module as unknown as WasmModule, memory, 2);
+    const notices: string[] = [];
+    onNotice((m) => notices.push(m));
+    try {
+      await team.join();
+      team.post('maxPool', 64, { src: 0, h: 0, w: 0, cp: 0, dst: 0, perJob: 1 }); // any op: this module ignores its arguments
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300); // the worker takes a job meanwhile
+      team.flush();
+      expect([...new Int32Array(memory.buffer, done, 64)]).toEqual(new Array(64).fill(1));
+      expect(notices.join('\n')).toMatch(
+        /kernel 'maxPool' failed on a worker thread \(unreachable.*run again on the main thread/,
+      );
+    } finally {
+      onNotice((m) => console.warn(`vggscope: ${m}`));
       await team.close();
     }
   });

@@ -164,12 +164,32 @@ export class Team {
       active = Atomics.load(words, W.active);
     }
     const where = Atomics.load(words, W.error);
-    if (failure === undefined && where !== 0) failure = new Error(`a worker trapped: ${this.workerFailure(where)}`);
+    if (failure === undefined && where !== 0) failure = this.rerunAlone(op, this.workerFailure(where));
     if (failure !== undefined) {
       throw new VggError('E_INTERNAL', `simd backend: kernel '${op}' failed: ${(failure as Error).message}`, {
         cause: failure,
       });
     }
+  }
+
+  /**
+   * After a job failed on a worker only, runs the whole op again on this thread, the op still closed
+   * to the workers (every op writes outputs of its own from inputs it does not change, and computes
+   * each element the same way on any thread: the results are those of a clean run). Returns the
+   * failure when this thread fails too (a real fault of the op), else says so once and returns nothing.
+   */
+  private rerunAlone(op: OpName, why: string): Error | undefined {
+    Atomics.store(new Int32Array(this.memory.buffer, CTRL_PTR, CTRL_WORDS), W.counter, 0);
+    try {
+      this.kernels.work(CTRL_PTR, SCRATCH_BASE);
+    } catch (e) {
+      return new Error(`a worker trapped: ${why}; run again on the main thread: ${(e as Error).message}`);
+    }
+    noticeOnce(
+      `simd backend: kernel '${op}' failed on a worker thread (${why}); it was run again on the main thread, ` +
+        'which gives the same results. Please report this notice.',
+    );
+    return undefined;
   }
 
   /** The message a failed worker left at `where` (its scratch, see worker-source.ts). */
