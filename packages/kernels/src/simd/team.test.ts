@@ -102,7 +102,7 @@ export function work(ctrl: usize, scratch: usize): void {
     },
   );
   if (error || !binary) throw new Error(`${error?.message}: ${stderr.toString()}`);
-  return new WebAssembly.Module(binary);
+  return new WebAssembly.Module(new Uint8Array(binary)); // a copy on an ArrayBuffer (the type a BufferSource wants)
 }
 
 describe('a job that fails on a worker only', () => {
