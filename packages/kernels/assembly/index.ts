@@ -29,12 +29,7 @@ import { denseDataJob, maxPoolBackwardJob, reluBackwardJob, reluMaskJob } from '
 import { gemmJob } from './gemm';
 import { im2colJob } from './im2col';
 import { maxPoolJob } from './max-pool';
-import { winograd6FusedJob, winogradFusedJob } from './winograd-fused';
-import { winogradInputJob } from './winograd-input';
-import { winogradOutputJob } from './winograd-output';
-import { winogradWeightsJob } from './winograd-weights';
-import { winograd2InputJob, winograd2OutputJob, winograd2WeightsJob } from './winograd2';
-import { winograd6InputJob, winograd6OutputJob, winograd6WeightsJob } from './winograd6';
+import { winogradFusedJob, winogradInputJob, winogradOutputJob, winogradWeightsJob } from './winograd-jobs';
 
 export { abiValue } from './abi.generated';
 
@@ -60,19 +55,19 @@ export function work(ctrl: usize, scratch: usize): void {
     const j = atomic.add<i32>(counter, 1);
     if (j >= jobs) break;
     if (op == OP_GEMM) gemmJob(ctrl, j);
-    else if (op == OP_WINOGRAD_INPUT) winogradInputJob(ctrl, j, scratch);
-    else if (op == OP_WINOGRAD_OUTPUT) winogradOutputJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD_INPUT) winogradInputJob(ctrl, j, scratch, 4);
+    else if (op == OP_WINOGRAD_OUTPUT) winogradOutputJob(ctrl, j, scratch, 4);
     else if (op == OP_IM2COL) im2colJob(ctrl, j);
     else if (op == OP_MAX_POOL) maxPoolJob(ctrl, j);
-    else if (op == OP_WINOGRAD_FUSED) winogradFusedJob(ctrl, j, scratch);
-    else if (op == OP_WINOGRAD_WEIGHTS) winogradWeightsJob(ctrl, j, scratch);
-    else if (op == OP_WINOGRAD2_INPUT) winograd2InputJob(ctrl, j, scratch);
-    else if (op == OP_WINOGRAD2_OUTPUT) winograd2OutputJob(ctrl, j, scratch);
-    else if (op == OP_WINOGRAD2_WEIGHTS) winograd2WeightsJob(ctrl, j, scratch);
-    else if (op == OP_WINOGRAD6_INPUT) winograd6InputJob(ctrl, j, scratch);
-    else if (op == OP_WINOGRAD6_OUTPUT) winograd6OutputJob(ctrl, j, scratch);
-    else if (op == OP_WINOGRAD6_WEIGHTS) winograd6WeightsJob(ctrl, j, scratch);
-    else if (op == OP_WINOGRAD6_FUSED) winograd6FusedJob(ctrl, j, scratch);
+    else if (op == OP_WINOGRAD_FUSED) winogradFusedJob(ctrl, j, scratch, 4);
+    else if (op == OP_WINOGRAD_WEIGHTS) winogradWeightsJob(ctrl, j, scratch, 4);
+    else if (op == OP_WINOGRAD2_INPUT) winogradInputJob(ctrl, j, scratch, 2);
+    else if (op == OP_WINOGRAD2_OUTPUT) winogradOutputJob(ctrl, j, scratch, 2);
+    else if (op == OP_WINOGRAD2_WEIGHTS) winogradWeightsJob(ctrl, j, scratch, 2);
+    else if (op == OP_WINOGRAD6_INPUT) winogradInputJob(ctrl, j, scratch, 6);
+    else if (op == OP_WINOGRAD6_OUTPUT) winogradOutputJob(ctrl, j, scratch, 6);
+    else if (op == OP_WINOGRAD6_WEIGHTS) winogradWeightsJob(ctrl, j, scratch, 6);
+    else if (op == OP_WINOGRAD6_FUSED) winogradFusedJob(ctrl, j, scratch, 6);
     else if (op == OP_RELU_BACKWARD) reluBackwardJob(ctrl, j);
     else if (op == OP_RELU_MASK) reluMaskJob(ctrl, j);
     else if (op == OP_MAX_POOL_BACKWARD) maxPoolBackwardJob(ctrl, j);
