@@ -2,7 +2,7 @@ import { buildGraph, type ModelSpec, tinyVgg, type WeightSet } from '@vggscope/c
 import { loadWeights } from '@vggscope/weights';
 import { cachedSynthWeights, relativeL2, tinyWeights, wavyInput } from '@vggscope/test-utils';
 import { kerasReference } from '@vggscope/test-utils/keras-reference';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES } from './backends.js';
 import { loadVgg } from './load-vgg.js';
 
@@ -139,6 +139,12 @@ const REAL_WIDTHS: Case[] = [
     weights: () => cachedSynthWeights(buildGraph('vgg16', { includeTop: true }), 7),
   },
 ];
+
+// Files share a worker process (vitest.config.ts): let the last reference (VGG16 with the top: 0.55 GB of
+// weights) be collected once this file is done.
+afterAll(() => {
+  cached = undefined;
+});
 
 // Case by case, every fast backend against the same reference (computed once per case).
 describe('engines vs the tfjs-layers Keras model', () => {
