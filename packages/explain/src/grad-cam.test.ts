@@ -5,8 +5,8 @@ import { buildGraph, type FloatTensor, tinyVgg, type VggGraph, type WeightSet } 
 import { lastConvLayer } from './grad-cam.js';
 import type { TopWeights } from './top-path.js';
 import { loadWeights } from '@vggscope/weights';
-import { fillNormal, mulberry32, synthWeights } from '@vggscope/synth-weights';
-import { relativeL2, tinyWeights, wavyInput } from '@vggscope/test-utils';
+import { fillNormal, mulberry32 } from '@vggscope/synth-weights';
+import { cachedSynthWeights, relativeL2, tinyWeights, wavyInput } from '@vggscope/test-utils';
 import { kerasReference } from '@vggscope/test-utils/keras-reference';
 import { describe, expect, it } from 'vitest';
 import { gradCamFromActivation } from './grad-cam.js';
@@ -110,7 +110,7 @@ describe('Grad-CAM vs tfjs-layers + tf.grad (cpu)', () => {
   it('real-width vgg16 block5_conv3 at x=[1,64,80,3] (4×5×512: an odd column the pool drops), 4096-wide top', async () => {
     const graph = buildGraph('vgg16', { inputSize: [64, 80] });
     expect(lastConvLayer(graph)).toBe('block5_conv3');
-    const a = await lastConv(graph, synthWeights(graph, 11), wavyInput([1, 64, 80, 3]));
+    const a = await lastConv(graph, await cachedSynthWeights(graph, 11), wavyInput([1, 64, 80, 3]));
     expect(a.shape).toEqual([1, 4, 5, 512]);
     await compareWithTf(a, synthTop(2 * 2 * 512, 4096, 5));
   });

@@ -1,9 +1,8 @@
 import { buildGraph, type ModelSpec, tinyVgg, type WeightSet } from '@vggscope/core';
 import { loadWeights } from '@vggscope/weights';
-import { synthWeights } from '@vggscope/synth-weights';
-import { relativeL2, tinyWeights, wavyInput } from '@vggscope/test-utils';
+import { cachedSynthWeights, relativeL2, tinyWeights, wavyInput } from '@vggscope/test-utils';
 import { kerasReference } from '@vggscope/test-utils/keras-reference';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES } from './backends.js';
 import { loadVgg } from './load-vgg.js';
 
@@ -25,7 +24,7 @@ interface Case {
   includeTop: boolean;
   refBackend: 'cpu' | 'wasm';
   batch?: number;
-  /** A weights file (the loader is part of what is proven) or weights in memory. */
+  /** A weights file (the loader is part of what is proven) or weights in memory (synthWeights' values). */
   weights: () => Promise<string | WeightSet>;
 }
 
@@ -121,7 +120,7 @@ const REAL_WIDTHS: Case[] = [
     size: [67, 45],
     includeTop: false,
     refBackend: 'cpu',
-    weights: async () => synthWeights(buildGraph('vgg16'), 11),
+    weights: () => cachedSynthWeights(buildGraph('vgg16'), 11),
   },
   {
     name: 'vgg19 x=[1,300,451,3] (tile edges on every side), weights in memory, wasm reference',
@@ -129,7 +128,7 @@ const REAL_WIDTHS: Case[] = [
     size: [300, 451],
     includeTop: false,
     refBackend: 'wasm',
-    weights: async () => synthWeights(buildGraph('vgg19'), 5),
+    weights: () => cachedSynthWeights(buildGraph('vgg19'), 5),
   },
   {
     name: 'vgg16 include_top x=[1,224,224,3], weights in memory, wasm reference',
@@ -137,9 +136,15 @@ const REAL_WIDTHS: Case[] = [
     size: [224, 224],
     includeTop: true,
     refBackend: 'wasm',
-    weights: async () => synthWeights(buildGraph('vgg16', { includeTop: true }), 7),
+    weights: () => cachedSynthWeights(buildGraph('vgg16', { includeTop: true }), 7),
   },
 ];
+
+// Files share a worker process (vitest.config.ts): let the last reference (VGG16 with the top: 0.55 GB of
+// weights) be collected once this file is done.
+afterAll(() => {
+  cached = undefined;
+});
 
 // Case by case, every fast backend against the same reference (computed once per case).
 describe('engines vs the tfjs-layers Keras model', () => {

@@ -11,10 +11,15 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
  * child (≈ 1 s each, ~80 children per run), and a test never runs a stale build.
  */
 export default function buildBeforeTests(): void {
+  // Each vitest project runs its global setup (vitest.config.ts has two): build once per vitest process.
+  const done = Symbol.for('vggscope.buildBeforeTests');
+  const g = globalThis as { [done]?: boolean };
+  if (g[done]) return;
   const r = spawnSync('npm', ['run', '-s', 'build'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`npm run build failed before the tests (exit ${r.status}):\n${r.stderr}`);
+  g[done] = true;
 }

@@ -1,10 +1,22 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildGraph, type FloatTensor, type GraphOptions, tinyVgg, sizeOf } from '@vggscope/core';
+import {
+  buildGraph,
+  type FloatTensor,
+  type GraphOptions,
+  type LayerWeights,
+  tinyVgg,
+  sizeOf,
+  type VggGraph,
+  type WeightSet,
+  type WeightSpec,
+  weightedLayers,
+} from '@vggscope/core';
 import { writePacked } from '@vggscope/weights';
 import { synthWeights, writeLegacyH5, writeTfjsFolder } from '@vggscope/synth-weights';
 
@@ -79,6 +91,58 @@ export async function synthPacked(model: 'vgg16' | 'vgg19', options: { seed?: nu
     await writePacked(path, graph, synthWeights(graph, seed));
   }
   return path;
+}
+
+/**
+ * `synthWeights(graph, seed)`, read back from a per-machine file after the first call when the set is
+ * large: the generator's Box–Muller draws cost ≈ 0.6 s per 10 M values (VGG16 with the top: 138 M,
+ * 5-8 s), reading the file ≈ 0.1 s per 100 MB. Same values, one fresh array per kernel and bias.
+ */
+export async function cachedSynthWeights(graph: VggGraph, seed: number): Promise<WeightSet> {
+  const layers = weightedLayers(graph);
+  const specs = layers.map((l) => [l.name, l.weights.map((w) => w.shape)]);
+  const total = layers.reduce((n, l) => n + l.weights.reduce((m, w) => m + sizeOf(w.shape), 0), 0);
+  if (total < 5_000_000) return synthWeights(graph, seed);
+  const key = createHash('sha256').update(JSON.stringify(specs)).digest('hex').slice(0, 16);
+  const path = join(CACHE, `synth-${key}-s${seed}.f32`);
+  const file = await open(path).catch(() => undefined);
+  if (!file || (await file.stat()).size !== total * 4) {
+    await file?.close();
+    const set = synthWeights(graph, seed);
+    await mkdir(CACHE, { recursive: true });
+    const part = `${path}.${process.pid}.part`; // two workers may write it at once: rename is atomic
+    await writeFile(
+      part,
+      layers.flatMap((l) => {
+        const w = set.layers.get(l.name)!;
+        return [w.kernel.data, w.bias.data].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      }),
+    );
+    await rename(part, path);
+    return set;
+  }
+  const out = new Map<string, LayerWeights>();
+  try {
+    let position = 0;
+    const take = async (shape: readonly number[]) => {
+      const data = new Float32Array(sizeOf(shape));
+      const bytes = new Uint8Array(data.buffer);
+      for (let at = 0; at < bytes.length;) {
+        const { bytesRead } = await file.read(bytes, at, bytes.length - at, position + at);
+        if (bytesRead === 0) throw new Error(`cachedSynthWeights: ${path} ended early`);
+        at += bytesRead;
+      }
+      position += bytes.length;
+      return { data, shape };
+    };
+    for (const l of layers) {
+      const [k, b] = l.weights as readonly [WeightSpec, WeightSpec];
+      out.set(l.name, { kernel: await take(k.shape), bias: await take(b.shape) });
+    }
+  } finally {
+    await file.close();
+  }
+  return { source: `synthetic(seed=${seed})`, format: 'synthetic', layers: out, unavailable: [], bytesRead: 0 };
 }
 
 export type WeightsFileFormat = 'h5' | 'tfjs' | 'packed';
