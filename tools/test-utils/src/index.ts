@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,16 +109,20 @@ export async function cachedSynthWeights(graph: VggGraph, seed: number): Promise
   if (!file || (await file.stat()).size !== total * 4) {
     await file?.close();
     const set = synthWeights(graph, seed);
-    await mkdir(CACHE, { recursive: true });
     const part = `${path}.${process.pid}.part`; // two workers may write it at once: rename is atomic
-    await writeFile(
-      part,
-      layers.flatMap((l) => {
-        const w = set.layers.get(l.name)!;
-        return [w.kernel.data, w.bias.data].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-      }),
-    );
-    await rename(part, path);
+    // Best effort: a full or read-only temp folder (a small CI disk) costs the next run time, not a failure.
+    await mkdir(CACHE, { recursive: true })
+      .then(() =>
+        writeFile(
+          part,
+          layers.flatMap((l) => {
+            const w = set.layers.get(l.name)!;
+            return [w.kernel.data, w.bias.data].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+          }),
+        ),
+      )
+      .then(() => rename(part, path))
+      .catch(() => rm(part, { force: true }));
     return set;
   }
   const out = new Map<string, LayerWeights>();
