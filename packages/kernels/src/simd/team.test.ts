@@ -68,7 +68,10 @@ describe('a kernel that traps on a worker', () => {
   });
 });
 
-/** A kernels module whose jobs mark `done[j] = 1` on the main thread and trap on any worker (test only). */
+/**
+ * A kernels module whose jobs mark `done[j] = 1` on the main thread; on a worker a job sets
+ * `done[-1] = 1` (so the test knows a worker took one) and traps (test only).
+ */
 async function workerTrappingModule(done: number): Promise<WebAssembly.Module> {
   const { default: asc } = await import('assemblyscript/asc');
   const source = `
@@ -79,7 +82,10 @@ export function work(ctrl: usize, scratch: usize): void {
   while (true) {
     const j = atomic.add<i32>(ctrl + ${ABI.words.counter * 4}, 1);
     if (j >= jobs) break;
-    if (scratch != ${SCRATCH_BASE}) unreachable();
+    if (scratch != ${SCRATCH_BASE}) {
+      atomic.store<i32>(${done - 4}, 1);
+      unreachable();
+    }
     store<i32>(${done} + (<usize>j << 2), 1);
   }
 }`;
@@ -116,7 +122,11 @@ describe('a job that fails on a worker only', () => {
     try {
       await team.join();
       team.post('maxPool', 64, { src: 0, h: 0, w: 0, cp: 0, dst: 0, perJob: 1 }); // any op: this module ignores its arguments
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300); // the worker takes a job meanwhile
+      // Wait (≤ 30 s, however slow the machine) until the worker has taken a job and trapped.
+      const tookOne = new Int32Array(memory.buffer, done - 4, 1);
+      for (let waited = 0; Atomics.load(tookOne, 0) === 0 && waited < 30_000; waited += 10)
+        Atomics.wait(tookOne, 0, 0, 10);
+      expect(Atomics.load(tookOne, 0)).toBe(1);
       team.flush();
       expect([...new Int32Array(memory.buffer, done, 64)]).toEqual(new Array(64).fill(1));
       expect(notices.join('\n')).toMatch(
