@@ -124,7 +124,9 @@ describe('VggPool failures', () => {
     try {
       await p.run(wavyInput([1, 96, 96, 3])); // both... at least one worker warmed up
       const running = [p.run(wavyInput([2, 96, 96, 3], 1)), p.run(wavyInput([2, 96, 96, 3], 2))];
-      await new Promise((r) => setTimeout(r, 50));
+      // Kill as soon as both tasks are on a worker (one each: two idle workers), not after a guessed delay.
+      for (let waited = 0; p.queued > 0 && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+      expect(p.queued).toBe(0);
       await p.threads[0]!.terminate();
       const results = await Promise.allSettled(running);
       const failed = results.filter((r) => r.status === 'rejected');

@@ -89,6 +89,11 @@ export class VggPool {
     return this.inFlightCount;
   }
 
+  /** Tasks waiting for a free worker (the rest of `inFlight` are on a worker). */
+  get queued(): number {
+    return this.piscina.queueSize;
+  }
+
   /** The most tasks that were ever in flight at once (for backpressure checks). */
   get peakInFlight(): number {
     return this.maxInFlightSeen;
