@@ -7,11 +7,10 @@
  * Usage: node tools/bench/dist/build-ab.js --baseline /path/to/baseline/checkout [--rounds 61]
  *   [--fma fma|mul-add|emulated]   (B is this checkout; both built with `npm run build`)
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FloatTensor } from '@vggscope/core';
 import { type Build, loadBuild } from './load-build.js';
-import { machine, median } from './stats.js';
+import { cpuMs, loadavg, machine, median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,11 +22,6 @@ const { values } = parseArgs({
 if (!values.baseline) throw new Error('build-ab: --baseline <checkout> is required');
 const fma = ({ fma: true, 'mul-add': false, emulated: 'emulated' } as const)[values.fma as 'fma'];
 if (fma === undefined) throw new Error(`build-ab: --fma must be fma, mul-add or emulated, got '${values.fma}'`);
-const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').trim();
-const cpu = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 const [a, b] = await Promise.all([loadBuild(values.baseline), loadBuild()]);
 const graph = b.buildGraph('vgg16');
@@ -49,7 +43,7 @@ async function setup(build: Build) {
     plan: [...prepared.values()].map((p) => p.algorithm).join(' '),
     /** [CPU ms, wall ms] of one pass. */
     async pass(): Promise<[number, number]> {
-      const c0 = cpu();
+      const c0 = cpuMs();
       const w0 = performance.now();
       let x = await backend.input(input);
       for (const l of graph.layers.slice(1)) {
@@ -60,7 +54,7 @@ async function setup(build: Build) {
       }
       await backend.read(x);
       backend.dispose(x);
-      return [cpu() - c0, performance.now() - w0];
+      return [cpuMs() - c0, performance.now() - w0];
     },
   };
 }

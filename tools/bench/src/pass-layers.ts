@@ -7,12 +7,11 @@
  * Usage: node tools/bench/dist/pass-layers.js [--model vgg16] [--threads 1] [--rounds 13] [--cpu]
  *   [--plans 'default;block1_conv2=winograd,block2_conv1=winograd']
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildGraph, type FloatTensor } from '@vggscope/core';
 import { createSimdBackend, type ConvAlgorithm, type SimdBackend } from '@vggscope/kernels/simd';
 import { synthWeights } from '@vggscope/synth-weights';
-import { machine, median } from './stats.js';
+import { cpuMs, loadavg, machine, median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,13 +22,7 @@ const { values } = parseArgs({
     plans: { type: 'string', default: 'default' },
   },
 });
-const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').trim();
-const clock = values.cpu
-  ? () => {
-      const u = process.cpuUsage();
-      return (u.user + u.system) / 1000;
-    }
-  : () => performance.now();
+const clock = values.cpu ? cpuMs : () => performance.now();
 const graph = buildGraph(values.model!);
 const weights = synthWeights(graph, 1);
 const input: FloatTensor = {

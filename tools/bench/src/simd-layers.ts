@@ -15,7 +15,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { buildGraph, type FloatTensor, type GraphLayer, sizeOf } from '@vggscope/core';
 import { createSimdBackend, type SimdBackend } from '@vggscope/kernels/simd';
 import { Bench } from 'tinybench';
-import { machine, median } from './stats.js';
+import { loadavg, machine, median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +26,6 @@ const { values } = parseArgs({
 });
 const iterations = Number(values.iterations);
 const maxThreads = Number(values.threads);
-const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').trim();
 
 function random(shape: readonly number[], scale: number, seed: number): FloatTensor {
   let s = seed >>> 0;

@@ -7,6 +7,21 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** /proc/loadavg as one line (printed before and after a run: the machine is shared); '' where absent. */
+export function loadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** This process's CPU time (user + system), in ms: on one thread, robust to other processes' load. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /** One line describing the machine, for BENCHMARKS.md: the CPU model and whether it has AVX-512 say which table is which. */
 export function machine(): string {
   return `${cpus().length}× ${cpus()[0]?.model ?? '?'} (${vectorIsa()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
