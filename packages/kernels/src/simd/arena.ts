@@ -1,8 +1,7 @@
 import type { WasmMemory } from './webassembly-types.js';
 import { VggError } from '@vggscope/core';
-import { ARENA_BASE } from './control-block.js';
+import { ARENA_BASE, WASM_PAGE } from './control-block.js';
 
-const PAGE = 65536;
 const ALIGN = 64; // a cache line: every buffer starts on one
 
 interface Block {
@@ -103,7 +102,7 @@ export class Arena {
     // kernel trapped once in a full test run when it did (the only time the memory grew mid-op).
     this.beforeGrow();
     try {
-      this.memory.grow(Math.ceil((end - have) / PAGE));
+      this.memory.grow(Math.ceil((end - have) / WASM_PAGE));
     } catch (e) {
       throw new VggError('E_OUT_OF_MEMORY', `simd backend: could not grow the wasm memory to ${mib(end)} for ${what}`, {
         cause: e,

@@ -5,6 +5,8 @@ import { ABI } from './abi.js';
  * (32-bit words) through which the main thread posts an op and every thread takes its jobs, then
  * one scratch area per thread. The arena for weights and activations starts at ARENA_BASE.
  */
+/** Bytes of a wasm memory page (the unit of `memory.grow` and `memory.size`). */
+export const WASM_PAGE = 65536;
 export const CTRL_PTR = ABI.ctrlPtr;
 export const CTRL_WORDS = ABI.ctrlWords;
 /** Word indices in the control block. */

@@ -12,7 +12,7 @@ import {
 } from '@vggscope/core';
 import { Arena } from './arena.js';
 import { SimdBackward } from './backward-ops.js';
-import { ARENA_BASE, MAX_PAGES } from './control-block.js';
+import { ARENA_BASE, MAX_PAGES, WASM_PAGE } from './control-block.js';
 import type { SimdContext } from './context.js';
 import { convIm2col } from './conv-im2col.js';
 import { convWinograd } from './conv-winograd.js';
@@ -77,11 +77,11 @@ export async function createSimdBackend(options: SimdBackendOptions = {}): Promi
   }
   const maximum = Math.floor(maxMiB * 16);
   const { module, arithmetic, shared } = await compileKernels(options.fma);
-  const memory = kernelMemory(ARENA_BASE / 65536, maximum, shared);
+  const memory = kernelMemory(ARENA_BASE / WASM_PAGE, maximum, shared);
   const team = await Team.start(module, memory, threads);
   const ctx: SimdContext = {
     memory,
-    arena: new Arena(memory, maximum * 65536, () => team.flush()),
+    arena: new Arena(memory, maximum * WASM_PAGE, () => team.flush()),
     team,
     fusion: options.winogradFusion ?? 'auto',
     chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,

@@ -1,7 +1,16 @@
 import { noticeOnce, platform, type PlatformWorker, type WasmMemory, type WasmModule, wasm } from '@vggscope/platform';
 import { VggError } from '@vggscope/core';
 import { ABI, abiHash, type OpArgs, type OpName } from './abi.js';
-import { CLOSED, CTRL_PTR, CTRL_WORDS, MAX_THREADS, SCRATCH_BASE, SCRATCH_BYTES, W } from './control-block.js';
+import {
+  CLOSED,
+  CTRL_PTR,
+  CTRL_WORDS,
+  MAX_THREADS,
+  SCRATCH_BASE,
+  SCRATCH_BYTES,
+  W,
+  WASM_PAGE,
+} from './control-block.js';
 import { MESSAGE_CHARS, WORKER_BODY } from './worker-source.js';
 
 interface KernelExports {
@@ -130,7 +139,7 @@ export class Team {
     const { code, args: names } = ABI.ops[op];
     words[W.op] = code;
     words[W.jobs] = jobs;
-    words[W.pages] = this.memory.buffer.byteLength / 65536;
+    words[W.pages] = this.memory.buffer.byteLength / WASM_PAGE;
     const values = args as Record<string, number>;
     for (let i = 0; i < names.length; i++) {
       const v = values[names[i]!];

@@ -1,4 +1,4 @@
-import { CLOSED, CTRL_WORDS, W } from './control-block.js';
+import { CLOSED, CTRL_WORDS, W, WASM_PAGE } from './control-block.js';
 
 /** Characters of a worker's failure message kept (in its scratch, after a 16-bit length). */
 export const MESSAGE_CHARS = 300;
@@ -39,7 +39,7 @@ export const WORKER_BODY = `(data, post) => {
       }
       exports.work(ctrl, scratch);
     } catch (e) {
-      const text = (String(e && e.message || e) + ' (this thread sees ' + exports.memoryPages() * 65536 + ' bytes of memory)').slice(0, ${MESSAGE_CHARS});
+      const text = (String(e && e.message || e) + ' (this thread sees ' + exports.memoryPages() * ${WASM_PAGE} + ' bytes of memory)').slice(0, ${MESSAGE_CHARS});
       const chars = new Uint16Array(memory.buffer, scratch, ${MESSAGE_CHARS} + 1);
       chars[0] = text.length;
       for (let i = 0; i < text.length; i++) chars[i + 1] = text.charCodeAt(i);
